@@ -1,0 +1,1 @@
+"""Fixtures for the sample site and scans (filled in by the main developer)."""
