@@ -1,0 +1,91 @@
+"""From findings and health to the notifications a person should get. Pure decisions.
+
+- Each (rule, contract, stage, episode) notifies once, however many scans see it: the ledger
+  remembers it. A finding that is gone (the client replied, the contract ended) closes its row; a
+  new wait after a reply is a new episode and notifies again.
+- A health problem notifies once when it has lasted ``threshold`` consecutive scans, and its
+  recovery once, on the first healthy scan after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from watcher.models import Finding, HealthKind, Problem
+from watcher.notify import Note
+
+HEALTH_RULE = "health"
+
+
+@dataclass(frozen=True)
+class FindingPlan:
+    notify: list[Finding]
+    close: list[str]
+
+
+def plan_findings(findings: Sequence[Finding], notified: set[str], open_keys: Iterable[str]
+                  ) -> FindingPlan:
+    current = {f.key for f in findings}
+    to_notify = [f for f in findings if f.key not in notified]
+    to_close = sorted(k for k in open_keys if k not in current and not k.startswith(HEALTH_RULE))
+    return FindingPlan(to_notify, to_close)
+
+
+@dataclass(frozen=True)
+class HealthPlan:
+    notify_problem: Problem | None  # the problem to announce now
+    notify_recovery: bool
+    key: str | None  # ledger key to open (with notify_problem) or close (with recovery)
+
+
+def plan_health(healthy: bool, problems: Sequence[Problem], consecutive_unhealthy: int,
+                threshold: int, open_health_key: str | None, scan_id: int) -> HealthPlan:
+    if healthy:
+        if open_health_key:
+            return HealthPlan(None, True, open_health_key)
+        return HealthPlan(None, False, None)
+    if open_health_key or consecutive_unhealthy < threshold or not problems:
+        return HealthPlan(None, False, None)
+    first = problems[0]
+    return HealthPlan(first, False, f"{HEALTH_RULE}|{first.kind}|{scan_id}")
+
+
+_HEALTH_TEXT: dict[HealthKind, tuple[str, str]] = {
+    HealthKind.LOGGED_OUT: (
+        "cwwatch: ログインできません",
+        "保存されたパスワードがありません。`cwwatch login` を実行してください。"),
+    HealthKind.LOGIN_FAILED: (
+        "cwwatch: ログインに失敗しました",
+        "パスワードが変わった可能性があります。`cwwatch login` で設定し直してください。"
+        "それまで監視は止まっています。"),
+    HealthKind.LOGIN_CHALLENGE: (
+        "cwwatch: 本人確認が必要です",
+        "2段階認証またはreCAPTCHAが表示されました。`cwwatch login --headed` で"
+        "ブラウザからログインしてください。"),
+    HealthKind.LAYOUT_CHANGED: (
+        "cwwatch: ページの構成が変わりました",
+        "クラウドワークスのページが読めなくなりました。監視できていません。"),
+    HealthKind.UNKNOWN_STATUS: (
+        "cwwatch: 不明な契約状態があります",
+        "知らない状態ラベルが表示されました。監視できていません。"),
+    HealthKind.SITE_UNREACHABLE: (
+        "cwwatch: サイトに接続できません",
+        "クラウドワークスに接続できませんでした。ネットワークを確認してください。"),
+}
+
+
+def health_note(p: Problem) -> Note:
+    title, body = _HEALTH_TEXT[p.kind]
+    detail = f"\n{p.page}: {p.detail}" if p.detail else ""
+    saved = f"\n保存先: {p.saved}" if p.saved else ""
+    return Note(title, body + detail + saved, urgent=True)
+
+
+def recovery_note() -> Note:
+    return Note("cwwatch: 監視を再開しました", "問題が解消し、正常にスキャンできました。")
+
+
+def finding_note(f: Finding) -> Note:
+    return Note(f.title, f.message, f.url,
+                urgent=f.rule in ("acceptance_overdue", "escrow_missing", "quiet_client"))

@@ -1,0 +1,386 @@
+"""Set up everything cwwatch needs on this machine, then run the demo or the test suite.
+
+From the repository root, with Python 3.11 or newer::
+
+    python3 -m watcher.bootstrap demo [ARGS...]   # then runs `cwwatch demo ARGS...`
+    python3 -m watcher.bootstrap test [ARGS...]   # then runs `pytest ARGS...`
+
+Steps, each skipped quickly when already done: check the Python version; create ``.venv``;
+``pip install -e .`` (``.[test]`` for ``test``) unless a stamp in ``.venv`` shows that this
+``pyproject.toml`` is already installed; find a Chromium (else install Debian's with apt-get when
+root, else ``playwright install chromium``); for ``test`` also the desktop components the tests
+start themselves (Xvfb, D-Bus, dunst, gnome-keyring) and Japanese fonts.
+
+Standard library only, and it must stay parseable by old Pythons so that they get a clear
+message instead of a SyntaxError: it runs before anything is installed.
+"""
+
+import sys
+
+MIN_PYTHON = (3, 11)
+
+if sys.version_info < MIN_PYTHON:
+    sys.stderr.write(
+        f"cwwatch setup: error: Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed, but "
+        f"this is {sys.version.split()[0]} ({sys.executable}); run this command with a newer "
+        f"python3 (for example python3.11 -m watcher.bootstrap ...)\n"
+    )
+    sys.exit(1)
+
+import hashlib  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shlex  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".cwwatch-setup.json"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+EXE = ".exe" if os.name == "nt" else ""
+
+# What the tests start themselves, and the Debian packages that provide it.
+DESKTOP_BINARIES = (
+    "Xvfb", "dunst", "dunstctl", "dbus-daemon", "dbus-send", "gnome-keyring-daemon", "notify-send",
+)
+DESKTOP_PACKAGES = ("xvfb", "dunst", "libnotify-bin", "gnome-keyring", "dbus-x11")
+BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
+FONT_PACKAGE = "fonts-noto-cjk"
+
+USAGE = """\
+usage: python3 -m watcher.bootstrap demo [ARGS...]   set up, then run `cwwatch demo ARGS...`
+       python3 -m watcher.bootstrap test [ARGS...]   set up, then run the tests (ARGS go to pytest)
+"""
+
+
+class SetupError(Exception):
+    """An expected failure: reported as one line, without a traceback."""
+
+
+def log(message: str) -> None:
+    print(f"cwwatch setup: {message}", file=sys.stderr, flush=True)
+
+
+def _run(argv: list[str], what: str, *, timeout: float = 1800, env: dict | None = None,
+         cwd: Path = ROOT) -> str:
+    """Run a set-up command with its output captured; show the output's end if it fails."""
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout,
+        )
+    except FileNotFoundError as exc:
+        raise SetupError(f"{what}: {argv[0]} not found") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SetupError(f"{what}: gave up after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        tail = proc.stdout.strip().splitlines()[-25:]
+        for line in tail:
+            print(f"    {line}", file=sys.stderr)
+        raise SetupError(f"{what} failed (exit code {proc.returncode}): {shlex.join(argv)}")
+    return proc.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# apt (Debian/Ubuntu, as root only)
+
+
+_apt_updated = False
+
+
+def _can_apt() -> bool:
+    return (sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0
+            and shutil.which("apt-get") is not None)
+
+
+def _apt_env() -> dict:
+    return {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+
+def _apt_update() -> None:
+    global _apt_updated
+    if not _apt_updated:
+        log("apt-get update ...")
+        _run(["apt-get", "update", "-qq", "-o", "DPkg::Lock::Timeout=300"], "apt-get update",
+             env=_apt_env())
+        _apt_updated = True
+
+
+def _apt_available(package: str) -> bool:
+    proc = subprocess.run(["apt-cache", "show", "--no-all-versions", package],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    return proc.returncode == 0
+
+
+def apt_install(packages: list[str]) -> list[str]:
+    """Install what apt offers of ``packages``; return those it does not offer."""
+    _apt_update()
+    wanted = list(dict.fromkeys(packages))
+    available = [p for p in wanted if _apt_available(p)]
+    missing = [p for p in wanted if p not in available]
+    if missing:
+        log(f"not available from apt here: {' '.join(missing)}")
+    if available:
+        log(f"apt-get install {' '.join(available)} (a minute or two the first time) ...")
+        _run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=300", *available],
+             "apt-get install", env=_apt_env())
+    return missing
+
+
+# ---------------------------------------------------------------------------------------------
+# the virtual environment
+
+
+def venv_python() -> Path:
+    return BIN / f"python{EXE}"
+
+
+def _venv_ok(python: Path) -> bool:
+    if not python.exists():
+        return False
+    check = f"import sys, pip; sys.exit(0 if sys.version_info >= {MIN_PYTHON!r} else 3)"
+    try:
+        proc = subprocess.run([str(python), "-c", check], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def _venv_packages() -> list[str]:
+    return [f"python{sys.version_info[0]}.{sys.version_info[1]}-venv", "python3-venv"]
+
+
+def ensure_venv() -> Path:
+    python = venv_python()
+    if _venv_ok(python):
+        return python
+    if VENV.exists():
+        log(".venv is incomplete or made by an older Python: recreating it")
+    tried_apt = False
+    if importlib.util.find_spec("ensurepip") is None and _can_apt():
+        _install_venv_support()
+        tried_apt = True
+    while True:
+        log(f"creating .venv with {sys.executable} ...")
+        argv = [sys.executable, "-m", "venv"]
+        if VENV.exists():
+            argv.append("--clear")
+        proc = subprocess.run([*argv, str(VENV)], cwd=ROOT, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace")
+        if proc.returncode == 0 and _venv_ok(python):
+            return python
+        if not tried_apt and _can_apt():
+            _install_venv_support()
+            tried_apt = True
+            continue
+        for line in proc.stdout.strip().splitlines()[-10:]:
+            print(f"    {line}", file=sys.stderr)
+        hint = (" (Debian/Ubuntu: sudo apt-get install python3-venv)"
+                if shutil.which("apt-get") else "")
+        raise SetupError(f"could not create .venv with {sys.executable}: venv/ensurepip is "
+                         f"missing or broken{hint}")
+
+
+def _install_venv_support() -> None:
+    _apt_update()
+    for package in _venv_packages():
+        if _apt_available(package):
+            apt_install([package])
+            return
+    raise SetupError("apt offers neither " + " nor ".join(_venv_packages()))
+
+
+# ---------------------------------------------------------------------------------------------
+# the package
+
+
+def _read_stamp() -> dict:
+    try:
+        data = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ensure_package(python: Path, with_test: bool) -> None:
+    pyproject = ROOT / "pyproject.toml"
+    try:
+        digest = hashlib.sha256(pyproject.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise SetupError(f"cannot read {pyproject}: {exc.strerror}") from exc
+    stamp = _read_stamp()
+    current = stamp.get("pyproject_sha256") == digest and stamp.get("root") == str(ROOT)
+    if current and (stamp.get("test") or not with_test) and (BIN / f"cwwatch{EXE}").exists():
+        return
+    target = ".[test]" if with_test else "."
+    log(f"pip install -e '{target}' into .venv (under a minute the first time) ...")
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+    _run([str(python), "-m", "pip", "install", "-q", "-e", target], "pip install", env=env)
+    STAMP.write_text(json.dumps({
+        "pyproject_sha256": digest,
+        "root": str(ROOT),
+        "test": with_test or (current and bool(stamp.get("test"))),
+    }) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# browser, desktop components, fonts
+
+
+def find_browser(python: Path) -> str | None:
+    """What ``python -m watcher.browser`` finds (it prints the path, or exits 1)."""
+    try:
+        proc = subprocess.run([str(python), "-m", "watcher.browser"], cwd=ROOT,
+                              capture_output=True, text=True, errors="replace", timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = proc.stdout.strip()
+    if proc.returncode == 0 and found:
+        return found
+    if os.environ.get("CWWATCH_CHROMIUM"):  # set, but wrong: installing another will not help
+        raise SetupError(proc.stderr.strip() or "CWWATCH_CHROMIUM does not name a browser")
+    return None
+
+
+def _playwright_install(python: Path) -> None:
+    argv = [str(python), "-m", "playwright", "install", "chromium"]
+    if _can_apt():
+        argv.insert(-1, "--with-deps")
+    log(f"trying: {shlex.join(['playwright', *argv[3:]])} ...")
+    try:
+        _run(argv, "playwright install", timeout=900)
+    except SetupError as exc:
+        log(str(exc))
+
+
+def _missing_desktop() -> list[str]:
+    return [b for b in DESKTOP_BINARIES if shutil.which(b) is None]
+
+
+def _has_cjk_fonts() -> bool:
+    if shutil.which("fc-list"):
+        try:
+            proc = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True,
+                                  text=True, errors="replace", timeout=60)
+            if proc.returncode == 0 and proc.stdout.strip():
+                return True
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if shutil.which("dpkg-query"):
+        proc = subprocess.run(["dpkg-query", "-W", "-f=${Status}", FONT_PACKAGE],
+                              capture_output=True, text=True, timeout=60)
+        return "install ok installed" in proc.stdout
+    return False
+
+
+def ensure_system(python: Path, command: str) -> None:
+    linux = sys.platform.startswith("linux")
+    apt = _can_apt()
+    packages: list[str] = []
+
+    browser = find_browser(python)
+    if browser is None and apt:
+        packages += BROWSER_PACKAGES
+    desktop_missing = _missing_desktop() if (linux and command == "test") else []
+    if desktop_missing and apt:
+        packages += DESKTOP_PACKAGES
+    fonts_missing = linux and command == "test" and not _has_cjk_fonts()
+    if fonts_missing and apt:
+        packages.append(FONT_PACKAGE)
+
+    if packages:
+        apt_install(packages)
+
+    if browser is None:
+        browser = find_browser(python)
+    if browser is None:
+        _playwright_install(python)
+        browser = find_browser(python)
+    if browser is None:
+        raise SetupError("no Chromium found and none could be installed; install Chromium or "
+                         "Google Chrome, or set CWWATCH_CHROMIUM=/path/to/chromium")
+    log(f"browser: {browser}")
+
+    if command != "test":
+        return
+    if not linux:
+        log("note: the desktop tests (Xvfb, dunst, gnome-keyring) need Linux; they will be "
+            "skipped here")
+        return
+    still_missing = _missing_desktop()
+    if still_missing:
+        log(f"warning: not installed: {' '.join(still_missing)}; their tests will be skipped "
+            f"(fail under CI=true). Install: sudo apt-get install {' '.join(DESKTOP_PACKAGES)}")
+    if fonts_missing and not _has_cjk_fonts():
+        log(f"warning: no Japanese font; Japanese text renders as boxes in screenshots. "
+            f"Install: sudo apt-get install {FONT_PACKAGE}")
+
+
+# ---------------------------------------------------------------------------------------------
+# main
+
+
+def run_tests(python: Path, args: list[str]) -> int:
+    argv = [str(python), "-m", "pytest", *args]
+    log(f"running: pytest {shlex.join(args)}".rstrip())
+    sys.stdout.flush()
+    proc = subprocess.Popen(argv, cwd=ROOT)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:  # pytest got the SIGINT too: let it finish its teardown
+        code = proc.wait()
+    if code == 5:
+        log("error: pytest collected no tests; that is a failure, not a pass")
+        return 1
+    if code < 0:  # killed by a signal
+        return 128 - code
+    return code
+
+
+def run_demo(args: list[str]) -> int:
+    cwwatch = BIN / f"cwwatch{EXE}"
+    if not cwwatch.exists():
+        raise SetupError(f"{cwwatch} is missing after the install")
+    argv = [str(cwwatch), "demo", *args]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "nt":
+        return subprocess.call(argv, cwd=ROOT)
+    os.execv(str(cwwatch), argv)
+    return 1  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stderr.write(USAGE)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command not in ("demo", "test"):
+        sys.stderr.write(f"cwwatch setup: unknown command {command!r}\n{USAGE}")
+        return 2
+    try:
+        if not (ROOT / "pyproject.toml").is_file():
+            raise SetupError(f"{ROOT} does not look like the cwwatch repository (no "
+                             f"pyproject.toml)")
+        python = ensure_venv()
+        ensure_package(python, with_test=command == "test")
+        ensure_system(python, command)
+        if command == "test":
+            return run_tests(python, rest)
+        return run_demo(rest)
+    except SetupError as exc:
+        log(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""What every command needs: paths, config, selectors, store, notifier, and the scan's wiring."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from loguru import logger
+
+from watcher import config as config_mod
+from watcher import keychain, selectorset
+from watcher.config import Config
+from watcher.errors import CredentialsError, Exit
+from watcher.models import HealthKind
+from watcher.notify import Channel, ConsoleChannel, DesktopChannel, Notifier
+from watcher.paths import Paths
+from watcher.scan import ScanContext, ScanResult
+from watcher.selectorset import SelectorSet
+from watcher.site import CredentialSource, Site, SiteOptions, SiteProblem
+from watcher.store import Store
+
+
+def setup_logging(verbose: int) -> None:
+    logger.remove()
+    level = "DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING"
+    logger.add(sys.stderr, level=level, format="<dim>{time:HH:mm:ss}</dim> {level} {message}")
+
+
+@dataclass
+class Env:
+    paths: Paths
+    config: Config
+    selectors: SelectorSet
+
+
+def load_env(config_path: str | None, selectors_path: str | None,
+             paths: Paths | None = None) -> Env:
+    paths = paths or Paths.default()
+    cfg = config_mod.load(Path(config_path) if config_path else paths.config_file)
+    sel = selectorset.load(selectors_path or cfg.selectors or None)
+    return Env(paths, cfg, sel)
+
+
+def make_notifier(desktop: bool, console: TextIO | None) -> Notifier:
+    channels: list[Channel] = [ConsoleChannel(console)]
+    if desktop:
+        channels.append(DesktopChannel())
+    return Notifier(channels)
+
+
+def open_store(paths: Paths) -> Store:
+    paths.ensure(paths.data_dir)
+    return Store(paths.db_file)
+
+
+def keyring_credentials(email: str) -> CredentialSource:
+    def source() -> keychain.Credentials | None:
+        try:
+            return keychain.load(email)
+        except CredentialsError as exc:
+            raise SiteProblem(HealthKind.LOGGED_OUT, "keyring", str(exc)) from None
+    return source
+
+
+def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], datetime],
+                 headless: bool = True) -> Callable[[bool], Site]:
+    def make(login_allowed: bool) -> Site:
+        opts = SiteOptions(base_url=env.config.base_url, session_file=env.paths.session_file,
+                           browser_path=env.config.browser, headless=headless,
+                           page_timeout_s=env.config.page_timeout_s,
+                           min_interval_s=env.config.min_interval_s, login_allowed=login_allowed)
+        return Site(env.selectors, opts, credentials, clock)
+    return make
+
+
+def scan_context(env: Env, store: Store, notifier: Notifier, credentials: CredentialSource,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 health_notify_after: int | None = None) -> ScanContext:
+    env.paths.ensure(env.paths.state_dir)
+    return ScanContext(
+        sel=env.selectors, store=store, notifier=notifier,
+        make_site=site_factory(env, credentials, clock), policy=env.config.policy(),
+        layout_dir=env.paths.layout_dir,
+        health_notify_after=health_notify_after or env.config.health_notify_after,
+        max_list_pages=env.config.max_list_pages, clock=clock)
+
+
+def exit_code(result: ScanResult) -> Exit:
+    if not result.healthy:
+        return Exit.UNHEALTHY
+    return Exit.FINDINGS if result.findings else Exit.OK
+
+
+_RULE_JA = {
+    "quiet_client": "返信なし（ログインあり）",
+    "client_away": "返信なし（不在）",
+    "no_reply": "返信なし",
+    "acceptance_due": "検収期限が近い",
+    "acceptance_overdue": "検収期限切れ",
+    "escrow_missing": "仮払い待ち",
+}
+
+
+def print_summary(result: ScanResult, out: TextIO) -> None:
+    if result.healthy:
+        head = (f"scan ok: {result.contracts_seen} contracts, {result.pages_loaded} pages loaded, "
+                f"{len(result.findings)} open findings ({len(result.notified)} notified now)")
+    else:
+        head = f"scan UNHEALTHY ({result.pages_loaded} pages loaded): no findings from this scan"
+    print(head, file=out)
+    for p in result.problems:
+        saved = f"\n    saved: {p.saved}" if p.saved else ""
+        print(f"  ! {p.kind}: {p.page}: {p.detail}{saved}", file=out)
+    for f in result.findings:
+        new = "new" if f in result.notified else "   "
+        print(f"  {new} {f.rule:<19} {f.contract_id}  {_RULE_JA[f.rule]}: {f.title}", file=out)
+    out.flush()

@@ -1,0 +1,40 @@
+"""``cwwatch scan``: one scan of the configured account."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from watcher.cli import common
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("scan", help="scan the account once and notify what is new",
+                       description="Scan the account once. Exit codes: 0 healthy and nothing to "
+                       "act on, 10 healthy with open findings, 20 unhealthy, 2 bad usage or "
+                       "config, 1 other failure.")
+    p.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
+    p.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    env = common.load_env(args.config, args.selectors)
+    console = sys.stderr if args.json else sys.stdout
+    notifier = common.make_notifier(
+        env.config.desktop_notifications and not args.no_notify, console)
+    store = common.open_store(env.paths)
+    try:
+        ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
+        from watcher.scan import run_scan
+
+        result = run_scan(ctx)
+    finally:
+        notifier.close()
+        store.close()
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+    else:
+        common.print_summary(result, sys.stdout)
+    return int(common.exit_code(result))

@@ -1,0 +1,129 @@
+"""The configuration file (TOML, in the user config dir), checked key by key.
+
+Every error names the file and the key. Unknown keys are errors too: a typo must not silently
+leave a threshold at its default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from watcher.errors import ConfigError
+from watcher.rules import Policy
+
+DEFAULT_BASE_URL = "https://crowdworks.jp"
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str = DEFAULT_BASE_URL
+    email: str = ""
+    selectors: str = ""  # a selectors file of the user's own; empty: the bundled one
+    browser: str = ""  # a Chromium executable; empty: found automatically
+    quiet_business_days: int = 2
+    acceptance_warning_days: int = 2
+    year_end_break: bool = False
+    health_notify_after: int = 2  # consecutive unhealthy scans before a health notification
+    page_timeout_s: float = 30.0
+    min_interval_s: float = 1.0  # politeness: at least this long between two page loads
+    max_list_pages: int = 50
+    desktop_notifications: bool = True
+    source: str = "<defaults>"
+
+    def policy(self) -> Policy:
+        return Policy(quiet_business_days=self.quiet_business_days,
+                      due_warning_days=self.acceptance_warning_days,
+                      year_end_break=self.year_end_break, base_url=self.base_url,
+                      access_max_age=timedelta(hours=12))
+
+
+_RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "base_url": (str, "a URL such as https://crowdworks.jp"),
+    "email": (str, "the e-mail address you log in with"),
+    "selectors": (str, "a path to a selectors TOML file"),
+    "browser": (str, "a path to a Chromium executable"),
+    "quiet_business_days": (int, "a whole number of business days, 1 or more"),
+    "acceptance_warning_days": (int, "a whole number of days, 0 to 6"),
+    "year_end_break": (bool, "true or false"),
+    "health_notify_after": (int, "a whole number of scans, 1 or more"),
+    "page_timeout_s": ((int, float), "seconds, more than 0"),
+    "min_interval_s": ((int, float), "seconds, 0 or more"),
+    "max_list_pages": (int, "a whole number, 1 or more"),
+    "desktop_notifications": (bool, "true or false"),
+}
+
+
+def _check_value(source: str, key: str, value: Any) -> None:
+    typ, expect = _RULES[key]
+    if isinstance(value, bool) and typ is not bool:
+        raise ConfigError(f"{source}: {key}: expected {expect}")
+    if not isinstance(value, typ):
+        raise ConfigError(f"{source}: {key}: expected {expect}")
+    bad = (
+        (key == "quiet_business_days" and not 1 <= value <= 60)
+        or (key == "acceptance_warning_days" and not 0 <= value <= 6)
+        or (key == "health_notify_after" and not 1 <= value <= 100)
+        or (key == "page_timeout_s" and not 0 < value <= 600)
+        or (key == "min_interval_s" and not 0 <= value <= 60)
+        or (key == "max_list_pages" and not 1 <= value <= 1000)
+    )
+    if bad:
+        raise ConfigError(f"{source}: {key}: {value!r} is out of range (expected {expect})")
+    if key == "base_url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{source}: base_url: expected {expect}")
+
+
+def from_mapping(data: dict[str, Any], source: str) -> Config:
+    for key, value in data.items():
+        if key not in _RULES:
+            known = ", ".join(sorted(_RULES))
+            raise ConfigError(f"{source}: {key}: unknown key (known: {known})")
+        _check_value(source, key, value)
+    values = {k: (float(v) if k.endswith("_s") else v) for k, v in data.items()}
+    if "base_url" in values:
+        values["base_url"] = values["base_url"].rstrip("/")
+    return replace(Config(), source=source, **values)
+
+
+def load(path: Path) -> Config:
+    """The config file at ``path``; the defaults when it does not exist."""
+    if not path.exists():
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return from_mapping(data, str(path))
+
+
+def dump(cfg: Config) -> str:
+    """The non-default settings of ``cfg`` as TOML (for ``cwwatch login`` to save the e-mail)."""
+    default = Config()
+    lines = []
+    for f in fields(Config):
+        if f.name == "source":
+            continue
+        v = getattr(cfg, f.name)
+        if v == getattr(default, f.name):
+            continue
+        if isinstance(v, bool):
+            lines.append(f"{f.name} = {'true' if v else 'false'}")
+        elif isinstance(v, int | float):
+            lines.append(f"{f.name} = {v}")
+        else:
+            escaped = str(v).replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'{f.name} = "{escaped}"')
+    return "# cwwatch configuration (see README: Configuration)\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,55 @@
+"""Exceptions that carry what the user needs: one line of text and an exit code.
+
+Exit codes (documented in the README; stable):
+
+==  =====================  ==================================================================
+0   ``OK``                 healthy, nothing to act on
+10  ``FINDINGS``           healthy, and at least one finding is open
+20  ``UNHEALTHY``          the scan could not see (login, challenge, layout, network ...)
+2   ``USAGE``              bad usage, configuration, scenario or selectors file
+1   ``FAILURE``            anything else that stopped the command (disk full, a crash)
+==  =====================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    FINDINGS = 10
+    UNHEALTHY = 20
+
+
+class CwError(Exception):
+    """A problem with a one-line explanation for the user. Never carries a secret."""
+
+    exit_code: Exit = Exit.FAILURE
+
+
+class ConfigError(CwError):
+    """A bad config, selectors or scenario file, or bad command-line usage."""
+
+    exit_code = Exit.USAGE
+
+
+class StoreError(CwError):
+    exit_code = Exit.FAILURE
+
+
+class CredentialsError(CwError):
+    exit_code = Exit.USAGE
+
+
+class ExtractionError(Exception):
+    """A required element or field is missing from a page: the layout changed."""
+
+    def __init__(self, page: str, field: str, detail: str = "") -> None:
+        self.page = page
+        self.field = field
+        self.detail = detail
+        msg = f"{page}: required field {field!r} not found"
+        super().__init__(f"{msg} ({detail})" if detail else msg)

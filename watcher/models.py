@@ -1,0 +1,197 @@
+"""Records that flow through the pipe: what a page showed, what the rules found, what a scan did.
+
+Pure data: no I/O, no browser. Datetimes are aware and in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    """A contract's stage, mapped from the site's status label by the selectors file."""
+
+    AWAITING_ESCROW = "awaiting_escrow"  # 仮払い待ち
+    IN_PROGRESS = "in_progress"  # 進行中
+    DELIVERED = "delivered"  # 納品済み / 納品完了
+    IN_ACCEPTANCE = "in_acceptance"  # 検収中
+    ENDING = "ending"  # 契約終了同意待ち
+    FINISHED = "finished"
+
+    @property
+    def delivered(self) -> bool:
+        return self in (Stage.DELIVERED, Stage.IN_ACCEPTANCE)
+
+
+class Sender(StrEnum):
+    WORKER = "worker"
+    CLIENT = "client"
+    SYSTEM = "system"
+
+
+class HealthKind(StrEnum):
+    LOGGED_OUT = "logged_out"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_CHALLENGE = "login_challenge"
+    LAYOUT_CHANGED = "layout_changed"
+    UNKNOWN_STATUS = "unknown_status"
+    SITE_UNREACHABLE = "site_unreachable"
+
+
+class PageKind(StrEnum):
+    LOGIN = "login"
+    TWO_STEP = "two_step"
+    CAPTCHA = "captcha"
+    NOT_FOUND = "not_found"
+    DASHBOARD = "dashboard"
+    CONTRACTS = "contracts"
+    WORKROOM = "workroom"
+    PROFILE = "profile"
+    INBOX = "inbox"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A moment known only within bounds: ``earliest <= t <= latest``."""
+
+    earliest: datetime
+    latest: datetime
+
+    def __post_init__(self) -> None:
+        if self.earliest.tzinfo is None or self.latest.tzinfo is None:
+            raise ValueError("Interval bounds must be timezone-aware")
+        if self.earliest > self.latest:
+            raise ValueError("Interval earliest is after latest")
+
+    @classmethod
+    def point(cls, t: datetime) -> Interval:
+        return cls(t, t)
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One row of the active-contracts list."""
+
+    contract_id: int
+    title: str
+    client_name: str
+    status_label: str
+    stage: Stage | None  # None: a label the selectors file does not map
+
+
+@dataclass(frozen=True)
+class Message:
+    sender: Sender
+    sent_at: datetime
+    body: str
+    kind: str = "message"  # "message", "delivery", "system"
+    sender_id: int | None = None
+    key: str = ""  # stable identity within the thread
+
+    @property
+    def mine(self) -> bool:
+        return self.sender is Sender.WORKER
+
+
+@dataclass(frozen=True)
+class Workroom:
+    contract_id: int
+    title: str
+    client_id: int
+    client_name: str
+    status_label: str
+    stage: Stage | None
+    escrow_deposited: bool | None  # None: the page did not say
+    amount: int | None
+    messages: tuple[Message, ...]
+    folded: bool = False  # older messages still hidden behind 「…メッセージを表示」
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        times = [m.sent_at for m in self.messages if m.kind == "delivery"]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class ClientSeen:
+    """A client's profile as observed: their last access, or that they hide it."""
+
+    client_id: int
+    name: str
+    last_access: Interval | None  # None: hidden (a legitimate state)
+    last_access_text: str | None
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    thread_id: int
+    message_id: int
+    sent_at: datetime
+    title: str
+    sender_name: str
+    proposal_status: str | None
+    is_replied: bool | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: HealthKind
+    page: str
+    detail: str
+    saved: str | None = None  # where a copy of the offending page was saved
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": str(self.kind), "page": self.page, "detail": self.detail}
+        if self.saved:
+            out["saved"] = self.saved
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    contract_id: int
+    client_id: int | None
+    stage: int
+    since: datetime | None
+    deadline: datetime | None
+    title: str  # notification title (Japanese)
+    message: str  # notification body (Japanese)
+    url: str = ""  # the contract page
+    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Identity in the alert ledger: one notification per (rule, contract, stage, episode)."""
+        anchor = self.since.isoformat() if self.since else "-"
+        return f"{self.rule}|{self.contract_id}|{self.stage}|{anchor}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "contract_id": self.contract_id,
+            "client_id": self.client_id,
+            "stage": self.stage,
+            "since": self.since.isoformat() if self.since else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "message": self.message,
+            "title": self.title,
+            "url": self.url,
+        }
+
+
+def jsonable(obj: Any) -> Any:
+    """Dataclasses and datetimes to JSON-ready values (for --json and the store)."""
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    return obj

@@ -1,0 +1,144 @@
+"""Where alerts go: the console always, the desktop when a notification service answers.
+
+Desktop notifications go through desktop-notifier (D-Bus ``org.freedesktop.Notifications`` on
+Linux, Notification Center on macOS, WinRT on Windows). Its ``send()`` never raises when nobody
+listens, so this module asks the service for its capabilities first and says plainly, once, when
+no service answers; the console still gets every alert. Clicking a notification opens the
+contract page while the process that sent it is alive (the daemon); the body also carries the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import webbrowser
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from loguru import logger
+
+# desktop-notifier logs its own failures through the logging module; we report them ourselves.
+logging.getLogger("desktop_notifier").setLevel(logging.CRITICAL)
+
+APP_NAME = "cwwatch"
+
+
+@dataclass(frozen=True)
+class Note:
+    title: str
+    body: str
+    url: str = ""
+    urgent: bool = False
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, note: Note) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def send(self, note: Note) -> bool:
+        mark = "‼" if note.urgent else "•"
+        url = f"\n    {note.url}" if note.url else ""
+        print(f"{mark} {note.title}\n    {note.body}{url}", file=self.stream, flush=True)
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class DesktopChannel:
+    """desktop-notifier on a private event loop, checked before the first send."""
+
+    name = "desktop"
+
+    def __init__(self, warn: TextIO | None = None, timeout: float = 5.0) -> None:
+        self.warn = warn or sys.stderr
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._notifier: object | None = None
+        self._available: bool | None = None
+        self.reason = ""
+
+    def _run(self, coro: object) -> object:
+        return self._loop.run_until_complete(asyncio.wait_for(coro, self.timeout))  # type: ignore[arg-type]
+
+    def available(self) -> bool:
+        if self._available is not None:
+            return self._available
+        try:
+            from desktop_notifier import DesktopNotifier
+
+            notifier = DesktopNotifier(app_name=APP_NAME)
+            backend = type(getattr(notifier, "_backend", None)).__name__
+            if backend.startswith("Dummy"):
+                raise RuntimeError("no notification backend for this platform")
+            caps = self._run(notifier.get_capabilities())
+            if not caps:
+                raise RuntimeError("the notification service reports no capabilities")
+            self._notifier = notifier
+            self._available = True
+        except Exception as exc:  # no bus, no daemon, a timeout: all mean "nobody listens"
+            self.reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._available = False
+            print(f"cwwatch: デスクトップ通知サービスが応答しません ({self.reason})。"
+                  "通知はコンソールにのみ表示します。", file=self.warn, flush=True)
+            logger.warning("no desktop notification service: {}", self.reason)
+        return self._available
+
+    def send(self, note: Note) -> bool:
+        if not self.available():
+            return False
+        from desktop_notifier import Urgency
+
+        url = note.url
+
+        def on_clicked() -> None:
+            if url:
+                webbrowser.open(url)
+
+        body = f"{note.body}\n{url}" if url else note.body
+        try:
+            self._run(self._notifier.send(  # type: ignore[attr-defined]
+                title=note.title, message=body,
+                urgency=Urgency.Critical if note.urgent else Urgency.Normal,
+                on_clicked=on_clicked))
+        except Exception as exc:
+            logger.warning("desktop notification failed: {}", exc)
+            return False
+        return True
+
+    def close(self) -> None:
+        try:
+            self._loop.run_until_complete(asyncio.sleep(0))
+        finally:
+            self._loop.close()
+
+
+class Notifier:
+    """Send each note to every channel; True when at least one channel took it."""
+
+    def __init__(self, channels: list[Channel]) -> None:
+        self.channels = channels
+
+    def send(self, note: Note) -> bool:
+        ok = False
+        for ch in self.channels:
+            try:
+                ok = ch.send(note) or ok
+            except Exception as exc:  # one broken channel must not stop the others
+                logger.warning("{} channel failed: {}", ch.name, exc)
+        return ok
+
+    def close(self) -> None:
+        for ch in self.channels:
+            ch.close()

@@ -1,0 +1,286 @@
+"""The sample site: a small local web server that renders a scenario like the real site.
+
+It serves ``cwwatch demo``, the end-to-end tests and the benchmark. It listens on 127.0.0.1 only,
+on a free port, with a login form, session cookies, a redirect to ``/login`` when logged out,
+paging, and the faults the scenario switches on. It counts what it serves (``stats``) so tests can
+tell a reused session from a new login.
+
+Run it alone: ``python -m watcher.sample.server SCENARIO.toml [--port N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+import threading
+import time
+from collections import Counter
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from watcher.sample import render
+from watcher.sample.scenario import Scenario, load_scenario
+
+COOKIE = "_cw_session"
+
+
+class SampleSite:
+    """Serve a scenario; swap it for the next state of the story with :meth:`set_scenario`."""
+
+    def __init__(self, scenario: Scenario, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._lock = threading.Lock()
+        self.scenario = scenario
+        self.sessions: set[str] = set()
+        self.pending_two_step: set[str] = set()
+        self.stats: Counter[str] = Counter()
+        self.paths: list[str] = []
+        handler = type("Handler", (_Handler,), {"site": self})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SampleSite:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sample-site",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SampleSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        with self._lock:
+            self.scenario = scenario
+
+    def expire_sessions(self) -> None:
+        """Forget every session, as when the real site's session times out."""
+        with self._lock:
+            self.sessions.clear()
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self.stats[key] += 1
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.stats.clear()
+            self.paths.clear()
+
+
+_CONTRACT = re.compile(r"^/contracts/(\d+)$")
+_EMPLOYER = re.compile(r"^/public/employers/(\d+)$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: SampleSite
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "cwwatch-sample/1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        pass
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _session(self) -> str | None:
+        raw = self.headers.get("Cookie")
+        if not raw:
+            return None
+        jar = SimpleCookie()
+        try:
+            jar.load(raw)
+        except Exception:
+            return None
+        morsel = jar.get(COOKIE)
+        return morsel.value if morsel else None
+
+    def _send(self, status: int, body: str | bytes, ctype: str = "text/html; charset=utf-8",
+              headers: dict[str, str] | None = None) -> None:
+        raw = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+
+    def _redirect(self, location: str, cookie: str | None = None) -> None:
+        headers = {"Location": location}
+        if cookie is not None:
+            headers["Set-Cookie"] = (f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
+                                     if cookie else f"{COOKIE}=; Path=/; Max-Age=0")
+        self._send(HTTPStatus.FOUND, b"", headers=headers)
+
+    # -- routes ----------------------------------------------------------------------------------
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def _route(self, method: str) -> None:
+        site = self.site
+        sc = site.scenario
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        site.paths.append(self.path)
+        if sc.faults.latency_ms:
+            time.sleep(sc.faults.latency_ms / 1000)
+        if path in sc.faults.server_error or self.path in sc.faults.server_error:
+            site.count("server_error")
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, render.server_error_page())
+            return
+        token = self._session()
+        logged_in = token is not None and token in site.sessions
+
+        if path == "/login":
+            if method == "POST":
+                self._login_post(sc)
+                return
+            site.count("login_page")
+            self._send(200, render.login_page(captcha=sc.faults.login == "captcha"))
+            return
+        if path == "/login/two_step_authentication":
+            site.count("two_step_page")
+            self._send(200, render.two_step_page())
+            return
+        if path == "/logout":
+            if token:
+                site.sessions.discard(token)
+            self._redirect("/login", cookie="")
+            return
+        if path == "/__sample__/stats":
+            self._send(200, json.dumps(dict(site.stats)), "application/json")
+            return
+        m = _EMPLOYER.match(path)
+        if m:
+            cl = sc.clients.get(int(m.group(1)))
+            if cl is None:
+                self._not_found(logged_in)
+                return
+            site.count("profile")
+            self._send(200, render.profile(sc, cl, logged_in, "profile" in sc.faults.layout_changed))
+            return
+        if path in ("/", "/favicon.ico"):
+            self._not_found(logged_in)
+            return
+        # Everything below is a member page.
+        if not logged_in:
+            site.count("login_wall")
+            if path.startswith("/api/"):
+                self._send(401, json.dumps({"error": "unauthorized"}), "application/json")
+                return
+            self._redirect("/login")
+            return
+        changed = sc.faults.layout_changed
+        page_no = _page(query)
+        if path == "/dashboard":
+            site.count("dashboard")
+            self._send(200, render.dashboard(sc))
+        elif path == "/e/contracts":
+            site.count("contracts")
+            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed))
+        elif path == "/messages/received":
+            site.count("inbox")
+            self._send(200, render.inbox_page(sc, page_no, "inbox" in changed))
+        elif path == "/api/v3/message/list":
+            site.count("inbox_api")
+            self._send(200, json.dumps(render.inbox_json(sc, page_no), ensure_ascii=False),
+                       "application/json; charset=utf-8")
+        elif (m := _CONTRACT.match(path)) and (c := sc.contract(int(m.group(1)))) is not None:
+            site.count("workroom")
+            show_all = query.get("show_all", ["0"])[0] == "1"
+            self._send(200, render.workroom(sc, c, show_all, "workroom" in changed))
+        else:
+            self._not_found(True)
+
+    def _not_found(self, logged_in: bool) -> None:
+        self.site.count("not_found")
+        self._send(HTTPStatus.NOT_FOUND, render.not_found_page(logged_in, self.site.scenario))
+
+    def _login_post(self, sc: Scenario) -> None:
+        site = self.site
+        site.count("login_post")
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+        user = form.get("username", [""])[0]
+        password = form.get("password", [""])[0]
+        if sc.faults.login == "captcha":
+            self._send(200, render.login_page(error="captcha_required", captcha=True))
+            return
+        ok = (user == sc.worker.email and password == sc.worker.password
+              and sc.faults.login != "wrong_password")
+        if not ok:
+            site.count("login_failed")
+            self._send(200, render.login_page(error="password_mismatch"))
+            return
+        token = secrets.token_urlsafe(24)
+        if sc.faults.login == "two_step":
+            site.pending_two_step.add(token)
+            self._redirect("/login/two_step_authentication", cookie=token)
+            return
+        site.sessions.add(token)
+        site.count("login_ok")
+        self._redirect("/dashboard", cookie=token)
+
+
+def _page(query: dict[str, list[str]]) -> int:
+    try:
+        return max(1, int(query.get("page", ["1"])[0]))
+    except ValueError:
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m watcher.sample.server",
+                                 description="Serve a scenario file as the sample site.")
+    ap.add_argument("scenario")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args(argv)
+    from watcher.errors import CwError
+
+    try:
+        sc = load_scenario(args.scenario)
+    except CwError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    site = SampleSite(sc, port=args.port)
+    print(site.url, flush=True)
+    try:
+        site.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        site.httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""The local history: SQLite (WAL), one transaction per scan, schema version in ``user_version``.
+
+It keeps what was observed (contracts, status changes, messages, last-access observations, every
+scan and its health) and the alert ledger (what was notified, for which finding, when). An
+unhealthy scan writes only its own row and the health ledger: it never replaces what a healthy
+scan saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from watcher.errors import StoreError
+from watcher.models import (
+    ClientSeen,
+    Finding,
+    Interval,
+    Message,
+    Problem,
+    Sender,
+    Stage,
+    Workroom,
+)
+from watcher.rules import AccessSeen, ContractState
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scans (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL, finished_at TEXT NOT NULL, now_at TEXT NOT NULL,
+  healthy INTEGER NOT NULL, problems TEXT NOT NULL, pages_loaded INTEGER NOT NULL,
+  findings INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS contracts (
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL, client_id INTEGER NOT NULL,
+  status_label TEXT NOT NULL, stage TEXT NOT NULL, escrow INTEGER, amount INTEGER,
+  active INTEGER NOT NULL DEFAULT 1, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  status_since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS status_changes (
+  contract_id INTEGER NOT NULL, status_label TEXT NOT NULL, stage TEXT NOT NULL,
+  seen_at TEXT NOT NULL, scan_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  contract_id INTEGER NOT NULL, key TEXT NOT NULL, sender TEXT NOT NULL, sender_id INTEGER,
+  kind TEXT NOT NULL, sent_at TEXT NOT NULL, body TEXT NOT NULL, first_seen TEXT NOT NULL,
+  PRIMARY KEY (contract_id, key));
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (contract_id, sent_at);
+CREATE TABLE IF NOT EXISTS clients (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS client_access (
+  client_id INTEGER NOT NULL, observed_at TEXT NOT NULL, earliest TEXT, latest TEXT,
+  text TEXT, scan_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS access_by_client ON client_access (client_id, observed_at);
+CREATE TABLE IF NOT EXISTS alerts (
+  key TEXT PRIMARY KEY, rule TEXT NOT NULL, contract_id INTEGER NOT NULL, stage INTEGER NOT NULL,
+  since TEXT, notified_at TEXT NOT NULL, title TEXT NOT NULL, message TEXT NOT NULL,
+  closed_at TEXT);
+"""
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).isoformat() if t else None
+
+
+def _dt(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    id: int
+    started_at: datetime
+    now_at: datetime
+    healthy: bool
+    problems: list[dict[str, str]]
+    pages_loaded: int
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            new = not path.exists()
+            if new:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{path}: made by a newer cwwatch (schema {version}); "
+                                 "upgrade cwwatch")
+            if version < SCHEMA_VERSION:
+                with self.transaction():
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            self.db.execute(stmt)
+                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the history database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the history database ({exc.strerror})"
+                             ) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: everything in it lands, or nothing does."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: the history is busy or unwritable ({exc})") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self.db.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: could not save the scan ({exc})") from None
+
+    # -- meta --------------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    # -- scans -------------------------------------------------------------------------------------
+
+    def add_scan(self, started_at: datetime, now: datetime, healthy: bool,
+                 problems: Iterable[Problem], pages_loaded: int, findings: int) -> int:
+        cur = self.db.execute(
+            "INSERT INTO scans(started_at, finished_at, now_at, healthy, problems, pages_loaded,"
+            " findings) VALUES(?,?,?,?,?,?,?)",
+            (_iso(started_at), _iso(datetime.now(UTC)), _iso(now), int(healthy),
+             json.dumps([p.to_json() for p in problems], ensure_ascii=False), pages_loaded,
+             findings))
+        return int(cur.lastrowid or 0)
+
+    def recent_scans(self, limit: int = 20) -> list[ScanRow]:
+        rows = self.db.execute("SELECT * FROM scans ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [ScanRow(r["id"], _dt(r["started_at"]), _dt(r["now_at"]), bool(r["healthy"]),  # type: ignore[arg-type]
+                        json.loads(r["problems"]), r["pages_loaded"]) for r in rows]
+
+    def consecutive_unhealthy(self) -> int:
+        n = 0
+        for (healthy,) in self.db.execute("SELECT healthy FROM scans ORDER BY id DESC"):
+            if healthy:
+                break
+            n += 1
+        return n
+
+    # -- observations of a healthy scan ----------------------------------------------------------
+
+    def next_scan_id(self) -> int:
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name='scans'").fetchone()
+        return (row[0] if row else 0) + 1
+
+    def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> None:
+        stage = w.stage or Stage.IN_PROGRESS
+        now = _iso(seen_at)
+        old = self.db.execute("SELECT status_label FROM contracts WHERE id=?",
+                              (w.contract_id,)).fetchone()
+        changed = old is None or old["status_label"] != w.status_label
+        escrow = None if w.escrow_deposited is None else int(w.escrow_deposited)
+        self.db.execute(
+            "INSERT INTO contracts(id, title, client_id, status_label, stage, escrow, amount,"
+            " active, first_seen, last_seen, status_since) VALUES(?,?,?,?,?,?,?,1,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET title=excluded.title, client_id=excluded.client_id,"
+            " status_label=excluded.status_label, stage=excluded.stage, escrow=excluded.escrow,"
+            " amount=excluded.amount, active=1, last_seen=excluded.last_seen,"
+            " status_since=CASE WHEN contracts.status_label=excluded.status_label"
+            " THEN contracts.status_since ELSE excluded.status_since END",
+            (w.contract_id, w.title, w.client_id, w.status_label, str(stage), escrow, w.amount,
+             now, now, now))
+        if changed:
+            self.db.execute("INSERT INTO status_changes VALUES(?,?,?,?,?)",
+                            (w.contract_id, w.status_label, str(stage), now, scan_id))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO messages(contract_id, key, sender, sender_id, kind, sent_at,"
+            " body, first_seen) VALUES(?,?,?,?,?,?,?,?)",
+            [(w.contract_id, m.key, str(m.sender), m.sender_id, m.kind, _iso(m.sent_at), m.body,
+              now) for m in w.messages])
+        self.save_client_name(w.client_id, w.client_name, seen_at)
+
+    def save_client_name(self, client_id: int, name: str, seen_at: datetime) -> None:
+        now = _iso(seen_at)
+        self.db.execute(
+            "INSERT INTO clients(id, name, first_seen, last_seen) VALUES(?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, last_seen=excluded.last_seen",
+            (client_id, name, now, now))
+
+    def save_client_seen(self, seen: ClientSeen, scan_id: int) -> None:
+        self.save_client_name(seen.client_id, seen.name, seen.observed_at)
+        iv = seen.last_access
+        self.db.execute(
+            "INSERT INTO client_access VALUES(?,?,?,?,?,?)",
+            (seen.client_id, _iso(seen.observed_at), _iso(iv.earliest) if iv else None,
+             _iso(iv.latest) if iv else None, seen.last_access_text, scan_id))
+
+    def mark_inactive_except(self, active_ids: Iterable[int]) -> list[int]:
+        """Contracts no longer on the active list: they ended (or moved to another list)."""
+        ids = set(active_ids)
+        gone = [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1")
+                if r[0] not in ids]
+        self.db.executemany("UPDATE contracts SET active=0 WHERE id=?", [(i,) for i in gone])
+        return gone
+
+    # -- reading the history -----------------------------------------------------------------------
+
+    def active_contract_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]
+
+    def messages_of(self, contract_id: int) -> list[Message]:
+        return [Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
+                        r["sender_id"], r["key"])
+                for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? "
+                                         "ORDER BY sent_at, rowid", (contract_id,))]
+
+    def latest_access(self, client_id: int) -> AccessSeen | None:
+        r = self.db.execute("SELECT * FROM client_access WHERE client_id=? "
+                            "ORDER BY observed_at DESC, rowid DESC LIMIT 1", (client_id,)).fetchone()
+        if r is None:
+            return None
+        iv = (Interval(_dt(r["earliest"]), _dt(r["latest"]))  # type: ignore[arg-type]
+              if r["earliest"] else None)
+        return AccessSeen(iv, r["text"], _dt(r["observed_at"]))  # type: ignore[arg-type]
+
+    def contract_states(self) -> list[ContractState]:
+        out = []
+        for r in self.db.execute(
+                "SELECT c.*, cl.name AS client_name FROM contracts c "
+                "LEFT JOIN clients cl ON cl.id=c.client_id WHERE c.active=1 ORDER BY c.id"):
+            out.append(ContractState(
+                contract_id=r["id"], title=r["title"], client_id=r["client_id"],
+                client_name=r["client_name"] or str(r["client_id"]), stage=Stage(r["stage"]),
+                status_label=r["status_label"],
+                escrow_deposited=None if r["escrow"] is None else bool(r["escrow"]),
+                messages=tuple(self.messages_of(r["id"])),
+                status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
+                access=self.latest_access(r["client_id"]),
+            ))
+        return out
+
+    # -- the alert ledger --------------------------------------------------------------------------
+
+    def notified_keys(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT key FROM alerts")}
+
+    def open_alerts(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM alerts WHERE closed_at IS NULL").fetchall()
+
+    def record_alert(self, key: str, rule: str, contract_id: int, stage: int,
+                     since: datetime | None, title: str, message: str, at: datetime) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO alerts(key, rule, contract_id, stage, since, notified_at, title,"
+            " message) VALUES(?,?,?,?,?,?,?,?)",
+            (key, rule, contract_id, stage, _iso(since), _iso(at), title, message))
+
+    def record_finding_alert(self, f: Finding, at: datetime) -> None:
+        self.record_alert(f.key, f.rule, f.contract_id, f.stage, f.since, f.title, f.message, at)
+
+    def close_alerts(self, keys: Iterable[str], at: datetime) -> None:
+        self.db.executemany("UPDATE alerts SET closed_at=? WHERE key=? AND closed_at IS NULL",
+                            [(_iso(at), k) for k in keys])
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
