@@ -228,8 +228,10 @@ def _spawn(
 
 
 def _fail_start(daemon: Daemon, what: str) -> NoReturn:
+    """Stop ``daemon`` (it is not in the session's list yet) and fail, showing its output."""
     code = daemon.popen.poll()
-    state = "still running" if code is None else f"exit code {code}"
+    state = "it was still running" if code is None else f"exit code {code}"
+    daemon.stop()
     pytest.fail(
         f"desktop_session: {daemon.name} {what} ({state}). Its output:\n{daemon.output()}",
         pytrace=False,
@@ -350,7 +352,6 @@ def _start_xvfb(xvfb: str, env: dict[str, str], root: Path) -> tuple[int, Daemon
             if _lock_pid(n) == daemon.pid and _x_listening(n):
                 return n, daemon
             if time.monotonic() > deadline:
-                daemon.stop()
                 _fail_start(daemon, f"did not open display :{n} within {START_TIMEOUT:.0f} s")
             time.sleep(0.02)
     pytest.fail(f"desktop_session: Xvfb found no free display (tried {tried})", pytrace=False)
@@ -376,18 +377,17 @@ def _start_dbus(dbus_daemon: str, env: dict[str, str], root: Path) -> tuple[str,
     while b"\n" not in buf:
         left = deadline - time.monotonic()
         if left <= 0:
-            daemon.stop()
             _fail_start(daemon, f"did not print its address within {START_TIMEOUT:.0f} s")
         ready, _, _ = select.select([fd], [], [], min(left, 0.5))
         if ready:
             chunk = os.read(fd, 4096)
             if not chunk:
-                daemon.popen.wait(5)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    daemon.popen.wait(5)
                 _fail_start(daemon, "exited at start")
             buf += chunk
     address = buf.split(b"\n", 1)[0].decode().strip()
     if not address.startswith("unix:"):
-        daemon.stop()
         _fail_start(daemon, f"printed an unexpected address {address!r}")
     return address, daemon
 
@@ -513,7 +513,9 @@ def desktop(session_root: Path | None = None) -> Iterator[DesktopSession]:
         runtime_dir.mkdir(mode=0o700)
 
         env = dict(os.environ)
-        for k in ("WAYLAND_DISPLAY", "DBUS_SESSION_BUS_PID", "GNOME_KEYRING_CONTROL"):
+        # Not ours to pass on: another desktop's variables, and a test's own CWWATCH_HOME.
+        for k in ("WAYLAND_DISPLAY", "DBUS_SESSION_BUS_PID", "GNOME_KEYRING_CONTROL",
+                  "CWWATCH_HOME"):
             env.pop(k, None)
         env["XDG_DATA_HOME"] = str(data_home)
         env["XDG_RUNTIME_DIR"] = str(runtime_dir)

@@ -1,1 +1,99 @@
-"""Fixtures for the sample site and scans (filled in by the main developer)."""
+"""Fixtures for scans against the sample site in real Chromium."""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from watcher import selectorset
+from watcher.browser import BrowserNotFound, find_chromium
+from watcher.cli.common import Env, make_notifier, open_store, scan_context
+from watcher.config import Config
+from watcher.keychain import Credentials
+from watcher.paths import Paths
+from watcher.sample.scenario import Scenario, bundled_story, load_scenario, parse_scenario
+from watcher.sample.server import SampleSite
+from watcher.scan import ScanResult, run_scan
+from watcher.store import Store
+
+STORY = bundled_story()[0]
+
+
+def story() -> Scenario:
+    """A fresh copy of the bundled story, to change freely in a test."""
+    return load_scenario(STORY)
+
+
+def scenario_from(text: str) -> Scenario:
+    return parse_scenario(text, "<test>")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    from tests.services import require
+
+    try:
+        return find_chromium()
+    except BrowserNotFound as exc:
+        require("chromium", str(exc))
+
+
+class Harness:
+    """A sample site and a throwaway cwwatch home; ``scan()`` runs one real scan."""
+
+    def __init__(self, home: Path, scenario: Scenario) -> None:
+        self.paths = Paths.under(home)
+        self.scenario = scenario
+        self.site = SampleSite(scenario).start()
+        self.console = io.StringIO()
+        self.credentials: Credentials | None = Credentials(scenario.worker.email,
+                                                           scenario.worker.password)
+        self.config = Config(base_url=self.site.url, min_interval_s=0.0, page_timeout_s=10.0)
+
+    def set(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.site.set_scenario(scenario)
+
+    def scan(self, now: datetime | None = None, health_notify_after: int = 2) -> ScanResult:
+        env = Env(self.paths, self.config, selectorset.load())
+        store = open_store(self.paths)
+        notifier = make_notifier(False, self.console)
+        try:
+            ctx = scan_context(env, store, notifier, lambda: self.credentials,
+                               clock=lambda: now or self.scenario.now,
+                               health_notify_after=health_notify_after)
+            return run_scan(ctx)
+        finally:
+            store.close()
+
+    def store(self) -> Store:
+        return Store(self.paths.db_file)
+
+    def close(self) -> None:
+        self.site.stop()
+
+
+@pytest.fixture
+def harness(tmp_path: Path, chromium: Path) -> Iterator[Callable[[Scenario], Harness]]:
+    made: list[Harness] = []
+
+    def make(scenario: Scenario) -> Harness:
+        h = Harness(tmp_path / f"home{len(made)}", scenario)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def with_faults(sc: Scenario, **faults: object) -> Scenario:
+    out = copy.deepcopy(sc)
+    out.faults = replace(out.faults, **faults)
+    return out

@@ -52,7 +52,9 @@ _UNITS: dict[str, timedelta] = {
 _SLACK = {timedelta(days=30): timedelta(days=2), timedelta(days=365): timedelta(days=2)}
 
 _unit_alt = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
-_REL_JA = re.compile(rf"^(?P<about>約|およそ)?\s*(?P<n>\d{{1,6}})\s*(?P<unit>{_unit_alt})(?:前|以上前)?$")
+_REL_JA = re.compile(rf"^(?P<about>約|およそ)?\s*(?P<n>\d{{1,6}})\s*(?P<unit>{_unit_alt})(?P<ago>前|以上前)?$")
+# Without 前 only the short units, as the profile JSON writes them (「25分」): 「2026年」 is a year.
+_BARE_UNITS = {"秒", "分", "時間"}
 _REL_EN = re.compile(
     rf"^(?P<about>about|over|almost)?\s*(?P<n>\d{{1,6}}|an?)\s*(?P<unit>{_unit_alt})s?\s+ago$"
 )
@@ -105,7 +107,7 @@ def parse_relative(text: str, fetched_at: datetime) -> Interval:
     if low in _JUST_NOW:
         return Interval(now - timedelta(minutes=1), now)
     m = _REL_JA.match(s) or _REL_EN.match(low)
-    if not m:
+    if not m or (m.re is _REL_JA and not m["ago"] and m["unit"] not in _BARE_UNITS):
         raise TimeParseError(f"not a relative time: {text!r}")
     n_text = m["n"]
     n = 1 if n_text in ("a", "an") else int(n_text)
@@ -116,7 +118,7 @@ def parse_relative(text: str, fetched_at: datetime) -> Interval:
     else:
         lo, hi = float(n), n + 1.0
     try:
-        return Interval(now - unit * hi - slack, now - unit * lo + slack)
+        return Interval(now - unit * hi - slack, min(now - unit * lo + slack, now))
     except OverflowError as exc:
         raise TimeParseError(f"relative time out of range: {text!r}") from exc
 

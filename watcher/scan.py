@@ -19,8 +19,21 @@ from loguru import logger
 
 from watcher import alerts, rules
 from watcher.errors import ExtractionError
-from watcher.extract import extract_contracts, extract_profile, extract_workroom
-from watcher.models import ClientSeen, ContractRow, Finding, HealthKind, Problem, Workroom
+from watcher.extract import (
+    extract_contracts,
+    extract_inbox,
+    extract_profile,
+    extract_workroom,
+)
+from watcher.models import (
+    ClientSeen,
+    ContractRow,
+    Finding,
+    HealthKind,
+    InboxItem,
+    Problem,
+    Workroom,
+)
 from watcher.notify import Notifier
 from watcher.selectorset import SelectorSet
 from watcher.site import Fetched, Site, SiteProblem
@@ -96,6 +109,7 @@ class _Seen:
     rows: list[ContractRow] = field(default_factory=list)
     workrooms: list[Workroom] = field(default_factory=list)
     clients: list[ClientSeen] = field(default_factory=list)
+    inbox: list[InboxItem] = field(default_factory=list)
 
 
 class _Unhealthy(Exception):
@@ -119,6 +133,15 @@ def _layout(site: Site, ctx: ScanContext, fetched: Fetched, exc: ExtractionError
 
 def _read_site(site: Site, ctx: ScanContext, seen: _Seen) -> None:
     sel = ctx.sel
+    # 0. The inbox's first page: the newest received messages (and a check that it still reads).
+    inbox_path = sel.urls.inbox.format(page=1)
+    fetched = site.get(inbox_path, "inbox")
+    if fetched.not_found:
+        raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox", f"{inbox_path} answered 404"))
+    try:
+        seen.inbox.extend(extract_inbox(fetched.tree, sel, fetched.url).items)
+    except ExtractionError as exc:
+        raise _layout(site, ctx, fetched, exc, "inbox") from None
     # 1. The active contracts, page by page.
     page_no = 1
     next_path: str | None = sel.urls.contracts.format(page=1)
@@ -225,7 +248,6 @@ def run_scan(ctx: ScanContext) -> ScanResult:
 def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> None:
     store = ctx.store
     now = result.now
-    sent: list[tuple[str, Any]] = []
     with store.transaction():
         scan_id = store.next_scan_id()
         result.scan_id = scan_id
@@ -256,7 +278,6 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
             store.record_alert(hplan.key, alerts.HEALTH_RULE, 0, 1, None, note.title, note.body,
                                now)
             result.health_notified.append(str(hplan.notify_problem.kind))
-            sent.append(("health", hplan.notify_problem))
         if hplan.notify_recovery and hplan.key:
             ctx.notifier.send(alerts.recovery_note())
             store.close_alerts([hplan.key], now)

@@ -9,6 +9,7 @@ naming the health kind, so the scan stops before any client finding is derived.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
@@ -120,10 +121,8 @@ class Site:
     def close(self) -> None:
         for closer in (self._context, self._browser):
             if closer is not None:
-                try:
+                with contextlib.suppress(PlaywrightError):
                     closer.close()
-                except PlaywrightError:
-                    pass
         self._context = self._browser = self._page = None
         if self._pw is not None:
             try:

@@ -179,13 +179,16 @@ def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[ty
         value = table[key]
         ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
         if not ok:
-            names = " or ".join(t.__name__ for t in (typ if isinstance(typ, tuple) else (typ,)))
-            raise ctx.fail([*path, key], f"expected {names.replace('str', 'a string')}")
+            kinds = typ if isinstance(typ, tuple) else (typ,)
+            names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in kinds)
+            raise ctx.fail([*path, key], f"expected {names}")
         out[key] = value
     return out
 
 
 _TIME = (str, datetime)
+_TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
+               dict: "a table", datetime: "a date-time"}
 
 
 def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | None = None

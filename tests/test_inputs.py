@@ -1,0 +1,134 @@
+"""Bad input: one clear line naming the file (and line or key), a non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from watcher import config, selectorset
+from watcher.cli.main import main
+from watcher.errors import ConfigError
+from watcher.sample.scenario import parse_scenario
+
+GOOD_HEAD = '[worker]\nid = 1\nname = "a"\nemail = "a@example.com"\npassword = "pw"\n'
+CLIENT = '\n[[clients]]\nid = 9001\nname = "c"\n'
+
+
+@pytest.mark.parametrize(("body", "where", "words"), [
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = 3\n',
+     ":15:", "contracts[0].status: expected a string"),
+    ('[worker]\nid = 1\nname = "a\n', ":3:", "not valid TOML"),
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9002\ntitle = "t"\nstatus = "進行中"\n',
+     ":13:", "no client with id 9002"),
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = "進行中"\n'
+     '\n[[contracts.messages]]\nfrom = "worker"\nat = "yesterday"\nbody = "x"\n',
+     ":19:", "'yesterday' is neither an offset"),
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = "進行中"\n'
+     '\n[[contracts.messages]]\nfrom = "worker"\nat = "-1d"\nbody = "x"\ncolour = 1\n',
+     ":21:", "colour: unknown key"),
+    (GOOD_HEAD + '\n[faults]\nlogin = "sms"\n', ":8:", "faults.login: expected one of"),
+    (GOOD_HEAD.replace('id = 1\n', ''), ":1:", "the key 'id' is required"),
+    ('[scenario]\nnow = "2026-11-20T10:00:00"\n' + GOOD_HEAD, ":2:", "needs an offset"),
+])
+def test_scenario_errors_name_file_and_line(tmp_path, capsys, body, where, words):
+    f = tmp_path / "bad.toml"
+    f.write_text(body, encoding="utf-8")
+    code = main(["demo", "--no-notify", "--scenario", str(f)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert f"{f}{where}" in err and words in err, err
+
+
+def test_scenario_offsets_and_iso_times():
+    sc = parse_scenario('[scenario]\nnow = "2026-11-20T10:00:00+09:00"\n' + GOOD_HEAD + CLIENT.replace(
+        'name = "c"', 'name = "c"\nlast_access = "-1d3h"'))
+    assert sc.clients[9001].last_access.isoformat() == "2026-11-18T22:00:00+00:00"
+    hidden = parse_scenario(GOOD_HEAD + CLIENT)
+    assert hidden.clients[9001].last_access is None
+
+
+def test_missing_scenario_file(tmp_path, capsys):
+    assert main(["demo", "--scenario", str(tmp_path / "nope.toml")]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("quiet_business_days = 0\n", "quiet_business_days: 0 is out of range"),
+    ("quiet_business_days = \"2\"\n", "quiet_business_days: expected a whole number"),
+    ("quiet_days = 2\n", "quiet_days: unknown key"),
+    ("base_url = \"crowdworks.jp\"\n", "base_url: expected a URL"),
+    ("base_url = [\n", "not valid TOML"),
+    ("desktop_notifications = 1\n", "desktop_notifications: expected true or false"),
+])
+def test_config_errors_name_file_and_key(tmp_path, capsys, text, words):
+    f = tmp_path / "config.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        config.load(f)
+    assert str(f) in str(exc.value) and words in str(exc.value)
+    assert main(["--config", str(f), "scan"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
+
+
+def test_config_round_trip(tmp_path):
+    cfg = config.from_mapping({"email": "a@example.com", "quiet_business_days": 3,
+                               "base_url": "https://crowdworks.jp/"}, "x")
+    f = tmp_path / "c.toml"
+    f.write_text(config.dump(cfg), encoding="utf-8")
+    back = config.load(f)
+    assert back.email == "a@example.com" and back.quiet_business_days == 3
+    assert back.base_url == "https://crowdworks.jp"
+
+
+BUNDLED = selectorset.bundled_path().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("mutate", "words"), [
+    (lambda s: s.replace('thread = "#pack-message-thread"\n', ""), "[workroom] thread: required selector missing"),
+    (lambda s: s.replace('thread = "#pack-message-thread"', 'thread = "#pack[["'), "[workroom] thread: not a valid CSS"),
+    (lambda s: s.replace("link_id = '^/contracts/(\\d+)'", "link_id = '^/contracts/(\\d+'"),
+     "[contracts] link_id: not a valid regular expression"),
+    (lambda s: s.replace('"検収中" = "in_acceptance"', '"検収中" = "checking"'), "'checking' is not one of"),
+    (lambda s: s.replace("version = 1", "version = 2"), "version: expected 1"),
+    (lambda s: s + "\n[extra]\n", "unknown section [extra]"),
+    (lambda s: s.replace("[urls]", "[urls]\nfoo = 1"), "[urls] foo: unknown key"),
+    (lambda s: s.replace("[urls]", "[urls"), "not valid TOML"),
+])
+def test_selectors_errors_name_file_and_key(tmp_path, capsys, mutate, words):
+    f = tmp_path / "sel.toml"
+    f.write_text(mutate(BUNDLED), encoding="utf-8")
+    assert BUNDLED != f.read_text(encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        selectorset.load(f)
+    assert str(f) in str(exc.value) and words in str(exc.value), str(exc.value)
+    assert main(["--selectors", str(f), "demo", "--no-notify"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
+
+
+def test_the_bundled_selectors_load_and_are_not_a_package():
+    sel = selectorset.load()
+    assert sel.stage_of("検収中") is not None and sel.stage_of("検収完了") is None
+    root = Path(__file__).resolve().parent.parent
+    assert not (root / "selectors" / "__init__.py").exists()
+
+
+def test_usage_errors_are_one_line_and_exit_2():
+    r = subprocess.run([sys.executable, "-m", "watcher", "scan", "--bogus"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_scenario_via_the_installed_command_has_no_traceback(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text("[worker]\nid = 'x'\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "watcher", "demo", "--scenario", str(f)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"cwwatch: error: {f}:2: worker.id: expected a whole number"

@@ -1,0 +1,188 @@
+"""Real scans in real Chromium against the sample site: sessions, login, health, paging."""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+
+import pytest
+
+from tests.sitefixtures import story, with_faults
+from watcher.sample.scenario import SClient, SContract, SMessage
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_STORY = {
+    ("quiet_client", 63659463),
+    ("acceptance_overdue", 63659463),
+    ("escrow_missing", 63700112),
+    ("no_reply", 63690555),
+}
+
+
+def rules_of(result):
+    return {(f.rule, f.contract_id) for f in result.findings}
+
+
+def test_first_scan_logs_in_second_reuses_session_expired_logs_in_again(harness):
+    h = harness(story())
+    first = h.scan()
+    assert first.healthy, first.problems
+    assert first.logins == 1 and h.site.stats["login_ok"] == 1
+    assert rules_of(first) == EXPECTED_STORY
+    assert {(f.rule, f.contract_id) for f in first.notified} == EXPECTED_STORY
+    session = h.paths.session_file
+    assert stat.S_IMODE(os.stat(session).st_mode) == 0o600
+    assert h.scenario.worker.password not in session.read_text()
+
+    second = h.scan()
+    assert second.healthy and second.logins == 0
+    assert h.site.stats["login_post"] == 1, "the saved session must be reused"
+    assert rules_of(second) == EXPECTED_STORY
+    assert second.notified == [], "a second identical scan notifies nothing"
+
+    h.site.expire_sessions()
+    third = h.scan()
+    assert third.healthy and third.logins == 1
+    assert h.site.stats["login_ok"] == 2
+    assert third.notified == []
+
+
+def test_wrong_password_is_login_failed_and_stops_further_attempts(harness):
+    h = harness(with_faults(story(), login="wrong_password"))
+    r = h.scan()
+    assert not r.healthy and [p.kind for p in r.problems] == ["login_failed"]
+    assert r.findings == [] and r.notified == []
+    posts = h.site.stats["login_post"]
+    assert posts == 1
+    again = h.scan()
+    assert [p.kind for p in again.problems] == ["login_failed"]
+    assert h.site.stats["login_post"] == posts, "no second login attempt after a failure"
+    # After two unhealthy scans the health problem is notified, once.
+    assert again.health_notified == ["login_failed"]
+    assert h.scan().health_notified == []
+
+
+def test_no_credentials_is_logged_out(harness):
+    h = harness(story())
+    h.credentials = None
+    r = h.scan()
+    assert [p.kind for p in r.problems] == ["logged_out"]
+    assert h.site.stats["login_post"] == 0
+
+
+@pytest.mark.parametrize("fault", ["two_step", "captcha"])
+def test_two_step_and_captcha_are_login_challenges(harness, fault):
+    h = harness(with_faults(story(), login=fault))
+    r = h.scan()
+    assert not r.healthy
+    assert [p.kind for p in r.problems] == ["login_challenge"]
+    assert r.findings == []
+
+
+@pytest.mark.parametrize("kind", ["contracts", "workroom", "profile", "inbox"])
+def test_layout_changed_saves_the_page_and_keeps_the_history(harness, kind):
+    h = harness(story())
+    good = h.scan()
+    assert good.healthy
+    h.set(with_faults(story(), layout_changed=[kind]))
+    bad = h.scan()
+    assert not bad.healthy
+    assert [p.kind for p in bad.problems] == ["layout_changed"]
+    assert bad.findings == [] and bad.notified == []
+    problem = bad.problems[0]
+    assert problem.saved and os.path.exists(problem.saved)
+    assert stat.S_IMODE(os.stat(problem.saved).st_mode) == 0o600
+    assert os.path.exists(problem.saved[:-len(".html")] + ".png")
+    assert str(h.paths.state_dir) in problem.saved
+    # What the healthy scan stored is intact, and the next healthy scan finds the same.
+    store = h.store()
+    try:
+        assert len(store.contract_states()) == 4
+        assert store.integrity_ok()
+    finally:
+        store.close()
+    h.set(story())
+    assert rules_of(h.scan()) == EXPECTED_STORY
+
+
+def test_unmapped_status_label_is_unknown_status(harness):
+    sc = story()
+    sc.contracts[2].status = "検収完了"
+    h = harness(sc)
+    r = h.scan()
+    assert [p.kind for p in r.problems] == ["unknown_status"]
+    assert "検収完了" in r.problems[0].detail
+    assert r.findings == []
+
+
+def test_server_error_is_site_unreachable_and_stores_nothing(harness):
+    h = harness(with_faults(story(), server_error=["/contracts/63688001"]))
+    r = h.scan()
+    assert [p.kind for p in r.problems] == ["site_unreachable"]
+    assert "500" in r.problems[0].detail
+    store = h.store()
+    try:
+        assert store.contract_states() == [], "a partial scan must not store its contracts"
+    finally:
+        store.close()
+
+
+def test_paging_across_three_list_pages_finds_every_contract(harness):
+    sc = story()
+    base = sc.contracts[2]
+    for n in range(41):
+        c = copy.deepcopy(base)
+        c.id = 64000000 + n
+        c.title = f"追加の記事 {n + 1}"
+        sc.contracts.append(c)
+    assert len(sc.contracts) == 45
+    h = harness(sc)
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.contracts_seen == 45
+    assert r.pages_by_kind["contracts"] == 3
+    store = h.store()
+    try:
+        assert {c.contract_id for c in store.contract_states()} == {c.id for c in sc.contracts}
+    finally:
+        store.close()
+
+
+def test_long_thread_is_unfolded_before_reading(harness):
+    sc = story()
+    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
+    t0 = sc.now.replace(day=1)
+    msgs = [SMessage("client", t0, "最初のご依頼です。")]
+    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}")
+             for i in range(14)]
+    sc.contracts.append(SContract(64100000, 9005, "長いスレッドの案件", "進行中", 5000,
+                                  messages=msgs))
+    h = harness(sc)
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.pages_by_kind["workroom_more"] == 1
+    waiting = [f for f in r.findings if f.contract_id == 64100000]
+    # "Waited since" is the first worker message after the client's, which only the unfolded
+    # thread shows.
+    assert [f.rule for f in waiting] == ["quiet_client"]
+    assert waiting[0].since == msgs[1].at
+
+
+def test_a_reply_ends_the_finding_and_a_new_wait_notifies_again(harness):
+    sc = story()
+    h = harness(sc)
+    assert ("no_reply", 63690555) in rules_of(h.scan())
+    replied = story()
+    room = replied.contract(63690555)
+    room.messages.append(SMessage("client", replied.now.replace(hour=0), "20代でお願いします。"))
+    h.set(replied)
+    r = h.scan()
+    assert ("no_reply", 63690555) not in rules_of(r)
+    store = h.store()
+    try:
+        closed = [row for row in store.db.execute("SELECT * FROM alerts WHERE contract_id=63690555")]
+        assert closed and all(row["closed_at"] for row in closed)
+    finally:
+        store.close()
