@@ -90,7 +90,8 @@ BUNDLED = selectorset.bundled_path().read_text(encoding="utf-8")
 
 @pytest.mark.parametrize(("mutate", "words"), [
     (lambda s: s.replace('thread = "#pack-message-thread"\n', ""), "[workroom] thread: required selector missing"),
-    (lambda s: s.replace('thread = "#pack-message-thread"', 'thread = "#pack[["'), "[workroom] thread: not a valid CSS"),
+    (lambda s: s.replace('thread = "#pack-message-thread"', 'thread = "#pack[["'),
+     "[workroom] thread: not a valid CSS"),
     (lambda s: s.replace("link_id = '^/contracts/(\\d+)'", "link_id = '^/contracts/(\\d+'"),
      "[contracts] link_id: not a valid regular expression"),
     (lambda s: s.replace('"検収中" = "in_acceptance"', '"検収中" = "checking"'), "'checking' is not one of"),
@@ -102,7 +103,7 @@ BUNDLED = selectorset.bundled_path().read_text(encoding="utf-8")
 def test_selectors_errors_name_file_and_key(tmp_path, capsys, mutate, words):
     f = tmp_path / "sel.toml"
     f.write_text(mutate(BUNDLED), encoding="utf-8")
-    assert BUNDLED != f.read_text(encoding="utf-8")
+    assert f.read_text(encoding="utf-8") != BUNDLED
     with pytest.raises(ConfigError) as exc:
         selectorset.load(f)
     assert str(f) in str(exc.value) and words in str(exc.value), str(exc.value)

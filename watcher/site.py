@@ -196,6 +196,14 @@ class Site:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
         return status, final
 
+    def open_login_page(self) -> Fetched:
+        status, _ = self._goto(self.url(self.sel.urls.login), "login")
+        return self._snapshot(status)
+
+    def snapshot(self) -> Fetched:
+        """What the page shows now (after the person acted in a headed browser)."""
+        return self._snapshot(200)
+
     def _snapshot(self, status: int) -> Fetched:
         html = self.page.content()
         tree = parse_html(html)
@@ -237,8 +245,7 @@ class Site:
                               "no stored password; run `cwwatch login`")
         self.logins += 1
         lg = self.sel.login
-        status, _ = self._goto(self.url(self.sel.urls.login), "login")
-        before = self._snapshot(status)
+        before = self.open_login_page()
         if before.recognised.kind is PageKind.CAPTCHA:
             raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
         if before.recognised.kind is not PageKind.LOGIN:

@@ -13,6 +13,7 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from watcher import config as config_mod
 from watcher import keychain
@@ -21,7 +22,7 @@ from watcher.errors import ConfigError, CredentialsError, Exit
 from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
 from watcher.scan import LOGIN_BLOCK_KEY
-from watcher.site import SiteProblem
+from watcher.site import Site, SiteProblem
 
 HEADED_WAIT_S = 300
 
@@ -73,9 +74,7 @@ def run(args: argparse.Namespace) -> int:
     keychain.set_password(email, password)
     del password
     if email != env.config.email:
-        cfg_file = env.paths.config_file
-        if env.config.source not in ("<defaults>", str(cfg_file)) and args.config:
-            cfg_file = env.paths.config_file.__class__(args.config)
+        cfg_file = Path(args.config) if args.config else env.paths.config_file
         env.paths.ensure(cfg_file.parent)
         write_private(cfg_file, config_mod.dump(replace(env.config, email=email)))
         env.config = replace(env.config, email=email)
@@ -109,9 +108,9 @@ def run(args: argparse.Namespace) -> int:
     return int(Exit.OK)
 
 
-def _headed(site, env) -> None:  # type: ignore[no-untyped-def]
+def _headed(site: Site, env: common.Env) -> None:
     """Let the person log in in the visible window; wait until a member page shows."""
-    site._goto(site.url(env.selectors.urls.login), "login")
+    site.open_login_page()
     creds = site.credentials()
     page = site.page
     if creds is not None:
@@ -126,7 +125,7 @@ def _headed(site, env) -> None:  # type: ignore[no-untyped-def]
     while time.monotonic() < deadline:
         time.sleep(1)
         try:
-            fetched = site._snapshot(200)
+            fetched = site.snapshot()
         except Exception:
             continue
         if fetched.recognised.logged_in and fetched.recognised.kind not in (
