@@ -92,7 +92,7 @@ class DesktopChannel:
             self._available = False
             print(f"cwwatch: デスクトップ通知サービスが応答しません ({self.reason})。"
                   "通知はコンソールにのみ表示します。", file=self.warn, flush=True)
-            logger.warning("no desktop notification service: {}", self.reason)
+            logger.info("no desktop notification service: {}", self.reason)
         return self._available
 
     def send(self, note: Note) -> bool:
