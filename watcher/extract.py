@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from watcher.errors import ExtractionError
-from watcher.jptime import TimeParseError, normalize, parse_relative, parse_site_datetime
+from watcher.jptime import TimeParseError, find_relative, normalize, parse_site_datetime
 from watcher.models import (
     ClientSeen,
     ContractRow,
@@ -101,6 +101,27 @@ class Recognised:
     worker_id: int | None
 
 
+def _heading(tree: Tree) -> str:
+    """The page's title and first heading: where a 404 page says so (a message body may quote it)."""
+    return " ".join(_text(tree.css_first(css)) for css in ("title", "h1"))
+
+
+def _visible_captcha(tree: Tree, sel: SelectorSet) -> bool:
+    """A challenge the person must solve; an invisible reCAPTCHA badge on every login is not one."""
+    invisible = sel.login.captcha_invisible
+    for node in tree.css(sel.login.captcha):
+        cur: LexborNode | None = node
+        hidden = False
+        while cur is not None and cur.tag not in ("html", "-undef"):
+            if cur.css_matches(invisible):
+                hidden = True
+                break
+            cur = cur.parent
+        if not hidden:
+            return True
+    return False
+
+
 def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised:
     lg = sel.login
     logged_in: bool | None = None
@@ -127,11 +148,11 @@ def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised
         and tree.css_first("input") is not None
     ):
         kind = PageKind.TWO_STEP
-    elif _first(tree, lg.captcha) is not None:
+    elif _visible_captcha(tree, sel):
         kind = PageKind.CAPTCHA
     elif _first(tree, lg.form) is not None and logged_in is not True:
         kind = PageKind.LOGIN
-    elif status == 404 or any(t in body_text for t in lg.not_found_texts):
+    elif status == 404 or any(t in _heading(tree) for t in lg.not_found_texts):
         kind = PageKind.NOT_FOUND
     return Recognised(kind, logged_in, err_text or None, worker_id)
 
@@ -298,30 +319,26 @@ def extract_profile(
         raise ExtractionError(page, p.user_id, "missing or not a number")
     if not isinstance(name, str) or not name:
         raise ExtractionError(page, p.user_name, "missing")
-    label_re = re.compile(rf"(?:{p.last_access_label})\s*[:：]?\s*([^\s:：][^|]*?)\s*$", re.I)
+    label_re = re.compile(rf"(?:{p.last_access_label})\s*[:：]?\s*(.*)$", re.I | re.S)
+    split_re = re.compile(rf"(?=(?:{p.last_access_label}))", re.I)
     texts: list[str] = []
     for node in tree.css(p.last_access):
-        t = _text(node)
-        for chunk in re.split(r"(?=最終アクセス|Last activity|Last access)", t):
-            m = label_re.search(chunk.strip())
-            if m:
+        for chunk in split_re.split(_text(node)):
+            m = label_re.match(chunk.strip())
+            if m and m.group(1).strip():
                 texts.append(m.group(1).strip())
     json_text = json_path(pdata, p.last_access_json)
     if isinstance(json_text, str) and json_text.strip():
         texts.append(json_text.strip())
+    hidden = False
     for raw in texts:
-        # The visible text may run into the next sidebar item: keep its first word.
-        candidate = raw.split(" ")[0] if not raw.lower().endswith("ago") else raw
-        if candidate in p.hidden_texts:
-            continue
-        try:
-            interval = parse_relative(candidate, fetched_at)
-        except TimeParseError:
-            try:
-                interval = parse_relative(raw, fetched_at)
-            except TimeParseError:
-                raise ExtractionError(page, "last access", f"unreadable {raw!r}") from None
-        return ClientSeen(uid, name, interval, candidate, fetched_at)
+        found = find_relative(raw, fetched_at)
+        if found is not None:
+            return ClientSeen(uid, name, found[1], found[0], fetched_at)
+        if raw.split(" ")[0] in p.hidden_texts:
+            hidden = True
+    if texts and not hidden:
+        raise ExtractionError(page, "last access", f"unreadable {texts[0]!r}")
     return ClientSeen(uid, name, None, None, fetched_at)
 
 

@@ -123,6 +123,25 @@ def parse_relative(text: str, fetched_at: datetime) -> Interval:
         raise TimeParseError(f"relative time out of range: {text!r}") from exc
 
 
+_ja_units = "|".join(sorted((re.escape(u) for u in _UNITS if not u.isascii()), key=len, reverse=True))
+_FIND = re.compile(
+    rf"(?:about |over |almost )?(?:\d{{1,6}}|an?) (?:{_unit_alt})s? ago|just now"
+    rf"|(?:約|およそ)?\s*\d{{1,6}}\s*(?:{_ja_units})(?:以上前|前)?|たった今",
+    re.I,
+)
+
+
+def find_relative(text: str, fetched_at: datetime) -> tuple[str, Interval] | None:
+    """The first relative time inside a longer text (a sidebar that runs on), parsed."""
+    s = normalize(text)
+    for m in _FIND.finditer(s):
+        try:
+            return m.group(0).strip(), parse_relative(m.group(0), fetched_at)
+        except TimeParseError:
+            continue
+    return None
+
+
 def parse_when(text: str, fetched_at: datetime) -> Interval:
     """Any time the site shows: absolute first, then relative."""
     s = _PREFIX.sub("", normalize(text)).strip()

@@ -60,7 +60,9 @@ def login_page(error: str | None = None, captcha: bool = False) -> str:
     if error:
         err = (f'<div id="login_error" data-code="{escape(error)}" class="_loginError_a1b2c_3">'
                "メールアドレスまたはパスワードが正しくありません。</div>")
-    widget = ""
+    # The invisible reCAPTCHA badge that may sit on every login page: not a challenge.
+    widget = ('<div class="grecaptcha-badge" data-style="bottomright"><iframe title="reCAPTCHA" '
+              'src="about:blank#recaptcha-size=invisible"></iframe></div>')
     if captcha:
         widget = ('<div class="g-recaptcha" data-sitekey="6Lc-sample-site-key"></div>'
                   '<iframe title="reCAPTCHA" src="about:blank#recaptcha"></iframe>')
