@@ -30,7 +30,7 @@ from watcher.models import (
 )
 from watcher.rules import AccessSeen, ContractState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS alerts (
   since TEXT, notified_at TEXT NOT NULL, title TEXT NOT NULL, message TEXT NOT NULL,
   closed_at TEXT);
 """
+
+# Each entry upgrades the schema from version (index + 1) to (index + 2).
+_MIGRATIONS = [
+    """
+CREATE TABLE IF NOT EXISTS mutes (
+  contract_id INTEGER PRIMARY KEY, until TEXT, until_reply_since TEXT, reason TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+""",
+]
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -102,9 +111,11 @@ class Store:
                                  "upgrade cwwatch")
             if version < SCHEMA_VERSION:
                 with self.transaction():
-                    for stmt in _SCHEMA.split(";"):
-                        if stmt.strip():
-                            self.db.execute(stmt)
+                    scripts = ([_SCHEMA] if version == 0 else []) + _MIGRATIONS[max(version - 1, 0):]
+                    for script in scripts:
+                        for stmt in script.split(";"):
+                            if stmt.strip():
+                                self.db.execute(stmt)
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the history database ({exc})") from None
@@ -282,6 +293,49 @@ class Store:
     def close_alerts(self, keys: Iterable[str], at: datetime) -> None:
         self.db.executemany("UPDATE alerts SET closed_at=? WHERE key=? AND closed_at IS NULL",
                             [(_iso(at), k) for k in keys])
+
+    # -- mutes and snoozes -------------------------------------------------------------------------
+
+    def set_mute(self, contract_id: int, until: datetime | None, until_reply_since: datetime | None,
+                 reason: str, at: datetime) -> None:
+        """Hold a contract's notifications until ``until``, or (a snooze) until the client replies
+        to the wait that began at ``until_reply_since``."""
+        self.db.execute(
+            "INSERT INTO mutes(contract_id, until, until_reply_since, reason, created_at)"
+            " VALUES(?,?,?,?,?) ON CONFLICT(contract_id) DO UPDATE SET until=excluded.until,"
+            " until_reply_since=excluded.until_reply_since, reason=excluded.reason,"
+            " created_at=excluded.created_at",
+            (contract_id, _iso(until), _iso(until_reply_since), reason, _iso(at)))
+
+    def clear_mute(self, contract_id: int) -> bool:
+        return self.db.execute("DELETE FROM mutes WHERE contract_id=?", (contract_id,)).rowcount > 0
+
+    def mutes(self) -> dict[int, sqlite3.Row]:
+        return {r["contract_id"]: r for r in self.db.execute("SELECT * FROM mutes")}
+
+    # -- history for people (status, report) -------------------------------------------------------
+
+    def contract_row(self, contract_id: int) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT c.*, cl.name AS client_name FROM contracts c LEFT JOIN clients cl"
+            " ON cl.id=c.client_id WHERE c.id=?", (contract_id,)).fetchone()
+
+    def status_history(self, contract_id: int) -> list[tuple[datetime, str]]:
+        return [(_dt(r["seen_at"]), r["status_label"]) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT seen_at, status_label FROM status_changes WHERE contract_id=?"
+            " ORDER BY seen_at, rowid", (contract_id,))]
+
+    def access_history(self, client_id: int) -> list[AccessSeen]:
+        out = []
+        for r in self.db.execute("SELECT * FROM client_access WHERE client_id=?"
+                                 " ORDER BY observed_at, rowid", (client_id,)):
+            iv = Interval(_dt(r["earliest"]), _dt(r["latest"])) if r["earliest"] else None  # type: ignore[arg-type]
+            out.append(AccessSeen(iv, r["text"], _dt(r["observed_at"])))  # type: ignore[arg-type]
+        return out
+
+    def alerts_of(self, contract_id: int) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM alerts WHERE contract_id=? ORDER BY notified_at",
+                               (contract_id,)).fetchall()
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
