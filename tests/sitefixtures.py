@@ -60,7 +60,7 @@ class Harness:
         self.scenario = scenario
         self.site.set_scenario(scenario)
 
-    def scan(self, now: datetime | None = None, health_notify_after: int = 2) -> ScanResult:
+    def scan(self, now: datetime | None = None, health_notify_after: int = 2, full: bool = False) -> ScanResult:
         env = Env(self.paths, self.config, selectorset.load())
         store = open_store(self.paths)
         notifier = make_notifier(False, self.console)
@@ -68,7 +68,7 @@ class Harness:
             ctx = scan_context(env, store, notifier, lambda: self.credentials,
                                clock=lambda: now or self.scenario.now,
                                health_notify_after=health_notify_after)
-            return run_scan(ctx)
+            return run_scan(ctx, full=full)
         finally:
             store.close()
 

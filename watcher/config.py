@@ -32,6 +32,8 @@ class Config:
     page_timeout_s: float = 30.0
     min_interval_s: float = 1.0  # politeness: at least this long between two page loads
     max_list_pages: int = 50
+    pool_size: int = 2  # long-lived browser pages working side by side
+    profile_ttl_h: float = 3.0  # a client's profile is not loaded again within this
     desktop_notifications: bool = True
     source: str = "<defaults>"
 
@@ -54,6 +56,8 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "page_timeout_s": ((int, float), "seconds, more than 0"),
     "min_interval_s": ((int, float), "seconds, 0 or more"),
     "max_list_pages": (int, "a whole number, 1 or more"),
+    "pool_size": (int, "a whole number of pages, 1 to 8"),
+    "profile_ttl_h": ((int, float), "hours, 0 or more"),
     "desktop_notifications": (bool, "true or false"),
 }
 
@@ -71,6 +75,8 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "page_timeout_s" and not 0 < value <= 600)
         or (key == "min_interval_s" and not 0 <= value <= 60)
         or (key == "max_list_pages" and not 1 <= value <= 1000)
+        or (key == "pool_size" and not 1 <= value <= 8)
+        or (key == "profile_ttl_h" and not 0 <= value <= 24 * 7)
     )
     if bad:
         raise ConfigError(f"{source}: {key}: {value!r} is out of range (expected {expect})")
@@ -86,7 +92,7 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
             known = ", ".join(sorted(_RULES))
             raise ConfigError(f"{source}: {key}: unknown key (known: {known})")
         _check_value(source, key, value)
-    values = {k: (float(v) if k.endswith("_s") else v) for k, v in data.items()}
+    values = {k: (float(v) if k.endswith(("_s", "_h")) else v) for k, v in data.items()}
     if "base_url" in values:
         values["base_url"] = values["base_url"].rstrip("/")
     return replace(Config(), source=source, **values)

@@ -296,6 +296,7 @@ def extract_workroom(
         amount=amount,
         messages=tuple(sorted(messages, key=lambda m: m.sent_at)),
         folded=folded,
+        thread_id=tid if isinstance(tid := json_path(tdata, w.thread_id), int) else None,
     )
 
 

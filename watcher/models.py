@@ -108,6 +108,7 @@ class Workroom:
     amount: int | None
     messages: tuple[Message, ...]
     folded: bool = False  # older messages still hidden behind 「…メッセージを表示」
+    thread_id: int | None = None
 
     @property
     def delivered_at(self) -> datetime | None:

@@ -8,22 +8,26 @@ history and notifies what the ledger has not seen, all in one transaction.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
+from playwright.async_api import Page
 
-from watcher import alerts, rules
+from watcher import alerts, plan, rules
 from watcher.errors import ExtractionError
 from watcher.extract import (
     extract_contracts,
     extract_inbox,
     extract_profile,
     extract_workroom,
+    inbox_from_json,
 )
 from watcher.models import (
     ClientSeen,
@@ -40,6 +44,7 @@ from watcher.site import Fetched, Site, SiteProblem
 from watcher.store import Store
 
 JSON_SCHEMA = 1
+T = TypeVar("T")
 LOGIN_BLOCK_KEY = "login_failed_at"
 
 
@@ -60,6 +65,7 @@ class ScanResult:
     health_notified: list[str] = field(default_factory=list)
     pages_by_kind: Counter[str] = field(default_factory=Counter)
     contracts_seen: int = 0
+    workrooms_loaded: dict[int, str] = field(default_factory=dict)
     logins: int = 0
     scan_id: int = 0
 
@@ -86,6 +92,7 @@ class ScanResult:
             "pages_loaded": self.pages_loaded,
             "pages_by_kind": dict(sorted(self.pages_by_kind.items())),
             "contracts": self.contracts_seen,
+            "workrooms_loaded": {str(k): v for k, v in self.workrooms_loaded.items()},
             "logins": self.logins,
             "scan_id": self.scan_id,
         }
@@ -101,6 +108,7 @@ class ScanContext:
     layout_dir: Path
     health_notify_after: int = 2
     max_list_pages: int = 50
+    profile_ttl: timedelta = timedelta(hours=3)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -110,6 +118,8 @@ class _Seen:
     workrooms: list[Workroom] = field(default_factory=list)
     clients: list[ClientSeen] = field(default_factory=list)
     inbox: list[InboxItem] = field(default_factory=list)
+    replied_flags: bool = False
+    loaded_why: dict[int, str] = field(default_factory=dict)
 
 
 class _Unhealthy(Exception):
@@ -118,12 +128,12 @@ class _Unhealthy(Exception):
         self.problem = problem
 
 
-def _layout(site: Site, ctx: ScanContext, fetched: Fetched, exc: ExtractionError,
-            kind: str) -> _Unhealthy:
+async def _layout(site: Site, page: Page, ctx: ScanContext, fetched: Fetched, exc: ExtractionError,
+                  kind: str) -> _Unhealthy:
     stamp = ctx.clock().strftime("%Y%m%dT%H%M%SZ")
     folder = ctx.layout_dir / stamp
     try:
-        saved: str | None = str(site.save_copy(fetched, folder, kind))
+        saved: str | None = str(await site.save_copy(page, fetched, folder, kind))
     except OSError as err:
         saved = None
         logger.warning("could not save the changed page: {}", err)
@@ -131,103 +141,172 @@ def _layout(site: Site, ctx: ScanContext, fetched: Fetched, exc: ExtractionError
     return _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
 
 
-def _read_site(site: Site, ctx: ScanContext, seen: _Seen) -> None:
+async def _read_inbox(site: Site, ctx: ScanContext, seen: _Seen, cutoff: datetime | None,
+                      first: int, last: int | None) -> bool:
+    """Inbox pages ``first``.. (``last`` at most); True when more pages may be needed."""
     sel = ctx.sel
-    # 0. The inbox's first page: the newest received messages (and a check that it still reads).
-    inbox_path = sel.urls.inbox.format(page=1)
-    fetched = site.get(inbox_path, "inbox")
-    if fetched.not_found:
-        raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox", f"{inbox_path} answered 404"))
-    try:
-        seen.inbox.extend(extract_inbox(fetched.tree, sel, fetched.url).items)
-    except ExtractionError as exc:
-        raise _layout(site, ctx, fetched, exc, "inbox") from None
-    # 1. The active contracts, page by page.
+    page_no = first
+    async with site.page() as page:
+        while True:
+            path = sel.urls.inbox.format(page=page_no)
+            fetched = await site.get(page, path, "inbox", capture=sel.urls.inbox_api)
+            if fetched.not_found:
+                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox", f"{path} answered 404"))
+            items: tuple[InboxItem, ...] | None = None
+            next_url: str | None = None
+            for payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
+                with contextlib.suppress(ExtractionError):
+                    items = inbox_from_json(payload, f"inbox api page {page_no}")
+                    meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
+                    if isinstance(meta.get("total_pages"), int) and meta["total_pages"] > page_no:
+                        next_url = sel.urls.inbox.format(page=page_no + 1)
+                    break
+            # The replied flags come only with the JSON: without them, my replies are invisible here.
+            flags = items is not None and all(i.is_replied is not None for i in items)
+            try:
+                dom = extract_inbox(fetched.tree, sel, fetched.url)
+                next_url = dom.next_url or next_url
+                if items is None:
+                    items = dom.items
+            except ExtractionError as exc:
+                if items is None:  # neither the JSON nor the page can be read
+                    raise await _layout(site, page, ctx, fetched, exc, "inbox") from None
+            seen.replied_flags = flags and (page_no == 1 or seen.replied_flags)
+            seen.inbox.extend(items)
+            if not next_url or not plan.need_next_inbox_page(items, cutoff):
+                return False
+            if last is not None and page_no >= last:
+                return True
+            page_no += 1
+            if page_no > ctx.max_list_pages:
+                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox",
+                                         f"more than {ctx.max_list_pages} inbox pages: paging loops?"))
+
+
+async def _read_contracts(site: Site, ctx: ScanContext, seen: _Seen) -> None:
+    sel = ctx.sel
     page_no = 1
     next_path: str | None = sel.urls.contracts.format(page=1)
-    while next_path is not None:
-        fetched = site.get(next_path, "contracts")
-        if fetched.not_found:
-            raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts",
-                                     f"{next_path} answered 404"))
-        try:
-            listing = extract_contracts(fetched.tree, sel, fetched.url)
-        except ExtractionError as exc:
-            raise _layout(site, ctx, fetched, exc, "contracts") from None
-        for row in listing.rows:
-            if row.stage is None:
-                raise _Unhealthy(Problem(HealthKind.UNKNOWN_STATUS, f"contracts page {page_no}",
-                                         f"contract {row.contract_id}: 「{row.status_label}」"))
-        seen.rows.extend(listing.rows)
-        page_no += 1
-        next_path = listing.next_url
-        if page_no > ctx.max_list_pages and next_path:
-            raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts",
-                                     f"more than {ctx.max_list_pages} list pages: paging loops?"))
+    async with site.page() as page:
+        while next_path is not None:
+            fetched = await site.get(page, next_path, "contracts")
+            if fetched.not_found:
+                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts", f"{next_path} answered 404"))
+            try:
+                listing = extract_contracts(fetched.tree, sel, fetched.url)
+            except ExtractionError as exc:
+                raise await _layout(site, page, ctx, fetched, exc, "contracts") from None
+            for row in listing.rows:
+                if row.stage is None:
+                    raise _Unhealthy(Problem(HealthKind.UNKNOWN_STATUS, f"contracts page {page_no}",
+                                             f"contract {row.contract_id}: 「{row.status_label}」"))
+            seen.rows.extend(listing.rows)
+            page_no += 1
+            next_path = listing.next_url
+            if page_no > ctx.max_list_pages and next_path:
+                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts",
+                                         f"more than {ctx.max_list_pages} list pages: paging loops?"))
     ids = [r.contract_id for r in seen.rows]
     if len(set(ids)) != len(ids):
         raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts",
                                  "the same contract appeared on two list pages"))
-    # 2. Each workroom, unfolding long threads.
+
+
+async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow) -> Workroom:
+    sel = ctx.sel
     w = sel.workroom
-    for row in seen.rows:
-        path = sel.urls.workroom.format(id=row.contract_id)
-        fetched = site.get(path, "workroom")
+    path = sel.urls.workroom.format(id=row.contract_id)
+    async with site.page() as page:
+        fetched = await site.get(page, path, "workroom")
         if fetched.not_found:
             raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
                                      "listed as active but answered 404"))
         try:
             room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
             if room.folded:
-                more = site.expand_thread(w.show_more, w.show_more_texts, "workroom_more")
+                more = await site.expand_thread(page, w.show_more, w.show_more_texts, "workroom_more")
                 if more is not None:
                     fetched = more
                     room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
                 if room.folded:
-                    raise ExtractionError(f"workroom {path}", "whole thread",
-                                          "older messages stay folded")
+                    raise ExtractionError(f"workroom {path}", "whole thread", "older messages stay folded")
         except ExtractionError as exc:
-            raise _layout(site, ctx, fetched, exc, "workroom") from None
-        if room.contract_id != row.contract_id:
-            raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
-                                     f"the page is about contract {room.contract_id}"))
-        if room.stage is None:
-            raise _Unhealthy(Problem(HealthKind.UNKNOWN_STATUS, f"workroom {path}",
-                                     f"「{room.status_label}」"))
-        seen.workrooms.append(room)
-    # 3. The profiles of clients whose answer I am waiting for, each once.
-    awaited: list[int] = []
-    for room in seen.workrooms:
-        if rules.waited_since(room.messages) is not None and room.client_id not in awaited:
-            awaited.append(room.client_id)
-    for client_id in awaited:
-        path = sel.urls.profile.format(id=client_id)
-        fetched = site.get(path, "profile")
+            raise await _layout(site, page, ctx, fetched, exc, "workroom") from None
+    if room.contract_id != row.contract_id:
+        raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
+                                 f"the page is about contract {room.contract_id}"))
+    if room.stage is None:
+        raise _Unhealthy(Problem(HealthKind.UNKNOWN_STATUS, f"workroom {path}", f"「{room.status_label}」"))
+    return room
+
+
+async def _read_profile(site: Site, ctx: ScanContext, client_id: int) -> ClientSeen:
+    path = ctx.sel.urls.profile.format(id=client_id)
+    async with site.page() as page:
+        fetched = await site.get(page, path, "profile")
         if fetched.not_found:
             raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"profile {path}",
                                      "the client's profile answered 404"))
         try:
-            seen.clients.append(extract_profile(fetched.tree, sel, fetched.url,
-                                                fetched.fetched_at))
+            return extract_profile(fetched.tree, ctx.sel, fetched.url, fetched.fetched_at)
         except ExtractionError as exc:
-            raise _layout(site, ctx, fetched, exc, "profile") from None
+            raise await _layout(site, page, ctx, fetched, exc, "profile") from None
 
 
-def run_scan(ctx: ScanContext) -> ScanResult:
-    started = datetime.now(UTC)
-    now = ctx.clock()
-    result = ScanResult(started_at=started, now=now, healthy=True)
-    login_allowed = ctx.store.get_meta(LOGIN_BLOCK_KEY) is None
-    seen = _Seen()
-    site = ctx.make_site(login_allowed)
+async def _all(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run jobs on the page pool; the first failure cancels the rest and is raised."""
+    tasks = [asyncio.ensure_future(j) for j in jobs]
     try:
-        site.open()
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now: datetime) -> None:
+    store = ctx.store
+    known = store.known_contracts()
+    cutoff = plan.inbox_cutoff(known.values(), store.last_healthy_time())
+    # 1. The list pages. The inbox's first page alone (it meets the login wall if there is one),
+    #    then its further pages and the active contracts side by side.
+    more = await _read_inbox(site, ctx, seen, cutoff, 1, 1)
+    jobs = [_read_contracts(site, ctx, seen)]
+    if more:
+        jobs.append(_read_inbox(site, ctx, seen, cutoff, 2, None))
+    await _all(jobs)
+    # 2. The workrooms that can have changed.
+    seen.loaded_why = plan.plan_workrooms(seen.rows, known, seen.inbox, seen.replied_flags,
+                                          store.inbox_seen_ids(), full)
+    by_id = {r.contract_id: r for r in seen.rows}
+    seen.workrooms = await _all([_read_workroom(site, ctx, by_id[cid]) for cid in seen.loaded_why])
+    # 3. The profiles of the clients whose answer I am waiting for.
+    fresh = {w.contract_id: w for w in seen.workrooms}
+    awaited: list[int] = []
+    for row in seen.rows:
+        room = fresh.get(row.contract_id)
+        if room is not None:
+            messages, client = room.messages, room.client_id
+        elif row.contract_id in known:
+            messages, client = tuple(store.messages_of(row.contract_id)), known[row.contract_id].client_id
+        else:
+            continue
+        if rules.waited_since(messages) is not None:
+            awaited.append(client)
+    wanted = plan.plan_profiles(awaited, store.profiles_observed_at(), now, ctx.profile_ttl, full)
+    seen.clients = await _all([_read_profile(site, ctx, cid) for cid in wanted])
+
+
+async def _scan(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site, full: bool) -> None:
+    try:
+        await site.open()
         try:
-            _read_site(site, ctx, seen)
+            await _read_site(site, ctx, seen, full, result.now)
         finally:
-            if site.logins and not site.login_failed:
+            if site.logged_in_by_us:
                 try:
-                    site.save_session()
+                    await site.save_session()
                 except Exception as exc:  # the scan still counts; the next one logs in again
                     logger.warning("could not save the session: {}", type(exc).__name__)
     except SiteProblem as exc:
@@ -237,10 +316,21 @@ def run_scan(ctx: ScanContext) -> ScanResult:
         result.healthy = False
         result.problems.append(exc.problem)
     finally:
-        site.close()
-        result.pages_by_kind = Counter(site.loads)
-        result.logins = site.logins
+        await site.close()
+
+
+def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
+    started = datetime.now(UTC)
+    now = ctx.clock()
+    result = ScanResult(started_at=started, now=now, healthy=True)
+    login_allowed = ctx.store.get_meta(LOGIN_BLOCK_KEY) is None
+    seen = _Seen()
+    site = ctx.make_site(login_allowed)
+    asyncio.run(_scan(ctx, result, seen, site, full))
+    result.pages_by_kind = Counter(site.loads)
+    result.logins = site.logins
     result.contracts_seen = len(seen.rows)
+    result.workrooms_loaded = dict(seen.loaded_why)
     _record(ctx, result, seen, site)
     return result
 
@@ -256,6 +346,9 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
         if result.healthy:
             for room in seen.workrooms:
                 store.save_workroom(room, now, scan_id)
+            store.touch_contracts((r.contract_id for r in seen.rows
+                                   if r.contract_id not in seen.loaded_why), now)
+            store.save_inbox_seen(seen.inbox, now)
             for client in seen.clients:
                 store.save_client_seen(client, scan_id)
             store.mark_inactive_except(r.contract_id for r in seen.rows)

@@ -38,7 +38,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "workroom": {"title": "css", "client_link": "css", "client_id": "re", "status": "css",
                  "escrow": "css", "escrow_deposited_texts": "texts",
                  "escrow_missing_texts": "texts", "amount": "css", "thread": "css",
-                 "thread_contract_id": "path", "message": "css", "message_sent_class": "str",
+                 "thread_contract_id": "path", "thread_id": "path", "message": "css", "message_sent_class": "str",
                  "message_system_class": "str", "sender": "css", "sender_worker": "re",
                  "sender_client": "re", "time": "css", "time_attr": "str", "body": "css",
                  "delivery": "css", "delivery_texts": "texts", "show_more": "css",

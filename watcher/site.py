@@ -1,29 +1,31 @@
-"""The only code that touches the browser: Chromium driven by Playwright.
+"""The only code that touches the browser: Chromium driven by Playwright (async API).
 
 It owns the persistent session (Playwright ``storage_state`` in a 0600 file), logs in with the
-keyring password only when a page shows the login wall (at most once per scan), spaces page
-loads by a minimum interval, and recognises the login wall, the two-step page, a captcha, a login
-error, the 404 page and server errors. What it cannot get past becomes a :class:`SiteProblem`
-naming the health kind, so the scan stops before any client finding is derived.
+keyring password only when a page shows the login wall (at most once per scan, never after a
+failed login), keeps a small pool of long-lived pages, spaces navigations by a minimum interval
+across the whole pool (politeness), and recognises the login wall, the two-step page, a captcha,
+a login error, the 404 page and server errors. What it cannot get past becomes a
+:class:`SiteProblem` naming the health kind, so the scan stops before any client finding.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Response, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from watcher import browser as browser_mod
 from watcher.extract import Recognised, Tree, parse_html, recognise
@@ -31,6 +33,11 @@ from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
 from watcher.selectorset import SelectorSet
+
+# Heavy resources not worth loading on the real site (a URL pattern each: never "**/*", which
+# would send every request through Python).
+BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
+REAL_HOSTS = ("crowdworks.jp",)
 
 
 class SiteProblem(Exception):
@@ -49,6 +56,7 @@ class Fetched:
     tree: Tree
     fetched_at: datetime
     recognised: Recognised
+    json_payloads: list[Any] = field(default_factory=list)  # captured API responses
 
     @property
     def not_found(self) -> bool:
@@ -67,6 +75,7 @@ class SiteOptions:
     page_timeout_s: float = 30.0
     min_interval_s: float = 1.0
     login_allowed: bool = True  # False after a failed login, until `cwwatch login` succeeds
+    pool_size: int = 2
 
 
 class Site:
@@ -79,66 +88,79 @@ class Site:
         self.loads: Counter[str] = Counter()
         self.logins = 0
         self.login_failed = False
+        self.logged_in_by_us = False
         self.worker_id: int | None = None
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
-        self._page: Page | None = None
-        self._last_load = 0.0
+        self._pages: list[Page] = []
+        self._free: asyncio.Queue[Page] | None = None
+        self._pace = asyncio.Lock()
+        self._login_lock = asyncio.Lock()
+        self._last_nav = 0.0
         self._host = urlsplit(opts.base_url).netloc
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def __enter__(self) -> Site:
-        self.open()
+    async def __aenter__(self) -> Site:
+        await self.open()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
-    def open(self) -> None:
+    async def open(self) -> None:
         try:
             exe = browser_mod.find_chromium(self.opts.browser_path or None)
         except browser_mod.BrowserNotFound as exc:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
-        self._pw = sync_playwright().start()
+        self._pw = await async_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(
-                executable_path=str(exe), headless=self.opts.headless,
-                args=browser_mod.LAUNCH_ARGS)
+            self._browser = await self._pw.chromium.launch(
+                executable_path=str(exe), headless=self.opts.headless, args=browser_mod.LAUNCH_ARGS)
         except PlaywrightError as exc:
-            self.close()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            await self.close()
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, "browser",
-                              f"Chromium did not start: {first}") from None
-        state = self._read_session()
-        self._context = self._browser.new_context(
-            storage_state=state, locale="ja-JP", timezone_id="Asia/Tokyo",
+                              f"Chromium did not start: {_first_line(exc)}") from None
+        self._context = await self._browser.new_context(
+            storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})
         self._context.set_default_timeout(self.opts.page_timeout_s * 1000)
-        self._page = self._context.new_page()
+        if urlsplit(self.opts.base_url).hostname in REAL_HOSTS:
+            await self._context.route(BLOCKED_RESOURCES, lambda route: route.abort())
+        self._free = asyncio.Queue()
+        for _ in range(max(1, self.opts.pool_size)):
+            page = await self._context.new_page()
+            self._pages.append(page)
+            self._free.put_nowait(page)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         for closer in (self._context, self._browser):
             if closer is not None:
                 with contextlib.suppress(PlaywrightError):
-                    closer.close()
-        self._context = self._browser = self._page = None
+                    await closer.close()
+        self._context = self._browser = None
+        self._pages = []
         if self._pw is not None:
             try:
-                self._pw.stop()
+                await self._pw.stop()
             finally:
                 self._pw = None
 
     @property
-    def page(self) -> Page:
-        if self._page is None:
-            raise RuntimeError("Site is not open")
-        return self._page
-
-    @property
     def pages_loaded(self) -> int:
         return sum(self.loads.values())
+
+    @contextlib.asynccontextmanager
+    async def page(self) -> AsyncIterator[Page]:
+        """Borrow one of the pool's long-lived pages for a job (a page and what follows it)."""
+        if self._free is None:
+            raise RuntimeError("Site is not open")
+        page = await self._free.get()
+        try:
+            yield page
+        finally:
+            self._free.put_nowait(page)
 
     # -- session ---------------------------------------------------------------------------------
 
@@ -153,10 +175,10 @@ class Site:
             return None
         return data if isinstance(data, dict) else None
 
-    def save_session(self) -> None:
+    async def save_session(self) -> None:
         if self._context is None:
             return
-        state = self._context.storage_state()
+        state = await self._context.storage_state()
         f = self.opts.session_file
         f.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_private(f, json.dumps(state))
@@ -166,58 +188,77 @@ class Site:
     def url(self, path: str) -> str:
         return urljoin(self.opts.base_url + "/", path.lstrip("/")) if "://" not in path else path
 
-    def _throttle(self) -> None:
-        wait = self._last_load + self.opts.min_interval_s - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last_load = time.monotonic()
+    async def _throttle(self) -> None:
+        """At most one navigation start per ``min_interval_s`` across the whole pool."""
+        async with self._pace:
+            wait = self._last_nav + self.opts.min_interval_s - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_nav = time.monotonic()
 
-    def _goto(self, url: str, kind: str) -> tuple[int, str]:
+    async def _goto(self, page: Page, url: str, kind: str,
+                    capture: str | None = None) -> tuple[int, list[Any]]:
         if urlsplit(url).netloc != self._host:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, kind,
                               f"refused to load a page outside {self._host}")
-        self._throttle()
+        await self._throttle()
         self.loads[kind] += 1
         timeout_s = self.opts.page_timeout_s
+        seen: list[Response] = []
+
+        def on_response(resp: Response) -> None:
+            if capture and capture in resp.url and urlsplit(resp.url).netloc == self._host:
+                seen.append(resp)
+
+        if capture:
+            page.on("response", on_response)
         try:
-            resp = self.page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+            resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+            payloads = await self._payloads(page, seen, capture) if capture else []
         except PlaywrightTimeout:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
         except PlaywrightError as exc:
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), msg) from None
+            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), _first_line(exc)) from None
+        finally:
+            if capture:
+                page.remove_listener("response", on_response)
         status = resp.status if resp is not None else 0
-        final = self.page.url
-        if urlsplit(final).netloc != self._host:
+        if urlsplit(page.url).netloc != self._host:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"redirected outside {self._host}")
         if status >= 500:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
-        return status, final
+        return status, payloads
 
-    def open_login_page(self) -> Fetched:
-        status, _ = self._goto(self.url(self.sel.urls.login), "login")
-        return self._snapshot(status)
+    async def _payloads(self, page: Page, seen: list[Response], capture: str) -> list[Any]:
+        """JSON bodies of the page's own API calls (e.g. the inbox list); [] when it made none."""
+        if not seen:
+            # The page may still be fetching after "load": give an in-flight request a moment.
+            with contextlib.suppress(PlaywrightError):
+                await page.wait_for_load_state("networkidle", timeout=1500)
+        out = []
+        for resp in seen:
+            if resp.ok:
+                with contextlib.suppress(PlaywrightError, ValueError):
+                    out.append(await resp.json())
+        return out
 
-    def snapshot(self) -> Fetched:
-        """What the page shows now (after the person acted in a headed browser)."""
-        return self._snapshot(200)
-
-    def _snapshot(self, status: int) -> Fetched:
-        html = self.page.content()
+    async def _snapshot(self, page: Page, status: int) -> Fetched:
+        html = await page.content()
         tree = parse_html(html)
-        rec = recognise(tree, self.page.url, status, self.sel)
+        rec = recognise(tree, page.url, status, self.sel)
         if rec.worker_id is not None:
             self.worker_id = rec.worker_id
-        return Fetched(self.page.url, status, html, tree, self.clock(), rec)
+        return Fetched(page.url, status, html, tree, self.clock(), rec)
 
-    def get(self, path: str, kind: str) -> Fetched:
+    async def get(self, page: Page, path: str, kind: str, capture: str | None = None) -> Fetched:
         """Load a member page, logging in once if the login wall stands in the way."""
         url = self.url(path)
         for attempt in (1, 2):
-            status, _ = self._goto(url, kind)
-            fetched = self._snapshot(status)
+            status, payloads = await self._goto(page, url, kind, capture)
+            fetched = await self._snapshot(page, status)
+            fetched.json_payloads = payloads
             rk = fetched.recognised.kind
             if rk in (PageKind.TWO_STEP, PageKind.CAPTCHA):
                 raise SiteProblem(HealthKind.LOGIN_CHALLENGE, _short(url),
@@ -227,100 +268,115 @@ class Site:
                 if attempt == 2:
                     raise SiteProblem(HealthKind.LOGIN_FAILED, _short(url),
                                       "still at the login page after logging in")
-                self.login()
+                await self.login(page)
                 continue
             return fetched
         raise AssertionError("unreachable")
 
-    def login(self) -> None:
+    async def open_login_page(self, page: Page) -> Fetched:
+        status, _ = await self._goto(page, self.url(self.sel.urls.login), "login")
+        return await self._snapshot(page, status)
+
+    async def snapshot(self, page: Page) -> Fetched:
+        """What the page shows now (after the person acted in a headed browser)."""
+        return await self._snapshot(page, 200)
+
+    async def login(self, page: Page) -> None:
         """Log in with the stored credentials: once per scan at most, never after a failure."""
-        if self.logins:
-            raise SiteProblem(HealthKind.LOGIN_FAILED, "login", "one login per scan; not retrying")
-        if not self.opts.login_allowed:
-            raise SiteProblem(HealthKind.LOGIN_FAILED, "login",
-                              "an earlier login failed; run `cwwatch login` to try again")
-        creds = self.credentials()
-        if creds is None:
-            raise SiteProblem(HealthKind.LOGGED_OUT, "login",
-                              "no stored password; run `cwwatch login`")
-        self.logins += 1
+        async with self._login_lock:
+            if self.logged_in_by_us:
+                return  # another page of the pool met the wall first and logged in
+            if self.logins:
+                raise SiteProblem(HealthKind.LOGIN_FAILED, "login", "one login per scan; not retrying")
+            if not self.opts.login_allowed:
+                raise SiteProblem(HealthKind.LOGIN_FAILED, "login",
+                                  "an earlier login failed; run `cwwatch login` to try again")
+            creds = self.credentials()
+            if creds is None:
+                raise SiteProblem(HealthKind.LOGGED_OUT, "login", "no stored password; run `cwwatch login`")
+            self.logins += 1
+            await self._login(page, creds)
+            self.logged_in_by_us = True
+
+    async def _login(self, page: Page, creds: Credentials) -> None:
         lg = self.sel.login
-        before = self.open_login_page()
+        before = await self.open_login_page(page)
         if before.recognised.kind is PageKind.CAPTCHA:
             raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
         if before.recognised.kind is not PageKind.LOGIN:
             if before.recognised.logged_in:
-                self.save_session()
+                await self.save_session()
                 return
             raise SiteProblem(HealthKind.LAYOUT_CHANGED, "login", "no login form found")
-        page = self.page
         try:
-            page.fill(lg.username, creds.email)
-            page.fill(lg.password, creds.password)
-            remember = page.query_selector(lg.remember)
-            if remember is not None and not remember.is_checked():
-                remember.check()
-            with page.expect_navigation(wait_until="load"):
-                page.click(lg.submit)
+            await page.fill(lg.username, creds.email)
+            await page.fill(lg.password, creds.password)
+            remember = await page.query_selector(lg.remember)
+            if remember is not None and not await remember.is_checked():
+                await remember.check()
+            async with page.expect_navigation(wait_until="load"):
+                await page.click(lg.submit)
         except PlaywrightTimeout:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, "login",
-                              "the login form did not answer") from None
+            raise SiteProblem(HealthKind.SITE_UNREACHABLE, "login", "the login form did not answer") from None
         except PlaywrightError:
             # Playwright's message may quote the selector and the typed value: do not pass it on.
             raise SiteProblem(HealthKind.LAYOUT_CHANGED, "login",
                               "could not fill in and submit the login form") from None
         self.loads["login_submit"] += 1
-        after = self._snapshot(200)
+        after = await self._snapshot(page, 200)
         kind = after.recognised.kind
         if lg.two_step_url in page.url or kind is PageKind.TWO_STEP:
             raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login",
                               "two-step authentication: run `cwwatch login --headed`")
         if kind is PageKind.CAPTCHA:
-            raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login",
-                              "a captcha: run `cwwatch login --headed`")
+            raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "a captcha: run `cwwatch login --headed`")
         if kind is PageKind.LOGIN or after.recognised.login_error:
             self.login_failed = True
             reason = after.recognised.login_error or "the site kept showing the login form"
             raise SiteProblem(HealthKind.LOGIN_FAILED, "login", reason)
         logger.info("logged in")
-        self.save_session()
+        await self.save_session()
 
-    def expand_thread(self, show_more_css: str, texts: list[str], kind: str) -> Fetched | None:
+    async def expand_thread(self, page: Page, show_more_css: str, texts: list[str],
+                            kind: str) -> Fetched | None:
         """Open a thread's folded older messages; None when there was nothing to unfold."""
-        page = self.page
-        target = page.query_selector(show_more_css)
+        target = await page.query_selector(show_more_css)
         if target is None:
             for t in texts:
-                target = page.query_selector(f"#pack-message-thread >> text={t}")
+                target = await page.query_selector(f"#pack-message-thread >> text={t}")
                 if target is not None:
                     break
         if target is None:
             return None
-        self._throttle()
+        await self._throttle()
         self.loads[kind] += 1
         try:
-            with page.expect_navigation(wait_until="load"):
-                target.click()
+            async with page.expect_navigation(wait_until="load"):
+                await target.click()
         except PlaywrightTimeout:
             # Not a navigation: the site may unfold in place. Give it a moment to render.
-            page.wait_for_load_state("load")
+            await page.wait_for_load_state("load")
         except PlaywrightError as exc:
             raise SiteProblem(HealthKind.LAYOUT_CHANGED, kind,
-                              f"could not open the folded messages ({type(exc).__name__})"
-                              ) from None
-        return self._snapshot(200)
+                              f"could not open the folded messages ({type(exc).__name__})") from None
+        return await self._snapshot(page, 200)
 
-    def save_copy(self, fetched: Fetched, folder: Path, name: str) -> Path:
+    async def save_copy(self, page: Page, fetched: Fetched, folder: Path, name: str) -> Path:
         """Save the page's HTML and a screenshot for the user to look at (0600 files)."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         html_file = folder / f"{name}.html"
         write_private(html_file, fetched.html)
         try:
-            png = self.page.screenshot(full_page=True, timeout=10_000)
+            png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
         except PlaywrightError as exc:
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _short(url: str) -> str:

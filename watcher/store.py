@@ -21,6 +21,7 @@ from watcher.errors import StoreError
 from watcher.models import (
     ClientSeen,
     Finding,
+    InboxItem,
     Interval,
     Message,
     Problem,
@@ -28,9 +29,10 @@ from watcher.models import (
     Stage,
     Workroom,
 )
+from watcher.plan import Known
 from watcher.rules import AccessSeen, ContractState
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +72,12 @@ _MIGRATIONS = [
 CREATE TABLE IF NOT EXISTS mutes (
   contract_id INTEGER PRIMARY KEY, until TEXT, until_reply_since TEXT, reason TEXT NOT NULL,
   created_at TEXT NOT NULL);
+""",
+    """
+ALTER TABLE contracts ADD COLUMN thread_id INTEGER;
+CREATE TABLE IF NOT EXISTS inbox_seen (
+  message_id INTEGER PRIMARY KEY, thread_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
+  is_replied INTEGER, first_seen TEXT NOT NULL);
 """,
 ]
 
@@ -206,6 +214,8 @@ class Store:
         if changed:
             self.db.execute("INSERT INTO status_changes VALUES(?,?,?,?,?)",
                             (w.contract_id, w.status_label, str(stage), now, scan_id))
+        if w.thread_id is not None:
+            self.db.execute("UPDATE contracts SET thread_id=? WHERE id=?", (w.thread_id, w.contract_id))
         self.db.executemany(
             "INSERT OR IGNORE INTO messages(contract_id, key, sender, sender_id, kind, sent_at,"
             " body, first_seen) VALUES(?,?,?,?,?,?,?,?)",
@@ -228,6 +238,21 @@ class Store:
             (seen.client_id, _iso(seen.observed_at), _iso(iv.earliest) if iv else None,
              _iso(iv.latest) if iv else None, seen.last_access_text, scan_id))
 
+    def save_inbox_seen(self, items: Iterable[InboxItem], seen_at: datetime) -> None:
+        self.db.executemany(
+            "INSERT INTO inbox_seen(message_id, thread_id, sent_at, is_replied, first_seen)"
+            " VALUES(?,?,?,?,?) ON CONFLICT(message_id) DO UPDATE SET is_replied=excluded.is_replied",
+            [(i.message_id, i.thread_id, _iso(i.sent_at), None if i.is_replied is None else int(i.is_replied),
+              _iso(seen_at)) for i in items])
+
+    def inbox_seen_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT message_id FROM inbox_seen")}
+
+    def touch_contracts(self, ids: Iterable[int], seen_at: datetime) -> None:
+        """Contracts seen on the list unchanged (their workroom was not loaded)."""
+        self.db.executemany("UPDATE contracts SET last_seen=?, active=1 WHERE id=?",
+                            [(_iso(seen_at), i) for i in ids])
+
     def mark_inactive_except(self, active_ids: Iterable[int]) -> list[int]:
         """Contracts no longer on the active list: they ended (or moved to another list)."""
         ids = set(active_ids)
@@ -237,6 +262,28 @@ class Store:
         return gone
 
     # -- reading the history -----------------------------------------------------------------------
+
+    def known_contracts(self) -> dict[int, Known]:
+        """What a scan needs to decide which workrooms can have changed."""
+        out: dict[int, Known] = {}
+        for r in self.db.execute("SELECT id, client_id, status_label, thread_id FROM contracts WHERE active=1"):
+            msgs = self.messages_of(r["id"])
+            talk = [m for m in msgs if m.sender is not Sender.SYSTEM]
+            client_times = [m.sent_at for m in msgs if m.sender is Sender.CLIENT]
+            out[r["id"]] = Known(
+                contract_id=r["id"], client_id=r["client_id"], status_label=r["status_label"],
+                thread_id=r["thread_id"], last_message_at=max((m.sent_at for m in msgs), default=None),
+                last_client_message_at=max(client_times, default=None),
+                client_spoke_last=bool(talk) and talk[-1].sender is Sender.CLIENT)
+        return out
+
+    def last_healthy_time(self) -> datetime | None:
+        row = self.db.execute("SELECT now_at FROM scans WHERE healthy=1 ORDER BY id DESC LIMIT 1").fetchone()
+        return _dt(row[0]) if row else None
+
+    def profiles_observed_at(self) -> dict[int, datetime]:
+        return {r[0]: _dt(r[1]) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT client_id, MAX(observed_at) FROM client_access GROUP BY client_id")}
 
     def active_contract_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]

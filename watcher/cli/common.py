@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -72,7 +72,8 @@ def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], da
         opts = SiteOptions(base_url=env.config.base_url, session_file=env.paths.session_file,
                            browser_path=env.config.browser, headless=headless,
                            page_timeout_s=env.config.page_timeout_s,
-                           min_interval_s=env.config.min_interval_s, login_allowed=login_allowed)
+                           min_interval_s=env.config.min_interval_s, login_allowed=login_allowed,
+                           pool_size=env.config.pool_size)
         return Site(env.selectors, opts, credentials, clock)
     return make
 
@@ -86,7 +87,8 @@ def scan_context(env: Env, store: Store, notifier: Notifier, credentials: Creden
         make_site=site_factory(env, credentials, clock), policy=env.config.policy(),
         layout_dir=env.paths.layout_dir,
         health_notify_after=health_notify_after or env.config.health_notify_after,
-        max_list_pages=env.config.max_list_pages, clock=clock)
+        max_list_pages=env.config.max_list_pages, clock=clock,
+        profile_ttl=timedelta(hours=env.config.profile_ttl_h))
 
 
 def exit_code(result: ScanResult) -> Exit:

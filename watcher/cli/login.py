@@ -8,12 +8,15 @@ person to pass a two-step code or a captcha; the session it ends with is saved.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+from playwright.async_api import Page
 
 from watcher import config as config_mod
 from watcher import keychain
@@ -82,21 +85,13 @@ def run(args: argparse.Namespace) -> int:
     creds = common.keyring_credentials(email)
     site = common.site_factory(env, creds, lambda: datetime.now(UTC), headless=not args.headed)(True)
     try:
-        site.open()
-        if args.headed:
-            _headed(site, env)
-        else:
-            site.login()
-            site.save_session()
+        asyncio.run(_verify(site, env, args.headed))
     except SiteProblem as exc:
         p = exc.problem
         print(f"cwwatch: login not verified: {p.kind}: {p.detail}", file=sys.stderr)
         if p.kind == "login_challenge":
-            print("cwwatch: run `cwwatch login --headed` to pass it in a browser window",
-                  file=sys.stderr)
+            print("cwwatch: run `cwwatch login --headed` to pass it in a browser window", file=sys.stderr)
         return int(Exit.UNHEALTHY)
-    finally:
-        site.close()
     store = common.open_store(env.paths)
     try:
         with store.transaction():
@@ -108,28 +103,39 @@ def run(args: argparse.Namespace) -> int:
     return int(Exit.OK)
 
 
-def _headed(site: Site, env: common.Env) -> None:
+async def _verify(site: Site, env: common.Env, headed: bool) -> None:
+    await site.open()
+    try:
+        async with site.page() as page:
+            if headed:
+                await _headed(site, page, env)
+            else:
+                await site.login(page)
+                await site.save_session()
+    finally:
+        await site.close()
+
+
+async def _headed(site: Site, page: Page, env: common.Env) -> None:
     """Let the person log in in the visible window; wait until a member page shows."""
-    site.open_login_page()
+    await site.open_login_page(page)
     creds = site.credentials()
-    page = site.page
     if creds is not None:
         try:
-            page.fill(env.selectors.login.username, creds.email)
-            page.fill(env.selectors.login.password, creds.password)
+            await page.fill(env.selectors.login.username, creds.email)
+            await page.fill(env.selectors.login.password, creds.password)
         except Exception:
             pass  # the person types it themselves
-    print("cwwatch: finish logging in in the browser window (two-step code, captcha) ...",
-          file=sys.stderr)
+    print("cwwatch: finish logging in in the browser window (two-step code, captcha) ...", file=sys.stderr)
     deadline = time.monotonic() + HEADED_WAIT_S
     while time.monotonic() < deadline:
-        time.sleep(1)
+        await asyncio.sleep(1)
         try:
-            fetched = site.snapshot()
+            fetched = await site.snapshot(page)
         except Exception:
             continue
         if fetched.recognised.logged_in and fetched.recognised.kind not in (
                 PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA):
-            site.save_session()
+            await site.save_session()
             return
     raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "not logged in within 5 minutes")

@@ -16,6 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        "config, 1 other failure.")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
     p.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+    p.add_argument("--full", action="store_true",
+                   help="read every workroom and awaited profile, not only what can have changed")
     p.set_defaults(run=run)
 
 
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
         from watcher.scan import run_scan
 
-        result = run_scan(ctx)
+        result = run_scan(ctx, full=args.full)
     finally:
         notifier.close()
         store.close()

@@ -276,11 +276,14 @@ def inbox_entries(sc: Scenario) -> list[dict[str, Any]]:
     return out
 
 
-def inbox_json(sc: Scenario, page_no: int) -> dict[str, Any]:
+def inbox_json(sc: Scenario, page_no: int, changed: bool = False) -> dict[str, Any]:
     entries = inbox_entries(sc)
     chunk = entries[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
-    return {"data": chunk, "meta": {"page": page_no, "total_count": len(entries),
-                                    "total_pages": pages_of(len(entries))}}
+    meta = {"page": page_no, "total_count": len(entries), "total_pages": pages_of(len(entries))}
+    if changed:  # the release that changed the inbox page also renamed the API's fields
+        return {"messages": [{"threadId": e["thread_id"], "messageId": e["id"], "postedAt": e["sent_at"],
+                              "subject": e["title"]} for e in chunk], "pagination": meta}
+    return {"data": chunk, "meta": meta}
 
 
 def inbox_page(sc: Scenario, page_no: int, changed: bool) -> str:
@@ -299,8 +302,10 @@ def inbox_page(sc: Scenario, page_no: int, changed: bool) -> str:
         nav = f'<a rel="next" href="/messages/received?page={page_no + 1}">次のページ</a>'
     # The real page loads its list from the JSON API; the sample renders it and also makes the
     # same request, so a scanner can read either.
-    script = ("<script>fetch('/api/v3/message/list?page=" + str(page_no) +
-              "',{credentials:'same-origin'}).then(r=>r.json()).then(j=>{window.__inbox=j;})"
-              ".catch(()=>{});</script>")
+    script = ""
+    if sc.faults.inbox_api:
+        script = ("<script>fetch('/api/v3/message/list?page=" + str(page_no) +
+                  "',{credentials:'same-origin'}).then(r=>r.json()).then(j=>{window.__inbox=j;})"
+                  ".catch(()=>{});</script>")
     body = f'<h1>受信メッセージ</h1><{lst} class="{cls}">{li}</{lst}>{nav}{script}'
     return page("受信メッセージ", body, True, sc)

@@ -72,6 +72,7 @@ class SFaults:
     layout_changed: list[str] = field(default_factory=list)
     server_error: list[str] = field(default_factory=list)
     latency_ms: int = 0
+    inbox_api: bool = True  # False: the inbox page renders its list without loading the JSON
 
 
 @dataclass
@@ -254,7 +255,7 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
         ))
     f = _take(ctx, ["faults"], top.get("faults", {}), {
         "login": (str, False), "layout_changed": (list, False), "server_error": (list, False),
-        "latency_ms": (int, False)})
+        "latency_ms": (int, False), "inbox_api": (bool, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
     for kind in f.get("layout_changed", []):
@@ -266,7 +267,7 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
     if f.get("latency_ms", 0) < 0:
         raise ctx.fail(["faults", "latency_ms"], "must not be negative")
     faults = SFaults(f.get("login"), list(f.get("layout_changed", [])),
-                     list(f.get("server_error", [])), f.get("latency_ms", 0))
+                     list(f.get("server_error", [])), f.get("latency_ms", 0), f.get("inbox_api", True))
     return Scenario(now, "now" in head, worker, clients, contracts, faults, source)
 
 

@@ -212,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, render.inbox_page(sc, page_no, "inbox" in changed))
         elif path == "/api/v3/message/list":
             site.count("inbox_api")
-            self._send(200, json.dumps(render.inbox_json(sc, page_no), ensure_ascii=False),
+            self._send(200, json.dumps(render.inbox_json(sc, page_no, "inbox" in changed), ensure_ascii=False),
                        "application/json; charset=utf-8")
         elif (m := _CONTRACT.match(path)) and (c := sc.contract(int(m.group(1)))) is not None:
             site.count("workroom")

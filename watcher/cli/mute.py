@@ -1,0 +1,101 @@
+"""``cwwatch mute CONTRACT_ID`` and ``cwwatch unmute CONTRACT_ID``: hold a contract's notifications.
+
+A mute lasts ``--for`` a while, ``--until`` a moment, or until ``unmute``. It also records the wait
+it was set on (``until_reply_since``: the contract's current "waited since"), so that the alerts
+can end it when the client replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timedelta
+
+from watcher.cli.status import add_now_option, contract_id_arg, load_config, now_of, open_history, parse_time
+from watcher.errors import ConfigError
+from watcher.jptime import format_jst
+from watcher.rules import waited_since
+
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
+_UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+MAX_MUTE = timedelta(days=366)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``12h``, ``3d``, ``2w``."""
+    m = _DURATION.match(text)
+    if not m or int(m[1]) == 0:
+        raise ConfigError(f"--for: {text!r} is not a duration (expected a number and h, d or w: 12h, 3d, 2w)")
+    d = int(m[1]) * _UNIT[m[2].lower()]
+    if d > MAX_MUTE:
+        raise ConfigError(f"--for: {text!r} is longer than a year (to mute for good, leave out --for)")
+    return d
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("mute", help="hold a contract's notifications",
+                       description="Hold a contract's notifications for a while (--for), until a moment "
+                       "(--until), or until `cwwatch unmute`. A reply from the client ends the mute of the "
+                       "wait it was set on.")
+    p.add_argument("contract", type=contract_id_arg, metavar="CONTRACT_ID", help="the contract id (or its page URL)")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--for", dest="duration", metavar="DURATION", help="how long: 12h, 3d, 2w")
+    when.add_argument("--until", metavar="DATE",
+                      help="until when: 2026-12-01 or 2026-12-01T09:00 (Japan time), or ISO 8601 with an offset")
+    p.add_argument("--reason", default="", metavar="TEXT", help="a note for yourself (shown by status and report)")
+    add_now_option(p)
+    p.set_defaults(run=run_mute)
+
+    u = sub.add_parser("unmute", help="end a contract's mute", description="End a contract's mute.")
+    u.add_argument("contract", type=contract_id_arg, metavar="CONTRACT_ID", help="the contract id (or its page URL)")
+    add_now_option(u)
+    u.set_defaults(run=run_unmute)
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    paths, _ = load_config(args)
+    store = open_history(paths)
+    if store is None:
+        raise ConfigError(f"unknown contract {args.contract}: no scan has run yet (cwwatch scan)")
+    row = store.contract_row(args.contract)
+    if row is None:
+        store.close()
+        raise ConfigError(f"unknown contract {args.contract}: not in the history (cwwatch status lists the known ones)")
+    return store, row
+
+
+def run_mute(args: argparse.Namespace) -> int:
+    now = now_of(args)
+    until: datetime | None = None
+    if args.duration:
+        until = now + parse_duration(args.duration)
+    elif args.until:
+        until = parse_time(args.until, "--until")
+        if until <= now:
+            raise ConfigError(f"--until: {args.until!r} is already past")
+    store, row = _open(args)
+    try:
+        since = waited_since(store.messages_of(args.contract))
+        with store.transaction():
+            store.set_mute(args.contract, until, since, args.reason, now)
+    finally:
+        store.close()
+    head = f"{args.contract}「{row['title']}」の通知を"
+    span = f"{format_jst(until)}まで" if until else "解除するまで"
+    tail = "（クライアントから返信があれば解除されます）" if since else ""
+    print(f"{head}{span}ミュートしました{tail}。", flush=True)
+    return 0
+
+
+def run_unmute(args: argparse.Namespace) -> int:
+    store, row = _open(args)
+    try:
+        with store.transaction():
+            removed = store.clear_mute(args.contract)
+    finally:
+        store.close()
+    if removed:
+        print(f"{args.contract}「{row['title']}」のミュートを解除しました。", flush=True)
+    else:
+        print(f"{args.contract}「{row['title']}」はミュートされていません。", flush=True)
+    return 0

@@ -1,0 +1,101 @@
+"""What a scan must load: the list pages, then only what can have changed. Pure decisions.
+
+- The list pages always: every page of active contracts (statuses, new and ended contracts), and
+  the inbox from its first page down to the oldest message that matters.
+- A workroom when its contract is new, its status label changed, the inbox shows a message in
+  its thread that the store has not seen, or the inbox says a message the store shows as
+  awaiting my answer has been replied to (my own messages never reach the inbox). When the inbox
+  came without its replied flags (read from the page instead of its JSON), every thread whose
+  last word was the client's is loaded, since my reply could not be seen otherwise.
+- A client's profile when their answer is awaited on some contract, once per scan, and not again
+  within the time to live of the last observation.
+
+``full`` ignores all of that and loads every workroom and every awaited client's profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from watcher.models import ContractRow, InboxItem
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows of an active contract, enough to tell whether it changed."""
+
+    contract_id: int
+    client_id: int
+    status_label: str
+    thread_id: int | None
+    last_message_at: datetime | None
+    last_client_message_at: datetime | None
+    client_spoke_last: bool  # the thread's last non-system message is the client's
+
+
+def inbox_cutoff(known: Iterable[Known], last_healthy: datetime | None) -> datetime | None:
+    """Read the inbox down to this moment; None: its first page is enough (a first scan)."""
+    if last_healthy is None:
+        return None
+    times = [last_healthy]
+    times += [k.last_client_message_at for k in known
+              if k.client_spoke_last and k.last_client_message_at is not None]
+    return min(times)
+
+
+def need_next_inbox_page(page_items: Sequence[InboxItem], cutoff: datetime | None) -> bool:
+    if cutoff is None or not page_items:
+        return False
+    return min(i.sent_at for i in page_items) >= cutoff
+
+
+def plan_workrooms(rows: Sequence[ContractRow], known: dict[int, Known], inbox: Sequence[InboxItem],
+                   replied_flags: bool, seen_messages: set[int], full: bool = False) -> dict[int, str]:
+    """Contract id → why its workroom must be loaded, in list order."""
+    active = {r.contract_id for r in rows}
+    why: dict[int, str] = {}
+    for r in rows:
+        k = known.get(r.contract_id)
+        if full:
+            why[r.contract_id] = "full"
+        elif k is None:
+            why[r.contract_id] = "new contract"
+        elif k.status_label != r.status_label:
+            why[r.contract_id] = "status changed"
+    by_thread = {k.thread_id: k for k in known.values() if k.thread_id is not None}
+    newest: dict[int, InboxItem] = {}
+    for item in inbox:
+        k = by_thread.get(item.thread_id)
+        if k is None or k.contract_id not in active or k.contract_id in why:
+            continue
+        if item.message_id not in seen_messages and (
+                k.last_message_at is None or item.sent_at >= k.last_message_at):
+            why[k.contract_id] = "new message"
+            continue
+        cur = newest.get(k.contract_id)
+        if cur is None or (item.sent_at, item.message_id) > (cur.sent_at, cur.message_id):
+            newest[k.contract_id] = item
+    for cid, item in newest.items():
+        if cid not in why and replied_flags and item.is_replied and known[cid].client_spoke_last:
+            why[cid] = "replied"
+    if not replied_flags:
+        for k in known.values():
+            if k.contract_id in active and k.contract_id not in why and k.client_spoke_last:
+                why[k.contract_id] = "replies unseen (no inbox JSON)"
+    order = {r.contract_id: n for n, r in enumerate(rows)}
+    return dict(sorted(why.items(), key=lambda kv: order[kv[0]]))
+
+
+def plan_profiles(awaited: Iterable[int], observed_at: dict[int, datetime], now: datetime,
+                  ttl: timedelta, full: bool = False) -> list[int]:
+    """Clients whose profile to load: awaited ones, each once, not again within ``ttl``."""
+    out: list[int] = []
+    for cid in awaited:
+        if cid in out:
+            continue
+        last = observed_at.get(cid)
+        if full or last is None or now - last >= ttl:
+            out.append(cid)
+    return out
