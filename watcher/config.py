@@ -34,6 +34,7 @@ class Config:
     max_list_pages: int = 50
     pool_size: int = 2  # long-lived browser pages working side by side
     profile_ttl_h: float = 3.0  # a client's profile is not loaded again within this
+    revalidate_h: float = 12.0  # a thread awaiting my answer is read again after this, at the latest
     desktop_notifications: bool = True
     source: str = "<defaults>"
 
@@ -58,6 +59,7 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "max_list_pages": (int, "a whole number, 1 or more"),
     "pool_size": (int, "a whole number of pages, 1 to 8"),
     "profile_ttl_h": ((int, float), "hours, 0 or more"),
+    "revalidate_h": ((int, float), "hours, more than 0 and less than 24 (shorter than any quiet threshold)"),
     "desktop_notifications": (bool, "true or false"),
 }
 
@@ -77,6 +79,7 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "max_list_pages" and not 1 <= value <= 1000)
         or (key == "pool_size" and not 1 <= value <= 8)
         or (key == "profile_ttl_h" and not 0 <= value <= 24 * 7)
+        or (key == "revalidate_h" and not 0 < value < 24)
     )
     if bad:
         raise ConfigError(f"{source}: {key}: {value!r} is out of range (expected {expect})")

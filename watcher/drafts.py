@@ -31,7 +31,7 @@ from watcher.bizdays import add_business_days, business_days_between
 from watcher.jptime import format_jst
 from watcher.models import Message, Sender, Stage
 from watcher.rules import AccessSeen, ContractState, Policy, waited_since
-from watcher.timeline import access_events, delivery_anchor, fmt_time
+from watcher.timeline import access_events, access_text, delivery_anchor, fmt_time, plural
 
 MAX_ACCESS_LINES = 5  # the desk needs evidence, not a log
 DEFAULT_POLICY = Policy()
@@ -130,7 +130,7 @@ def _access_since(accesses: Sequence[AccessSeen], t: datetime) -> _Access:
 def _seen_line(a: AccessSeen, lang: str) -> str:
     if lang == "ja":
         return f"{_d(a.observed_at)} 時点の最終アクセス: {a.text}"
-    return f"last access as of {fmt_time(a.observed_at, 'en')}: {a.text}"
+    return f"last access as of {fmt_time(a.observed_at, 'en')}: {access_text(a.text, 'en')}"
 
 
 # -- 事務局への問い合わせ ---------------------------------------------------------------------------
@@ -163,9 +163,11 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, lang: str)
         ]
         if mine:
             lines.append(f"・納品後に当方からお送りしたメッセージ: {sep.join(map(t, mine))}")
-        if acc.after:
+        if len(acc.after) == 1:
+            lines.append(f"・クライアント様の最終アクセス（当方で確認したもの）: {_seen_line(acc.after[0], 'ja')}")
+        elif acc.after:
             lines.append("・クライアント様の最終アクセス（当方で確認したもの）:")
-            lines += [f"　{_seen_line(a, 'ja')}" for a in acc.after]
+            lines += [f"　　{_seen_line(a, 'ja')}" for a in acc.after]
         elif acc.hidden:
             lines.append("・クライアント様の最終アクセス: 非公開のため確認できません")
         elif acc.latest is not None:
@@ -202,9 +204,11 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, lang: str)
     ]
     if mine:
         lines.append(f"- Messages I sent after the delivery: {sep.join(map(t, mine))}")
-    if acc.after:
+    if len(acc.after) == 1:
+        lines.append(f"- The client's last access (as I observed it): {_seen_line(acc.after[0], 'en')}")
+    elif acc.after:
         lines.append("- The client's last access (as I observed it):")
-        lines += [f"  {_seen_line(a, 'en')}" for a in acc.after]
+        lines += [f"    {_seen_line(a, 'en')}" for a in acc.after]
     elif acc.hidden:
         lines.append("- The client's last access: hidden, so I cannot tell")
     elif acc.latest is not None:
@@ -246,7 +250,7 @@ def _reminder(state: ContractState, s: Situation, accesses: Sequence[AccessSeen]
                        else f"I have written since, on {sep.join(map(t, later))}.")
     else:
         out.append(f"{t(since)}にお送りしたメッセージに、{s.waiting_days}営業日ご返信がありません。" if ja
-                   else f"My message of {t(since)} has had no reply for {s.waiting_days} business days.")
+                   else f"My message of {t(since)} has had no reply for {plural(s.waiting_days, 'business day')}.")
         if later:
             out.append(f"その後も{sep.join(map(t, later))}にご連絡しています。" if ja
                        else f"I have written again since, on {sep.join(map(t, later))}.")

@@ -4,9 +4,10 @@
   the inbox from its first page down to the oldest message that matters.
 - A workroom when its contract is new, its status label changed, the inbox shows a message in
   its thread that the store has not seen, or the inbox says a message the store shows as
-  awaiting my answer has been replied to (my own messages never reach the inbox). When the inbox
-  came without its replied flags (read from the page instead of its JSON), every thread whose
-  last word was the client's is loaded, since my reply could not be seen otherwise.
+  awaiting my answer has been replied to. My own messages never reach the inbox, and its replied
+  flags only cover the messages on the pages read, so a thread whose last word was the client's
+  is also reloaded once its last load is older than ``revalidate`` (12 hours by default, shorter
+  than any quiet threshold): a reply of mine it missed cannot have waited long enough to matter.
 - A client's profile when their answer is awaited on some contract, once per scan, and not again
   within the time to live of the last observation.
 
@@ -33,16 +34,12 @@ class Known:
     last_message_at: datetime | None
     last_client_message_at: datetime | None
     client_spoke_last: bool  # the thread's last non-system message is the client's
+    loaded_at: datetime | None = None  # when its workroom was last read
 
 
-def inbox_cutoff(known: Iterable[Known], last_healthy: datetime | None) -> datetime | None:
-    """Read the inbox down to this moment; None: its first page is enough (a first scan)."""
-    if last_healthy is None:
-        return None
-    times = [last_healthy]
-    times += [k.last_client_message_at for k in known
-              if k.client_spoke_last and k.last_client_message_at is not None]
-    return min(times)
+def inbox_cutoff(last_healthy: datetime | None) -> datetime | None:
+    """Read the inbox down to the last healthy scan; None: its first page is enough (a first scan)."""
+    return last_healthy
 
 
 def need_next_inbox_page(page_items: Sequence[InboxItem], cutoff: datetime | None) -> bool:
@@ -52,7 +49,8 @@ def need_next_inbox_page(page_items: Sequence[InboxItem], cutoff: datetime | Non
 
 
 def plan_workrooms(rows: Sequence[ContractRow], known: dict[int, Known], inbox: Sequence[InboxItem],
-                   replied_flags: bool, seen_messages: set[int], full: bool = False) -> dict[int, str]:
+                   replied_flags: bool, seen_messages: set[int], now: datetime,
+                   revalidate: timedelta = timedelta(hours=12), full: bool = False) -> dict[int, str]:
     """Contract id → why its workroom must be loaded, in list order."""
     active = {r.contract_id for r in rows}
     why: dict[int, str] = {}
@@ -80,10 +78,10 @@ def plan_workrooms(rows: Sequence[ContractRow], known: dict[int, Known], inbox: 
     for cid, item in newest.items():
         if cid not in why and replied_flags and item.is_replied and known[cid].client_spoke_last:
             why[cid] = "replied"
-    if not replied_flags:
-        for k in known.values():
-            if k.contract_id in active and k.contract_id not in why and k.client_spoke_last:
-                why[k.contract_id] = "replies unseen (no inbox JSON)"
+    for k in known.values():
+        stale = k.loaded_at is None or now - k.loaded_at >= revalidate
+        if k.contract_id in active and k.contract_id not in why and k.client_spoke_last and stale:
+            why[k.contract_id] = "awaiting my answer: look again"
     order = {r.contract_id: n for n, r in enumerate(rows)}
     return dict(sorted(why.items(), key=lambda kv: order[kv[0]]))
 

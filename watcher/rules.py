@@ -90,13 +90,19 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
                 deadline=None, url=url)
     facts = {"business_days": days, "access": acc.text if acc else None}
     head = f"「{c.title}」"
+    delivered = c.delivered_at
+    # 連絡催促 can be asked for until one week after delivery; after that only the desk helps.
+    if delivered is not None and now >= delivered + timedelta(days=policy.acceptance_days):
+        step = (f"連絡催促の受付期間（納品から1週間）は終わっています。事務局に問い合わせてください"
+                f"（下書き: cwwatch report {c.contract_id}）。")
+    else:
+        step = "契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を依頼できます。"
     if acc is not None and acc.interval is not None and acc.interval.earliest > since:
         return Finding(
             rule="quiet_client",
             title=f"返信がありません: {c.client_name}",
             message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありませんが、"
-                     f"クライアントはその後もログインしています（最終アクセス: {acc.text}）。"
-                     "契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を依頼できます。"),
+                     f"クライアントはその後もログインしています（最終アクセス: {acc.text}）。{step}"),
             facts=facts, **base)
     fresh = acc is not None and now - acc.observed_at <= policy.access_max_age
     if acc is not None and acc.interval is not None and acc.interval.latest < since and fresh:
@@ -105,7 +111,7 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
             title=f"クライアントが不在です: {c.client_name}",
             message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありません。"
                      f"クライアントはその後サイトにアクセスしていません（最終アクセス: {acc.text}）。"
-                     "しばらく待つか、連絡催促を依頼してください。"),
+                     f"しばらく待つか、次の手を考えてください。{step}"),
             facts=facts, **base)
     why = ("最終アクセスは非公開です" if acc is None or acc.interval is None
            else f"最終アクセス（{acc.text}）からは判断できません")
@@ -113,7 +119,7 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
         rule="no_reply",
         title=f"返信がありません: {c.client_name}",
         message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありません"
-                 f"（{why}）。必要なら連絡催促を依頼してください。"),
+                 f"（{why}）。{step}"),
         facts=facts, **base)
 
 

@@ -42,6 +42,7 @@ from watcher.notify import Notifier
 from watcher.selectorset import SelectorSet
 from watcher.site import Fetched, Site, SiteProblem
 from watcher.store import Store
+from watcher.timeline import Mute
 
 JSON_SCHEMA = 1
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class ScanResult:
     problems: list[Problem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notified: list[Finding] = field(default_factory=list)
+    held: list[Finding] = field(default_factory=list)  # found, not notified: the contract is muted
     health_notified: list[str] = field(default_factory=list)
     pages_by_kind: Counter[str] = field(default_factory=Counter)
     contracts_seen: int = 0
@@ -88,6 +90,7 @@ class ScanResult:
             "problems": [p.to_json() for p in self.problems],
             "findings": [f.to_json() for f in self.findings],
             "notified": [f.to_json() for f in self.notified],
+            "held": [f.to_json() for f in self.held],
             "health_notified": self.health_notified,
             "pages_loaded": self.pages_loaded,
             "pages_by_kind": dict(sorted(self.pages_by_kind.items())),
@@ -109,6 +112,7 @@ class ScanContext:
     health_notify_after: int = 2
     max_list_pages: int = 50
     profile_ttl: timedelta = timedelta(hours=3)
+    revalidate: timedelta = timedelta(hours=12)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -268,7 +272,7 @@ async def _all(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
 async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now: datetime) -> None:
     store = ctx.store
     known = store.known_contracts()
-    cutoff = plan.inbox_cutoff(known.values(), store.last_healthy_time())
+    cutoff = plan.inbox_cutoff(store.last_healthy_time())
     # 1. The list pages. The inbox's first page alone (it meets the login wall if there is one),
     #    then its further pages and the active contracts side by side.
     more = await _read_inbox(site, ctx, seen, cutoff, 1, 1)
@@ -278,7 +282,7 @@ async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now:
     await _all(jobs)
     # 2. The workrooms that can have changed.
     seen.loaded_why = plan.plan_workrooms(seen.rows, known, seen.inbox, seen.replied_flags,
-                                          store.inbox_seen_ids(), full)
+                                          store.inbox_seen_ids(), now, ctx.revalidate, full)
     by_id = {r.contract_id: r for r in seen.rows}
     seen.workrooms = await _all([_read_workroom(site, ctx, by_id[cid]) for cid in seen.loaded_why])
     # 3. The profiles of the clients whose answer I am waiting for.
@@ -335,6 +339,17 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     return result
 
 
+def _muted(store: Store, states: list[rules.ContractState], now: datetime) -> set[int]:
+    """Contracts whose notifications a mute holds now (a snooze ends when the client replies)."""
+    rows = store.mutes()
+    out = set()
+    for st in states:
+        row = rows.get(st.contract_id)
+        if row is not None and Mute.from_row(row).active(rules.waited_since(st.messages), now):
+            out.add(st.contract_id)
+    return out
+
+
 def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> None:
     store = ctx.store
     now = result.now
@@ -352,11 +367,16 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
             for client in seen.clients:
                 store.save_client_seen(client, scan_id)
             store.mark_inactive_except(r.contract_id for r in seen.rows)
-            result.findings = rules.evaluate(store.contract_states(), now, ctx.policy)
+            states = store.contract_states()
+            result.findings = rules.evaluate(states, now, ctx.policy)
             open_keys = [r["key"] for r in store.open_alerts()]
             plan = alerts.plan_findings(result.findings, store.notified_keys(), open_keys)
             store.close_alerts(plan.close, now)
+            held = _muted(store, states, now)
             for f in plan.notify:
+                if f.contract_id in held:  # a mute or snooze holds it; it notifies once the mute ends
+                    result.held.append(f)
+                    continue
                 ctx.notifier.send(alerts.finding_note(f))
                 store.record_finding_alert(f, now)
                 result.notified.append(f)

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS mutes (
 """,
     """
 ALTER TABLE contracts ADD COLUMN thread_id INTEGER;
+ALTER TABLE contracts ADD COLUMN loaded_at TEXT;
 CREATE TABLE IF NOT EXISTS inbox_seen (
   message_id INTEGER PRIMARY KEY, thread_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
   is_replied INTEGER, first_seen TEXT NOT NULL);
@@ -214,8 +215,8 @@ class Store:
         if changed:
             self.db.execute("INSERT INTO status_changes VALUES(?,?,?,?,?)",
                             (w.contract_id, w.status_label, str(stage), now, scan_id))
-        if w.thread_id is not None:
-            self.db.execute("UPDATE contracts SET thread_id=? WHERE id=?", (w.thread_id, w.contract_id))
+        self.db.execute("UPDATE contracts SET thread_id=?, loaded_at=? WHERE id=?",
+                        (w.thread_id, now, w.contract_id))
         self.db.executemany(
             "INSERT OR IGNORE INTO messages(contract_id, key, sender, sender_id, kind, sent_at,"
             " body, first_seen) VALUES(?,?,?,?,?,?,?,?)",
@@ -266,7 +267,8 @@ class Store:
     def known_contracts(self) -> dict[int, Known]:
         """What a scan needs to decide which workrooms can have changed."""
         out: dict[int, Known] = {}
-        for r in self.db.execute("SELECT id, client_id, status_label, thread_id FROM contracts WHERE active=1"):
+        for r in self.db.execute("SELECT id, client_id, status_label, thread_id, loaded_at FROM contracts"
+                                 " WHERE active=1"):
             msgs = self.messages_of(r["id"])
             talk = [m for m in msgs if m.sender is not Sender.SYSTEM]
             client_times = [m.sent_at for m in msgs if m.sender is Sender.CLIENT]
@@ -274,7 +276,8 @@ class Store:
                 contract_id=r["id"], client_id=r["client_id"], status_label=r["status_label"],
                 thread_id=r["thread_id"], last_message_at=max((m.sent_at for m in msgs), default=None),
                 last_client_message_at=max(client_times, default=None),
-                client_spoke_last=bool(talk) and talk[-1].sender is Sender.CLIENT)
+                client_spoke_last=bool(talk) and talk[-1].sender is Sender.CLIENT,
+                loaded_at=_dt(r["loaded_at"]))
         return out
 
     def last_healthy_time(self) -> datetime | None:

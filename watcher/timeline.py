@@ -16,13 +16,14 @@ print what these functions return.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from watcher.bizdays import business_days_between
-from watcher.jptime import JST, format_jst
+from watcher.jptime import JST, format_jst, normalize
 from watcher.models import Finding, Interval, Message, Sender, Stage
 from watcher.rules import AccessSeen, ContractState, waited_since
 
@@ -77,12 +78,46 @@ def fmt_date(t: datetime, lang: str) -> str:
     return t.astimezone(JST).strftime("%Y-%m-%d")
 
 
+def fmt_short(t: datetime, now: datetime, lang: str) -> str:
+    """A compact moment for tables: ``11/06 10:00`` this year, ``2025/11/06 10:00`` otherwise."""
+    j, n = t.astimezone(JST), now.astimezone(JST)
+    return j.strftime("%m/%d %H:%M" if j.year == n.year else "%Y/%m/%d %H:%M")
+
+
 def fmt_interval(iv: Interval, lang: str) -> str:
     """When the client was on the site: ``2026年11月20日 07:00〜08:30``."""
     a, b = iv.earliest.astimezone(JST), iv.latest.astimezone(JST)
     tail = b.strftime("%H:%M") if a.date() == b.date() else fmt_time(b, lang).removesuffix(" JST")
     head = fmt_time(a, lang).removesuffix(" JST")
-    return f"{head}〜{tail}" if lang == "ja" else f"{head} to {tail} JST"
+    return f"{head}〜{tail}" if lang == "ja" else f"{head}–{tail} JST"
+
+
+_REL = re.compile(r"^(約|およそ)?\s*(\d+)\s*(秒|分|時間|日|週間|週|か月|ヶ月|ケ月|カ月|ヵ月|年)(前|以上前)?$")
+_REL_UNITS = {"秒": "second", "分": "minute", "時間": "hour", "日": "day", "週間": "week", "週": "week",
+              "年": "year"}
+
+
+def relative_en(text: str) -> str:
+    """「約2時間前」 as English (``about 2 hours ago``); a text it does not know, unchanged."""
+    s = normalize(text)
+    if s in ("たった今", "今"):
+        return "just now"
+    m = _REL.match(s)
+    if not m:
+        return text
+    n = int(m[2])
+    unit = _REL_UNITS.get(m[3], "month")
+    return f"{'about ' if m[1] else ''}{n} {unit}{'s' if n != 1 else ''}{' ago' if m[4] else ''}"
+
+
+def access_text(text: str | None, lang: str) -> str:
+    """The site's last-access text, with its English reading in English."""
+    if not text:
+        return "不明" if lang == "ja" else "unknown"
+    if lang == "ja":
+        return text
+    en = relative_en(text)
+    return text if en == text else f"{en} ({text})"
 
 
 def fmt_yen(amount: int | None, lang: str) -> str:
@@ -101,16 +136,14 @@ def status_word(label: str, stage: Stage, lang: str) -> str:
     return label if lang == "ja" else f"{label} ({STAGE_EN.get(stage, str(stage))})"
 
 
-def access_words(acc: AccessSeen | None, lang: str) -> str:
-    """The last access as the site said it, with the time of that look."""
+def access_words(acc: AccessSeen | None, lang: str, now: datetime | None = None) -> str:
+    """The last access as the site said it, with the time of that look (short with ``now``)."""
     if acc is None:
         return "未確認" if lang == "ja" else "not looked up"
-    if acc.interval is None:
-        what = "非公開" if lang == "ja" else "hidden"
-    else:
-        what = acc.text or ("不明" if lang == "ja" else "unknown")
-    at = fmt_time(acc.observed_at, lang)
-    return f"{what}（{at} 時点）" if lang == "ja" else f"{what} (as of {at})"
+    hidden = "非公開" if lang == "ja" else "hidden"
+    what = hidden if acc.interval is None else access_text(acc.text, lang)
+    at = fmt_short(acc.observed_at, now, lang) if now else fmt_time(acc.observed_at, lang)
+    return f"{what}（{at} 時点）" if lang == "ja" else f"{what}, as of {at}"
 
 
 def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
@@ -121,6 +154,10 @@ def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
     return (-delta) // timedelta(days=1), True
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def fmt_days_left(deadline: datetime, now: datetime, lang: str) -> str:
     n, over = days_left(deadline, now)
     if lang == "ja":
@@ -128,8 +165,8 @@ def fmt_days_left(deadline: datetime, now: datetime, lang: str) -> str:
             return f"{n}日超過" if n else "期限切れ"
         return f"あと{n}日" if n else "あと1日未満"
     if over:
-        return f"{n} day{'s' if n != 1 else ''} over" if n else "just over"
-    return f"{n} day{'s' if n != 1 else ''} left" if n else "less than a day left"
+        return f"{plural(n, 'day')} over" if n else "just over"
+    return f"{plural(n, 'day')} left" if n else "less than a day left"
 
 
 # -- mutes -------------------------------------------------------------------------------------
@@ -143,6 +180,15 @@ class Mute:
     until_reply_since: datetime | None  # the wait it snoozes: the client's reply ends it
     reason: str
     created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Mute:
+        """From a row of the ``mutes`` table."""
+
+        def t(key: str) -> datetime | None:
+            return datetime.fromisoformat(row[key]) if row[key] else None
+
+        return cls(t("until"), t("until_reply_since"), row["reason"] or "", t("created_at"))  # type: ignore[arg-type]
 
     def active(self, waiting_since: datetime | None, now: datetime) -> bool:
         """Still holding: not past ``until``, and the wait it was set on has not been answered."""
@@ -339,7 +385,7 @@ def event_head(e: Event, lang: str) -> str:
         return _WHO[lang][e.who or "system"]
     if e.kind == "status":
         if e.previous is None:
-            return "状態（初回確認）" if ja else "status (first seen)"
+            return "状態（初めて確認）" if ja else "status (first seen)"
         return "状態の変化" if ja else "status changed"
     return "クライアントの最終アクセス" if ja else "client's last access"
 
@@ -353,7 +399,7 @@ def event_body(e: Event, lang: str) -> str:
             body = "非公開" if ja else "hidden"
         elif e.interval is not None:
             body = (f"{e.text}（{fmt_interval(e.interval, lang)} ごろ）" if ja
-                    else f"{e.text} (between {fmt_interval(e.interval, lang)})")
+                    else f"{access_text(e.text, lang)}, so at some point {fmt_interval(e.interval, lang)}")
         else:
             body = e.text
         if e.seen > 1 and e.last_seen is not None:
@@ -371,7 +417,6 @@ class Report:
     facts: Facts
     timeline: Sequence[Event]
     drafts: Drafts
-    findings_text: dict[str, str] = field(default_factory=dict)  # rule -> the rule's own message
 
     def to_json(self, lang: str) -> dict[str, Any]:
         d = self.drafts
@@ -393,7 +438,7 @@ _L = {
     "ja": {
         "contract": "契約", "client": "クライアント", "status": "状態", "escrow": "仮払い",
         "amount": "金額", "url": "URL", "now": "基準時刻", "waiting": "返信待ち",
-        "bizdays": "営業日", "access": "最終アクセス", "deadline": "検収期限（納品から1週間）",
+        "access": "最終アクセス", "deadline": "検収期限（納品から1週間）",
         "mute": "ミュート", "inactive": "（有効な契約一覧にありません）",
         "timeline": "経緯（日本時間）", "empty": "（記録がありません）",
         "findings": "未対応の検知", "notes": "注意", "none": "なし",
@@ -405,7 +450,7 @@ _L = {
     "en": {
         "contract": "Contract", "client": "Client", "status": "Status", "escrow": "Escrow",
         "amount": "Amount", "url": "URL", "now": "As of", "waiting": "Waiting for a reply since",
-        "bizdays": "business days", "access": "Last access", "deadline": "Acceptance deadline (delivery + 1 week)",
+        "access": "Last access", "deadline": "Acceptance deadline (delivery + 1 week)",
         "mute": "Mute", "inactive": "(no longer on the active contracts list)",
         "timeline": "Timeline (Japan time)", "empty": "(nothing recorded)",
         "findings": "Open findings", "notes": "Notes", "none": "none",
@@ -433,8 +478,8 @@ def _head_lines(r: Report, lang: str) -> list[tuple[str, str]]:
     since = f.waiting_since
     if since is not None:
         n = f.waiting_business_days
-        rows.append((L["waiting"], f"{fmt_time(since, lang)}（{n}{L['bizdays']}）" if lang == "ja"
-                     else f"{fmt_time(since, lang)} ({n} {L['bizdays']})"))
+        rows.append((L["waiting"], f"{fmt_time(since, lang)}（{n}営業日）" if lang == "ja"
+                     else f"{fmt_time(since, lang)} ({plural(n or 0, 'business day')})"))
     rows.append((L["access"], access_words(s.access, lang)))
     if f.deadline is not None:
         rows.append((L["deadline"], f"{fmt_time(f.deadline, lang)}（{fmt_days_left(f.deadline, f.now, lang)}）"
@@ -442,7 +487,7 @@ def _head_lines(r: Report, lang: str) -> list[tuple[str, str]]:
     if f.mute is not None:
         m = f.mute.describe(f.waiting_since, f.now, lang)
         if f.mute.reason:
-            m += f"（{f.mute.reason}）" if lang == "ja" else f" ({f.mute.reason})"
+            m += f"（メモ: {f.mute.reason}）" if lang == "ja" else f" (note: {f.mute.reason})"
         rows.append((L["mute"], m))
     return rows
 
@@ -455,11 +500,8 @@ def _title(r: Report, lang: str) -> str:
     return f"Contract {s.contract_id}: {s.title}{tail}"
 
 
-def _finding_line(f: Finding, r: Report, lang: str) -> str:
-    label = RULE_LABELS[lang].get(f.rule, f.rule)
-    if lang == "ja":
-        return f"{f.rule}（{label}）: {f.message}"
-    return f"{f.rule}: {label}"
+_CUT_START = {"ja": "-" * 20 + " ここから " + "-" * 20, "en": "-" * 20 + " copy from here " + "-" * 20}
+_CUT_END = {"ja": "-" * 20 + " ここまで " + "-" * 20, "en": "-" * 20 + " copy up to here " + "-" * 20}
 
 
 def render_text(r: Report, lang: str) -> str:
@@ -475,7 +517,12 @@ def render_text(r: Report, lang: str) -> str:
         out.append(f"  {fmt_time(e.at, lang)}  {event_head(e, lang)}")
         out += [f"      {line}" for line in event_body(e, lang).splitlines() or [""]]
     out += ["", f"■ {L['findings']}"]
-    out += [f"  - {_finding_line(f, r, lang)}" for f in r.facts.findings] or [f"  {L['none']}"]
+    if not r.facts.findings:
+        out.append(f"  {L['none']}")
+    for f in r.facts.findings:
+        out.append(f"  - [{f.rule}] {RULE_LABELS[lang].get(f.rule, f.rule)}")
+        if lang == "ja":
+            out.append(f"      {f.message}")
     notes = d.notes_for(lang)
     if notes:
         out += ["", f"■ {L['notes']}"] + [f"  - {n}" for n in notes]
@@ -485,11 +532,9 @@ def render_text(r: Report, lang: str) -> str:
         if text is None:
             out.append("  " + L["not_applicable"])
             continue
-        out += [f"  {L[where]}", "  " + "-" * 60]
-        out += [f"  {line}" if line else "" for line in text.splitlines()]
-        out.append("  " + "-" * 60)
+        out += [f"  {L[where]}", _CUT_START[lang], text, _CUT_END[lang]]
         if lang == "en" and gloss:
-            out += [f"  {L['gloss']}:", ""] + [f"  {line}" if line else "" for line in gloss.splitlines()]
+            out += [f"  {L['gloss']}:", "", *(f"  {line}" if line else "" for line in gloss.splitlines())]
     return "\n".join(out) + "\n"
 
 
@@ -498,6 +543,12 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 
 def _md(s: str) -> str:
     return s.translate(_MD_SPECIAL)
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def render_md(r: Report, lang: str) -> str:
@@ -512,8 +563,8 @@ def render_md(r: Report, lang: str) -> str:
         out.append(f"- **{fmt_time(e.at, lang)}** {_md(event_head(e, lang))}: {_md(lines[0])}")
         out += [f"  {_md(line)}" for line in lines[1:]]
     out += ["", f"## {L['findings']}", ""]
-    out += [f"- `{f.rule}` {_md(_finding_line(f, r, lang).split(' ', 1)[1] if lang == 'en' else f.message)}"
-            for f in r.facts.findings] or [L["none"]]
+    out += [f"- `{f.rule}` {_md(RULE_LABELS[lang].get(f.rule, f.rule))}"
+            + (f": {_md(f.message)}" if lang == "ja" else "") for f in r.facts.findings] or [L["none"]]
     notes = d.notes_for(lang)
     if notes:
         out += ["", f"## {L['notes']}", ""] + [f"- {_md(n)}" for n in notes]
@@ -523,9 +574,9 @@ def render_md(r: Report, lang: str) -> str:
         if text is None:
             out.append(L["not_applicable"])
             continue
-        out += [_md(L[where]), "", "```text", text, "```"]
+        out += [_md(L[where]), "", _fence(text) + "text", text, _fence(text)]
         if lang == "en" and gloss:
-            out += ["", f"{L['gloss']}:", "", "```text", gloss, "```"]
+            out += ["", f"{L['gloss']}:", "", _fence(gloss) + "text", gloss, _fence(gloss)]
     return "\n".join(out) + "\n"
 
 

@@ -88,7 +88,8 @@ def scan_context(env: Env, store: Store, notifier: Notifier, credentials: Creden
         layout_dir=env.paths.layout_dir,
         health_notify_after=health_notify_after or env.config.health_notify_after,
         max_list_pages=env.config.max_list_pages, clock=clock,
-        profile_ttl=timedelta(hours=env.config.profile_ttl_h))
+        profile_ttl=timedelta(hours=env.config.profile_ttl_h),
+        revalidate=timedelta(hours=env.config.revalidate_h))
 
 
 def exit_code(result: ScanResult) -> Exit:

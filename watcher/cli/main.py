@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from watcher import __version__
-from watcher.cli import demo, login, scan
+from watcher.cli import demo, login, mute, report, scan, status
 from watcher.errors import CwError, Exit
 
-COMMANDS = (login, scan, demo)
+COMMANDS = (login, scan, status, report, mute, demo)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,7 +31,9 @@ from watcher.timeline import (
     access_words,
     escrow_word,
     fmt_days_left,
+    fmt_short,
     fmt_time,
+    plural,
     status_word,
 )
 
@@ -81,13 +83,7 @@ def open_history(paths: Paths) -> Store | None:
 
 
 def mute_of(row: sqlite3.Row | None) -> Mute | None:
-    if row is None:
-        return None
-
-    def t(key: str) -> datetime | None:
-        return datetime.fromisoformat(row[key]) if row[key] else None
-
-    return Mute(t("until"), t("until_reply_since"), row["reason"] or "", t("created_at"))  # type: ignore[arg-type]
+    return None if row is None else Mute.from_row(row)
 
 
 def state_of(store: Store, contract_id: int) -> tuple[ContractState, sqlite3.Row] | None:
@@ -194,19 +190,20 @@ _URGENT = {"acceptance_overdue", "quiet_client", "escrow_missing"}
 
 
 def row_cells(f: Facts, lang: str) -> list[str]:
-    s = f.state
+    s, now, ja = f.state, f.now, lang == "ja"
     since = f.waiting_since
     waiting = "—" if since is None else (
-        f"{fmt_time(since, lang)}（{f.waiting_business_days}営業日）" if lang == "ja"
-        else f"{fmt_time(since, lang)} ({f.waiting_business_days} business days)")
+        f"{fmt_short(since, now, lang)}（{f.waiting_business_days}営業日）" if ja
+        else f"{fmt_short(since, now, lang)} ({plural(f.waiting_business_days or 0, 'business day')})")
     deadline = "—" if f.deadline is None else (
-        f"{fmt_time(f.deadline, lang)}（{fmt_days_left(f.deadline, f.now, lang)}）" if lang == "ja"
-        else f"{fmt_time(f.deadline, lang)} ({fmt_days_left(f.deadline, f.now, lang)})")
-    mute = "" if f.mute is None else f.mute.describe(f.waiting_since, f.now, lang)
-    title = f"{s.title}\n{s.contract_id}"
-    return [s.client_name, title, status_word(s.status_label, s.stage, lang),
-            escrow_word(s.escrow_deposited, lang), waiting, access_words(s.access, lang), deadline,
-            ", ".join(f.rules()) or "—", mute]
+        f"{fmt_short(f.deadline, now, lang)}（{fmt_days_left(f.deadline, now, lang)}）" if ja
+        else f"{fmt_short(f.deadline, now, lang)} ({fmt_days_left(f.deadline, now, lang)})")
+    mute = "" if f.mute is None else f.mute.describe(f.waiting_since, now, lang)
+    if f.mute is not None and f.mute.reason:
+        mute += f"\n{f.mute.reason}"
+    return [s.client_name, f"{s.title}\n{s.contract_id}", status_word(s.status_label, s.stage, lang),
+            escrow_word(s.escrow_deposited, lang), waiting, access_words(s.access, lang, now), deadline,
+            "\n".join(f.rules()) or "—", mute]
 
 
 def print_table(facts: list[Facts], last: dict[str, Any], now: datetime, lang: str) -> None:
@@ -214,9 +211,7 @@ def print_table(facts: list[Facts], last: dict[str, Any], now: datetime, lang: s
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(force_terminal=None, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 200)  # a pipe or a file: do not squeeze the columns
+    console = Console(force_terminal=None, highlight=False)
     ja = lang == "ja"
     at = fmt_time(datetime.fromisoformat(last["at"]), lang)
     health = ("正常" if ja else "healthy") if last["healthy"] else (
@@ -239,6 +234,8 @@ def print_table(facts: list[Facts], last: dict[str, Any], now: datetime, lang: s
         mute_txt = Text(cells[8], style="cyan" if f.muted else "dim")
         style = "dim" if f.muted else None
         table.add_row(*cells[:7], rules_txt, mute_txt, style=style)
+    if not console.is_terminal:  # a pipe or a file: as wide as the table needs, no wrapping
+        console.width = max(console.measure(table, options=console.options.update(max_width=400)).maximum, 60)
     console.print(table)
     if any(f.findings for f in facts):
         legend = "; ".join(f"{r}: {RULE_LABELS[lang][r]}" for r in rules.RULES
