@@ -109,6 +109,7 @@ class Workroom:
     messages: tuple[Message, ...]
     folded: bool = False  # older messages still hidden behind 「…メッセージを表示」
     thread_id: int | None = None
+    partial: bool = False  # only the newest messages were read (enough for the rules)
 
     @property
     def delivered_at(self) -> datetime | None:

@@ -11,7 +11,11 @@
 - A client's profile when their answer is awaited on some contract, once per scan, and not again
   within the time to live of the last observation.
 
-``full`` ignores all of that and loads every workroom and every awaited client's profile.
+- The older messages of a folded thread only when the visible part cannot answer what the rules
+  ask: no client message is visible (so "waited since" may lie further back), or the contract is
+  delivered and neither the visible part nor the store holds its delivery report.
+
+``full`` ignores all of that: every workroom, unfolded, and every awaited client's profile.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.models import ContractRow, InboxItem
+from watcher.models import ContractRow, InboxItem, Message, Sender, Stage
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,17 @@ def plan_workrooms(rows: Sequence[ContractRow], known: dict[int, Known], inbox: 
             why[k.contract_id] = "awaiting my answer: look again"
     order = {r.contract_id: n for n, r in enumerate(rows)}
     return dict(sorted(why.items(), key=lambda kv: order[kv[0]]))
+
+
+def must_unfold(visible: Sequence[Message], stage: Stage | None, stored_delivery: bool,
+                full: bool = False) -> bool:
+    """Whether a folded thread's older messages are needed to reason about it."""
+    if full:
+        return True
+    if not any(m.sender is Sender.CLIENT for m in visible):
+        return True
+    return stage is not None and stage.delivered and not stored_delivery and not any(
+        m.kind == "delivery" for m in visible)
 
 
 def plan_profiles(awaited: Iterable[int], observed_at: dict[int, datetime], now: datetime,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -216,7 +217,7 @@ async def _read_contracts(site: Site, ctx: ScanContext, seen: _Seen) -> None:
                                  "the same contract appeared on two list pages"))
 
 
-async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow) -> Workroom:
+async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: bool) -> Workroom:
     sel = ctx.sel
     w = sel.workroom
     path = sel.urls.workroom.format(id=row.contract_id)
@@ -227,13 +228,16 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow) -> Work
                                      "listed as active but answered 404"))
         try:
             room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
-            if room.folded:
+            if room.folded and plan.must_unfold(room.messages, room.stage,
+                                                ctx.store.has_delivery(row.contract_id), full):
                 more = await site.expand_thread(page, w.show_more, w.show_more_texts, "workroom_more")
                 if more is not None:
                     fetched = more
                     room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
                 if room.folded:
                     raise ExtractionError(f"workroom {path}", "whole thread", "older messages stay folded")
+            elif room.folded:
+                room = dataclasses.replace(room, folded=False, partial=True)  # the visible part suffices
         except ExtractionError as exc:
             raise await _layout(site, page, ctx, fetched, exc, "workroom") from None
     if room.contract_id != row.contract_id:
@@ -284,7 +288,7 @@ async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now:
     seen.loaded_why = plan.plan_workrooms(seen.rows, known, seen.inbox, seen.replied_flags,
                                           store.inbox_seen_ids(), now, ctx.revalidate, full)
     by_id = {r.contract_id: r for r in seen.rows}
-    seen.workrooms = await _all([_read_workroom(site, ctx, by_id[cid]) for cid in seen.loaded_why])
+    seen.workrooms = await _all([_read_workroom(site, ctx, by_id[cid], full) for cid in seen.loaded_why])
     # 3. The profiles of the clients whose answer I am waiting for.
     fresh = {w.contract_id: w for w in seen.workrooms}
     awaited: list[int] = []

@@ -291,6 +291,10 @@ class Store:
     def active_contract_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]
 
+    def has_delivery(self, contract_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM messages WHERE contract_id=? AND kind='delivery' LIMIT 1",
+                               (contract_id,)).fetchone() is not None
+
     def messages_of(self, contract_id: int) -> list[Message]:
         return [Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
                         r["sender_id"], r["key"])

@@ -1,0 +1,406 @@
+"""Benchmark: how many page loads and how much time a scan costs, against a naive watcher.
+
+    python bench/scan_bench.py [--contracts 200 --messages 30 --clients 60 --latency-ms 100] [--quick]
+
+It generates a scenario of that size, serves it from the sample site with the given latency per
+request, and measures in one run, each scan in a fresh `cwwatch scan --json` process:
+
+1. the first full scan (empty history, saved session);
+2. a rescan with nothing changed;
+3. a rescan after 5% of the threads got a new message;
+4. a naive baseline doing what today's watchers do: every list page, every workroom and every
+   client profile, one after another (a fresh process, the same browser and flags);
+5. extraction alone: ms per workroom page, cwwatch's extractor against BeautifulSoup;
+6. resident memory: a cwwatch process idle (everything imported, no browser), the scanning
+   process at its peak, and the browser's peak (Playwright's driver and Chromium's processes).
+
+`minimum_loads` is computed from the scenario, not from the scanner: the list pages (every page
+of active contracts; the inbox's first page, which holds everything newer than the last scan),
+plus one load per workroom that must be read (and one more where its thread is folded
+and the visible part cannot tell when the wait began or where the delivery report is), plus
+one per client whose answer is awaited and whose profile is not fresh. A table is printed, then
+as the last line one JSON object. `--quick` is a small run that finishes within a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from watcher import selectorset  # noqa: E402
+from watcher.browser import LAUNCH_ARGS, find_chromium  # noqa: E402
+from watcher.extract import extract_workroom  # noqa: E402
+from watcher.sample import render  # noqa: E402
+from watcher.sample.scenario import Scenario, SClient, SContract, SFaults, SMessage, SWorker  # noqa: E402
+from watcher.sample.server import SampleSite  # noqa: E402
+
+PAGE = render.PAGE_SIZE
+WORDS = ("記事の構成について確認しました。", "修正版をお送りします。", "ご確認をお願いいたします。",
+         "画像の差し替えをお願いできますか。", "納期について相談させてください。", "ありがとうございます。",
+         "見出しの表現を少し変更しました。", "参考資料のリンクを共有します。")
+
+STATUSES = ["進行中"] * 6 + ["検収中", "納品済み", "仮払い待ち", "納品完了"]
+
+
+# -- the scenario --------------------------------------------------------------------------------
+
+def make_scenario(contracts: int, messages: int, clients: int, latency_ms: int, seed: int) -> Scenario:
+    rnd = random.Random(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    worker = SWorker(5550001, "山田 花子", "bench@example.com", "bench-pass")
+    cl = {}
+    for n in range(clients):
+        cid = 9000 + n
+        access = None if n % 7 == 0 else now - timedelta(minutes=rnd.randint(5, 60 * 24 * 5))
+        cl[cid] = SClient(cid, f"株式会社ベンチ{n:03d}", access)
+    cons = []
+    for i in range(contracts):
+        start = now - timedelta(days=rnd.randint(20, 60))
+        msgs = []
+        t = start
+        for j in range(messages):
+            t += timedelta(minutes=rnd.randint(30, 60 * 18))
+            if t > now - timedelta(minutes=30):
+                break
+            sender = "client" if j % 2 == 0 else "worker"
+            if j > 2 and rnd.random() < 0.2:
+                sender = "worker" if sender == "client" else "client"
+            body = "".join(rnd.choice(WORDS) for _ in range(rnd.randint(20, 60)))
+            msgs.append(SMessage(sender, t, body))
+        status = rnd.choice(STATUSES)
+        if status in ("検収中", "納品済み", "納品完了") and msgs:
+            msgs.append(SMessage("worker", msgs[-1].at + timedelta(minutes=5), "納品いたします。", "delivery"))
+        cons.append(SContract(70000000 + i, 9000 + i % clients, f"ベンチ案件 {i:04d}", status, 10000 + i,
+                              messages=msgs))
+    return Scenario(now, True, worker, cl, cons, SFaults(latency_ms=latency_ms), "<bench>")
+
+
+def add_new_messages(sc: Scenario, share: float, seed: int) -> list[int]:
+    """A new client message in ``share`` of the threads; returns their contract ids."""
+    rnd = random.Random(seed + 1)
+    picked = rnd.sample(sc.contracts, max(1, round(len(sc.contracts) * share)))
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    for c in picked:
+        c.messages.append(SMessage("client", at, "追加のご相談です。お手すきの際にご確認ください。"))
+    return [c.id for c in picked]
+
+
+# -- minimum loads, from the scenario alone ------------------------------------------------------
+
+def pages(n: int) -> int:
+    return max(1, -(-n // PAGE))
+
+
+def folded(c: SContract) -> bool:
+    return len(c.messages) > render.FOLD_AFTER
+
+
+def must_unfold(c: SContract, delivery_known: bool) -> bool:
+    """A folded thread is opened only when its visible part cannot tell when my wait began (no
+    client message visible), or whose delivery report it cannot show for a delivered contract."""
+    if not folded(c):
+        return False
+    visible = c.messages[-render.FOLD_AFTER:]
+    if not any(m.sender == "client" for m in visible):
+        return True
+    delivered = c.status in ("検収中", "納品済み", "納品完了")
+    return delivered and not delivery_known and not any(m.kind == "delivery" for m in visible)
+
+
+def awaiting_client(c: SContract) -> bool:
+    """The worker's message waits for an answer: the last word (system messages aside) is mine."""
+    talk = [m for m in c.messages if m.sender != "system"]
+    return bool(talk) and talk[-1].sender == "worker"
+
+
+def minimum_first(sc: Scenario) -> int:
+    workrooms = len(sc.contracts) + sum(must_unfold(c, False) for c in sc.contracts)
+    profiles = len({c.client for c in sc.contracts if awaiting_client(c)})
+    return pages(len(sc.contracts)) + 1 + workrooms + profiles
+
+
+def minimum_rescan(sc: Scenario, changed: list[int]) -> int:
+    # New messages are the newest: all on the inbox's first page as long as they fit on it.
+    inbox = pages(len(changed)) if len(changed) >= PAGE else 1
+    rooms = [c for c in sc.contracts if c.id in changed]
+    # Their clients spoke last, so no profile is newly needed; others' are fresh. A delivered
+    # contract's report was read by the first scan.
+    return pages(len(sc.contracts)) + inbox + len(rooms) + sum(must_unfold(c, True) for c in rooms)
+
+
+def naive_loads(sc: Scenario) -> int:
+    return pages(len(sc.contracts)) + pages(len(render.inbox_entries(sc))) + len(sc.contracts) + len(sc.clients)
+
+
+# -- processes and their memory ------------------------------------------------------------------
+
+def _rss_kb(pid: int, field_name: str = "VmRSS") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _descendants(pid: int) -> list[int]:
+    kids = _children()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for k in kids.get(p, []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+@dataclass
+class Run:
+    wall_s: float
+    out: dict = field(default_factory=dict)
+    peak_kb: int = 0
+    browser_peak_kb: int = 0
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> Run:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = browser = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak, browser
+        while not stop.is_set():
+            peak = max(peak, _rss_kb(proc.pid, "VmHWM"))
+            browser = max(browser, sum(_rss_kb(p) for p in _descendants(proc.pid)))
+            stop.wait(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    t.join()
+    if proc.returncode not in (0, 10):
+        raise SystemExit(f"bench: {' '.join(argv[-3:])} failed ({proc.returncode}):\n{err[-2000:]}")
+    last = out.strip().splitlines()[-1] if out.strip() else "{}"
+    return Run(wall, json.loads(last), peak, browser)
+
+
+def idle_rss_mb(env: dict[str, str]) -> float:
+    code = ("import watcher.cli.main, watcher.scan, watcher.site, playwright.async_api, time; "
+            "print('ready', flush=True); time.sleep(2)")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    time.sleep(0.3)
+    kb = _rss_kb(proc.pid)
+    proc.wait()
+    return kb / 1024
+
+
+# -- the naive watcher (runs in its own process) ------------------------------------------------
+
+def naive_main(base: str, session: str, urls_file: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    urls = json.loads(Path(urls_file).read_text())
+    loads = 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(find_chromium()), headless=True, args=LAUNCH_ARGS)
+        ctx = browser.new_context(storage_state=session)
+        page = ctx.new_page()
+        for path in urls:
+            page.goto(base + path, wait_until="load")
+            page.content()
+            loads += 1
+        browser.close()
+    print(json.dumps({"pages_loaded": loads}))
+
+
+def naive_urls(sc: Scenario) -> list[str]:
+    urls = [f"/e/contracts?status=active&page={n}" for n in range(1, pages(len(sc.contracts)) + 1)]
+    urls += [f"/messages/received?page={n}" for n in range(1, pages(len(render.inbox_entries(sc))) + 1)]
+    urls += [f"/contracts/{c.id}" for c in sc.contracts]
+    urls += [f"/public/employers/{cid}" for cid in sc.clients]
+    return urls
+
+
+# -- extraction alone ---------------------------------------------------------------------------
+
+def bs4_workroom(html: str) -> int:
+    """The same facts as cwwatch's workroom extractor, read with BeautifulSoup."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    thread = soup.select_one("#pack-message-thread")
+    json.loads(thread["data"])
+    soup.select_one('h1[class*="_contractTitle_"]').get_text(" ", strip=True)
+    soup.select_one('[class*="_contractSummary_"] a[href^="/public/employers/"]')["href"]
+    soup.select_one('[class*="_statusLabel_"]').get_text(strip=True)
+    n = 0
+    for item in thread.select('div[class*="_messageItem_"]'):
+        item.select_one('a[class*="_senderName_"]')
+        item.select_one("time")["datetime"]
+        "\n".join(p.get_text(" ", strip=True) for p in item.select('div[class*="_messageBody_"] p'))
+        n += 1
+    return n
+
+
+def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float]:
+    sel = selectorset.load()
+    htmls = [render.workroom(sc, c, True, False) for c in sc.contracts[:limit]]
+    kb = statistics.mean(len(h.encode()) for h in htmls) / 1024
+    t0 = time.perf_counter()
+    for h in htmls:
+        extract_workroom(h, sel, "https://crowdworks.jp/contracts/1", sc.worker.id)
+    ours = (time.perf_counter() - t0) * 1000 / len(htmls)
+    t0 = time.perf_counter()
+    for h in htmls:
+        bs4_workroom(h)
+    theirs = (time.perf_counter() - t0) * 1000 / len(htmls)
+    return ours, theirs, kb
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+def login_session(site_url: str, sc: Scenario, session_file: Path) -> None:
+    """A saved session, as `cwwatch login` leaves one (done here without the keyring)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(find_chromium()), headless=True, args=LAUNCH_ARGS)
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(site_url + "/login")
+        page.fill("#username", sc.worker.email)
+        page.fill("#password", sc.worker.password)
+        with page.expect_navigation():
+            page.click('form[action="/login"] button[type="submit"]')
+        state = ctx.storage_state()
+        browser.close()
+    session_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(session_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(state, fh)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contracts", type=int, default=200)
+    ap.add_argument("--messages", type=int, default=30)
+    ap.add_argument("--clients", type=int, default=60)
+    ap.add_argument("--latency-ms", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="a small run: 40 contracts, 20 messages, 15 clients")
+    ap.add_argument("--naive", nargs=3, metavar=("BASE", "SESSION", "URLS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.naive:
+        naive_main(*args.naive)
+        return 0
+    if args.quick:
+        args.contracts, args.messages, args.clients = 40, 20, 15
+    t_start = time.perf_counter()
+    sc = make_scenario(args.contracts, args.messages, args.clients, args.latency_ms, args.seed)
+    home = Path(tempfile.mkdtemp(prefix="cwwatch-bench-"))
+    try:
+        with SampleSite(sc) as site:
+            (home / "config").mkdir(parents=True)
+            (home / "config" / "config.toml").write_text(
+                f'base_url = "{site.url}"\nmin_interval_s = 0\ndesktop_notifications = false\n'
+                f'page_timeout_s = 60\n', encoding="utf-8")
+            login_session(site.url, sc, home / "data" / "session.json")
+            env = dict(os.environ, CWWATCH_HOME=str(home), PYTHONPATH=str(ROOT))
+            scan = [sys.executable, "-m", "watcher", "scan", "--json", "--no-notify"]
+            results: dict[str, dict] = {}
+
+            def record(name: str, run: Run, minimum: int) -> None:
+                loads = run.out.get("pages_loaded", 0)
+                results[name] = {"loads": loads, "minimum_loads": minimum, "wall_s": round(run.wall_s, 2),
+                                 "pages_by_kind": run.out.get("pages_by_kind", {}),
+                                 "peak_mb": round(run.peak_kb / 1024, 1),
+                                 "browser_peak_mb": round(run.browser_peak_kb / 1024, 1)}
+
+            first = run_measured(scan, env)
+            record("first_full_scan", first, minimum_first(sc))
+            record("rescan_unchanged", run_measured(scan, env), minimum_rescan(sc, []))
+            changed = add_new_messages(sc, 0.05, args.seed)
+            site.set_scenario(sc)
+            record("rescan_5pct_new", run_measured(scan, env), minimum_rescan(sc, changed))
+            urls_file = home / "naive-urls.json"
+            urls_file.write_text(json.dumps(naive_urls(sc)))
+            naive = run_measured([sys.executable, __file__, "--naive", site.url,
+                                  str(home / "data" / "session.json"), str(urls_file)], env)
+            record("naive_baseline", naive, naive_loads(sc))
+        ours, theirs, kb = parse_bench(sc, min(len(sc.contracts), 100))
+        idle = idle_rss_mb(env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    naive_wall = results["naive_baseline"]["wall_s"]
+    for name in ("rescan_unchanged", "rescan_5pct_new"):
+        results[name]["speedup_vs_naive"] = round(naive_wall / max(results[name]["wall_s"], 1e-9), 1)
+        results[name]["fewer_loads_vs_naive"] = round(
+            results["naive_baseline"]["loads"] / max(results[name]["loads"], 1), 1)
+    results["first_full_scan"]["ratio_to_naive_wall"] = round(results["first_full_scan"]["wall_s"] / naive_wall, 2)
+    peak = max(r["peak_mb"] for k, r in results.items() if k != "naive_baseline")
+    browser_peak = max(r["browser_peak_mb"] for k, r in results.items() if k != "naive_baseline")
+    summary = {
+        "params": {"contracts": args.contracts, "messages": args.messages, "clients": args.clients,
+                   "latency_ms": args.latency_ms, "quick": args.quick},
+        "cases": results,
+        "parse_ms_per_page": round(ours, 3),
+        "bs4_ms_per_page": round(theirs, 3),
+        "bs4_ratio": round(theirs / ours, 1),
+        "workroom_page_kb": round(kb, 1),
+        "rss_idle_mb": round(idle, 1),
+        "rss_peak_mb": peak,
+        "browser_peak_mb": browser_peak,
+        "total_s": round(time.perf_counter() - t_start, 1),
+    }
+    print(f"cwwatch scan benchmark: {args.contracts} contracts × {args.messages} messages, "
+          f"{args.clients} clients, {args.latency_ms} ms per request")
+    print(f"{'case':<20}{'loads':>7}{'minimum':>9}{'wall s':>9}{'vs naive':>10}{'peak MB':>9}{'browser MB':>12}")
+    for name, r in results.items():
+        vs = r.get("speedup_vs_naive", r.get("ratio_to_naive_wall", ""))
+        print(f"{name:<20}{r['loads']:>7}{r['minimum_loads']:>9}{r['wall_s']:>9}{vs!s:>10}"
+              f"{r['peak_mb']:>9}{r['browser_peak_mb']:>12}")
+    print(f"extraction: {ours:.2f} ms per {kb:.0f} KB workroom page (BeautifulSoup {theirs:.2f} ms, "
+          f"{theirs / ours:.1f}× slower); cwwatch idle {idle:.0f} MB; total {summary['total_s']} s")
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""``cwwatch doctor``: check everything a scan needs, one line each, without scanning.
+
+Each check is ``ok``, ``warn`` (works, but something deserves attention) or ``FAIL`` (a scan or
+the daemon cannot work). The exit code is 1 when a check FAILs, else 0. ``--json`` prints
+``{"schema": 1, "checks": [{"name", "status", "detail"}]}``; ``--fix`` tightens the permissions
+of the data and state folders (folders 0700, files 0600).
+
+The doctor reads; it never logs in, never shows a password, and never creates the history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from watcher import browser as browser_mod
+from watcher import config as config_mod
+from watcher import keychain, selectorset
+from watcher.config import Config
+from watcher.errors import CwError, Exit
+from watcher.paths import Paths
+
+SCHEMA = 1
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+SESSION_MAX_AGE_DAYS = 14
+BROWSER_TIMEOUT_S = 60.0
+NOTIFY_TIMEOUT_S = 5.0
+KEYRING_PROBE_USER = "doctor-probe@cwwatch.invalid"  # a name nobody stores a password under
+_MAX_LISTED = 5
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "FAIL"
+    detail: str
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("doctor", help="check the browser, keyring, notifications, files and history",
+                       description="Check everything a scan needs, one line each: ok, warn or FAIL. "
+                       "Exit code 1 when a check FAILs, else 0.")
+    p.add_argument("--json", action="store_true",
+                   help='print {"schema": 1, "checks": [{"name", "status", "detail"}]}')
+    p.add_argument("--fix", action="store_true",
+                   help="tighten the data and state folders' permissions (folders 0700, files 0600)")
+    p.set_defaults(run=run)
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0].strip() if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _in_thread(fn: Callable[[], T], timeout: float) -> T:
+    """Run ``fn`` in its own thread: Playwright's sync API and desktop-notifier's loop refuse to
+    run inside a thread that already runs an asyncio loop, and a hung browser must not hang us."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="cwwatch-doctor", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise TimeoutError(f"no answer within {timeout:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+# -- the checks ----------------------------------------------------------------------------------
+
+
+def check_config(config_path: str | None, paths: Paths) -> tuple[Config, Check]:
+    """The config file (the defaults stand in for the other checks when it is broken)."""
+    path = Path(config_path).expanduser() if config_path else paths.config_file
+    if not path.exists():
+        if config_path:
+            return Config(), Check("config", FAIL, f"{path}: the config file does not exist")
+        return Config(), Check("config", OK, f"no config file, the defaults ({path})")
+    try:
+        cfg = config_mod.load(path)
+    except CwError as exc:
+        return Config(), Check("config", FAIL, str(exc))
+    return cfg, Check("config", OK, str(path))
+
+
+def check_selectors(selectors_path: str | None, cfg: Config) -> Check:
+    given = selectors_path or cfg.selectors or None
+    try:
+        sel = selectorset.load(given)
+    except CwError as exc:
+        return Check("selectors", FAIL, str(exc))
+    return Check("selectors", OK, f"{'' if given else 'bundled: '}{sel.source}")
+
+
+def _launch(exe: Path) -> tuple[str, float]:
+    """Chromium's version and the seconds from launch to about:blank closed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        started = time.monotonic()
+        b = pw.chromium.launch(executable_path=str(exe), headless=True, args=browser_mod.LAUNCH_ARGS,
+                               timeout=BROWSER_TIMEOUT_S * 1000 / 2)
+        try:
+            page = b.new_page()
+            page.goto("about:blank", timeout=BROWSER_TIMEOUT_S * 1000 / 4)
+            version = b.version
+        finally:
+            b.close()
+        return version, time.monotonic() - started
+
+
+def check_browser(cfg: Config) -> Check:
+    try:
+        exe = browser_mod.find_chromium(cfg.browser or None)
+    except browser_mod.BrowserNotFound as exc:
+        return Check("browser", FAIL, str(exc))
+    started = time.monotonic()
+    try:
+        version, took = _in_thread(lambda: _launch(exe), BROWSER_TIMEOUT_S)
+    except Exception as exc:
+        return Check("browser", FAIL, f"{exe} does not start headless: {_first_line(exc)}")
+    total = time.monotonic() - started
+    return Check("browser", OK, f"{exe} (Chromium {version}): launched headless, loaded about:blank "
+                                f"and closed in {took:.2f} s ({total:.2f} s with Playwright's start)")
+
+
+def check_keyring(cfg: Config) -> Check:
+    try:
+        name = keychain.backend_name()
+    except Exception as exc:
+        return Check("keyring", FAIL, f"no keyring backend: {_first_line(exc)}")
+    if not keychain.backend_is_usable():
+        return Check("keyring", FAIL, f"{name} cannot store passwords: on Linux start a Secret Service "
+                                      "(gnome-keyring, KeePassXC) in your session")
+    try:  # a real read: a locked or absent Secret Service shows here, not at the next scan
+        stored = keychain.get_password(cfg.email or KEYRING_PROBE_USER) is not None
+    except CwError as exc:
+        return Check("keyring", FAIL, str(exc))
+    if keychain.backend_is_plaintext():
+        return Check("keyring", WARN, f"{name} stores passwords in PLAIN TEXT; install and use a "
+                                      "Secret Service (gnome-keyring, KeePassXC) or set PYTHON_KEYRING_BACKEND")
+    if not cfg.email:
+        return Check("keyring", OK, f"{name} (no account yet: run cwwatch login)")
+    if not stored:
+        return Check("keyring", WARN, f"{name}: no password stored for {cfg.email}: run cwwatch login")
+    return Check("keyring", OK, f"{name}: a password is stored for {cfg.email}")
+
+
+def check_notifications(cfg: Config) -> Check:
+    if not cfg.desktop_notifications:
+        return Check("notifications", OK, "desktop notifications are off in the config (console only)")
+    from watcher.notify import DesktopChannel
+
+    def probe() -> tuple[bool, str]:
+        ch = DesktopChannel(warn=io.StringIO(), timeout=NOTIFY_TIMEOUT_S)
+        try:
+            return ch.available(), ch.reason
+        finally:
+            ch.close()
+
+    try:
+        ok, reason = _in_thread(probe, NOTIFY_TIMEOUT_S * 3)
+    except Exception as exc:
+        ok, reason = False, _first_line(exc)
+    if ok:
+        return Check("notifications", OK, "a desktop notification service answers")
+    return Check("notifications", WARN, f"no desktop notification service ({reason}): "
+                                        "alerts go to the console only")
+
+
+def _loose(paths: list[Path]) -> list[tuple[Path, int, bool]]:
+    """(path, mode, is_dir) of everything under ``paths`` that group or others can access."""
+    found = []
+    for root in paths:
+        if not root.exists() or root.is_symlink():
+            continue
+        for dirpath, _dirnames, filenames in os.walk(root):
+            d = Path(dirpath)
+            entries = [(d, True)] + [(d / n, False) for n in filenames]
+            for p, is_dir in entries:
+                st = p.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    continue  # a link's own mode means nothing; its target is checked where it lives
+                mode = stat.S_IMODE(st.st_mode)
+                if mode & 0o077:
+                    found.append((p, mode, is_dir))
+    return found
+
+
+def check_permissions(paths: Paths, fix: bool = False) -> Check:
+    roots = list(dict.fromkeys([paths.data_dir, paths.state_dir]))
+    if not any(r.exists() for r in roots):
+        return Check("permissions", OK, "nothing stored yet")
+    try:
+        loose = _loose(roots)
+    except OSError as exc:
+        return Check("permissions", FAIL, f"cannot read {exc.filename}: {exc.strerror}")
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    foreign = []
+    if uid is not None:
+        for r in roots:
+            if r.exists() and r.stat().st_uid != uid:
+                foreign.append(f"{r} (owner uid {r.stat().st_uid})")
+    where = ", ".join(str(r) for r in roots if r.exists())
+    if loose and fix:
+        errors = []
+        for p, mode, _is_dir in loose:
+            try:
+                os.chmod(p, mode & 0o700)  # drop group and other bits, keep the owner's
+            except OSError as exc:
+                errors.append(f"{p} ({exc.strerror})")
+        if errors:
+            return Check("permissions", FAIL, "could not tighten: " + ", ".join(errors))
+        if foreign:
+            return Check("permissions", WARN, f"tightened {len(loose)} paths; owned by someone else: "
+                                              + ", ".join(foreign))
+        return Check("permissions", OK, f"tightened {len(loose)} paths (folders 0700, files 0600) in {where}")
+    if loose:
+        listed = [f"{p} ({mode:04o})" for p, mode, _ in loose[:_MAX_LISTED]]
+        more = f" and {len(loose) - _MAX_LISTED} more" if len(loose) > _MAX_LISTED else ""
+        return Check("permissions", WARN, "readable by others: " + ", ".join(listed) + more
+                     + ": run cwwatch doctor --fix")
+    if foreign:
+        return Check("permissions", WARN, "owned by someone else: " + ", ".join(foreign))
+    return Check("permissions", OK, f"folders 0700, files 0600 in {where}")
+
+
+def check_session(paths: Paths, now: float | None = None) -> Check:
+    f = paths.session_file
+    try:
+        mtime = f.stat().st_mtime
+    except FileNotFoundError:
+        return Check("session", WARN, "no saved session: run cwwatch login")
+    except OSError as exc:
+        return Check("session", FAIL, f"{f}: {exc.strerror}")
+    age = (time.time() if now is None else now) - mtime
+    if age > SESSION_MAX_AGE_DAYS * 86400:
+        return Check("session", WARN, f"the saved session is {_age(age)} old (more than {SESSION_MAX_AGE_DAYS} "
+                                      "days): the site may have ended it; run cwwatch login if scans "
+                                      "report logged_out")
+    return Check("session", OK, f"saved {_age(age)} ago ({f})")
+
+
+def check_store(paths: Paths) -> Check:
+    db = paths.db_file
+    if not db.exists():
+        return Check("store", WARN, f"no history yet ({db}): never scanned")
+    from watcher.store import Store
+
+    try:
+        store = Store(db)
+    except CwError as exc:
+        return Check("store", FAIL, str(exc))
+    try:
+        if not store.integrity_ok():
+            return Check("store", FAIL, f"{db}: the integrity check failed (move it aside; "
+                                        "the next scan starts a new history)")
+        scans = store.recent_scans(1)
+    except Exception as exc:  # sqlite3.DatabaseError and kin: a damaged file
+        return Check("store", FAIL, f"{db}: {_first_line(exc)}")
+    finally:
+        store.close()
+    if not scans:
+        return Check("store", WARN, f"{db}: never scanned")
+    last = scans[0]
+    when = last.started_at
+    ago = _age((datetime.now(UTC) - when).total_seconds()) + " ago" if when else "at an unknown time"
+    head = f"last scan #{last.id} {ago}"
+    if last.healthy:
+        return Check("store", OK, f"{head}: healthy, {last.pages_loaded} pages loaded")
+    kinds = sorted({str(p.get("kind", "?")) for p in last.problems}) or ["unknown"]
+    return Check("store", WARN, f"{head}: UNHEALTHY ({', '.join(kinds)}): see cwwatch scan")
+
+
+def run_checks(config_path: str | None = None, selectors_path: str | None = None, fix: bool = False,
+               paths: Paths | None = None) -> list[Check]:
+    paths = paths or Paths.default()
+    cfg, config_check = check_config(config_path, paths)
+    return [
+        config_check,
+        check_selectors(selectors_path, cfg),
+        check_browser(cfg),
+        check_keyring(cfg),
+        check_notifications(cfg),
+        check_store(paths),
+        check_session(paths),
+        check_permissions(paths, fix=fix),  # last: sees whatever the store check touched
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = run_checks(getattr(args, "config", None), getattr(args, "selectors", None), args.fix)
+    if args.json:
+        print(json.dumps({"schema": SCHEMA, "checks": [asdict(c) for c in checks]}, ensure_ascii=False),
+              flush=True)
+    else:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            print(f"{c.status:<4} {c.name:<{width}}  {c.detail}", flush=True)
+    return int(Exit.FAILURE if any(c.status == FAIL for c in checks) else Exit.OK)
