@@ -68,6 +68,7 @@ _PACKAGES = {
     "dunst": "dunst",
     "dunstctl": "dunst",
     "notify-send": "libnotify-bin",
+    "systemd-analyze": "systemd",
 }
 
 # os.environ keys the session sets or removes (and restores at the end).

@@ -45,8 +45,9 @@ EXE = ".exe" if os.name == "nt" else ""
 # What the tests start themselves, and the Debian packages that provide it.
 DESKTOP_BINARIES = (
     "Xvfb", "dunst", "dunstctl", "dbus-daemon", "dbus-send", "gnome-keyring-daemon", "notify-send",
+    "systemd-analyze",
 )
-DESKTOP_PACKAGES = ("xvfb", "dunst", "libnotify-bin", "gnome-keyring", "dbus-x11")
+DESKTOP_PACKAGES = ("xvfb", "dunst", "libnotify-bin", "gnome-keyring", "dbus-x11", "systemd")
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
 FONT_PACKAGE = "fonts-noto-cjk"
 

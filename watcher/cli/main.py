@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from watcher import __version__
-from watcher.cli import demo, login, mute, report, scan, status
+from watcher.cli import demo, doctor, login, mute, report, scan, service, status
 from watcher.errors import CwError, Exit
 
-COMMANDS = (login, scan, status, report, mute, demo)
+COMMANDS = (login, scan, status, report, mute, doctor, service, demo)
 
 
 class _Parser(argparse.ArgumentParser):
