@@ -206,3 +206,13 @@ def test_health_notifies_after_the_threshold_once_and_recovers_once():
     rec = plan_health(True, [], 0, 2, hp.key, 4)
     assert rec.notify_recovery and rec.key == hp.key
     assert not plan_health(True, [], 0, 2, None, 5).notify_recovery
+
+
+def test_a_wait_that_goes_on_escalates_to_stage_2_once():
+    visited = lambda now: seen(now - timedelta(hours=2), now - timedelta(hours=1), now)  # noqa: E731
+    # FRI + 2 business days = WED 25th; 5 more business days = WED 2nd December.
+    stage1 = quiet_case(jst(2026, 12, 2, 14, 59), visited(jst(2026, 12, 2, 14, 59)))
+    stage2 = quiet_case(jst(2026, 12, 2, 15, 0), visited(jst(2026, 12, 2, 15, 0)))
+    assert [f.stage for f in stage1] == [1] and [f.stage for f in stage2] == [2]
+    assert stage1[0].key != stage2[0].key  # each stage notifies once
+    assert "今すぐ" in stage2[0].message

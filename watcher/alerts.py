@@ -89,3 +89,13 @@ def recovery_note() -> Note:
 def finding_note(f: Finding) -> Note:
     return Note(f.title, f.message, f.url,
                 urgent=f.rule in ("acceptance_overdue", "escrow_missing", "quiet_client"))
+
+
+def digest_note(findings: Sequence[Finding]) -> Note:
+    """One notification summarising what is open (the daemon's optional daily digest)."""
+    if not findings:
+        return Note("cwwatch: 未対応はありません", "監視中の契約に、対応が必要なものはありません。")
+    lines = [f"・{f.title}" for f in findings[:8]]
+    if len(findings) > 8:
+        lines.append(f"ほか{len(findings) - 8}件")
+    return Note(f"cwwatch: 未対応 {len(findings)}件", "\n".join(lines))

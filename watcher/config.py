@@ -6,6 +6,7 @@ leave a threshold at its default.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
@@ -36,6 +37,16 @@ class Config:
     profile_ttl_h: float = 3.0  # a client's profile is not loaded again within this
     revalidate_h: float = 12.0  # a thread awaiting my answer is read again after this, at the latest
     desktop_notifications: bool = True
+    apprise_urls: tuple[str, ...] = ()  # optional channels (pip install 'crowdworks-watcher[apprise]')
+    # the daemon
+    scan_interval_min: float = 30.0
+    scan_jitter_s: int = 120
+    active_hours: str = "08:00-23:00"  # Japan time; scans only then
+    quiet_hours: str = "23:00-08:00"  # notifications found then wait for the morning; "" for none
+    digest_at: str = ""  # "HH:MM": a daily summary of what is open; "" for none
+    backoff_max_min: float = 240.0
+    log_max_mb: float = 5.0
+    log_keep: int = 5
     source: str = "<defaults>"
 
     def policy(self) -> Policy:
@@ -61,6 +72,15 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "profile_ttl_h": ((int, float), "hours, 0 or more"),
     "revalidate_h": ((int, float), "hours, more than 0 and less than 24 (shorter than any quiet threshold)"),
     "desktop_notifications": (bool, "true or false"),
+    "apprise_urls": (list, "a list of Apprise URLs"),
+    "scan_interval_min": ((int, float), "minutes, 5 or more (less only for a local test site)"),
+    "scan_jitter_s": (int, "seconds, 0 or more"),
+    "active_hours": (str, "HH:MM-HH:MM in Japan time, e.g. 08:00-23:00"),
+    "quiet_hours": (str, "HH:MM-HH:MM in Japan time, or \"\" for none"),
+    "digest_at": (str, "HH:MM in Japan time, or \"\" for none"),
+    "backoff_max_min": ((int, float), "minutes, 1 or more"),
+    "log_max_mb": ((int, float), "megabytes, more than 0"),
+    "log_keep": (int, "a number of old log files, 0 or more"),
 }
 
 
@@ -80,9 +100,21 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "pool_size" and not 1 <= value <= 8)
         or (key == "profile_ttl_h" and not 0 <= value <= 24 * 7)
         or (key == "revalidate_h" and not 0 < value < 24)
+        or (key == "scan_jitter_s" and not 0 <= value <= 3600)
+        or (key == "backoff_max_min" and not 1 <= value <= 24 * 60)
+        or (key == "log_max_mb" and not 0 < value <= 1000)
+        or (key == "log_keep" and not 0 <= value <= 100)
     )
     if bad:
         raise ConfigError(f"{source}: {key}: {value!r} is out of range (expected {expect})")
+    if key == "apprise_urls" and not all(isinstance(u, str) and "://" in u for u in value):
+        raise ConfigError(f"{source}: apprise_urls: expected {expect}")
+    if key in ("active_hours", "quiet_hours", "digest_at") and value:
+        import re
+
+        pattern = r"\d{2}:\d{2}" if key == "digest_at" else r"\d{2}:\d{2}-\d{2}:\d{2}"
+        if not re.fullmatch(pattern, value) or any(int(x) > 24 for x in re.findall(r"(\d{2}):", value)):
+            raise ConfigError(f"{source}: {key}: expected {expect}, got {value!r}")
     if key == "base_url":
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -95,10 +127,19 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
             known = ", ".join(sorted(_RULES))
             raise ConfigError(f"{source}: {key}: unknown key (known: {known})")
         _check_value(source, key, value)
-    values = {k: (float(v) if k.endswith(("_s", "_h")) else v) for k, v in data.items()}
+    values = {k: (float(v) if k.endswith(("_s", "_h", "_min", "_mb")) else v) for k, v in data.items()}
+    if "scan_jitter_s" in values:
+        values["scan_jitter_s"] = int(values["scan_jitter_s"])
+    if "apprise_urls" in values:
+        values["apprise_urls"] = tuple(values["apprise_urls"])
     if "base_url" in values:
         values["base_url"] = values["base_url"].rstrip("/")
-    return replace(Config(), source=source, **values)
+    cfg = replace(Config(), source=source, **values)
+    local = urlsplit(cfg.base_url).hostname in ("127.0.0.1", "localhost", "::1")
+    if cfg.scan_interval_min < (0.02 if local else 5):
+        raise ConfigError(f"{source}: scan_interval_min: {cfg.scan_interval_min:g} is too often for the real site "
+                          "(5 minutes at least)")
+    return cfg
 
 
 def load(path: Path) -> Config:
@@ -128,7 +169,9 @@ def dump(cfg: Config) -> str:
         v = getattr(cfg, f.name)
         if v == getattr(default, f.name):
             continue
-        if isinstance(v, bool):
+        if isinstance(v, tuple):
+            lines.append(f"{f.name} = {json.dumps(list(v), ensure_ascii=False)}")
+        elif isinstance(v, bool):
             lines.append(f"{f.name} = {'true' if v else 'false'}")
         elif isinstance(v, int | float):
             lines.append(f"{f.name} = {v}")

@@ -22,6 +22,7 @@ RULES = ("quiet_client", "client_away", "no_reply", "acceptance_due", "acceptanc
 @dataclass(frozen=True)
 class Policy:
     quiet_business_days: int = 2
+    escalate_business_days: int = 5  # a wait that goes on this much longer is stage 2
     acceptance_days: int = 7  # Art. 9(3): deemed accepted one week after delivery
     due_warning_days: int = 2  # acceptance_due this long before the week ends
     access_max_age: timedelta = timedelta(hours=12)  # "certainly not visited" needs a fresh look
@@ -86,7 +87,8 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
         return None
     days = business_days_between(since, now, policy.year_end_break)
     acc = c.access
-    base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=1, since=since,
+    stage = 2 if days >= policy.quiet_business_days + policy.escalate_business_days else 1
+    base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=stage, since=since,
                 deadline=None, url=url)
     facts = {"business_days": days, "access": acc.text if acc else None}
     head = f"「{c.title}」"
@@ -95,6 +97,9 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
     if delivered is not None and now >= delivered + timedelta(days=policy.acceptance_days):
         step = (f"連絡催促の受付期間（納品から1週間）は終わっています。事務局に問い合わせてください"
                 f"（下書き: cwwatch report {c.contract_id}）。")
+    elif stage == 2:
+        step = ("長く返信がありません。今すぐ契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を"
+                "依頼してください。")
     else:
         step = "契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を依頼できます。"
     if acc is not None and acc.interval is not None and acc.interval.earliest > since:

@@ -106,7 +106,7 @@ class ScanResult:
 class ScanContext:
     sel: SelectorSet
     store: Store
-    notifier: Notifier
+    notifier: Notifier | None  # None: leave the notes in the outbox (the daemon delivers them)
     make_site: Callable[[bool], Site]  # login_allowed -> an unopened Site
     policy: rules.Policy
     layout_dir: Path
@@ -340,7 +340,25 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     result.contracts_seen = len(seen.rows)
     result.workrooms_loaded = dict(seen.loaded_why)
     _record(ctx, result, seen, site)
+    if ctx.notifier is not None:
+        flush_outbox(ctx.store, ctx.notifier)
     return result
+
+
+def flush_outbox(store: Store, notifier: Notifier) -> int:
+    """Deliver what scans decided to notify, oldest first; each note leaves the outbox once sent.
+
+    The notes were queued in the scan's own transaction, with the ledger rows that keep them from
+    being decided twice: a crash before delivery leaves them queued for the next flush (at least
+    once), never lost, and never decided again.
+    """
+    sent = 0
+    for note_id, note in store.pending():
+        notifier.send(note)
+        with store.transaction():
+            store.delivered(note_id)
+        sent += 1
+    return sent
 
 
 def _muted(store: Store, states: list[rules.ContractState], now: datetime) -> set[int]:
@@ -381,7 +399,7 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
                 if f.contract_id in held:  # a mute or snooze holds it; it notifies once the mute ends
                     result.held.append(f)
                     continue
-                ctx.notifier.send(alerts.finding_note(f))
+                store.enqueue(alerts.finding_note(f), now)
                 store.record_finding_alert(f, now)
                 result.notified.append(f)
         open_health = next((r["key"] for r in store.open_alerts()
@@ -391,12 +409,12 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
                                    ctx.health_notify_after, open_health, scan_id)
         if hplan.notify_problem is not None and hplan.key:
             note = alerts.health_note(hplan.notify_problem)
-            ctx.notifier.send(note)
+            store.enqueue(note, now)
             store.record_alert(hplan.key, alerts.HEALTH_RULE, 0, 1, None, note.title, note.body,
                                now)
             result.health_notified.append(str(hplan.notify_problem.kind))
         if hplan.notify_recovery and hplan.key:
-            ctx.notifier.send(alerts.recovery_note())
+            store.enqueue(alerts.recovery_note(), now)
             store.close_alerts([hplan.key], now)
             result.health_notified.append("recovered")
         store.add_scan(result.started_at, now, result.healthy, result.problems,

@@ -29,6 +29,7 @@ from watcher.models import (
     Stage,
     Workroom,
 )
+from watcher.notify import Note
 from watcher.plan import Known
 from watcher.rules import AccessSeen, ContractState
 
@@ -76,6 +77,9 @@ CREATE TABLE IF NOT EXISTS mutes (
     """
 ALTER TABLE contracts ADD COLUMN thread_id INTEGER;
 ALTER TABLE contracts ADD COLUMN loaded_at TEXT;
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, body TEXT NOT NULL, url TEXT NOT NULL,
+  urgent INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inbox_seen (
   message_id INTEGER PRIMARY KEY, thread_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
   is_replied INTEGER, first_seen TEXT NOT NULL);
@@ -390,6 +394,19 @@ class Store:
     def alerts_of(self, contract_id: int) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM alerts WHERE contract_id=? ORDER BY notified_at",
                                (contract_id,)).fetchall()
+
+    # -- the outbox: notifications decided in a scan's transaction, delivered after it ------------
+
+    def enqueue(self, note: Note, at: datetime) -> None:
+        self.db.execute("INSERT INTO outbox(title, body, url, urgent, created_at) VALUES(?,?,?,?,?)",
+                        (note.title, note.body, note.url, int(note.urgent), _iso(at)))
+
+    def pending(self) -> list[tuple[int, Note]]:
+        return [(r["id"], Note(r["title"], r["body"], r["url"], bool(r["urgent"])))
+                for r in self.db.execute("SELECT * FROM outbox ORDER BY id")]
+
+    def delivered(self, note_id: int) -> None:
+        self.db.execute("DELETE FROM outbox WHERE id=?", (note_id,))
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -45,10 +45,14 @@ def load_env(config_path: str | None, selectors_path: str | None,
     return Env(paths, cfg, sel)
 
 
-def make_notifier(desktop: bool, console: TextIO | None) -> Notifier:
+def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = ()) -> Notifier:
     channels: list[Channel] = [ConsoleChannel(console)]
     if desktop:
         channels.append(DesktopChannel())
+    if apprise_urls:
+        from watcher.apprise_channel import AppriseChannel
+
+        channels.append(AppriseChannel(list(apprise_urls)))
     return Notifier(channels)
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from watcher import __version__
-from watcher.cli import demo, doctor, login, mute, report, scan, service, status
+from watcher.cli import daemon, demo, doctor, login, mute, report, scan, service, status
 from watcher.errors import CwError, Exit
 
-COMMANDS = (login, scan, status, report, mute, doctor, service, demo)
+COMMANDS = (login, scan, daemon, status, report, mute, doctor, service, demo)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(Exit.USAGE)
     from watcher.cli.common import setup_logging
 
+    os.umask(0o077)  # everything cwwatch writes (history, session, logs, saved pages) is private
     setup_logging(args.verbose)
     try:
         return int(args.run(args))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from watcher import locks
 from watcher.cli import common
 
 
@@ -16,6 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        "config, 1 other failure.")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
     p.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+    p.add_argument("--defer-notify", action="store_true", help=argparse.SUPPRESS)  # the daemon delivers
+    p.add_argument("--wait-lock", type=float, default=120.0, metavar="SECONDS",
+                   help="wait this long for another running scan to finish (default 120)")
     p.add_argument("--full", action="store_true",
                    help="read every workroom and awaited profile, not only what can have changed")
     p.set_defaults(run=run)
@@ -24,17 +28,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     env = common.load_env(args.config, args.selectors)
     console = sys.stderr if args.json else sys.stdout
-    notifier = common.make_notifier(
-        env.config.desktop_notifications and not args.no_notify, console)
-    store = common.open_store(env.paths)
+    notifier = None if args.defer_notify else common.make_notifier(
+        env.config.desktop_notifications and not args.no_notify, console, env.config.apprise_urls)
+    env.paths.ensure(env.paths.data_dir)
     try:
-        ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
-        from watcher.scan import run_scan
+        with locks.hold(env.paths.data_dir / "scan.lock", "another scan", args.wait_lock):
+            store = common.open_store(env.paths)
+            try:
+                ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
+                from watcher.scan import run_scan
 
-        result = run_scan(ctx, full=args.full)
+                result = run_scan(ctx, full=args.full)
+            finally:
+                store.close()
     finally:
-        notifier.close()
-        store.close()
+        if notifier is not None:
+            notifier.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
     else:

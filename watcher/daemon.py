@@ -1,0 +1,267 @@
+"""The daemon: the same scan as `cwwatch scan`, on a schedule, politely, for as long as it runs.
+
+- APScheduler 3 (BlockingScheduler): an interval with jitter, one scan at a time (no overlap,
+  missed runs coalesced), one right after start, only within the active hours.
+- Each scan runs in a child process (`cwwatch scan --json --defer-notify`) in its own session, so
+  the browser lives only during a scan, the daemon stays small between scans, and a stop can end
+  the whole scan (browser included) at once. The scan's SQLite transaction makes a killed scan
+  leave nothing half-written.
+- Notifications: scans queue them in the store's outbox within their transaction; the daemon
+  delivers them after each scan, except in quiet hours, when they wait for the morning. An
+  optional daily digest summarises what is open.
+- Health: after `site_unreachable` or `layout_changed` the interval doubles up to a cap, and
+  returns to normal on the first healthy scan. Login failures stop login attempts inside the scan
+  itself until `cwwatch login` succeeds.
+- SIGTERM and SIGINT stop it within seconds, mid-scan included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from loguru import logger
+
+from watcher import rules
+from watcher.alerts import digest_note
+from watcher.jptime import JST
+from watcher.notify import Notifier
+from watcher.paths import Paths
+from watcher.scan import flush_outbox
+from watcher.store import Store
+
+STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
+BACKOFF_KINDS = {"site_unreachable", "layout_changed"}
+
+
+# -- pure schedule helpers -------------------------------------------------------------------------
+
+def parse_span(text: str, key: str) -> tuple[time, time] | None:
+    """``"08:00-23:00"`` to a (start, end) pair in Japan time; ``""`` to None (no span)."""
+    from watcher.errors import ConfigError
+
+    if not text.strip():
+        return None
+    try:
+        a, b = (part.strip() for part in text.split("-"))
+        start = _hhmm(a)
+        end = _hhmm(b)
+    except ValueError:
+        raise ConfigError(f"{key}: expected HH:MM-HH:MM, e.g. 08:00-23:00; got {text!r}") from None
+    return start, end
+
+
+def _hhmm(s: str) -> time:
+    if s == "24:00":
+        return time(23, 59, 59)
+    h, m = s.split(":")
+    return time(int(h), int(m))
+
+
+def within(now: datetime, span: tuple[time, time] | None) -> bool:
+    """Whether ``now`` (any zone) falls in the span, read in Japan time; a span may wrap midnight."""
+    if span is None:
+        return False
+    t = now.astimezone(JST).time()
+    start, end = span
+    if start <= end:
+        return start <= t < end or (end == time(23, 59, 59) and t >= start)
+    return t >= start or t < end
+
+
+def next_interval(current: timedelta, base: timedelta, cap: timedelta, healthy: bool,
+                  problem_kinds: set[str]) -> timedelta:
+    """Double after a network or layout problem (up to ``cap``); back to ``base`` when healthy."""
+    if healthy:
+        return base
+    if problem_kinds & BACKOFF_KINDS:
+        return min(current * 2, cap)
+    return current
+
+
+# -- the daemon ----------------------------------------------------------------------------------
+
+@dataclass
+class DaemonOptions:
+    interval: timedelta
+    jitter_s: int
+    active: tuple[time, time] | None
+    quiet: tuple[time, time] | None
+    digest_at: time | None
+    backoff_cap: timedelta
+    child_argv: list[str]  # the command line of one scan
+    policy: rules.Policy = field(default_factory=rules.Policy)
+
+
+class Daemon:
+    def __init__(self, paths: Paths, opts: DaemonOptions, notifier: Notifier,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.paths = paths
+        self.opts = opts
+        self.notifier = notifier
+        self.clock = clock
+        self.interval = opts.interval
+        self.scans = 0
+        self.stopping = threading.Event()
+        self._child: subprocess.Popen[str] | None = None
+        self._scheduler: Any = None
+
+    # -- one scan --------------------------------------------------------------------------------
+
+    def scan_job(self) -> dict[str, Any] | None:
+        if self.stopping.is_set():
+            return None
+        now = self.clock()
+        if self.opts.active is not None and not within(now, self.opts.active):
+            logger.info("outside active hours: no scan")
+            return None
+        result = self._run_child()
+        if result is None:
+            return None
+        self.scans += 1
+        kinds = {p["kind"] for p in result.get("problems", [])}
+        logger.info("scan {}: {} ({} pages, {} findings, {} queued)", self.scans, result.get("outcome"),
+                    result.get("pages_loaded"), len(result.get("findings", [])), len(result.get("notified", [])))
+        new = next_interval(self.interval, self.opts.interval, self.opts.backoff_cap, bool(result.get("healthy")),
+                            kinds)
+        if new != self.interval:
+            logger.info("scan interval {} → {}", self.interval, new)
+            self.interval = new
+            self._reschedule()
+        self.flush()
+        return result
+
+    def _run_child(self) -> dict[str, Any] | None:
+        logger.debug("scan: {}", " ".join(self.opts.child_argv[-3:]))
+        try:
+            self._child = subprocess.Popen(self.opts.child_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           text=True, start_new_session=True)
+        except OSError as exc:
+            logger.error("could not start a scan: {}", exc)
+            return None
+        out, err = self._child.communicate()
+        code = self._child.returncode
+        self._child = None
+        for line in err.splitlines():
+            if line.strip():
+                logger.info("scan| {}", line)
+        if self.stopping.is_set():
+            return None
+        try:
+            return json.loads(out.strip().splitlines()[-1]) if out.strip() else None
+        except (ValueError, IndexError):
+            logger.error("the scan ended with code {} and no result", code)
+            return None
+
+    # -- notifications ---------------------------------------------------------------------------
+
+    def quiet_now(self) -> bool:
+        return self.opts.quiet is not None and within(self.clock(), self.opts.quiet)
+
+    def flush(self) -> int:
+        """Deliver queued notes, unless it is quiet hours (they wait for the morning)."""
+        if self.quiet_now():
+            return 0
+        store = Store(self.paths.db_file)
+        try:
+            return flush_outbox(store, self.notifier)
+        finally:
+            store.close()
+
+    def digest_job(self) -> None:
+        if not self.paths.db_file.exists():
+            return
+        store = Store(self.paths.db_file)
+        try:
+            findings = rules.evaluate(store.contract_states(), self.clock(), self.opts.policy)
+            with store.transaction():
+                store.enqueue(digest_note(findings), self.clock())
+        finally:
+            store.close()
+        self.flush()
+
+    # -- running and stopping --------------------------------------------------------------------
+
+    def stop(self, *_: object) -> None:
+        if self.stopping.is_set():
+            return
+        logger.info("stopping")
+        self.stopping.set()
+        child = self._child
+        if child is not None and child.poll() is None:
+            _signal_group(child, signal.SIGTERM)
+            threading.Thread(target=self._kill_later, args=(child,), daemon=True).start()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+
+    @staticmethod
+    def _kill_later(child: subprocess.Popen[str]) -> None:
+        try:
+            child.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            _signal_group(child, signal.SIGKILL)
+
+    def _reschedule(self) -> None:
+        if self._scheduler is None:
+            return
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        self._scheduler.reschedule_job("scan", trigger=IntervalTrigger(
+            seconds=self.interval.total_seconds(), jitter=self.opts.jitter_s or None))
+
+    def run(self) -> int:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        sched = BlockingScheduler(timezone=JST, job_defaults={"coalesce": True, "max_instances": 1,
+                                                              "misfire_grace_time": None})
+        self._scheduler = sched
+        sched.add_job(self.scan_job, IntervalTrigger(seconds=self.interval.total_seconds(),
+                                                     jitter=self.opts.jitter_s or None),
+                      id="scan", next_run_time=datetime.now(JST))
+        if self.opts.quiet is not None:
+            end = self.opts.quiet[1]
+            sched.add_job(self.flush, CronTrigger(hour=end.hour, minute=end.minute), id="morning")
+        if self.opts.digest_at is not None:
+            sched.add_job(self.digest_job, CronTrigger(hour=self.opts.digest_at.hour,
+                                                       minute=self.opts.digest_at.minute), id="digest")
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        logger.info("daemon started (every {}, active {}, quiet {})", self.interval, self.opts.active,
+                    self.opts.quiet)
+        try:
+            sched.start()
+        except (KeyboardInterrupt, SystemExit):
+            self.stop()
+        # The scan thread ends with its child; wait for it within the grace period.
+        deadline = threading.Event()
+        for t in threading.enumerate():
+            if t is not threading.current_thread() and not t.daemon:
+                t.join(timeout=STOP_GRACE_S + 2)
+        deadline.set()
+        logger.info("daemon stopped after {} scans", self.scans)
+        return 0
+
+
+def _signal_group(child: subprocess.Popen[str], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, sig)
+
+
+def child_argv(config: str | None, selectors: str | None) -> list[str]:
+    argv = [sys.executable, "-m", "watcher"]
+    if config:
+        argv += ["--config", config]
+    if selectors:
+        argv += ["--selectors", selectors]
+    return [*argv, "scan", "--json", "--defer-notify", "--wait-lock", "600"]
