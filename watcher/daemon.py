@@ -35,8 +35,8 @@ from watcher import rules
 from watcher.alerts import digest_note
 from watcher.jptime import JST
 from watcher.notify import Notifier
+from watcher.outbox import flush_outbox
 from watcher.paths import Paths
-from watcher.scan import flush_outbox
 from watcher.store import Store
 
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed

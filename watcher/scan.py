@@ -40,14 +40,14 @@ from watcher.models import (
     Workroom,
 )
 from watcher.notify import Notifier
+from watcher.outbox import flush_outbox
 from watcher.selectorset import SelectorSet
 from watcher.site import Fetched, Site, SiteProblem
-from watcher.store import Store
+from watcher.store import LOGIN_BLOCK_KEY, Store
 from watcher.timeline import Mute
 
 JSON_SCHEMA = 1
 T = TypeVar("T")
-LOGIN_BLOCK_KEY = "login_failed_at"
 
 
 class Outcome:
@@ -345,20 +345,6 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     return result
 
 
-def flush_outbox(store: Store, notifier: Notifier) -> int:
-    """Deliver what scans decided to notify, oldest first; each note leaves the outbox once sent.
-
-    The notes were queued in the scan's own transaction, with the ledger rows that keep them from
-    being decided twice: a crash before delivery leaves them queued for the next flush (at least
-    once), never lost, and never decided again.
-    """
-    sent = 0
-    for note_id, note in store.pending():
-        notifier.send(note)
-        with store.transaction():
-            store.delivered(note_id)
-        sent += 1
-    return sent
 
 
 def _muted(store: Store, states: list[rules.ContractState], now: datetime) -> set[int]:

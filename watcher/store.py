@@ -34,6 +34,7 @@ from watcher.plan import Known
 from watcher.rules import AccessSeen, ContractState
 
 SCHEMA_VERSION = 3
+LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from loguru import logger
 
@@ -18,10 +18,12 @@ from watcher.errors import CredentialsError, Exit
 from watcher.models import HealthKind
 from watcher.notify import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
-from watcher.scan import ScanContext, ScanResult
 from watcher.selectorset import SelectorSet
-from watcher.site import CredentialSource, Site, SiteOptions, SiteProblem
 from watcher.store import Store
+
+if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
+    from watcher.scan import ScanContext, ScanResult
+    from watcher.site import CredentialSource, Site
 
 
 def setup_logging(verbose: int) -> None:
@@ -62,6 +64,8 @@ def open_store(paths: Paths) -> Store:
 
 
 def keyring_credentials(email: str) -> CredentialSource:
+    from watcher.site import SiteProblem
+
     def source() -> keychain.Credentials | None:
         try:
             return keychain.load(email)
@@ -72,6 +76,8 @@ def keyring_credentials(email: str) -> CredentialSource:
 
 def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], datetime],
                  headless: bool = True) -> Callable[[bool], Site]:
+    from watcher.site import Site, SiteOptions
+
     def make(login_allowed: bool) -> Site:
         opts = SiteOptions(base_url=env.config.base_url, session_file=env.paths.session_file,
                            browser_path=env.config.browser, headless=headless,
@@ -85,6 +91,8 @@ def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], da
 def scan_context(env: Env, store: Store, notifier: Notifier, credentials: CredentialSource,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  health_notify_after: int | None = None) -> ScanContext:
+    from watcher.scan import ScanContext
+
     env.paths.ensure(env.paths.state_dir)
     return ScanContext(
         sel=env.selectors, store=store, notifier=notifier,

@@ -20,8 +20,7 @@ from watcher.jptime import format_jst
 from watcher.keychain import Credentials
 from watcher.paths import Paths
 from watcher.sample.scenario import Scenario, bundled_story, load_scenario
-from watcher.sample.server import SampleSite
-from watcher.scan import LOGIN_BLOCK_KEY, run_scan
+from watcher.store import LOGIN_BLOCK_KEY
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _play(args: argparse.Namespace, scenarios: list[Scenario], paths: Paths) -> int:
+    from watcher.sample.server import SampleSite
+    from watcher.scan import run_scan
+
     env = common.load_env(None, args.selectors, paths)
     out = sys.stdout
     console = sys.stderr if args.json else sys.stdout

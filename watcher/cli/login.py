@@ -15,8 +15,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-
-from playwright.async_api import Page
+from typing import TYPE_CHECKING
 
 from watcher import config as config_mod
 from watcher import keychain
@@ -24,8 +23,12 @@ from watcher.cli import common
 from watcher.errors import ConfigError, CredentialsError, Exit
 from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
-from watcher.scan import LOGIN_BLOCK_KEY
-from watcher.site import Site, SiteProblem
+from watcher.store import LOGIN_BLOCK_KEY
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from watcher.site import Site
 
 HEADED_WAIT_S = 300
 
@@ -62,6 +65,8 @@ def _ask_password(from_stdin: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from watcher.site import SiteProblem
+
     env = common.load_env(args.config, args.selectors)
     email = (args.email or "").strip() or _ask_email(env.config.email)
     if "@" not in email:
@@ -118,6 +123,8 @@ async def _verify(site: Site, env: common.Env, headed: bool) -> None:
 
 async def _headed(site: Site, page: Page, env: common.Env) -> None:
     """Let the person log in in the visible window; wait until a member page shows."""
+    from watcher.site import SiteProblem
+
     await site.open_login_page(page)
     creds = site.credentials()
     if creds is not None:

@@ -1,0 +1,263 @@
+"""The daemon as a user runs it: a subprocess on a short interval against the sample site, with the
+real keyring, the real notification daemon and real Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.services import dunst_clear_history, dunst_history
+from tests.sitefixtures import STORY, scenario_from, with_faults
+from watcher.daemon import Daemon, DaemonOptions, next_interval, parse_span, within
+from watcher.jptime import JST
+from watcher.notify import Note, Notifier
+from watcher.paths import Paths
+from watcher.sample.scenario import SMessage
+from watcher.sample.server import SampleSite
+from watcher.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.desktop]
+
+EMAIL = "hanako@example.com"
+
+
+def live_story():
+    """The bundled story anchored at the real clock (the daemon scans with the real clock)."""
+    text = STORY.read_text(encoding="utf-8").replace('now = "2026-11-20T10:00:00+09:00"\n', "")
+    return scenario_from(text)
+
+
+def start_daemon(home: Path, site: SampleSite, env: dict[str, str], interval_min: float = 0.1,
+                 extra: str = "") -> subprocess.Popen[str]:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(
+        f'base_url = "{site.url}"\nemail = "{EMAIL}"\nmin_interval_s = 0\nscan_interval_min = {interval_min}\n'
+        f'scan_jitter_s = 0\nactive_hours = "00:00-24:00"\nquiet_hours = ""\n{extra}', encoding="utf-8")
+    return subprocess.Popen([sys.executable, "-m", "watcher", "daemon"], env=dict(env, CWWATCH_HOME=str(home)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def scans(home: Path) -> list[tuple[int, int]]:
+    db = home / "data" / "cwwatch.sqlite3"
+    if not db.exists():
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT id, healthy FROM scans ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+
+
+def wait_for(pred, timeout: float, what: str, proc: subprocess.Popen[str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the daemon exited ({proc.returncode}) waiting for {what}:\n{proc.stderr.read()}")
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    kids: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+            kids.setdefault(int(rest.split()[1]), []).append(int(entry))
+            names[int(entry)] = name
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append((k, names.get(k, "")))
+            todo.append(k)
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def stop(proc: subprocess.Popen[str]) -> float:
+    t = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=15)
+    return time.monotonic() - t
+
+
+@pytest.fixture
+def password(desktop_session):
+    keyring.set_password("cwwatch", EMAIL, "demo-pass")
+    yield
+    keyring.delete_password("cwwatch", EMAIL)
+
+
+def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_session, password, chromium, tmp_path):
+    env = dict(desktop_session.env)
+    dunst_clear_history(env)
+    sc = live_story()
+    home = tmp_path / "home"
+    with SampleSite(sc) as site:
+        proc = start_daemon(home, site, env)
+        try:
+            wait_for(lambda: len(scans(home)) >= 1, 90, "the first scan", proc)
+            # Between scans: the scan's child process and its browser are gone.
+            wait_for(lambda: not descendants(proc.pid), 10, "the scan's processes to end", proc)
+            assert len(scans(home)) == 1, "the interval is longer than this"
+            idle = rss_mb(proc.pid)
+
+            def delivered():
+                return [h["summary"] for h in dunst_history(env) if h["appname"] == "cwwatch"]
+
+            wait_for(lambda: len(delivered()) >= 4, 15, "the daemon to deliver the first scan's notes", proc)
+            titles = delivered()
+            assert len(titles) == 4 and "仮払いがまだです: 合同会社ミドリ商店" in titles
+            # The client of 63690555 answers: its no_reply ends.
+            replied = live_story()
+            replied.contract(63690555).messages.append(
+                SMessage("client", replied.now - timedelta(minutes=1), "20代でお願いします。"))
+            site.set_scenario(replied)
+            peak = idle
+            deadline = time.monotonic() + 90
+            while len(scans(home)) < 3 and time.monotonic() < deadline:
+                peak = max(peak, rss_mb(proc.pid) + sum(rss_mb(p) for p, _ in descendants(proc.pid)
+                                                        if Path(f"/proc/{p}").exists()))
+                time.sleep(0.1)
+            assert [h for _, h in scans(home)][:3] == [1, 1, 1]
+        finally:
+            took = stop(proc)
+    assert proc.returncode == 0 and took < 10
+    history = [h["summary"] for h in dunst_history(env) if h["appname"] == "cwwatch"]
+    assert sorted(history) == sorted(titles), "no notification twice across three scans"
+    store = Store(home / "data" / "cwwatch.sqlite3")
+    try:
+        rows = store.alerts_of(63690555)
+        assert rows and all(r["closed_at"] for r in rows), "the reply closed the finding"
+        assert store.integrity_ok()
+    finally:
+        store.close()
+    print(f"\ndaemon RSS between scans {idle:.1f} MB; peak with its scan and browser {peak:.1f} MB")
+    log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
+    assert "scan 1:" in log and "demo-pass" not in log
+
+
+def test_sigterm_mid_scan_stops_within_10_s_and_the_next_start_carries_on(desktop_session, password, chromium,
+                                                                           tmp_path):
+    env = dict(desktop_session.env)
+    slow = with_faults(live_story(), latency_ms=400)
+    home = tmp_path / "home"
+    with SampleSite(slow) as site:
+        proc = start_daemon(home, site, env)
+        try:
+            wait_for(lambda: sum(site.stats.values()) >= 4, 60, "a scan under way", proc)
+            assert scans(home) == []
+            # Meanwhile a one-shot scan does not run alongside: it waits, then says why.
+            other = subprocess.run([sys.executable, "-m", "watcher", "scan", "--wait-lock", "0", "--no-notify"],
+                                   env=dict(env, CWWATCH_HOME=str(home)), capture_output=True, text=True,
+                                   timeout=60)
+            assert other.returncode == 1 and "another scan is already running" in other.stderr
+            assert "Traceback" not in other.stderr
+            second = subprocess.run([sys.executable, "-m", "watcher", "daemon"], env=dict(env, CWWATCH_HOME=str(home)),
+                                    capture_output=True, text=True, timeout=30)
+            assert second.returncode == 1 and "another cwwatch daemon is already running" in second.stderr
+        finally:
+            took = stop(proc)
+        assert proc.returncode == 0 and took < 10, took
+        assert scans(home) == [], "the interrupted scan stored nothing"
+        assert not any("chrom" in n for _, n in descendants(os.getpid()) if n != "chromium-test")
+        site.set_scenario(live_story())
+        proc = start_daemon(home, site, env)
+        try:
+            wait_for(lambda: len(scans(home)) >= 1, 90, "the next scan", proc)
+        finally:
+            stop(proc)
+    con = sqlite3.connect(home / "data" / "cwwatch.sqlite3")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+def test_after_login_failed_no_more_login_attempts(desktop_session, password, chromium, tmp_path):
+    env = dict(desktop_session.env)
+    dunst_clear_history(env)
+    home = tmp_path / "home"
+    with SampleSite(with_faults(live_story(), login="wrong_password")) as site:
+        proc = start_daemon(home, site, env, interval_min=0.05)
+        try:
+            wait_for(lambda: len(scans(home)) >= 3, 90, "three scans", proc)
+        finally:
+            stop(proc)
+        assert site.stats["login_post"] == 1, "one attempt, then none until `cwwatch login`"
+    assert [h for _, h in scans(home)][:3] == [0, 0, 0]
+    health = [h for h in dunst_history(env) if h["summary"] == "cwwatch: ログインに失敗しました"]
+    assert len(health) == 1
+
+
+class Recording:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.notes: list[Note] = []
+
+    def send(self, note: Note) -> bool:
+        self.notes.append(note)
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def test_quiet_hours_hold_notifications_until_the_morning(tmp_path):
+    now = [datetime(2026, 11, 20, 23, 30, tzinfo=JST)]
+    paths = Paths.under(tmp_path)
+    rec = Recording()
+    opts = DaemonOptions(interval=timedelta(minutes=30), jitter_s=0, active=parse_span("08:00-23:00", "a"),
+                         quiet=parse_span("23:00-08:00", "q"), digest_at=None, backoff_cap=timedelta(hours=4),
+                         child_argv=["false"])
+    d = Daemon(paths, opts, Notifier([rec]), clock=lambda: now[0])
+    store = Store(paths.db_file)
+    with store.transaction():
+        store.enqueue(Note("検収期限を過ぎました: 株式会社テスト", "本文"), now[0])
+    store.close()
+    assert d.flush() == 0 and rec.notes == []
+    assert d.scan_job() is None, "no scan outside the active hours"
+    now[0] = datetime(2026, 11, 21, 7, 59, tzinfo=JST)
+    assert d.flush() == 0
+    now[0] = datetime(2026, 11, 21, 8, 0, tzinfo=JST)
+    assert d.flush() == 1 and [n.title for n in rec.notes] == ["検収期限を過ぎました: 株式会社テスト"]
+    assert d.flush() == 0, "delivered once"
+
+
+def test_schedule_helpers():
+    span = parse_span("23:00-08:00", "quiet_hours")
+    assert within(datetime(2026, 11, 20, 23, 0, tzinfo=JST), span)
+    assert within(datetime(2026, 11, 21, 7, 59, tzinfo=JST), span)
+    assert not within(datetime(2026, 11, 21, 8, 0, tzinfo=JST), span)
+    day = parse_span("08:00-23:00", "active_hours")
+    assert within(datetime(2026, 11, 20, 22, 59, tzinfo=JST), day)
+    assert not within(datetime(2026, 11, 20, 23, 0, tzinfo=JST), day)
+    assert within(datetime(2026, 11, 20, 23, 59, tzinfo=JST), parse_span("00:00-24:00", "a"))
+    assert parse_span("", "q") is None
+    base, cap = timedelta(minutes=30), timedelta(hours=4)
+    assert next_interval(base, base, cap, False, {"site_unreachable"}) == timedelta(hours=1)
+    assert next_interval(timedelta(hours=3), base, cap, False, {"layout_changed"}) == cap
+    assert next_interval(cap, base, cap, True, set()) == base
+    assert next_interval(base, base, cap, False, {"login_failed"}) == base
