@@ -41,6 +41,7 @@ from watcher.models import (
 )
 from watcher.notify import Notifier
 from watcher.outbox import flush_outbox
+from watcher.redact import Redactor
 from watcher.selectorset import SelectorSet
 from watcher.site import Fetched, Site, SiteProblem
 from watcher.store import LOGIN_BLOCK_KEY, Store
@@ -115,6 +116,7 @@ class ScanContext:
     profile_ttl: timedelta = timedelta(hours=3)
     revalidate: timedelta = timedelta(hours=12)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    on_page: Callable[[str, str, str], None] | None = None  # (kind, url, html) of every page read
 
 
 @dataclass
@@ -133,17 +135,31 @@ class _Unhealthy(Exception):
         self.problem = problem
 
 
+def redactor(ctx: ScanContext, site: Site) -> Redactor:
+    """What a saved page must not show: everything personal the history and the login know."""
+    known = ctx.store.personal_strings()
+    creds = site.credentials_seen
+    if creds is not None:
+        known |= {creds.email, creds.password}
+    return Redactor(known)
+
+
 async def _layout(site: Site, page: Page, ctx: ScanContext, fetched: Fetched, exc: ExtractionError,
                   kind: str) -> _Unhealthy:
     stamp = ctx.clock().strftime("%Y%m%dT%H%M%SZ")
     folder = ctx.layout_dir / stamp
     try:
-        saved: str | None = str(await site.save_copy(page, fetched, folder, kind))
+        saved: str | None = str(await site.save_copy(page, fetched, folder, kind, redactor(ctx, site).redact))
     except OSError as err:
         saved = None
         logger.warning("could not save the changed page: {}", err)
     detail = f"{exc.field}: {exc.detail}" if exc.detail else f"{exc.field} not found"
     return _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
+
+
+def _seen_page(ctx: ScanContext, kind: str, fetched: Fetched) -> None:
+    if ctx.on_page is not None:
+        ctx.on_page(kind, fetched.url, fetched.html)
 
 
 async def _read_inbox(site: Site, ctx: ScanContext, seen: _Seen, cutoff: datetime | None,
@@ -155,6 +171,7 @@ async def _read_inbox(site: Site, ctx: ScanContext, seen: _Seen, cutoff: datetim
         while True:
             path = sel.urls.inbox.format(page=page_no)
             fetched = await site.get(page, path, "inbox", capture=sel.urls.inbox_api)
+            _seen_page(ctx, "inbox", fetched)
             if fetched.not_found:
                 raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox", f"{path} answered 404"))
             items: tuple[InboxItem, ...] | None = None
@@ -195,6 +212,7 @@ async def _read_contracts(site: Site, ctx: ScanContext, seen: _Seen) -> None:
     async with site.page() as page:
         while next_path is not None:
             fetched = await site.get(page, next_path, "contracts")
+            _seen_page(ctx, "contracts", fetched)
             if fetched.not_found:
                 raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts", f"{next_path} answered 404"))
             try:
@@ -223,6 +241,7 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: b
     path = sel.urls.workroom.format(id=row.contract_id)
     async with site.page() as page:
         fetched = await site.get(page, path, "workroom")
+        _seen_page(ctx, "workroom", fetched)
         if fetched.not_found:
             raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
                                      "listed as active but answered 404"))
@@ -233,6 +252,7 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: b
                 more = await site.expand_thread(page, w.show_more, w.show_more_texts, "workroom_more")
                 if more is not None:
                     fetched = more
+                    _seen_page(ctx, "workroom_more", fetched)
                     room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
                 if room.folded:
                     raise ExtractionError(f"workroom {path}", "whole thread", "older messages stay folded")
@@ -252,6 +272,7 @@ async def _read_profile(site: Site, ctx: ScanContext, client_id: int) -> ClientS
     path = ctx.sel.urls.profile.format(id=client_id)
     async with site.page() as page:
         fetched = await site.get(page, path, "profile")
+        _seen_page(ctx, "profile", fetched)
         if fetched.not_found:
             raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"profile {path}",
                                      "the client's profile answered 404"))

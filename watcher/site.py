@@ -89,6 +89,7 @@ class Site:
         self.logins = 0
         self.login_failed = False
         self.logged_in_by_us = False
+        self.credentials_seen: Credentials | None = None  # what the login used (for redaction only)
         self.worker_id: int | None = None
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -295,6 +296,7 @@ class Site:
             if creds is None:
                 raise SiteProblem(HealthKind.LOGGED_OUT, "login", "no stored password; run `cwwatch login`")
             self.logins += 1
+            self.credentials_seen = creds
             await self._login(page, creds)
             self.logged_in_by_us = True
 
@@ -361,12 +363,15 @@ class Site:
                               f"could not open the folded messages ({type(exc).__name__})") from None
         return await self._snapshot(page, 200)
 
-    async def save_copy(self, page: Page, fetched: Fetched, folder: Path, name: str) -> Path:
-        """Save the page's HTML and a screenshot for the user to look at (0600 files)."""
+    async def save_copy(self, page: Page, fetched: Fetched, folder: Path, name: str,
+                        redact: Callable[[str], str]) -> Path:
+        """Save the page's HTML, redacted, and a screenshot of the redacted page (0600 files)."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         html_file = folder / f"{name}.html"
-        write_private(html_file, fetched.html)
+        clean = redact(fetched.html)
+        write_private(html_file, clean)
         try:
+            await page.set_content(clean, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
         except PlaywrightError as exc:

@@ -409,5 +409,12 @@ class Store:
     def delivered(self, note_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id=?", (note_id,))
 
+    def personal_strings(self) -> set[str]:
+        """Names, titles and message bodies the history holds: what redaction must remove."""
+        out: set[str] = set()
+        for sql in ("SELECT name FROM clients", "SELECT title FROM contracts", "SELECT body FROM messages"):
+            out |= {r[0] for r in self.db.execute(sql) if r[0]}
+        return out
+
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,64 @@
+"""`cwwatch capture` and the pages saved on layout_changed: nothing personal survives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import keyring
+import pytest
+
+from tests.sitefixtures import story, with_faults
+from tests.test_redact import secrets_of
+from watcher.sample.server import SampleSite
+
+pytestmark = [pytest.mark.browser, pytest.mark.desktop]
+
+
+def assert_clean(folder, sc):
+    files = [f for f in folder.rglob("*") if f.is_file() and f.suffix in (".html", ".json")]
+    assert files
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        for secret in secrets_of(sc):
+            assert secret not in text, (f.name, secret)
+        assert f.stat().st_mode & 0o077 == 0, f
+
+
+def test_capture_saves_every_page_redacted(desktop_session, chromium, tmp_path):
+    sc = story()
+    home = tmp_path / "home"
+    env = dict(desktop_session.env, CWWATCH_HOME=str(home))
+    keyring.set_password("cwwatch", sc.worker.email, sc.worker.password)
+    try:
+        with SampleSite(sc) as site:
+            (home / "config").mkdir(parents=True)
+            (home / "config" / "config.toml").write_text(
+                f'base_url = "{site.url}"\nmin_interval_s = 0\nemail = "{sc.worker.email}"\n', encoding="utf-8")
+            out = tmp_path / "capture"
+            r = subprocess.run([sys.executable, "-m", "watcher", "capture", "--out", str(out), "--no-notify"],
+                               env=env, capture_output=True, text=True, timeout=180)
+            assert r.returncode == 10, r.stderr
+    finally:
+        keyring.delete_password("cwwatch", sc.worker.email)
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    kinds = [p["kind"] for p in index["pages"]]
+    assert {"inbox", "contracts", "workroom", "profile"} <= set(kinds)
+    assert kinds.count("workroom") == 4
+    assert_clean(out, sc)
+    text = (out / next(p["file"] for p in index["pages"] if p["kind"] == "workroom")).read_text(encoding="utf-8")
+    assert "_messageItem_" in text and "<time datetime=" in text
+
+
+def test_a_page_saved_on_layout_changed_is_redacted(harness):
+    sc = story()
+    h = harness(sc)
+    assert h.scan().healthy
+    h.set(with_faults(story(), layout_changed=["workroom"]))
+    bad = h.scan(full=True)
+    (problem,) = bad.problems
+    saved = h.paths.layout_dir
+    assert problem.saved and str(saved) in problem.saved
+    assert_clean(saved, sc)
+    assert list(saved.rglob("*.png"))
