@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,6 +103,25 @@ def scan_context(env: Env, store: Store, notifier: Notifier, credentials: Creden
         max_list_pages=env.config.max_list_pages, clock=clock,
         profile_ttl=timedelta(hours=env.config.profile_ttl_h),
         revalidate=timedelta(hours=env.config.revalidate_h))
+
+
+@contextlib.contextmanager
+def progress(enabled: bool) -> Iterator[Callable[[str, str, str], None] | None]:
+    """A live line on a terminal while a scan loads pages (Rich); nothing when piped or in the daemon."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    counts: dict[str, int] = {}
+    with Console(stderr=True).status("scanning…") as status:
+
+        def on_page(kind: str, url: str, html: str) -> None:
+            counts[kind] = counts.get(kind, 0) + 1
+            done = ", ".join(f"{k} {n}" for k, n in counts.items())
+            status.update(f"scanning… {sum(counts.values())} pages ({done})")
+
+        yield on_page
 
 
 def exit_code(result: ScanResult) -> Exit:

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
                 ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
                 from watcher.scan import run_scan
 
-                result = run_scan(ctx, full=args.full)
+                with common.progress(enabled=not args.json and sys.stderr.isatty()) as on_page:
+                    ctx.on_page = on_page
+                    result = run_scan(ctx, full=args.full)
             finally:
                 store.close()
     finally:
