@@ -61,15 +61,20 @@ class Paths:
 
     def ensure(self, path: Path) -> Path:
         """Create ``path`` (a folder) and its missing parents with mode 0700."""
-        missing = []
-        p = path
-        while not p.exists():
-            missing.append(p)
-            p = p.parent
-        for d in reversed(missing):
-            d.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(d, 0o700)
-        return path
+        return make_private_dirs(path)
+
+
+def make_private_dirs(path: Path) -> Path:
+    """Create ``path`` and its missing parents with mode 0700 (existing ones are left as they are)."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(d, 0o700)
+    return path
 
 
 def write_private(path: Path, data: bytes | str) -> None:

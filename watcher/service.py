@@ -17,6 +17,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from watcher.paths import make_private_dirs
+
 UNIT_NAME = "cwwatch.service"
 LAUNCHD_LABEL = "jp.cwwatch.daemon"
 DESCRIPTION = "cwwatch: watches your CrowdWorks contracts and notifies what needs you"
@@ -180,17 +182,6 @@ def plist_path(home: str | Path | None = None) -> Path:
 # -- files ---------------------------------------------------------------------------------------
 
 
-def _make_dirs(folder: Path) -> None:
-    """Create ``folder`` and its missing parents 0700 (existing ones are left as they are)."""
-    missing = []
-    p = folder
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700, exist_ok=True)
-
-
 def write_definition(path: Path, data: bytes | str) -> bool:
     """Write ``data`` to ``path`` atomically with mode 0644; False when it was already so."""
     raw = data.encode() if isinstance(data, str) else data
@@ -200,7 +191,7 @@ def write_definition(path: Path, data: bytes | str) -> bool:
             return False
     except OSError:
         pass
-    _make_dirs(path.parent)
+    make_private_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:

@@ -21,6 +21,7 @@ from watcher.notify import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.selectorset import SelectorSet
 from watcher.store import Store
+from watcher.timeline import RULE_LABELS
 
 if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
     from watcher.scan import ScanContext, ScanResult
@@ -130,14 +131,6 @@ def exit_code(result: ScanResult) -> Exit:
     return Exit.FINDINGS if result.findings else Exit.OK
 
 
-_RULE_JA = {
-    "quiet_client": "返信なし（ログインあり）",
-    "client_away": "返信なし（不在）",
-    "no_reply": "返信なし",
-    "acceptance_due": "検収期限が近い",
-    "acceptance_overdue": "検収期限切れ",
-    "escrow_missing": "仮払い待ち",
-}
 
 
 def print_summary(result: ScanResult, out: TextIO) -> None:
@@ -152,5 +145,5 @@ def print_summary(result: ScanResult, out: TextIO) -> None:
         print(f"  ! {p.kind}: {p.page}: {p.detail}{saved}", file=out)
     for f in result.findings:
         new = "new" if f in result.notified else "   "
-        print(f"  {new} {f.rule:<19} {f.contract_id}  {_RULE_JA[f.rule]}: {f.title}", file=out)
+        print(f"  {new} {f.rule:<19} {f.contract_id}  {RULE_LABELS['ja'][f.rule]}: {f.title}", file=out)
     out.flush()
