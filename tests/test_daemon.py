@@ -261,3 +261,21 @@ def test_schedule_helpers():
     assert next_interval(timedelta(hours=3), base, cap, False, {"layout_changed"}) == cap
     assert next_interval(cap, base, cap, True, set()) == base
     assert next_interval(base, base, cap, False, {"login_failed"}) == base
+
+
+def test_the_daily_digest_is_one_notification_of_what_is_open(tmp_path):
+    from watcher.models import Finding
+
+    paths = Paths.under(tmp_path)
+    rec = Recording()
+    opts = DaemonOptions(interval=timedelta(minutes=30), jitter_s=0, active=None, quiet=None,
+                         digest_at=parse_span("08:30-08:31", "d")[0], backoff_cap=timedelta(hours=4),
+                         child_argv=["false"])
+    d = Daemon(paths, opts, Notifier([rec]), clock=lambda: datetime(2026, 11, 20, 8, 30, tzinfo=JST))
+    Store(paths.db_file).close()
+    d.digest_job()
+    assert [n.title for n in rec.notes] == ["cwwatch: 未対応はありません"]
+    from watcher.alerts import digest_note
+
+    f = Finding("acceptance_overdue", 1, 9, 1, None, None, "検収期限を過ぎました: 株式会社テスト", "本文")
+    assert digest_note([f, f]).title == "cwwatch: 未対応 2件"

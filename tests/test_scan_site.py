@@ -186,3 +186,44 @@ def test_a_reply_ends_the_finding_and_a_new_wait_notifies_again(harness):
         assert closed and all(row["closed_at"] for row in closed)
     finally:
         store.close()
+
+
+def test_a_mute_holds_notifications_and_a_reply_ends_a_snooze(harness):
+    from datetime import timedelta
+
+    from watcher.rules import waited_since
+
+    h = harness(story())
+    first = h.scan()
+    assert ("no_reply", 63690555) in {(f.rule, f.contract_id) for f in first.notified}
+    # A new wait on 63690555, muted for 3 days as a snooze: found, held, not notified.
+    later = story()
+    room = later.contract(63690555)
+    room.messages.append(SMessage("client", later.now - timedelta(days=4), "了解です。"))
+    room.messages.append(SMessage("worker", later.now - timedelta(days=3, hours=23), "追加の質問です。"))
+    h.set(later)
+    store = h.store()
+    try:
+        since = waited_since(tuple(store.messages_of(63690555)))  # the old wait, as stored
+        with store.transaction():
+            store.set_mute(63690555, later.now + timedelta(days=3), since, "test", later.now)
+    finally:
+        store.close()
+    held = h.scan()
+    # The stored wait changed with the new messages, so the snooze (set on the old wait) ended.
+    assert ("no_reply", 63690555) in {(f.rule, f.contract_id) for f in held.notified}
+    store = h.store()
+    try:
+        now_since = waited_since(tuple(store.messages_of(63690555)))
+        with store.transaction():
+            store.set_mute(63690555, later.now + timedelta(days=10), now_since, "test", later.now)
+    finally:
+        store.close()
+    # A stage-2 escalation of the same wait while muted: held, not notified.
+    much_later = story()
+    much_later.contract(63690555).messages = room.messages
+    much_later.now = later.now + timedelta(days=7)  # 7 business days into the wait (23rd is a holiday)
+    h.set(much_later)
+    r = h.scan(now=much_later.now)
+    assert all(f.contract_id != 63690555 for f in r.notified)
+    assert any(f.contract_id == 63690555 and f.stage == 2 for f in r.held)
