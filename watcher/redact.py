@@ -475,7 +475,7 @@ class Redactor:
             if (node.mem_id, name) in json_attrs:
                 parsed, raw = json_attrs[(node.mem_id, name)]
                 new = self._dump(self.scrub_json(parsed), raw)
-            elif tag == "time" and lname == "datetime" or lname == "class" or lname == "style":
+            elif (tag == "time" and lname == "datetime") or lname == "class" or lname == "style":
                 continue
             elif tag == "input" and lname == "value":
                 new = value if itype in _KEEP_INPUT_VALUE else VALUE_PH
