@@ -278,7 +278,7 @@ def bs4_workroom(html: str) -> int:
     return n
 
 
-def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float]:
+def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float, float]:
     sel = selectorset.load()
     htmls = [render.workroom(sc, c, True, False) for c in sc.contracts[:limit]]
     kb = statistics.mean(len(h.encode()) for h in htmls) / 1024
@@ -290,7 +290,18 @@ def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float]:
     for h in htmls:
         bs4_workroom(h)
     theirs = (time.perf_counter() - t0) * 1000 / len(htmls)
-    return ours, theirs, kb
+    from bs4 import BeautifulSoup
+    from selectolax.lexbor import LexborHTMLParser
+
+    t0 = time.perf_counter()
+    for h in htmls:
+        LexborHTMLParser(h)
+    lex = (time.perf_counter() - t0) * 1000 / len(htmls)
+    t0 = time.perf_counter()
+    for h in htmls:
+        BeautifulSoup(h, "html.parser")
+    soup = (time.perf_counter() - t0) * 1000 / len(htmls)
+    return ours, theirs, kb, soup / lex
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -363,7 +374,7 @@ def main() -> int:
             naive = run_measured([sys.executable, __file__, "--naive", site.url,
                                   str(home / "data" / "session.json"), str(urls_file)], env)
             record("naive_baseline", naive, naive_loads(sc))
-        ours, theirs, kb = parse_bench(sc, min(len(sc.contracts), 100))
+        ours, theirs, kb, parse_only_ratio = parse_bench(sc, min(len(sc.contracts), 100))
         idle = idle_rss_mb(env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -383,6 +394,7 @@ def main() -> int:
         "parse_ms_per_page": round(ours, 3),
         "bs4_ms_per_page": round(theirs, 3),
         "bs4_ratio": round(theirs / ours, 1),
+        "bs4_parse_only_ratio": round(parse_only_ratio, 1),
         "workroom_page_kb": round(kb, 1),
         "rss_idle_mb": round(idle, 1),
         "rss_peak_mb": peak,
@@ -397,7 +409,7 @@ def main() -> int:
         print(f"{name:<20}{r['loads']:>7}{r['minimum_loads']:>9}{r['wall_s']:>9}{vs!s:>10}"
               f"{r['peak_mb']:>9}{r['browser_peak_mb']:>12}")
     print(f"extraction: {ours:.2f} ms per {kb:.0f} KB workroom page (BeautifulSoup {theirs:.2f} ms, "
-          f"{theirs / ours:.1f}× slower); cwwatch idle {idle:.0f} MB; total {summary['total_s']} s")
+          f"{theirs / ours:.1f}× slower; parsing alone {parse_only_ratio:.0f}× slower); cwwatch idle {idle:.0f} MB; total {summary['total_s']} s")
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

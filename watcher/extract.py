@@ -7,8 +7,10 @@ Optional facts that are absent (a hidden last access, no escrow text) come back 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -202,30 +204,57 @@ def extract_contracts(html: str | Tree, sel: SelectorSet, url: str) -> Contracts
 # Workroom: the contract page with its message thread
 
 
-def _sender(item: LexborNode, sel: SelectorSet, worker_id: int | None) -> tuple[Sender, int | None]:
+@dataclass(frozen=True)
+class _ThreadHooks:
+    """The workroom's per-message selectors as plain values, prepared once per selector set."""
+
+    message: str
+    sender: str
+    time: str
+    time_attr: str
+    body: str
+    delivery: str
+    delivery_texts: tuple[str, ...]
+    sent_class: str
+    system_class: str
+    client_re: re.Pattern[str]
+    worker_re: re.Pattern[str]
+
+
+_HOOKS: dict[int, tuple[SelectorSet, _ThreadHooks]] = {}
+
+
+def _thread_hooks(sel: SelectorSet) -> _ThreadHooks:
+    hit = _HOOKS.get(id(sel))
+    if hit is not None and hit[0] is sel:
+        return hit[1]
     w = sel.workroom
+    hooks = _ThreadHooks(w.message, w.sender, w.time, w.time_attr, w.body, w.delivery, tuple(w.delivery_texts),
+                         w.message_sent_class, w.message_system_class, w.re("sender_client"), w.re("sender_worker"))
+    _HOOKS[id(sel)] = (sel, hooks)
+    return hooks
+
+
+def _sender(item: LexborNode, h: _ThreadHooks, worker_id: int | None) -> tuple[Sender, int | None]:
     classes = item.attributes.get("class") or ""
-    link = item.css_first(w.sender)
-    href = link.attributes.get("href") if link is not None else None
-    client_id = _int_from(w.re("sender_client"), href)
-    worker = _int_from(w.re("sender_worker"), href)
-    if w.message_system_class in classes or link is None:
+    link = item.css_first(h.sender)
+    if h.system_class in classes or link is None:
         return Sender.SYSTEM, None
+    href = link.attributes.get("href")
+    client_id = _int_from(h.client_re, href)
     if client_id is not None:
         return Sender.CLIENT, client_id
+    worker = _int_from(h.worker_re, href)
     if worker is not None:
         if worker_id is None or worker == worker_id:
             return Sender.WORKER, worker
         return Sender.CLIENT, worker
     # A sender link we cannot read: fall back on the class the site puts on my own messages.
-    return (Sender.WORKER if w.message_sent_class in classes else Sender.CLIENT), None
+    return (Sender.WORKER if h.sent_class in classes else Sender.CLIENT), None
 
 
 def _message_key(sender: Sender, sent_at: datetime, body: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha1(f"{sender}|{sent_at.isoformat()}|{body}".encode()).hexdigest()
-    return digest[:16]
+    return hashlib.blake2b(f"{sender}|{sent_at.timestamp():.0f}|{body}".encode(), digest_size=8).hexdigest()
 
 
 def extract_workroom(
@@ -260,30 +289,32 @@ def extract_workroom(
         digits = re.sub(r"[^\d]", "", _text(amount_node).split("円")[0])
         amount = int(digits) if digits else None
     messages: list[Message] = []
-    for i, item in enumerate(thread.css(w.message), start=1):
-        sender, sender_id = _sender(item, sel, worker_id)
-        tnode = item.css_first(w.time)
-        raw_time = tnode.attributes.get(w.time_attr) if tnode is not None else None
+    h = _thread_hooks(sel)
+    for i, item in enumerate(thread.css(h.message), start=1):
+        sender, sender_id = _sender(item, h, worker_id)
+        tnode = item.css_first(h.time)
+        raw_time = tnode.attributes.get(h.time_attr) if tnode is not None else None
         if not raw_time:
-            raise ExtractionError(page, f"message {i} time", f"no <{w.time} {w.time_attr}=...>")
+            raise ExtractionError(page, f"message {i} time", f"no <{h.time} {h.time_attr}=...>")
         try:
             sent_at = parse_site_datetime(raw_time)
         except TimeParseError:
             raise ExtractionError(page, f"message {i} time", f"unreadable {raw_time!r}") from None
-        paras = [_text(p) for p in item.css(w.body)]
-        body = "\n".join(p for p in paras if p)
-        is_delivery = item.css_first(w.delivery) is not None or any(
-            body.startswith(t) for t in w.delivery_texts
-        )
+        body = "\n".join(filter(None, (" ".join(p.text(deep=True, separator=" ").split())
+                                       for p in item.css(h.body))))
+        if not body.isascii() and not unicodedata.is_normalized("NFKC", body):
+            body = unicodedata.normalize("NFKC", body)
+        is_delivery = body.startswith(h.delivery_texts) or item.css_first(h.delivery) is not None
         kind = "delivery" if is_delivery else ("system" if sender is Sender.SYSTEM else "message")
         if is_delivery and sender is Sender.SYSTEM:
             sender = Sender.WORKER  # the site may render the delivery report as a system card
         messages.append(
             Message(sender, sent_at, body, kind, sender_id, _message_key(sender, sent_at, body))
         )
+    # The fold link by its hook, else by its text (on a link that is not a sender's name).
     folded = _first(thread, w.show_more) is not None or any(
-        any(t in _text(a) for t in w.show_more_texts) for a in thread.css("a, button")
-    )
+        any(t in _text(a) for t in w.show_more_texts)
+        for a in thread.css("a:not([href*='/public/']), button"))
     client_name = _text(client_link)
     return Workroom(
         contract_id=cid,

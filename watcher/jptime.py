@@ -68,8 +68,8 @@ _PREFIX = re.compile(r"^(?:最終アクセス|最終ログイン|last\s+(?:activ
 
 def normalize(text: str) -> str:
     """NFKC (full-width digits and colons to ASCII), collapse spaces, strip."""
-    s = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", " ", s).strip()
+    s = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    return " ".join(s.split())
 
 
 def parse_absolute(text: str) -> Interval:
@@ -92,8 +92,18 @@ def parse_absolute(text: str) -> Interval:
     return Interval(start.astimezone(UTC), (start + span).astimezone(UTC))
 
 
+_SITE_FORM = re.compile(r"(\d{4})年(\d{2})月(\d{2})日 (\d{2}):(\d{2})")
+
+
 def parse_site_datetime(text: str) -> datetime:
     """A message's ``<time datetime="2026年09月27日 15:55">`` to one aware UTC instant."""
+    m = _SITE_FORM.fullmatch(text)
+    if m:  # the form the site writes, read without the general machinery (a page holds many)
+        try:
+            y, mo, d, h, mi = map(int, m.groups())
+            return datetime(y, mo, d, h, mi, tzinfo=JST).astimezone(UTC)
+        except ValueError as exc:
+            raise TimeParseError(f"not a valid date: {text!r}") from exc
     return parse_absolute(text).earliest
 
 

@@ -52,6 +52,7 @@ SITE_WORDS = ("クラウドワークス", "CrowdWorks", "最終アクセス", "L
               "プロフィール", "メッセージ", "クライアント", "ログイン", "パスワード", "メールアドレス")
 SITE_NAMES = frozenset({"クラウドワークス", "CrowdWorks", "クラウドワークス事務局", "事務局"})
 
+_PLACEHOLDER = re.compile(r"(〈[^〈〉\s]{1,12}〉)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'、。「」（）()]+")
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
@@ -60,9 +61,9 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _CSS_MODULE = re.compile(r"_[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9]{3,8}_\d+")
 _DIGITS = re.compile(r"(?<!\d)\d{4,}(?!\d)")
 _ALL_DIGITS = re.compile(r"\d+")
-# Paths whose numeric segment is an id of a contract, proposal, person, thread or message.
-_ID_PATH = re.compile(r"/(?:contracts|proposals|public/employers|public/employees|employers|employees|users|"
-                      r"messages|threads|jobs|job_offers)/(\d+)")
+# A numeric path segment after one of these is the id of a contract, proposal, person, thread, message.
+_ID_PARENTS = frozenset({"contracts", "proposals", "employers", "employees", "users", "messages", "threads",
+                         "jobs", "job_offers"})
 _TITLE_LINK = re.compile(r"^/(?:contracts|proposals|jobs|job_offers)/\d+/?$")
 _PROFILE_LINK = re.compile(r"/public/(?:employers|employees)/\d+")
 # CSS-module class names of elements that hold people's words: `_messageBody_iq3vm_20`, `_cardClient_x_5`.
@@ -149,7 +150,10 @@ def is_token(s: str) -> bool:
 
 
 def _mixed(s: str) -> bool:
-    return any(c.isupper() for c in s) and any(c.islower() for c in s) and len(s) >= 20
+    """Random-looking case (base64), not camelCase words: at least a quarter upper and a quarter lower."""
+    upper = sum(c.isupper() for c in s)
+    lower = sum(c.islower() for c in s)
+    return len(s) >= 20 and min(upper, lower) >= len(s) / 4
 
 
 class Redactor:
@@ -247,13 +251,13 @@ class Redactor:
     def _prepare(self, texts: Iterable[str]) -> None:
         """Which known and found strings occur in this input, longest first (cheap prefilter first)."""
         big = "\x00".join(texts)
-        big = "\x00".join((big, nfkc(big), unquote_plus(big), big.lower()))
-        grams = {big[i:i + 2] for i in range(len(big) - 1)}
+        big = "\x00".join((big, nfkc(big), unquote_plus(big)))
+        low = big.lower()
         found = {k for k, ph in self.table.items() if len(k) >= (2 if ph.startswith(f"〈{NAME}") else 3)
                  and not self._is_protected(k) and k not in SITE_NAMES}
+        # percent-encoded occurrences are in `big` decoded; ASCII strings match case-insensitively
         cands = [k for k in dict.fromkeys([*self._known, *found])
-                 if (k[:2] in grams or k[:2].lower() in grams or not k[:2].isascii()) and (
-                     k in big or k.lower() in big or quote(k, safe="") in big or quote_plus(k, safe="") in big)]
+                 if k in big or (k.isascii() and k.lower() in low)]
         cands.sort(key=len, reverse=True)
         self._page = [(k, self._pattern(k)) for k in cands]
 
@@ -265,37 +269,49 @@ class Redactor:
         return self.placeholder(k, KNOWN)
 
     def _replace_known(self, s: str) -> str:
+        """The known and found strings present in this input, longest first; placeholders already in
+        ``s`` are left alone (a known 「名前」 must not cut 〈名前1〉)."""
+        if not self._page:
+            return s
         for k, rx in self._page:
             if k.lower() in s.lower() or rx.search(s):
-                s = rx.sub(lambda _m, k=k: self._known_ph(k), s)
-        if self._page:
-            n = nfkc(s)
-            if n != s and any(k in n for k, _ in self._page):
-                for k, rx in self._page:
-                    n = rx.sub(lambda _m, k=k: self._known_ph(k), n)
-                s = n
+                s = _sub_outside_placeholders(rx, s, self._known_ph(k))
+        n = nfkc(s)  # the history holds normalised text: 「（税込）」 on the page is 「(税込)」 there
+        if n != s and any(k in n for k, _ in self._page):
+            for k, rx in self._page:
+                n = _sub_outside_placeholders(rx, n, self._known_ph(k))
+            s = n
         return s
 
     # --- strings ------------------------------------------------------------------------------
 
     def _digits(self, s: str) -> str:
+        """Digit runs that are ids: those already mapped or known (4+ digits), and any run of 6+ digits."""
         def sub(m: re.Match[str]) -> str:
             d = m.group(0)
-            if d in self.ids or d in self._known_ids or len(d) >= 6:
-                return self.fake_id(d) if len(d) >= 5 or d in self._known_ids else d
+            if d in self._known_ids or (len(d) >= 5 and (d in self.ids or len(d) >= 6)):
+                return self.fake_id(d)
             return d
 
         return _DIGITS.sub(sub, s)
 
-    def scrub_text(self, s: str) -> str:
-        """Free text: known strings, URLs, e-mail addresses, tokens, ids."""
-        if not s or s.isspace():
-            return s
-        s = self._replace_known(s)
-        s = _URL_IN_TEXT.sub(lambda m: self.scrub_url(m.group(0)), s)
+    def _scrub_plain(self, s: str) -> str:
         s = _EMAIL.sub(EMAIL_PH, s)
         s = _TOKEN_RUN.sub(lambda m: TOKEN_PH if is_token(m.group(0)) else m.group(0), s)
         return self._digits(s)
+
+    def scrub_text(self, s: str) -> str:
+        """Free text: known strings, URLs, e-mail addresses, tokens, ids (each part rewritten once)."""
+        if not s or s.isspace():
+            return s
+        s = self._replace_known(s)
+        out: list[str] = []
+        pos = 0
+        for m in _URL_IN_TEXT.finditer(s):
+            out += [self._scrub_plain(s[pos:m.start()]), self.scrub_url(m.group(0))]
+            pos = m.end()
+        out.append(self._scrub_plain(s[pos:]))
+        return "".join(out)
 
     def scrub_url(self, url: str) -> str:
         """A URL or path: credentials dropped, ids mapped, query values that are not plain words replaced."""
@@ -314,18 +330,18 @@ class Redactor:
         netloc = parts.netloc
         if "@" in netloc:
             netloc = netloc.rsplit("@", 1)[1]
-        path = self._replace_known(parts.path)
-        path = _ID_PATH.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + self.fake_id(m.group(1)), path)
-        path = "/".join(self._path_segment(seg) for seg in path.split("/"))
+        segs = self._replace_known(parts.path).split("/")
+        path = "/".join(self._path_segment(seg, segs[i - 1] if i else "") for i, seg in enumerate(segs))
         query = "&".join(self._query_pair(p) for p in parts.query.split("&")) if parts.query else ""
         fragment = self.scrub_text(parts.fragment) if parts.fragment else ""
         return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
-    def _path_segment(self, seg: str) -> str:
+    def _path_segment(self, seg: str, before: str) -> str:
         if not seg:
             return seg
         if seg.isdigit():
-            return self.fake_id(seg) if len(seg) >= 5 or seg in self.ids or seg in self._known_ids else seg
+            is_id = before in _ID_PARENTS or len(seg) >= 5 or seg in self.ids or seg in self._known_ids
+            return self.fake_id(seg) if is_id else seg
         if _EMAIL.search(unquote(seg)):
             return _EMAIL.sub(URL_EMAIL, unquote(seg))
         return _TOKEN_RUN.sub(lambda m: URL_PH if is_token(m.group(0)) else m.group(0), seg)
@@ -355,6 +371,10 @@ class Redactor:
             for v in obj:
                 self._harvest_json(v, key)
         elif isinstance(obj, str) and obj.strip():
+            nested = _json_value(obj)
+            if nested is not None:
+                self._harvest_json(nested[0], key)
+                return
             kind = _json_kind(key)
             if kind in (NAME, TITLE, BODY) and not (kind == NAME and obj.strip() in SITE_NAMES):
                 self.placeholder(obj, kind)
@@ -380,6 +400,9 @@ class Redactor:
             return obj
         if _is_id_key(key) and obj.isdigit():
             return self.fake_id(obj)
+        nested = _json_value(obj)
+        if nested is not None:  # JSON inside a JSON string: same treatment, same shape
+            return self._dump(self.scrub_json(nested[0], key), nested[1])
         kind = _json_kind(key)
         if kind == "secret":
             return VALUE_PH
@@ -414,7 +437,10 @@ class Redactor:
     def redact_html(self, page: str) -> str:
         tree = LexborHTMLParser(page)
         self._avoid |= set(_ALL_DIGITS.findall(page))
-        nodes = list(tree.root.traverse(include_text=True)) if tree.root is not None else []
+        roots: list[LexborNode] = [tree.root] if tree.root is not None else []
+        for root in roots:  # the contents of <template> elements are fragments outside the tree
+            roots.extend(root.template_fragments())
+        nodes = [n for root in roots for n in root.traverse(include_text=True)]
         json_attrs: dict[tuple[int, str], Any] = {}
         for node in nodes:
             if node.is_element_node:
@@ -428,7 +454,9 @@ class Redactor:
                     if parsed is not None:
                         json_attrs[(node.mem_id, "#script")] = parsed
                         self._harvest_json(parsed[0])
-        plan = self._hooks(tree)
+        plan: dict[int, str] = {}
+        for root in roots:
+            self._hooks(root, plan)
         texts: list[str] = []
         for node in nodes:
             if node.is_text_node:
@@ -478,7 +506,7 @@ class Redactor:
             elif (tag == "time" and lname == "datetime") or lname == "class" or lname == "style":
                 continue
             elif tag == "input" and lname == "value":
-                new = value if itype in _KEEP_INPUT_VALUE else VALUE_PH
+                new = self._digits(value) if itype in _KEEP_INPUT_VALUE else VALUE_PH
             elif tag == "meta" and lname == "content":
                 meta = (attrs.get("name") or attrs.get("property") or "").lower()
                 if meta.startswith("csrf") or _SECRET_KEY.search(_norm_key(meta)):
@@ -519,9 +547,8 @@ class Redactor:
             new = SCRIPT_PH
         child.replace_with(new)
 
-    def _hooks(self, tree: LexborHTMLParser) -> dict[int, str]:
+    def _hooks(self, tree: LexborNode, plan: dict[int, str]) -> None:
         """Text nodes to replace by place: mem_id -> placeholder (the first hook to claim a node wins)."""
-        plan: dict[int, str] = {}
         sel = self.sel
         w, ib, ct = sel.workroom, sel.inbox, sel.contracts
 
@@ -536,8 +563,8 @@ class Redactor:
                     if not raw.isascii():
                         plan[t.mem_id] = " "
                     continue
-                if kind == NAME and raw.strip() in SITE_NAMES:
-                    continue
+                if raw.strip() in SITE_NAMES and (kind == NAME or skip_ui):
+                    continue  # the site's own name as a sender or a system label
                 plan[t.mem_id] = self.placeholder(raw, kind)
 
         def each(css: str, kind: str) -> None:
@@ -565,7 +592,7 @@ class Redactor:
         for el in tree.css("a[href]"):
             href = el.attributes.get("href") or ""
             path = urlsplit(href).path if "://" in href else href
-            if _PROFILE_LINK.search(path) and not path.rstrip("/").endswith(("/contact_reminders/new",)):
+            if _PROFILE_LINK.search(path):
                 claim(el, NAME)
             elif _TITLE_LINK.match(path) and "?" not in href:
                 claim(el, TITLE)
@@ -574,7 +601,6 @@ class Redactor:
             if any(_ITEM_CLASS.match(t) for t in (el.attributes.get("class") or "").split())]
         for el in items:
             claim(el, BODY, skip_ui=True)
-        return plan
 
     # --- dispatch -----------------------------------------------------------------------------
 
@@ -607,6 +633,14 @@ class Redactor:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _sub_outside_placeholders(rx: re.Pattern[str], s: str, ph: str) -> str:
+    """``rx.sub(ph, s)`` outside the placeholders already in ``s``."""
+    parts = _PLACEHOLDER.split(s)
+    for i in range(0, len(parts), 2):
+        parts[i] = rx.sub(lambda _m: ph, parts[i])
+    return "".join(parts)
 
 
 def _json_value(raw: str | None) -> tuple[Any, str] | None:
