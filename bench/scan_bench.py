@@ -409,7 +409,8 @@ def main() -> int:
         print(f"{name:<20}{r['loads']:>7}{r['minimum_loads']:>9}{r['wall_s']:>9}{vs!s:>10}"
               f"{r['peak_mb']:>9}{r['browser_peak_mb']:>12}")
     print(f"extraction: {ours:.2f} ms per {kb:.0f} KB workroom page (BeautifulSoup {theirs:.2f} ms, "
-          f"{theirs / ours:.1f}× slower; parsing alone {parse_only_ratio:.0f}× slower); cwwatch idle {idle:.0f} MB; total {summary['total_s']} s")
+          f"{theirs / ours:.1f}× slower; parsing alone {parse_only_ratio:.0f}× slower); "
+          f"cwwatch idle {idle:.0f} MB; total {summary['total_s']} s")
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -410,3 +410,35 @@ def test_any_text_in_a_message_body_never_survives(text):
     out = redact_html(_page_with_body(text))
     assert not any(f in out for f in forms)
     assert len(extract_workroom(out, SEL, "https://crowdworks.jp/x").messages) == len(story().contracts[0].messages)
+
+
+def test_template_contents_and_json_inside_json_strings_are_redacted_too():
+    page = ('<html><body><template id="row"><div class="_messageBody_x1y2z_20"><p>テンプレートの中の本文</p>'
+            '<template><a href="/public/employers/123456">入れ子の名前</a></template></div></template>'
+            '<div id="app" data="{&quot;props&quot;: &quot;{\\&quot;sender_name\\&quot;: \\&quot;入れ子の名前\\&quot;, '
+            '\\&quot;thread_id\\&quot;: 76365946}&quot;}"></div></body></html>')
+    out = redact_html(page)
+    for secret in ("テンプレートの中の本文", "入れ子の名前", "123456", "76365946"):
+        assert secret not in out, secret
+    inner = json.loads(json.loads(parse_html(out).css_first("#app").attributes["data"])["props"])
+    assert set(inner) == {"sender_name", "thread_id"} and len(str(inner["thread_id"])) == 8
+
+
+def test_history_strings_match_the_page_whatever_its_width():
+    # The history stores text as the extractors read it (NFKC): 「(20ページ)」 for the page's 「（２０ページ）」.
+    page = "<html><body><p>件名: 英語マニュアルの和訳（２０ページ）の件</p><p>お世話になります</p></body></html>"
+    out = redact_html(page, ["英語マニュアルの和訳(20ページ)"])
+    assert "マニュアル" not in out and "〈伏字1〉" in out and "お世話になります" in out
+
+
+def test_a_known_string_never_cuts_into_a_placeholder_nor_into_the_site_words():
+    page = "<html><body><p>名前: 山田</p><p>状態: 検収中</p><p>最終アクセス: 約2時間前</p></body></html>"
+    out = redact_html(page, ["名前", "山田", "検収中", "検収", "アクセス"])
+    assert "山田" not in out and "名前" not in out
+    assert "〈〈" not in out  # 「名前」 did not cut into an earlier 〈伏字N〉
+    assert "検収中" in out and "最終アクセス: 約2時間前" in out  # the site's words are not personal
+
+
+def test_the_bundled_selectors_need_not_be_read_from_disk():
+    r = Redactor(["山田"], SEL)
+    assert r.redact("<p>山田</p>") != "<p>山田</p>" and "山田" not in r.redact("<p>山田</p>")
