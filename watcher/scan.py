@@ -141,7 +141,7 @@ def redactor(ctx: ScanContext, site: Site) -> Redactor:
     creds = site.credentials_seen
     if creds is not None:
         known |= {creds.email, creds.password}
-    return Redactor(known)
+    return Redactor(known, ctx.sel)
 
 
 async def _layout(site: Site, page: Page, ctx: ScanContext, fetched: Fetched, exc: ExtractionError,

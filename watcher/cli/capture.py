@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     creds = creds_source()
     if creds is not None:
         known |= {creds.email, creds.password}
-    redactor = Redactor(known)
+    redactor = Redactor(known, env.selectors)
     index = []
     for n, (kind, url, html) in enumerate(pages, start=1):
         name = f"{n:03d}-{kind}.html"
