@@ -235,9 +235,47 @@ def _thread_hooks(sel: SelectorSet) -> _ThreadHooks:
     return hooks
 
 
-def _sender(item: LexborNode, h: _ThreadHooks, worker_id: int | None) -> tuple[Sender, int | None]:
-    classes = item.attributes.get("class") or ""
-    link = item.css_first(h.sender)
+class _ItemParts:
+    """Each message's time, sender link, body paragraphs and delivery card, found with one query
+    per hook over the whole thread (not four per message) and handed to the message they are in."""
+
+    def __init__(self, thread: LexborNode, items: list[LexborNode], h: _ThreadHooks) -> None:
+        self._index = {it.mem_id: n for n, it in enumerate(items)}
+        count = len(items)
+        self.times: list[LexborNode | None] = [None] * count
+        self.senders: list[LexborNode | None] = [None] * count
+        self.bodies: list[list[LexborNode]] = [[] for _ in range(count)]
+        self.delivery = [False] * count
+        for node in thread.css(h.time):
+            n = self._owner(node)
+            if n is not None and self.times[n] is None:
+                self.times[n] = node
+        for node in thread.css(h.sender):
+            n = self._owner(node)
+            if n is not None and self.senders[n] is None:
+                self.senders[n] = node
+        for node in thread.css(h.body):
+            n = self._owner(node)
+            if n is not None:
+                self.bodies[n].append(node)
+        for node in thread.css(h.delivery):
+            n = self._owner(node)
+            if n is not None:
+                self.delivery[n] = True
+
+    def _owner(self, node: LexborNode) -> int | None:
+        p = node.parent
+        while p is not None:
+            n = self._index.get(p.mem_id)
+            if n is not None:
+                return n
+            p = p.parent
+        return None
+
+
+def _sender(item: LexborNode, link: LexborNode | None, h: _ThreadHooks,
+            worker_id: int | None) -> tuple[Sender, int | None]:
+    classes = item.attrs.get("class") or ""
     if h.system_class in classes or link is None:
         return Sender.SYSTEM, None
     href = link.attributes.get("href")
@@ -290,9 +328,12 @@ def extract_workroom(
         amount = int(digits) if digits else None
     messages: list[Message] = []
     h = _thread_hooks(sel)
-    for i, item in enumerate(thread.css(h.message), start=1):
-        sender, sender_id = _sender(item, h, worker_id)
-        tnode = item.css_first(h.time)
+    items = thread.css(h.message)
+    parts = _ItemParts(thread, items, h)
+    for i, item in enumerate(items, start=1):
+        n = i - 1
+        sender, sender_id = _sender(item, parts.senders[n], h, worker_id)
+        tnode = parts.times[n]
         raw_time = tnode.attributes.get(h.time_attr) if tnode is not None else None
         if not raw_time:
             raise ExtractionError(page, f"message {i} time", f"no <{h.time} {h.time_attr}=...>")
@@ -301,10 +342,10 @@ def extract_workroom(
         except TimeParseError:
             raise ExtractionError(page, f"message {i} time", f"unreadable {raw_time!r}") from None
         body = "\n".join(filter(None, (" ".join(p.text(deep=True, separator=" ").split())
-                                       for p in item.css(h.body))))
+                                       for p in parts.bodies[n])))
         if not body.isascii() and not unicodedata.is_normalized("NFKC", body):
             body = unicodedata.normalize("NFKC", body)
-        is_delivery = body.startswith(h.delivery_texts) or item.css_first(h.delivery) is not None
+        is_delivery = parts.delivery[n] or body.startswith(h.delivery_texts)
         kind = "delivery" if is_delivery else ("system" if sender is Sender.SYSTEM else "message")
         if is_delivery and sender is Sender.SYSTEM:
             sender = Sender.WORKER  # the site may render the delivery report as a system card

@@ -92,6 +92,7 @@ def parse_absolute(text: str) -> Interval:
     return Interval(start.astimezone(UTC), (start + span).astimezone(UTC))
 
 
+_JST_OFFSET = timedelta(hours=9)
 _SITE_FORM = re.compile(r"(\d{4})年(\d{2})月(\d{2})日 (\d{2}):(\d{2})")
 
 
@@ -101,7 +102,7 @@ def parse_site_datetime(text: str) -> datetime:
     if m:  # the form the site writes, read without the general machinery (a page holds many)
         try:
             y, mo, d, h, mi = map(int, m.groups())
-            return datetime(y, mo, d, h, mi, tzinfo=JST).astimezone(UTC)
+            return datetime(y, mo, d, h, mi, tzinfo=UTC) - _JST_OFFSET  # Japan keeps no summer time
         except ValueError as exc:
             raise TimeParseError(f"not a valid date: {text!r}") from exc
     return parse_absolute(text).earliest
