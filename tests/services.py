@@ -37,7 +37,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -47,6 +46,7 @@ from xml.sax.saxutils import escape as xml_escape
 import pytest
 
 import watcher.browser
+from watcher.threads import call_in_thread
 
 T = TypeVar("T")
 
@@ -122,22 +122,7 @@ def run_in_thread(fn: Callable[..., T], *args: Any, timeout: float = 120.0, **kw
     Needed for ``asyncio.run`` and ``sync_playwright`` once pytest-playwright's session-scoped
     fixtures have left an event loop running in the main thread.
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = fn(*args, **kwargs)
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="cwwatch-test-worker", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"{getattr(fn, '__name__', fn)!s} did not finish within {timeout} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return call_in_thread(lambda: fn(*args, **kwargs), timeout, "cwwatch-test-worker")
 
 
 def run_async(make_coro: Callable[[], Coroutine[Any, Any, T]], timeout: float = 120.0) -> T:

@@ -53,3 +53,10 @@ class ExtractionError(Exception):
         self.detail = detail
         msg = f"{page}: required field {field!r} not found"
         super().__init__(f"{msg} ({detail})" if detail else msg)
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's text (a library's multi-line message), at most ``limit`` long."""
+    text = str(exc).strip()
+    line = text.splitlines()[0].strip() if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"

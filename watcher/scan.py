@@ -157,6 +157,12 @@ async def _layout(site: Site, page: Page, ctx: ScanContext, fetched: Fetched, ex
     return _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
 
 
+def _found(fetched: Fetched, page: str, detail: str) -> None:
+    """A page the scan needs answered 404: the site moved it (a layout change), not "no data"."""
+    if fetched.not_found:
+        raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, page, detail))
+
+
 def _seen_page(ctx: ScanContext, kind: str, fetched: Fetched) -> None:
     if ctx.on_page is not None:
         ctx.on_page(kind, fetched.url, fetched.html)
@@ -172,8 +178,7 @@ async def _read_inbox(site: Site, ctx: ScanContext, seen: _Seen, cutoff: datetim
             path = sel.urls.inbox.format(page=page_no)
             fetched = await site.get(page, path, "inbox", capture=sel.urls.inbox_api)
             _seen_page(ctx, "inbox", fetched)
-            if fetched.not_found:
-                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "inbox", f"{path} answered 404"))
+            _found(fetched, "inbox", f"{path} answered 404")
             items: tuple[InboxItem, ...] | None = None
             next_url: str | None = None
             for payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
@@ -213,8 +218,7 @@ async def _read_contracts(site: Site, ctx: ScanContext, seen: _Seen) -> None:
         while next_path is not None:
             fetched = await site.get(page, next_path, "contracts")
             _seen_page(ctx, "contracts", fetched)
-            if fetched.not_found:
-                raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, "contracts", f"{next_path} answered 404"))
+            _found(fetched, "contracts", f"{next_path} answered 404")
             try:
                 listing = extract_contracts(fetched.tree, sel, fetched.url)
             except ExtractionError as exc:
@@ -242,9 +246,7 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: b
     async with site.page() as page:
         fetched = await site.get(page, path, "workroom")
         _seen_page(ctx, "workroom", fetched)
-        if fetched.not_found:
-            raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
-                                     "listed as active but answered 404"))
+        _found(fetched, f"workroom {path}", "listed as active but answered 404")
         try:
             room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
             if room.folded and plan.must_unfold(room.messages, room.stage,
@@ -273,9 +275,7 @@ async def _read_profile(site: Site, ctx: ScanContext, client_id: int) -> ClientS
     async with site.page() as page:
         fetched = await site.get(page, path, "profile")
         _seen_page(ctx, "profile", fetched)
-        if fetched.not_found:
-            raise _Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, f"profile {path}",
-                                     "the client's profile answered 404"))
+        _found(fetched, f"profile {path}", "the client's profile answered 404")
         try:
             return extract_profile(fetched.tree, ctx.sel, fetched.url, fetched.fetched_at)
         except ExtractionError as exc:

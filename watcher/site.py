@@ -28,6 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from watcher import browser as browser_mod
+from watcher.errors import first_line
 from watcher.extract import Recognised, Tree, parse_html, recognise
 from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind, Problem
@@ -122,7 +123,7 @@ class Site:
         except PlaywrightError as exc:
             await self.close()
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, "browser",
-                              f"Chromium did not start: {_first_line(exc)}") from None
+                              f"Chromium did not start: {first_line(exc)}") from None
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})
@@ -220,7 +221,7 @@ class Site:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
         except PlaywrightError as exc:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), _first_line(exc)) from None
+            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
                 page.remove_listener("response", on_response)
@@ -377,11 +378,6 @@ class Site:
         except PlaywrightError as exc:
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _short(url: str) -> str:

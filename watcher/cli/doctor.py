@@ -15,20 +15,19 @@ import io
 import json
 import os
 import stat
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from watcher import browser as browser_mod
 from watcher import config as config_mod
 from watcher import keychain, selectorset
 from watcher.config import Config
-from watcher.errors import CwError, Exit
+from watcher.errors import CwError, Exit, first_line
 from watcher.paths import Paths
+from watcher.threads import call_in_thread
 
 SCHEMA = 1
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -57,33 +56,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--fix", action="store_true",
                    help="tighten the data and state folders' permissions (folders 0700, files 0600)")
     p.set_defaults(run=run)
-
-
-def _first_line(exc: BaseException, limit: int = 300) -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0].strip() if text else type(exc).__name__
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _in_thread(fn: Callable[[], T], timeout: float) -> T:
-    """Run ``fn`` in its own thread: Playwright's sync API and desktop-notifier's loop refuse to
-    run inside a thread that already runs an asyncio loop, and a hung browser must not hang us."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:
-            box["error"] = exc
-
-    t = threading.Thread(target=target, name="cwwatch-doctor", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise TimeoutError(f"no answer within {timeout:.0f} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _age(seconds: float) -> str:
@@ -146,9 +118,9 @@ def check_browser(cfg: Config) -> Check:
         return Check("browser", FAIL, str(exc))
     started = time.monotonic()
     try:
-        version, took = _in_thread(lambda: _launch(exe), BROWSER_TIMEOUT_S)
+        version, took = call_in_thread(lambda: _launch(exe), BROWSER_TIMEOUT_S, "cwwatch-doctor")
     except Exception as exc:
-        return Check("browser", FAIL, f"{exe} does not start headless: {_first_line(exc)}")
+        return Check("browser", FAIL, f"{exe} does not start headless: {first_line(exc)}")
     total = time.monotonic() - started
     return Check("browser", OK, f"{exe} (Chromium {version}): launched headless, loaded about:blank "
                                 f"and closed in {took:.2f} s ({total:.2f} s with Playwright's start)")
@@ -158,7 +130,7 @@ def check_keyring(cfg: Config) -> Check:
     try:
         name = keychain.backend_name()
     except Exception as exc:
-        return Check("keyring", FAIL, f"no keyring backend: {_first_line(exc)}")
+        return Check("keyring", FAIL, f"no keyring backend: {first_line(exc)}")
     if not keychain.backend_is_usable():
         return Check("keyring", FAIL, f"{name} cannot store passwords: on Linux start a Secret Service "
                                       "(gnome-keyring, KeePassXC) in your session")
@@ -189,9 +161,9 @@ def check_notifications(cfg: Config) -> Check:
             ch.close()
 
     try:
-        ok, reason = _in_thread(probe, NOTIFY_TIMEOUT_S * 3)
+        ok, reason = call_in_thread(probe, NOTIFY_TIMEOUT_S * 3, "cwwatch-doctor")
     except Exception as exc:
-        ok, reason = False, _first_line(exc)
+        ok, reason = False, first_line(exc)
     if ok:
         return Check("notifications", OK, "a desktop notification service answers")
     return Check("notifications", WARN, f"no desktop notification service ({reason}): "
@@ -287,7 +259,7 @@ def check_store(paths: Paths) -> Check:
                                         "the next scan starts a new history)")
         scans = store.recent_scans(1)
     except Exception as exc:  # sqlite3.DatabaseError and kin: a damaged file
-        return Check("store", FAIL, f"{db}: {_first_line(exc)}")
+        return Check("store", FAIL, f"{db}: {first_line(exc)}")
     finally:
         store.close()
     if not scans:
