@@ -37,6 +37,7 @@ from watcher.models import (
     HealthKind,
     InboxItem,
     Problem,
+    Stage,
     Workroom,
 )
 from watcher.notify import Notifier
@@ -270,6 +271,28 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: b
     return room
 
 
+EMPTY_LIST_CHECKS = 3
+
+
+async def _confirm_all_ended(site: Site, ctx: ScanContext, known: dict[int, plan.Known], full: bool) -> None:
+    """An empty active list while contracts were active: believe it only if their workrooms agree.
+
+    A list that loses every row at once is more often a page that changed or failed to render its
+    table than the end of all work. Up to EMPTY_LIST_CHECKS of the vanished contracts (the most
+    recently active first) are read; each must show a stage the selectors map to ``finished``.
+    """
+    recent = sorted(known.values(), key=lambda k: k.last_message_at or datetime.min.replace(tzinfo=UTC),
+                    reverse=True)[:EMPTY_LIST_CHECKS]
+    for k in recent:
+        row = ContractRow(k.contract_id, "", "", k.status_label, ctx.sel.stage_of(k.status_label))
+        room = await _read_workroom(site, ctx, row, full)
+        if room.stage is not Stage.FINISHED:
+            raise _Unhealthy(Problem(
+                HealthKind.LAYOUT_CHANGED, "contracts",
+                f"the active list is empty, yet {len(known)} contracts were active and contract "
+                f"{k.contract_id}'s workroom still reads 「{room.status_label}」"))
+
+
 async def _read_profile(site: Site, ctx: ScanContext, client_id: int) -> ClientSeen:
     path = ctx.sel.urls.profile.format(id=client_id)
     async with site.page() as page:
@@ -305,6 +328,8 @@ async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now:
     if more:
         jobs.append(_read_inbox(site, ctx, seen, cutoff, 2, None))
     await _all(jobs)
+    if not seen.rows and known:
+        await _confirm_all_ended(site, ctx, known, full)
     # 2. The workrooms that can have changed.
     seen.loaded_why = plan.plan_workrooms(seen.rows, known, seen.inbox, seen.replied_flags,
                                           store.inbox_seen_ids(), now, ctx.revalidate, full)

@@ -23,11 +23,13 @@ from watcher.models import Stage
 
 BUNDLED_NAME = "crowdworks.toml"
 
-# section -> key -> kind ("css", "re", "texts", "path", "str", "url")
+# section -> key -> kind ("css", "re", "texts", "path", "str", "url"; "optional": a string that may
+# be left out or empty, meaning off)
 SCHEMA: dict[str, dict[str, str]] = {
     "urls": {"login": "url", "dashboard": "url", "contracts": "url", "workroom": "url",
              "profile": "url", "inbox": "url", "inbox_api": "url"},
-    "common": {"header": "css", "header_is_login": "path", "header_user_id": "path"},
+    "common": {"header": "css", "header_is_login": "path", "header_user_id": "path",
+               "document_end": "optional"},
     "login": {"form": "css", "username": "css", "password": "css", "remember": "css",
               "submit": "css", "error": "css", "error_texts": "texts", "two_step_url": "str",
               "two_step_texts": "texts", "captcha": "css", "captcha_invisible": "css",
@@ -103,6 +105,10 @@ _PROBE = LexborHTMLParser("<html><body><p class='x'>x</p></body></html>")
 
 def _check(file: str, section: str, key: str, kind: str, value: Any) -> None:
     where = f"{file}: [{section}] {key}"
+    if kind == "optional":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string (empty for none)")
+        return
     if kind == "texts":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(f"{where}: expected a list of non-empty strings")
@@ -142,7 +148,10 @@ def parse(text: str, source: str) -> SelectorSet:
         if extra:
             raise ConfigError(f"{source}: [{name}] {sorted(extra)[0]}: unknown key")
         pats: dict[str, re.Pattern[str]] = {}
+        raw = dict(raw)
         for key, kind in keys.items():
+            if key not in raw and kind == "optional":
+                raw[key] = ""
             if key not in raw:
                 raise ConfigError(f"{source}: [{name}] {key}: required selector missing")
             _check(source, name, key, kind, raw[key])

@@ -4,8 +4,13 @@ It owns the persistent session (Playwright ``storage_state`` in a 0600 file), lo
 keyring password only when a page shows the login wall (at most once per scan, never after a
 failed login), keeps a small pool of long-lived pages, spaces navigations by a minimum interval
 across the whole pool (politeness), and recognises the login wall, the two-step page, a captcha,
-a login error, the 404 page and server errors. What it cannot get past becomes a
-:class:`SiteProblem` naming the health kind, so the scan stops before any client finding.
+a login error, the 404 page, server errors and pages that arrived truncated. What it cannot get
+past becomes a :class:`SiteProblem` naming the health kind, so the scan stops before any client
+finding.
+
+Every pool page stops any top-level navigation that leaves the configured host, redirect hops
+included (Chromium's own request interception, which sees each hop; Playwright's routes do not),
+so the scan never loads a page of another site.
 """
 
 from __future__ import annotations
@@ -101,6 +106,7 @@ class Site:
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
         self._host = urlsplit(opts.base_url).netloc
+        self.blocked: list[str] = []  # navigations stopped because they left the host
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -133,8 +139,32 @@ class Site:
         self._free = asyncio.Queue()
         for _ in range(max(1, self.opts.pool_size)):
             page = await self._context.new_page()
+            await self._keep_on_host(page)
             self._pages.append(page)
             self._free.put_nowait(page)
+
+    async def _keep_on_host(self, page: Page) -> None:
+        """Fail every main-frame navigation to another host, each redirect hop included."""
+        assert self._context is not None
+        cdp = await self._context.new_cdp_session(page)
+        tree = await cdp.send("Page.getFrameTree")
+        main_frame = tree["frameTree"]["frame"]["id"]
+
+        async def paused(event: dict[str, Any]) -> None:
+            url = event["request"]["url"]
+            leaves = event.get("frameId") == main_frame and urlsplit(url).netloc != self._host
+            with contextlib.suppress(PlaywrightError):
+                if leaves:
+                    self.blocked.append(_origin(url))
+                    logger.warning("stopped a navigation outside {}: {}", self._host, _origin(url))
+                    await cdp.send("Fetch.failRequest", {"requestId": event["requestId"],
+                                                         "errorReason": "BlockedByClient"})
+                else:
+                    await cdp.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+
+        cdp.on("Fetch.requestPaused", lambda event: asyncio.ensure_future(paused(event)))
+        await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "resourceType": "Document",
+                                                      "requestStage": "Request"}]})
 
     async def close(self) -> None:
         for closer in (self._context, self._browser):
@@ -214,13 +244,19 @@ class Site:
 
         if capture:
             page.on("response", on_response)
+        blocked = len(self.blocked)
         try:
             resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
             payloads = await self._payloads(page, seen, capture) if capture else []
+            body = await resp.body() if resp is not None else None
         except PlaywrightTimeout:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
         except PlaywrightError as exc:
+            if len(self.blocked) > blocked:
+                raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+                                  f"redirected outside {self._host} (to {self.blocked[-1]}); not followed"
+                                  ) from None
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
@@ -231,6 +267,12 @@ class Site:
                               f"redirected outside {self._host}")
         if status >= 500:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
+        end = self.sel.common.document_end.strip().lower().encode()
+        if end and body is not None and "html" in (resp.headers.get("content-type") or "html") and \
+                not body.rstrip().lower().endswith(end):
+            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+                              f"the page arrived truncated ({len(body)} bytes, no closing "
+                              f"{self.sel.common.document_end.strip()})")
         return status, payloads
 
     async def _payloads(self, page: Page, seen: list[Response], capture: str) -> list[Any]:
@@ -378,6 +420,11 @@ class Site:
         except PlaywrightError as exc:
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _short(url: str) -> str:

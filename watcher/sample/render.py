@@ -114,9 +114,11 @@ def pages_of(n: int) -> int:
     return max(1, -(-n // PAGE_SIZE))
 
 
-def contracts_page(sc: Scenario, page_no: int, changed: bool) -> str:
-    rows = sc.contracts[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
-    total_pages = pages_of(len(sc.contracts))
+def contracts_page(sc: Scenario, page_no: int, changed: bool, empty: bool = False,
+                   next_href: str = "") -> str:
+    listed = [] if empty else sc.contracts
+    rows = listed[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
+    total_pages = pages_of(len(listed))
     if changed:  # a release that moved the list from a table to cards
         cards = "".join(
             f'<div class="_contractCard_v9v9v_2" role="listitem">'
@@ -142,9 +144,9 @@ def contracts_page(sc: Scenario, page_no: int, changed: bool) -> str:
     nav = []
     if page_no > 1:
         nav.append(f'<a rel="prev" href="/e/contracts?status=active&amp;page={page_no - 1}">前へ</a>')
-    if page_no < total_pages:
-        nav.append(f'<a rel="next" class="_nextPage_{H_LIST}_50" '
-                   f'href="/e/contracts?status=active&amp;page={page_no + 1}">次へ</a>')
+    if page_no < total_pages or next_href:
+        href = escape(next_href) if next_href else f"/e/contracts?status=active&amp;page={page_no + 1}"
+        nav.append(f'<a rel="next" class="_nextPage_{H_LIST}_50" href="{href}">次へ</a>')
     pager = f'<nav class="_pagination_{H_LIST}_45">{"".join(nav)}</nav>'
     return page("進行中の契約", f"<h1>進行中の契約</h1>{table}{pager}", True, sc)
 

@@ -73,6 +73,13 @@ class SFaults:
     server_error: list[str] = field(default_factory=list)
     latency_ms: int = 0
     inbox_api: bool = True  # False: the inbox page renders its list without loading the JSON
+    slow: list[str] = field(default_factory=list)  # paths answered only after slow_ms
+    slow_ms: int = 5000
+    truncated: list[str] = field(default_factory=list)  # paths whose answer stops half-way
+    session_expires_after: int = 0  # member pages served before every session expires (once)
+    empty_list: bool = False  # the contract list shows no rows while the workrooms still exist
+    redirect: dict[str, str] = field(default_factory=dict)  # path -> Location (302)
+    next_link: str = ""  # the contract list's 「次へ」 link points here instead
 
 
 @dataclass
@@ -255,19 +262,29 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
         ))
     f = _take(ctx, ["faults"], top.get("faults", {}), {
         "login": (str, False), "layout_changed": (list, False), "server_error": (list, False),
-        "latency_ms": (int, False), "inbox_api": (bool, False)})
+        "latency_ms": (int, False), "inbox_api": (bool, False), "slow": (list, False),
+        "slow_ms": (int, False), "truncated": (list, False), "session_expires_after": (int, False),
+        "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
     for kind in f.get("layout_changed", []):
         if kind not in PAGE_KINDS:
             raise ctx.fail(["faults", "layout_changed"],
                            f"{kind!r} is not one of {', '.join(PAGE_KINDS)}")
-    if not all(isinstance(p, str) and p.startswith("/") for p in f.get("server_error", [])):
-        raise ctx.fail(["faults", "server_error"], "expected a list of paths starting with '/'")
-    if f.get("latency_ms", 0) < 0:
-        raise ctx.fail(["faults", "latency_ms"], "must not be negative")
+    for key in ("server_error", "slow", "truncated"):
+        if not all(isinstance(p, str) and p.startswith("/") for p in f.get(key, [])):
+            raise ctx.fail(["faults", key], "expected a list of paths starting with '/'")
+    if not all(isinstance(k, str) and k.startswith("/") and isinstance(v, str)
+               for k, v in f.get("redirect", {}).items()):
+        raise ctx.fail(["faults", "redirect"], "expected a table of \"/path\" = \"location\"")
+    for key in ("latency_ms", "slow_ms", "session_expires_after"):
+        if f.get(key, 0) < 0:
+            raise ctx.fail(["faults", key], "must not be negative")
     faults = SFaults(f.get("login"), list(f.get("layout_changed", [])),
-                     list(f.get("server_error", [])), f.get("latency_ms", 0), f.get("inbox_api", True))
+                     list(f.get("server_error", [])), f.get("latency_ms", 0), f.get("inbox_api", True),
+                     list(f.get("slow", [])), f.get("slow_ms", 5000), list(f.get("truncated", [])),
+                     f.get("session_expires_after", 0), f.get("empty_list", False),
+                     dict(f.get("redirect", {})), f.get("next_link", ""))
     return Scenario(now, "now" in head, worker, clients, contracts, faults, source)
 
 

@@ -11,9 +11,11 @@ Run it alone: ``python -m watcher.sample.server SCENARIO.toml [--port N]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -40,6 +42,8 @@ class SampleSite:
         self.pending_two_step: set[str] = set()
         self.stats: Counter[str] = Counter()
         self.paths: list[str] = []
+        self.member_pages = 0  # member pages served since the scenario was set (for session expiry)
+        self._expired = False
         handler = type("Handler", (_Handler,), {"site": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -71,11 +75,22 @@ class SampleSite:
     def set_scenario(self, scenario: Scenario) -> None:
         with self._lock:
             self.scenario = scenario
+            self.member_pages = 0
+            self._expired = False
 
     def expire_sessions(self) -> None:
         """Forget every session, as when the real site's session times out."""
         with self._lock:
             self.sessions.clear()
+
+    def served_member_page(self) -> None:
+        """Count a member page; forget every session once the scenario's allowance is used up."""
+        with self._lock:
+            self.member_pages += 1
+            limit = self.scenario.faults.session_expires_after
+            if limit and not self._expired and self.member_pages >= limit:
+                self.sessions.clear()
+                self._expired = True
 
     def count(self, key: str) -> None:
         with self._lock:
@@ -96,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server_version = "cwwatch-sample/1"
+    _truncate = False
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -119,13 +135,24 @@ class _Handler(BaseHTTPRequestHandler):
         raw = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(raw)))
+        if self._truncate:  # the body ends where the connection drops: nothing says it is short
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(len(raw)))
         self.send_header("Cache-Control", "no-store")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(raw)
+        if self.command == "HEAD":
+            return
+        if self._truncate:  # the connection drops half-way through the page
+            self.wfile.write(raw[: len(raw) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(raw)
 
     def _redirect(self, location: str, cookie: str | None = None) -> None:
         headers = {"Location": location}
@@ -151,8 +178,18 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         site.paths.append(self.path)
-        if sc.faults.latency_ms:
-            time.sleep(sc.faults.latency_ms / 1000)
+        faults = sc.faults
+        self._truncate = path in faults.truncated or self.path in faults.truncated
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if path in faults.slow or self.path in faults.slow:
+            site.count("slow")
+            time.sleep(faults.slow_ms / 1000)
+        location = faults.redirect.get(self.path) or faults.redirect.get(path)
+        if location:
+            site.count("redirect")
+            self._redirect(location)
+            return
         if path in sc.faults.server_error or self.path in sc.faults.server_error:
             site.count("server_error")
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, render.server_error_page())
@@ -199,6 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._redirect("/login")
             return
+        site.served_member_page()
         changed = sc.faults.layout_changed
         page_no = _page(query)
         if path == "/dashboard":
@@ -206,7 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, render.dashboard(sc))
         elif path == "/e/contracts":
             site.count("contracts")
-            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed))
+            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed,
+                                                  faults.empty_list, faults.next_link))
         elif path == "/messages/received":
             site.count("inbox")
             self._send(200, render.inbox_page(sc, page_no, "inbox" in changed))
