@@ -61,7 +61,7 @@ class Harness:
         self.site.set_scenario(scenario)
 
     def scan(self, now: datetime | None = None, health_notify_after: int = 2, full: bool = False) -> ScanResult:
-        env = Env(self.paths, self.config, selectorset.load())
+        env = Env(self.paths, self.config, selectorset.load(self.config.selectors or None))
         store = open_store(self.paths)
         notifier = make_notifier(False, self.console)
         try:

@@ -169,6 +169,11 @@ class Store:
         self.db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
+    def clear_login_block(self) -> None:
+        """Allow logins again (after `cwwatch login` succeeded)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM meta WHERE key=?", (LOGIN_BLOCK_KEY,))
+
     # -- scans -------------------------------------------------------------------------------------
 
     def add_scan(self, started_at: datetime, now: datetime, healthy: bool,

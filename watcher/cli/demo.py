@@ -20,7 +20,6 @@ from watcher.jptime import format_jst
 from watcher.keychain import Credentials
 from watcher.paths import Paths
 from watcher.sample.scenario import Scenario, bundled_story, load_scenario
-from watcher.store import LOGIN_BLOCK_KEY
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,8 +68,7 @@ def _play(args: argparse.Namespace, scenarios: list[Scenario], paths: Paths) -> 
                                       clock=lambda: current[0].now, health_notify_after=1)
             for n, sc in enumerate(scenarios, start=1):
                 if sc is not current[0]:
-                    with store.transaction():  # a new state of the account: like `cwwatch login`
-                        store.db.execute("DELETE FROM meta WHERE key=?", (LOGIN_BLOCK_KEY,))
+                    store.clear_login_block()  # a new state of the account: like `cwwatch login`
                 current[0] = sc
                 site.set_scenario(sc)
                 if not args.json:

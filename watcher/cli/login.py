@@ -23,7 +23,6 @@ from watcher.cli import common
 from watcher.errors import ConfigError, CredentialsError, Exit
 from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
-from watcher.store import LOGIN_BLOCK_KEY
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -99,8 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return int(Exit.UNHEALTHY)
     store = common.open_store(env.paths)
     try:
-        with store.transaction():
-            store.db.execute("DELETE FROM meta WHERE key=?", (LOGIN_BLOCK_KEY,))
+        store.clear_login_block()
     finally:
         store.close()
     print(f"cwwatch: logged in as {email}; the password is in the keyring "

@@ -1,0 +1,330 @@
+"""The fault matrix: each fault the sample site can stage, through real scans in real Chromium.
+
+For a fault that makes a scan unhealthy, one row checks, in order:
+
+1. a healthy scan of the story (its four findings notified once);
+2. two scans under the fault: the named health kind, no finding, no finding notification, and the
+   health notification exactly once, on the second scan (the default threshold of 2);
+3. a third scan under the fault: no second health notification;
+4. the store still holds exactly what the healthy scan saw (no baseline overwritten by partial data);
+5. the fault removed: a healthy scan, the recovery notified once, the story's findings found
+   again and none of them notified a second time.
+
+The faults that a careful scan gets past (an expired session with the right password, a hidden
+last access, a folded thread) have rows of their own below.
+
+Set ``CWWATCH_MATRIX_OUT=FILE`` to append one JSON line per row (for the closing note's table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.sitefixtures import Harness, story, with_faults
+from watcher import alerts
+from watcher.models import HealthKind
+from watcher.sample.scenario import SClient, SContract, SMessage
+from watcher.sample.server import SampleSite
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_STORY = {
+    ("quiet_client", 63659463),
+    ("acceptance_overdue", 63659463),
+    ("escrow_missing", 63700112),
+    ("no_reply", 63690555),
+}
+QUIET_ROOM = "/contracts/63659463"  # the quiet client's workroom, read by every full scan
+QUIET_PROFILE = "/public/employers/9001"
+DATA_TABLES = ("contracts", "status_changes", "messages", "clients", "client_access", "inbox_seen")
+HEALTH_TITLES = {title for title, _ in alerts._HEALTH_TEXT.values()}
+RECOVERY_TITLE = alerts.recovery_note().title
+
+
+def rules_of(result) -> set[tuple[str, int]]:
+    return {(f.rule, f.contract_id) for f in result.findings}
+
+
+def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row the scans' observations left (not the scan log, the ledger or the outbox)."""
+    db = sqlite3.connect(h.paths.db_file)
+    try:
+        return {t: sorted(tuple(r) for r in db.execute(f"SELECT * FROM {t}")) for t in DATA_TABLES}
+    finally:
+        db.close()
+
+
+def notes(h: Harness, since: int) -> list[str]:
+    """Titles of the notifications delivered (console channel) after offset ``since``."""
+    text = h.console.getvalue()[since:]
+    return [line[2:] for line in text.splitlines() if line[:2] in ("‼ ", "• ")]
+
+
+class External:
+    """Another web site on loopback that counts every request it receives."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                owner.hits.append(self.path)
+                body = b"<html><body>elsewhere</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # "localhost" rather than 127.0.0.1: another host name, as the real internet would be.
+        self.url = f"http://localhost:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@dataclass
+class Row:
+    name: str
+    kind: HealthKind
+    fault: Callable[[Harness], None]
+    heal: Callable[[Harness], None] = lambda h: h.set(story())
+    detail: str = ""  # a word the problem's detail must contain
+
+
+def faults(**kw: object) -> Callable[[Harness], None]:
+    return lambda h: h.set(with_faults(story(), **kw))
+
+
+def expired(**kw: object) -> Callable[[Harness], None]:
+    """The session ends and the next login meets the fault."""
+    def apply(h: Harness) -> None:
+        h.set(with_faults(story(), **kw))
+        h.site.expire_sessions()
+    return apply
+
+
+def slow_room(h: Harness) -> None:
+    h.config = dataclasses.replace(h.config, page_timeout_s=2.0)
+    h.set(with_faults(story(), slow=[QUIET_ROOM], slow_ms=4000))
+
+
+def fast_again(h: Harness) -> None:
+    h.config = dataclasses.replace(h.config, page_timeout_s=10.0)
+    h.set(story())
+
+
+def refuse(h: Harness) -> None:
+    h.site.stop()
+
+
+def listen_again(h: Harness) -> None:
+    port = h.site.httpd.server_address[1]
+    h.site = SampleSite(story(), port=port).start()
+    h.scenario = h.site.scenario
+
+
+def mid_scan_wrong_password(h: Harness) -> None:
+    # The password was changed on the site: the session ends during the scan, the login fails.
+    h.set(with_faults(story(), session_expires_after=3, login="wrong_password"))
+
+
+def login_again(h: Harness) -> None:
+    h.set(story())
+    store = h.store()  # what `cwwatch login` does once the person typed the right password
+    try:
+        store.clear_login_block()
+    finally:
+        store.close()
+
+
+def unmapped_label(h: Harness) -> None:
+    sc = story()
+    sc.contracts[2].status = "検収完了"
+    h.set(sc)
+
+
+def external_redirect(h: Harness) -> None:
+    h.set(with_faults(story(), redirect={QUIET_ROOM: h.external.url + "/stolen"}))  # type: ignore[attr-defined]
+
+
+def external_next_link(h: Harness) -> None:
+    h.set(with_faults(story(), next_link=h.external.url + "/e/contracts?page=2"))  # type: ignore[attr-defined]
+
+
+ROWS = [
+    Row("5xx on the contract list", HealthKind.SITE_UNREACHABLE, faults(server_error=["/e/contracts"]), detail="500"),
+    Row("5xx on a workroom", HealthKind.SITE_UNREACHABLE, faults(server_error=[QUIET_ROOM]), detail="500"),
+    Row("5xx on a profile", HealthKind.SITE_UNREACHABLE, faults(server_error=[QUIET_PROFILE]), detail="500"),
+    Row("timeout (past the page timeout)", HealthKind.SITE_UNREACHABLE, slow_room, fast_again, "within 2 s"),
+    Row("connection refused", HealthKind.SITE_UNREACHABLE, refuse, listen_again, "ERR_CONNECTION_REFUSED"),
+    Row("truncated workroom", HealthKind.SITE_UNREACHABLE, faults(truncated=[QUIET_ROOM]), detail="truncated"),
+    Row("truncated contract list", HealthKind.SITE_UNREACHABLE, faults(truncated=["/e/contracts"]),
+        detail="truncated"),
+    Row("session expired mid-scan, wrong password", HealthKind.LOGIN_FAILED, mid_scan_wrong_password, login_again),
+    Row("two-step page", HealthKind.LOGIN_CHALLENGE, expired(login="two_step"), detail="two-step"),
+    Row("captcha", HealthKind.LOGIN_CHALLENGE, expired(login="captcha"), detail="captcha"),
+    Row("layout changed: contract list", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["contracts"])),
+    Row("layout changed: workroom", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["workroom"])),
+    Row("layout changed: profile", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["profile"])),
+    Row("layout changed: inbox", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["inbox"])),
+    Row("unmapped status label", HealthKind.UNKNOWN_STATUS, unmapped_label, detail="検収完了"),
+    Row("list shrinks to zero rows", HealthKind.LAYOUT_CHANGED, faults(empty_list=True), detail="list is empty"),
+    Row("external redirect", HealthKind.SITE_UNREACHABLE, external_redirect, detail="not followed"),
+    Row("external 「次へ」 link", HealthKind.SITE_UNREACHABLE, external_next_link, detail="outside"),
+]
+
+
+def record(row: dict[str, Any]) -> None:
+    out = os.environ.get("CWWATCH_MATRIX_OUT")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@pytest.fixture
+def external():
+    ext = External()
+    yield ext
+    ext.stop()
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_unhealthy_row(harness, external, row: Row) -> None:
+    h = harness(story())
+    h.external = external  # type: ignore[attr-defined]
+    base = h.scan()
+    assert base.healthy, base.problems
+    assert rules_of(base) == EXPECTED_STORY and rules_of(base) == {(f.rule, f.contract_id) for f in base.notified}
+    kept = snapshot(h)
+    logins = h.site.stats["login_post"]
+
+    row.fault(h)
+    mark = len(h.console.getvalue())
+    bad = [h.scan(full=True) for _ in range(3)]
+    for n, r in enumerate(bad, start=1):
+        assert not r.healthy, f"scan {n} under {row.name!r} was healthy"
+        assert [p.kind for p in r.problems] == [row.kind], r.problems
+        assert row.detail in r.problems[0].detail, r.problems[0]
+        assert r.findings == [] and r.notified == [] and r.held == []
+    assert [r.health_notified for r in bad] == [[], [str(row.kind)], []]
+    under_fault = notes(h, mark)
+    assert under_fault == [alerts.health_note(bad[1].problems[0]).title], under_fault
+    assert snapshot(h) == kept, "an unhealthy scan changed what the healthy scan stored"
+    if row.kind is HealthKind.LOGIN_FAILED:
+        assert h.site.stats["login_post"] == logins + 1, "no login attempt after the failed one"
+    if row.name.startswith("external"):
+        assert external.hits == [], f"a page outside the site was loaded: {external.hits}"
+
+    row.heal(h)
+    mark = len(h.console.getvalue())
+    good = h.scan(full=True)
+    assert good.healthy, good.problems
+    assert good.health_notified == ["recovered"]
+    assert rules_of(good) == EXPECTED_STORY
+    assert good.notified == [], "a finding notified before the fault was notified again"
+    assert notes(h, mark) == [RECOVERY_TITLE]
+    store = h.store()
+    try:
+        assert store.integrity_ok()
+    finally:
+        store.close()
+    record({"row": row.name, "kind": str(row.kind), "detail": bad[0].problems[0].detail,
+            "health_notes": len(under_fault), "finding_notes_while_unhealthy": 0,
+            "recovery_notes": 1, "store_intact": True})
+
+
+def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness) -> None:
+    h = harness(story())
+    assert h.scan().healthy
+    posts = h.site.stats["login_post"]
+    h.set(with_faults(story(), session_expires_after=3))
+    r = h.scan(full=True)
+    assert r.healthy, r.problems
+    assert r.logins == 1 and h.site.stats["login_post"] == posts + 1
+    assert h.site.stats["login_wall"] >= 1, "the session did expire during the scan"
+    assert rules_of(r) == EXPECTED_STORY and r.notified == [] and r.health_notified == []
+    record({"row": "session expired mid-scan, right password", "kind": "healthy (logged in again)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0,
+            "store_intact": True})
+
+
+def test_hidden_last_access_is_healthy_no_reply_never_quiet_client(harness) -> None:
+    sc = story()
+    sc.clients[9001].last_access = None
+    h = harness(sc)
+    r = h.scan(full=True)
+    assert r.healthy, r.problems
+    found = rules_of(r)
+    assert ("no_reply", 63659463) in found
+    assert not any(rule == "quiet_client" for rule, _ in found), found
+    assert r.health_notified == []
+    record({"row": "profile with the last access hidden", "kind": "healthy (no_reply, no quiet_client)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0,
+            "store_intact": True})
+
+
+def test_folded_thread_is_opened_and_read_whole(harness) -> None:
+    sc = story()
+    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
+    t0 = sc.now.replace(day=1)
+    msgs = [SMessage("client", t0, "最初のご依頼です。")]
+    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}") for i in range(14)]
+    sc.contracts.append(SContract(64100000, 9005, "長いスレッドの案件", "進行中", 5000, messages=msgs))
+    h = harness(sc)
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.pages_by_kind["workroom_more"] == 1
+    waiting = [f for f in r.findings if f.contract_id == 64100000]
+    assert [f.rule for f in waiting] == ["quiet_client"] and waiting[0].since == msgs[1].at
+    store = h.store()
+    try:
+        assert len(store.messages_of(64100000)) == 15
+    finally:
+        store.close()
+    record({"row": "thread folded behind 「…メッセージを表示」", "kind": "healthy (unfolded, 15 of 15 read)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0,
+            "store_intact": True})
+
+
+def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness, tmp_path) -> None:
+    """The one way out of the empty-list alarm: the workrooms agree that the work ended."""
+    from watcher import selectorset
+
+    text = selectorset.bundled_path().read_text(encoding="utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('[labels.status]\n', '[labels.status]\n"契約終了" = "finished"\n'),
+                    encoding="utf-8")
+    h = harness(story())
+    h.config = dataclasses.replace(h.config, selectors=str(mine))
+    assert h.scan().healthy
+    ended = with_faults(story(), empty_list=True)
+    for c in ended.contracts:
+        c.status = "契約終了"
+    h.set(ended)
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.findings == [] and r.contracts_seen == 0
+    assert r.pages_by_kind["workroom"] == 3, "at most three workrooms are read to confirm"
+    store = h.store()
+    try:
+        assert store.contract_states() == []
+    finally:
+        store.close()
