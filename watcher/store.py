@@ -8,6 +8,7 @@ scan saw.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -149,15 +150,24 @@ class Store:
             raise StoreError(f"{self.path}: the history is busy or unwritable ({exc})") from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):  # e.g. the disk filled up in the middle
+                raise StoreError(f"{self.path}: nothing was saved ({exc})") from None
             raise
         else:
             try:
                 self.db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"{self.path}: could not save the scan; nothing was saved ({exc})"
+                                 ) from None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction (SQLite may already have, after a full disk or I/O error)."""
+        with contextlib.suppress(sqlite3.Error):
+            if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: could not save the scan ({exc})") from None
 
     # -- meta --------------------------------------------------------------------------------------
 

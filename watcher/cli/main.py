@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from watcher import __version__
 from watcher.cli import capture, daemon, demo, doctor, login, mute, report, scan, service, status
-from watcher.errors import CwError, Exit
+from watcher.errors import CwError, Exit, first_line
 
 COMMANDS = (login, scan, daemon, status, report, mute, capture, doctor, service, demo)
 
@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CwError as exc:
         print(f"cwwatch: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except OSError as exc:  # a full disk, a read-only or vanished folder: say which file, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"cwwatch: error: {where}{exc.strerror or first_line(exc)}", file=sys.stderr)
+        return int(Exit.FAILURE)
     except KeyboardInterrupt:
         print("cwwatch: interrupted", file=sys.stderr)
         return 130
