@@ -274,10 +274,12 @@ class _ItemParts:
 
 
 def _sender(item: LexborNode, link: LexborNode | None, h: _ThreadHooks,
-            worker_id: int | None) -> tuple[Sender, int | None]:
+            worker_id: int | None) -> tuple[Sender | None, int | None]:
     classes = item.attrs.get("class") or ""
-    if h.system_class in classes or link is None:
+    if h.system_class in classes:
         return Sender.SYSTEM, None
+    if link is None:  # neither the site's nor anyone's: guessing would move the wait (unhealthy)
+        return None, None
     href = link.attributes.get("href")
     client_id = _int_from(h.client_re, href)
     if client_id is not None:
@@ -333,6 +335,8 @@ def extract_workroom(
     for i, item in enumerate(items, start=1):
         n = i - 1
         sender, sender_id = _sender(item, parts.senders[n], h, worker_id)
+        if sender is None:
+            raise ExtractionError(page, f"message {i} sender", "no sender link and not a system message")
         tnode = parts.times[n]
         raw_time = tnode.attributes.get(h.time_attr) if tnode is not None else None
         if not raw_time:
@@ -466,7 +470,12 @@ def extract_inbox(html: str | Tree, sel: SelectorSet, url: str) -> InboxPage:
             sent_at = parse_site_datetime(raw)
         except TimeParseError:
             raise ExtractionError(page, f"item {i} time", f"unreadable {raw!r}") from None
-        items.append(InboxItem(int(thread), int(mid), sent_at, _text(li.css_first(ib.item_title)),
+        try:
+            ids = int(thread), int(mid)
+        except ValueError:
+            raise ExtractionError(page, f"item {i}", f"unreadable thread id {thread!r} or message id {mid!r}"
+                                  ) from None
+        items.append(InboxItem(*ids, sent_at, _text(li.css_first(ib.item_title)),
                                _text(li.css_first(ib.sender)), None, None))
     nxt = _first(tree, ib.next_page)
     if nxt is None:

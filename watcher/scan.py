@@ -30,6 +30,7 @@ from watcher.extract import (
     extract_workroom,
     inbox_from_json,
 )
+from watcher.jptime import format_jst
 from watcher.models import (
     ClientSeen,
     ContractRow,
@@ -271,6 +272,20 @@ async def _read_workroom(site: Site, ctx: ScanContext, row: ContractRow, full: b
     return room
 
 
+def _check_threads_whole(store: Store, seen: _Seen) -> None:
+    """A workroom must show every message the inbox listed for its thread (see plan.unseen_received)."""
+    received = store.received_by_thread()
+    for item in seen.inbox:
+        received[item.thread_id] = max(item.sent_at, received.get(item.thread_id, item.sent_at))
+    for room in seen.workrooms:
+        newest = received.get(room.thread_id) if room.thread_id is not None else None
+        lost = plan.unseen_received(room.messages, [newest] if newest else [])
+        if lost is not None:
+            raise _Unhealthy(Problem(
+                HealthKind.LAYOUT_CHANGED, f"workroom /contracts/{room.contract_id}",
+                f"the inbox lists a message of {format_jst(lost)} that the workroom does not show"))
+
+
 EMPTY_LIST_CHECKS = 3
 
 
@@ -335,6 +350,7 @@ async def _read_site(site: Site, ctx: ScanContext, seen: _Seen, full: bool, now:
                                           store.inbox_seen_ids(), now, ctx.revalidate, full)
     by_id = {r.contract_id: r for r in seen.rows}
     seen.workrooms = await _all([_read_workroom(site, ctx, by_id[cid], full) for cid in seen.loaded_why])
+    _check_threads_whole(store, seen)
     # 3. The profiles of the clients whose answer I am waiting for.
     fresh = {w.contract_id: w for w in seen.workrooms}
     awaited: list[int] = []

@@ -266,6 +266,11 @@ class Store:
             [(i.message_id, i.thread_id, _iso(i.sent_at), None if i.is_replied is None else int(i.is_replied),
               _iso(seen_at)) for i in items])
 
+    def received_by_thread(self) -> dict[int, datetime]:
+        """The newest message the inbox has listed, per thread."""
+        return {r[0]: _dt(r[1]) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT thread_id, MAX(sent_at) FROM inbox_seen GROUP BY thread_id")}
+
     def inbox_seen_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT message_id FROM inbox_seen")}
 
