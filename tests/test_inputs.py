@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from watcher import config, selectorset
 from watcher.cli.main import main
@@ -133,3 +135,63 @@ def test_a_broken_scenario_via_the_installed_command_has_no_traceback(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip() == f"cwwatch: error: {f}:2: worker.id: expected a whole number"
+
+
+@pytest.mark.parametrize(("mutate", "words"), [
+    (lambda s: s.replace('thread = "#pack-message-thread"', "thread = 3"), "[workroom] thread: expected a non-empty"),
+    (lambda s: s.replace('document_end = "</html>"', "document_end = false"),
+     "[common] document_end: expected a string"),
+    (lambda s: s.replace('[labels.status]\n', '[labels.status]\n"完了" = 1\n'), "[labels.status]"),
+])
+def test_selectors_wrong_types_name_the_key(tmp_path, mutate, words):
+    f = tmp_path / "sel.toml"
+    f.write_text(mutate(BUNDLED), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        selectorset.load(f)
+    assert str(f) in str(exc.value) and words in str(exc.value), str(exc.value)
+
+
+@pytest.mark.parametrize(("faults", "where", "words"), [
+    ('slow = "/contracts/1"', ":8:", "faults.slow: expected a list"),
+    ('truncated = ["contracts"]', ":8:", "faults.truncated: expected a list of paths"),
+    ('redirect = { "/a" = 1 }', ":8:", "faults.redirect: expected a table"),
+    ("session_expires_after = -1", ":8:", "faults.session_expires_after: must not be negative"),
+    ("empty_list = 1", ":8:", "faults.empty_list: expected true or false"),
+])
+def test_new_fault_keys_are_checked(tmp_path, faults, where, words):
+    f = tmp_path / "bad.toml"
+    f.write_text(GOOD_HEAD + f"\n[faults]\n{faults}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        from watcher.sample.scenario import load_scenario
+
+        load_scenario(f)
+    assert f"{f}{where}" in str(exc.value) and words in str(exc.value), str(exc.value)
+
+
+_GARBAGE = st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=_GARBAGE, which=st.sampled_from(["config", "selectors", "scenario"]))
+def test_any_bytes_in_any_input_file_are_a_config_error_or_load(tmp_path, raw, which):
+    """Whatever a file holds, loading it either works or raises the one documented error."""
+    from watcher.sample.scenario import load_scenario
+
+    f = tmp_path / f"{which}.toml"
+    f.write_bytes(raw)
+    load = {"config": config.load, "selectors": selectorset.load, "scenario": load_scenario}[which]
+    try:
+        load(f)
+    except ConfigError as exc:
+        assert str(f) in str(exc) and "\n" not in str(exc), str(exc)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(BUNDLED)), junk=st.text(max_size=20))
+def test_a_cut_or_spliced_selectors_file_is_a_config_error_or_loads(tmp_path, cut, junk):
+    f = tmp_path / "sel.toml"
+    f.write_text(BUNDLED[:cut] + junk + BUNDLED[cut:cut + 40], encoding="utf-8")
+    try:
+        selectorset.load(f)
+    except ConfigError as exc:
+        assert str(f) in str(exc) and "\n" not in str(exc), str(exc)
