@@ -260,6 +260,7 @@ def test_schedule_helpers():
     assert next_interval(base, base, cap, False, {"site_unreachable"}) == timedelta(hours=1)
     assert next_interval(timedelta(hours=3), base, cap, False, {"layout_changed"}) == cap
     assert next_interval(cap, base, cap, True, set()) == base
+    assert next_interval(base, base, cap, False, {"login_challenge"}) == timedelta(hours=1)
     assert next_interval(base, base, cap, False, {"login_failed"}) == base
 
 

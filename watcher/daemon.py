@@ -9,8 +9,9 @@
 - Notifications: scans queue them in the store's outbox within their transaction; the daemon
   delivers them after each scan, except in quiet hours, when they wait for the morning. An
   optional daily digest summarises what is open.
-- Health: after `site_unreachable` or `layout_changed` the interval doubles up to a cap, and
-  returns to normal on the first healthy scan. Login failures stop login attempts inside the scan
+- Health: after `site_unreachable`, `layout_changed` or `login_challenge` (each login there may
+  send the person another code by mail) the interval doubles up to a cap, and returns to normal
+  on the first healthy scan. Login failures stop login attempts inside the scan
   itself until `cwwatch login` succeeds.
 - SIGTERM and SIGINT stop it within seconds, mid-scan included.
 """
@@ -40,7 +41,7 @@ from watcher.paths import Paths
 from watcher.store import Store
 
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
-BACKOFF_KINDS = {"site_unreachable", "layout_changed"}
+BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
 
 
 # -- pure schedule helpers -------------------------------------------------------------------------
