@@ -248,7 +248,6 @@ class Site:
         try:
             resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
             payloads = await self._payloads(page, seen, capture) if capture else []
-            body = await resp.body() if resp is not None else None
         except PlaywrightTimeout:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
@@ -267,6 +266,10 @@ class Site:
                               f"redirected outside {self._host}")
         if status >= 500:
             raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
+        body: bytes | None = None
+        if resp is not None:
+            with contextlib.suppress(PlaywrightError):  # no body to check (e.g. a replaced document)
+                body = await resp.body()
         end = self.sel.common.document_end.strip().lower().encode()
         if end and body is not None and "html" in (resp.headers.get("content-type") or "html") and \
                 not body.rstrip().lower().endswith(end):
