@@ -17,17 +17,48 @@ from watcher.cli.common import Env, make_notifier, open_store, scan_context
 from watcher.config import Config
 from watcher.keychain import Credentials
 from watcher.paths import Paths
-from watcher.sample.scenario import Scenario, bundled_story, load_scenario, parse_scenario
+from watcher.sample.scenario import (
+    Scenario,
+    SClient,
+    SContract,
+    SMessage,
+    bundled_story,
+    load_scenario,
+    parse_scenario,
+)
 from watcher.sample.server import SampleSite
 from watcher.scan import ScanResult, run_scan
 from watcher.store import Store
 
 STORY = bundled_story()[0]
+# What a scan of the bundled story finds: (rule, contract id).
+EXPECTED_STORY = {
+    ("quiet_client", 63659463),
+    ("acceptance_overdue", 63659463),
+    ("escrow_missing", 63700112),
+    ("no_reply", 63690555),
+}
+LONG_THREAD = 64100000
+
+
+def rules_of(result: ScanResult) -> set[tuple[str, int]]:
+    return {(f.rule, f.contract_id) for f in result.findings}
 
 
 def story() -> Scenario:
     """A fresh copy of the bundled story, to change freely in a test."""
     return load_scenario(STORY)
+
+
+def with_long_thread() -> tuple[Scenario, list[SMessage]]:
+    """The story plus contract LONG_THREAD: one client message, then 14 of mine (it folds)."""
+    sc = story()
+    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
+    t0 = sc.now.replace(day=1)
+    msgs = [SMessage("client", t0, "最初のご依頼です。")]
+    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}") for i in range(14)]
+    sc.contracts.append(SContract(LONG_THREAD, 9005, "長いスレッドの案件", "進行中", 5000, messages=msgs))
+    return sc, msgs
 
 
 def scenario_from(text: str) -> Scenario:

@@ -89,7 +89,7 @@ def room_findings(room: Workroom) -> set[tuple[str, int]]:
 def healthy_room(room: Workroom, original: Workroom) -> bool:
     """The checks the scan applies to a workroom after extraction, the inbox's among them (it
     lists the messages I received: those of the unmutated thread)."""
-    received = [m.sent_at for m in original.messages if m.sender is not Sender.WORKER]
+    received = max((m.sent_at for m in original.messages if m.sender is not Sender.WORKER), default=None)
     return (room.stage is not None and room.contract_id == original.contract_id and not room.folded
             and plan.unseen_received(room.messages, received) is None)
 

@@ -30,29 +30,18 @@ from typing import Any
 
 import pytest
 
-from tests.sitefixtures import Harness, story, with_faults
+from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, story, with_faults, with_long_thread
 from watcher import alerts
 from watcher.models import HealthKind
-from watcher.sample.scenario import SClient, SContract, SMessage
 from watcher.sample.server import SampleSite
 
 pytestmark = pytest.mark.browser
 
-EXPECTED_STORY = {
-    ("quiet_client", 63659463),
-    ("acceptance_overdue", 63659463),
-    ("escrow_missing", 63700112),
-    ("no_reply", 63690555),
-}
 QUIET_ROOM = "/contracts/63659463"  # the quiet client's workroom, read by every full scan
 QUIET_PROFILE = "/public/employers/9001"
 DATA_TABLES = ("contracts", "status_changes", "messages", "clients", "client_access", "inbox_seen")
 HEALTH_TITLES = {title for title, _ in alerts._HEALTH_TEXT.values()}
 RECOVERY_TITLE = alerts.recovery_note().title
-
-
-def rules_of(result) -> set[tuple[str, int]]:
-    return {(f.rule, f.contract_id) for f in result.findings}
 
 
 def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
@@ -282,21 +271,18 @@ def test_hidden_last_access_is_healthy_no_reply_never_quiet_client(harness) -> N
 
 
 def test_folded_thread_is_opened_and_read_whole(harness) -> None:
-    sc = story()
-    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
-    t0 = sc.now.replace(day=1)
-    msgs = [SMessage("client", t0, "最初のご依頼です。")]
-    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}") for i in range(14)]
-    sc.contracts.append(SContract(64100000, 9005, "長いスレッドの案件", "進行中", 5000, messages=msgs))
+    sc, msgs = with_long_thread()
     h = harness(sc)
     r = h.scan()
     assert r.healthy, r.problems
     assert r.pages_by_kind["workroom_more"] == 1
-    waiting = [f for f in r.findings if f.contract_id == 64100000]
+    waiting = [f for f in r.findings if f.contract_id == LONG_THREAD]
+    # "Waited since" is the first worker message after the client's, which only the unfolded
+    # thread shows.
     assert [f.rule for f in waiting] == ["quiet_client"] and waiting[0].since == msgs[1].at
     store = h.store()
     try:
-        assert len(store.messages_of(64100000)) == 15
+        assert len(store.messages_of(LONG_THREAD)) == 15
     finally:
         store.close()
     record({"row": "thread folded behind 「…メッセージを表示」", "kind": "healthy (unfolded, 15 of 15 read)",

@@ -8,22 +8,10 @@ import stat
 
 import pytest
 
-from tests.sitefixtures import story, with_faults
-from watcher.sample.scenario import SClient, SContract, SMessage
+from tests.sitefixtures import EXPECTED_STORY, rules_of, story, with_faults
+from watcher.sample.scenario import SMessage
 
 pytestmark = pytest.mark.browser
-
-EXPECTED_STORY = {
-    ("quiet_client", 63659463),
-    ("acceptance_overdue", 63659463),
-    ("escrow_missing", 63700112),
-    ("no_reply", 63690555),
-}
-
-
-def rules_of(result):
-    return {(f.rule, f.contract_id) for f in result.findings}
-
 
 def test_first_scan_logs_in_second_reuses_session_expired_logs_in_again(harness):
     h = harness(story())
@@ -148,26 +136,6 @@ def test_paging_across_three_list_pages_finds_every_contract(harness):
         assert {c.contract_id for c in store.contract_states()} == {c.id for c in sc.contracts}
     finally:
         store.close()
-
-
-def test_long_thread_is_unfolded_before_reading(harness):
-    sc = story()
-    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
-    t0 = sc.now.replace(day=1)
-    msgs = [SMessage("client", t0, "最初のご依頼です。")]
-    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}")
-             for i in range(14)]
-    sc.contracts.append(SContract(64100000, 9005, "長いスレッドの案件", "進行中", 5000,
-                                  messages=msgs))
-    h = harness(sc)
-    r = h.scan()
-    assert r.healthy, r.problems
-    assert r.pages_by_kind["workroom_more"] == 1
-    waiting = [f for f in r.findings if f.contract_id == 64100000]
-    # "Waited since" is the first worker message after the client's, which only the unfolded
-    # thread shows.
-    assert [f.rule for f in waiting] == ["quiet_client"]
-    assert waiting[0].since == msgs[1].at
 
 
 def test_a_reply_ends_the_finding_and_a_new_wait_notifies_again(harness):

@@ -86,16 +86,31 @@ def hits(root: Path, needles: dict[str, str]) -> list[str]:
     return out
 
 
-def loose_modes(root: Path, skip: set[Path]) -> list[str]:
+def loose_modes(root: Path) -> list[str]:
     out = []
     for path in sorted(root.rglob("*")):
-        if path in skip:
-            continue
         mode = stat.S_IMODE(path.lstat().st_mode)
         want = 0o700 if path.is_dir() else 0o600
         if mode & ~want:
             out.append(f"{path.relative_to(root)}: {mode:o}")
     return out
+
+
+def assert_nothing_leaked(home: Path, cookies: set[str], out: bytes, err: bytes,
+                          seen: dict[int, tuple[bytes, bytes]]) -> None:
+    """The password nowhere; the cookies only in the 0600 session file; every mode private."""
+    session = home / "data" / "session.json"
+    assert cookies, "the run logged in, so there is a cookie to look for"
+    assert stat.S_IMODE(session.stat().st_mode) == 0o600
+    needles = {"password": PASSWORD} | {f"cookie {n}": c for n, c in enumerate(sorted(cookies))}
+    found = [h for h in hits(home, needles) if not h.startswith("data/session.json: cookie")]
+    assert found == [], found
+    for name, value in needles.items():
+        assert value.encode() not in out and value.encode() not in err, f"{name} in the output"
+        for pid, (argv, environ) in seen.items():
+            assert value.encode() not in argv, f"{name} in the argv of {pid}: {argv[:200]!r}"
+            assert value.encode() not in environ, f"{name} in the environment of {pid}"
+    assert loose_modes(home) == []
 
 
 def test_demo_leaves_no_password_and_the_cookie_only_in_the_0600_session_file(desktop_session, chromium,
@@ -118,22 +133,9 @@ def test_demo_leaves_no_password_and_the_cookie_only_in_the_0600_session_file(de
     saved = results[1]["problems"][0]["saved"]
     assert saved and Path(saved).is_file() and str(home) in saved
 
-    session = home / "data" / "session.json"
-    cookies = cookies_in(session)
-    assert cookies, "the demo logged in, so the session holds its cookie"
-    assert stat.S_IMODE(session.stat().st_mode) == 0o600
-    needles = {"password": PASSWORD} | {f"cookie {n}": c for n, c in enumerate(cookies)}
-    found = [h for h in hits(home, needles) if not h.startswith("data/session.json: cookie")]
-    assert found == [], found
+    assert_nothing_leaked(home, cookies_in(home / "data" / "session.json"), out, err, seen)
     assert EMAIL not in Path(saved).read_text(encoding="utf-8"), "the saved page is redacted"
-    for name, value in needles.items():
-        assert value.encode() not in out and value.encode() not in err, f"{name} in the demo's output"
     assert len(seen) >= 3, "the watch saw the demo, its Playwright driver and Chromium"
-    for pid, (argv, environ) in seen.items():
-        for name, value in needles.items():
-            assert value.encode() not in argv, f"{name} in the argv of {pid}: {argv[:200]!r}"
-            assert value.encode() not in environ, f"{name} in the environment of {pid}"
-    assert loose_modes(home, skip=set()) == []
 
 
 def test_a_daemon_cycle_leaves_no_password_and_the_cookie_only_in_the_session_file(desktop_session, chromium,
@@ -170,23 +172,11 @@ def test_a_daemon_cycle_leaves_no_password_and_the_cookie_only_in_the_session_fi
     finally:
         keyring.delete_password("cwwatch", EMAIL)
     assert [h for _, h in scans(home)][:2] == [1, 0]
-    session = home / "data" / "session.json"
-    cookies = cookies_in(session) | tokens
-    assert cookies
-    needles = {"password": PASSWORD} | {f"cookie {n}": c for n, c in enumerate(cookies)}
-    found = [h for h in hits(home, needles) if not h.startswith("data/session.json: cookie")]
-    assert found == [], found
+    assert_nothing_leaked(home, cookies_in(home / "data" / "session.json") | tokens, out, err, seen)
     assert list((home / "state").rglob("*.html")), "the changed page was saved"
     assert list((home / "log").rglob("*.log")), "the daemon wrote its log"
-    for name, value in needles.items():
-        assert value.encode() not in out and value.encode() not in err, f"{name} in the daemon's output"
     scan_children = [argv for argv, _ in seen.values() if b"scan" in argv and b"watcher" in argv]
     assert scan_children, "the watch saw the daemon's scan child"
-    for pid, (argv, environ) in seen.items():
-        for name, value in needles.items():
-            assert value.encode() not in argv, f"{name} in the argv of {pid}: {argv[:200]!r}"
-            assert value.encode() not in environ, f"{name} in the environment of {pid}"
-    assert loose_modes(home, skip=set()) == []
 
 
 def _outside_address() -> str | None:

@@ -114,15 +114,14 @@ def plan_profiles(awaited: Iterable[int], observed_at: dict[int, datetime], now:
     return out
 
 
-def unseen_received(messages: Sequence[Message], received: Iterable[datetime]) -> datetime | None:
-    """The newest message the inbox listed for a thread that its workroom does not show, if any.
+def unseen_received(messages: Sequence[Message], newest: datetime | None) -> datetime | None:
+    """``newest``, the newest message the inbox listed for a thread, if its workroom does not show it.
 
     The inbox lists what I received (the client's and the site's messages), so a workroom whose
     newest such message is older than the inbox's lost some of its thread: a missing client reply
     would make an answered question look unanswered. The workroom's times are to the minute, the
     inbox's may carry seconds: one minute of slack.
     """
-    newest = max(received, default=None)
     if newest is None:
         return None
     theirs = [m.sent_at for m in messages if m.sender is not Sender.WORKER]

@@ -279,7 +279,7 @@ def _check_threads_whole(store: Store, seen: _Seen) -> None:
         received[item.thread_id] = max(item.sent_at, received.get(item.thread_id, item.sent_at))
     for room in seen.workrooms:
         newest = received.get(room.thread_id) if room.thread_id is not None else None
-        lost = plan.unseen_received(room.messages, [newest] if newest else [])
+        lost = plan.unseen_received(room.messages, newest)
         if lost is not None:
             raise _Unhealthy(Problem(
                 HealthKind.LAYOUT_CHANGED, f"workroom /contracts/{room.contract_id}",

@@ -179,18 +179,21 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = parts.path, parse_qs(parts.query)
         site.paths.append(self.path)
         faults = sc.faults
-        self._truncate = path in faults.truncated or self.path in faults.truncated
+
+        def hit(paths: list[str] | dict[str, str]) -> bool:  # a fault set for this path or path?query
+            return path in paths or self.path in paths
+
+        self._truncate = hit(faults.truncated)
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
-        if path in faults.slow or self.path in faults.slow:
+        if hit(faults.slow):
             site.count("slow")
             time.sleep(faults.slow_ms / 1000)
-        location = faults.redirect.get(self.path) or faults.redirect.get(path)
-        if location:
+        if hit(faults.redirect):
             site.count("redirect")
-            self._redirect(location)
+            self._redirect(faults.redirect.get(self.path) or faults.redirect[path])
             return
-        if path in sc.faults.server_error or self.path in sc.faults.server_error:
+        if hit(faults.server_error):
             site.count("server_error")
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, render.server_error_page())
             return
