@@ -42,9 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from watcher import selectorset  # noqa: E402
-from watcher.browser import LAUNCH_ARGS, find_chromium  # noqa: E402
-from watcher.extract import extract_workroom  # noqa: E402
+from watcher.crowdworks import selectors as selectorset  # noqa: E402
+from watcher.crowdworks.chromium import LAUNCH_ARGS, find_chromium  # noqa: E402
+from watcher.crowdworks.extract import extract_workroom  # noqa: E402
 from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SClient, SContract, SFaults, SMessage, SWorker  # noqa: E402
 from watcher.sample.server import SampleSite  # noqa: E402

@@ -1,6 +1,6 @@
 """Shared pytest set-up.
 
-Fixtures live in plugins: ``tests/services.py`` (real components: Xvfb, D-Bus, gnome-keyring,
+Fixtures live in plugins: ``tests/real_desktop.py`` (real components: Xvfb, D-Bus, gnome-keyring,
 dunst, Chromium) and ``tests/sitefixtures.py`` (the sample site and scans).
 """
 
@@ -10,15 +10,15 @@ import os
 
 import pytest
 
-import watcher.browser
+import watcher.crowdworks.chromium
 
-pytest_plugins = ["tests.services", "tests.sitefixtures"]
+pytest_plugins = ["tests.real_desktop", "tests.sitefixtures"]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     try:
-        chromium = str(watcher.browser.find_chromium())
-    except watcher.browser.BrowserNotFound as exc:
+        chromium = str(watcher.crowdworks.chromium.find_chromium())
+    except watcher.crowdworks.chromium.BrowserNotFound as exc:
         chromium = f"none ({exc})"
     mode = ("CI=true: a missing component FAILS its tests" if os.environ.get("CI") == "true"
             else "a missing component skips its tests (CI=true makes that a failure)")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from watcher import selectorset
-from watcher.browser import BrowserNotFound, find_chromium
 from watcher.cli.common import Env, make_notifier, open_store, scan_context
 from watcher.config import Config
+from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.chromium import BrowserNotFound, find_chromium
 from watcher.keychain import Credentials
 from watcher.paths import Paths
 from watcher.sample.scenario import (
@@ -67,7 +67,7 @@ def scenario_from(text: str) -> Scenario:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    from tests.services import require
+    from tests.real_desktop import require
 
     try:
         return find_chromium()

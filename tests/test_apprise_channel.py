@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from loguru import logger
 
-from watcher.apprise_channel import AppriseChannel, mask_url
 from watcher.cli.common import make_notifier
 from watcher.errors import ConfigError
-from watcher.notify import Channel, Note
+from watcher.notify.apprise import AppriseChannel, mask_url
+from watcher.models import Note
+from watcher.notify.desktop import Channel
 
 
 class Receiver:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watcher.bizdays import add_business_days, business_days_between, is_business_day
+from watcher.decide.bizdays import add_business_days, business_days_between, is_business_day
 from watcher.jptime import JST
 
 

@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 
-import watcher.browser
-from tests.services import (
+import watcher.crowdworks.chromium
+from tests.real_desktop import (
     SECRET_SERVICE_BACKEND,
     DesktopSession,
     dunst_clear_history,
@@ -32,8 +32,8 @@ SERVICE = "cwwatch-test"
 
 def _chromium() -> str:
     try:
-        return str(watcher.browser.find_chromium())
-    except watcher.browser.BrowserNotFound as exc:
+        return str(watcher.crowdworks.chromium.find_chromium())
+    except watcher.crowdworks.chromium.BrowserNotFound as exc:
         require("chromium", str(exc))
 
 
@@ -177,7 +177,7 @@ def test_playwright_sync_api_launches_our_chromium() -> None:
 
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=exe, headless=True, args=watcher.browser.LAUNCH_ARGS
+                executable_path=exe, headless=True, args=watcher.crowdworks.chromium.LAUNCH_ARGS
             )
             try:
                 page = browser.new_page()
@@ -202,5 +202,5 @@ def test_pytest_playwright_is_given_our_chromium(browser_type_launch_args: dict)
     # asyncio loop running in the main thread for the rest of the session, which breaks every
     # later in-process sync_playwright() and asyncio.run().
     assert browser_type_launch_args["executable_path"] == _chromium()
-    for flag in watcher.browser.LAUNCH_ARGS:
+    for flag in watcher.crowdworks.chromium.LAUNCH_ARGS:
         assert flag in browser_type_launch_args["args"]

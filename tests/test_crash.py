@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import dunst_clear_history, dunst_history, require
+from tests.real_desktop import dunst_clear_history, dunst_history, require
 from tests.test_daemon import EMAIL, live_story, password  # noqa: F401  (a fixture)
 from watcher.sample.scenario import Scenario, SClient, SContract, SMessage
 from watcher.sample.server import SampleSite

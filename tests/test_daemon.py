@@ -15,11 +15,12 @@ from pathlib import Path
 import keyring
 import pytest
 
-from tests.services import dunst_clear_history, dunst_history
+from tests.real_desktop import dunst_clear_history, dunst_history
 from tests.sitefixtures import STORY, scenario_from, with_faults
-from watcher.daemon import Daemon, DaemonOptions, next_interval, parse_span, within
+from watcher.daemon.scheduler import Daemon, DaemonOptions, next_interval, parse_span, within
 from watcher.jptime import JST
-from watcher.notify import Note, Notifier
+from watcher.models import Note
+from watcher.notify.desktop import Notifier
 from watcher.paths import Paths
 from watcher.sample.scenario import SMessage
 from watcher.sample.server import SampleSite
@@ -151,7 +152,7 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
     store = Store(home / "data" / "cwwatch.sqlite3")
     try:
         rows = store.alerts_of(63690555)
-        assert rows and all(r["closed_at"] for r in rows), "the reply closed the finding"
+        assert rows and all(r.closed_at for r in rows), "the reply closed the finding"
         assert store.integrity_ok()
     finally:
         store.close()
@@ -276,7 +277,7 @@ def test_the_daily_digest_is_one_notification_of_what_is_open(tmp_path):
     Store(paths.db_file).close()
     d.digest_job()
     assert [n.title for n in rec.notes] == ["cwwatch: 未対応はありません"]
-    from watcher.alerts import digest_note
+    from watcher.decide.alerts import digest_note
 
     f = Finding("acceptance_overdue", 1, 9, 1, None, None, "検収期限を過ぎました: 株式会社テスト", "本文")
     assert digest_note([f, f]).title == "cwwatch: 未対応 2件"

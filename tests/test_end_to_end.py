@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import dunst_clear_history, dunst_history
+from tests.real_desktop import dunst_clear_history, dunst_history
 from tests.sitefixtures import STORY, story
 from watcher.sample.server import SampleSite
 

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from watcher import selectorset
-from watcher.errors import ExtractionError
-from watcher.extract import (
+from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.extract import (
     extract_contracts,
     extract_inbox,
     extract_profile,
@@ -26,6 +25,7 @@ from watcher.extract import (
     parse_html,
     recognise,
 )
+from watcher.errors import ExtractionError
 from watcher.models import InboxItem
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"

@@ -22,11 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from watcher import plan, rules, selectorset
+from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.extract import extract_contracts, extract_inbox, extract_profile, extract_workroom, recognise
+from watcher.decide import plan, rules
+from watcher.models import AccessSeen, ContractState
 from watcher.errors import ExtractionError
-from watcher.extract import extract_contracts, extract_inbox, extract_profile, extract_workroom, recognise
 from watcher.models import Interval, Sender, Workroom
-from watcher.rules import AccessSeen, ContractState
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 SEL = selectorset.load()

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, story, with_faults, with_long_thread
-from watcher import alerts
+from watcher.decide import alerts
 from watcher.models import HealthKind
 from watcher.sample.server import SampleSite
 
@@ -292,7 +292,7 @@ def test_folded_thread_is_opened_and_read_whole(harness) -> None:
 
 def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness, tmp_path) -> None:
     """The one way out of the empty-list alarm: the workrooms agree that the work ended."""
-    from watcher import selectorset
+    from watcher.crowdworks import selectors as selectorset
 
     text = selectorset.bundled_path().read_text(encoding="utf-8")
     mine = tmp_path / "mine.toml"

@@ -31,9 +31,8 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.test_extract_fixtures import KNOWN_BUGS, all_fixtures
-from watcher import selectorset
-from watcher.errors import ExtractionError
-from watcher.extract import (
+from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.extract import (
     extract_contracts,
     extract_inbox,
     extract_profile,
@@ -41,6 +40,7 @@ from watcher.extract import (
     parse_html,
     recognise,
 )
+from watcher.errors import ExtractionError
 from watcher.models import PageKind
 from watcher.sample import render
 from watcher.sample.scenario import (

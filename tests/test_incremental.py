@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sitefixtures import Harness, story
+from watcher.decide.plan import Known, inbox_cutoff, need_next_inbox_page, plan_profiles, plan_workrooms
 from watcher.models import ContractRow, InboxItem, Stage
-from watcher.plan import Known, inbox_cutoff, need_next_inbox_page, plan_profiles, plan_workrooms
 from watcher.sample.scenario import Scenario, SClient, SContract, SMessage
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from watcher import config, selectorset
+from watcher import config
 from watcher.cli.main import main
+from watcher.crowdworks import selectors as selectorset
 from watcher.errors import ConfigError
 from watcher.sample.scenario import parse_scenario
 

@@ -25,7 +25,7 @@ def test_wheel_ships_selectors_as_data_and_installed_code_finds_them(tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     # The unpacked wheel first on the path: `watcher` and its data come from there.
     env = dict(os.environ, PYTHONPATH=str(site))
-    code = ("import selectors, asyncio; from watcher import selectorset; "
+    code = ("import selectors, asyncio; from watcher.crowdworks import selectors as selectorset; "
             "print(selectorset.bundled_path()); print(selectors.__file__)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=tmp_path, timeout=60)

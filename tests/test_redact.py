@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.sitefixtures import story
-from watcher import selectorset
-from watcher.errors import ExtractionError
-from watcher.extract import (
+from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.extract import (
     extract_contracts,
     extract_inbox,
     extract_profile,
@@ -25,8 +24,9 @@ from watcher.extract import (
     parse_html,
     recognise,
 )
+from watcher.crowdworks.redact import Redactor, is_token, redact_html, redact_json, redact_url
+from watcher.errors import ExtractionError
 from watcher.jptime import format_jst
-from watcher.redact import Redactor, is_token, redact_html, redact_json, redact_url
 from watcher.sample import render
 
 SEL = selectorset.load()

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from watcher.alerts import plan_findings, plan_health
+from watcher.decide.alerts import plan_findings, plan_health
+from watcher.decide.rules import Policy, evaluate, waited_since
+from watcher.models import AccessSeen, ContractState
 from watcher.jptime import JST
 from watcher.models import HealthKind, Interval, Message, Problem, Sender, Stage
-from watcher.rules import AccessSeen, ContractState, Policy, evaluate, waited_since
 
 S = timedelta(seconds=1)
 

@@ -159,7 +159,7 @@ def test_a_reply_ends_the_finding_and_a_new_wait_notifies_again(harness):
 def test_a_mute_holds_notifications_and_a_reply_ends_a_snooze(harness):
     from datetime import timedelta
 
-    from watcher.rules import waited_since
+    from watcher.decide.rules import waited_since
 
     h = harness(story())
     first = h.scan()

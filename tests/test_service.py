@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import require
-from watcher import service
+from tests.real_desktop import require
 from watcher.cli import service as service_cmd
+from watcher.daemon import unit as service
 
 SECRET = "hunter2-not-in-any-file"
 

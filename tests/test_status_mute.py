@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from watcher.jptime import JST
+from watcher.models import Mute
 from watcher.store import Store
-from watcher.timeline import Mute
 
 STORY_NOW = "2026-11-20T10:00:00+09:00"
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -138,10 +138,10 @@ def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
                    "（クライアントから返信があれば解除されます）。\n")
     s = store_of(home)
     try:
-        row = s.mutes()[63690555]
-        assert row["until"] == "2026-11-23T01:00:00+00:00"
-        assert row["until_reply_since"] == "2026-11-14T01:00:00+00:00"  # the current waited_since
-        assert row["reason"] == "返事待ち" and row["created_at"] == "2026-11-20T01:00:00+00:00"
+        m = s.mutes()[63690555]
+        assert m.until == datetime.fromisoformat("2026-11-23T01:00:00+00:00")
+        assert m.until_reply_since == datetime.fromisoformat("2026-11-14T01:00:00+00:00")  # the current waited_since
+        assert m.reason == "返事待ち" and m.created_at == datetime.fromisoformat("2026-11-20T01:00:00+00:00")
     finally:
         s.close()
 
@@ -176,11 +176,11 @@ def test_mute_durations_and_dates(home, cli, args, until):
     assert rc == 0, err
     s = store_of(home)
     try:
-        row = s.mutes()[63659463]
+        m = s.mutes()[63659463]
     finally:
         s.close()
-    assert row["until"] == until
-    assert row["until_reply_since"] == "2026-11-06T01:00:00+00:00"
+    assert m.until == (datetime.fromisoformat(until) if until else None)
+    assert m.until_reply_since == datetime.fromisoformat("2026-11-06T01:00:00+00:00")
     assert ("解除するまで" in out) == (until is None)
 
 

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from watcher.drafts import make, situation
+from watcher.decide.rules import Policy
+from watcher.models import AccessSeen, ContractState
 from watcher.jptime import JST
 from watcher.models import Interval, Message, Sender, Stage
-from watcher.rules import AccessSeen, ContractState, Policy
-from watcher.timeline import access_events, build_timeline, fmt_interval, relative_en
+from watcher.report.drafts import make, situation
+from watcher.report.history import access_events, build_timeline
+from watcher.report.words import fmt_interval, relative_en
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CWWATCH_UPDATE_GOLDEN") == "1"

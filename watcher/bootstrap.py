@@ -234,9 +234,9 @@ def ensure_package(python: Path, with_test: bool) -> None:
 
 
 def find_browser(python: Path) -> str | None:
-    """What ``python -m watcher.browser`` finds (it prints the path, or exits 1)."""
+    """What ``python -m watcher.crowdworks.chromium`` finds (it prints the path, or exits 1)."""
     try:
-        proc = subprocess.run([str(python), "-m", "watcher.browser"], cwd=ROOT,
+        proc = subprocess.run([str(python), "-m", "watcher.crowdworks.chromium"], cwd=ROOT,
                               capture_output=True, text=True, errors="replace", timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from watcher.decide.rules import Policy
 from watcher.errors import ConfigError
-from watcher.rules import Policy
-
-DEFAULT_BASE_URL = "https://crowdworks.jp"
 
 
 @dataclass(frozen=True)
 class Config:
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = ""  # the site; empty: the real one (crowdworks.selectors.SITE_URL)
     email: str = ""
     selectors: str = ""  # a selectors file of the user's own; empty: the bundled one
     browser: str = ""  # a Chromium executable; empty: found automatically
@@ -49,15 +47,16 @@ class Config:
     log_keep: int = 5
     source: str = "<defaults>"
 
-    def policy(self) -> Policy:
+    def policy(self, contract_url: str = "") -> Policy:
+        """The rules' settings; ``contract_url`` a template such as ``https://…/contracts/{id}``."""
         return Policy(quiet_business_days=self.quiet_business_days,
                       due_warning_days=self.acceptance_warning_days,
-                      year_end_break=self.year_end_break, base_url=self.base_url,
+                      year_end_break=self.year_end_break, contract_url=contract_url,
                       access_max_age=timedelta(hours=12))
 
 
 _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
-    "base_url": (str, "a URL such as https://crowdworks.jp"),
+    "base_url": (str, "a URL such as https://example.com (the site's address)"),
     "email": (str, "the e-mail address you log in with"),
     "selectors": (str, "a path to a selectors TOML file"),
     "browser": (str, "a path to a Chromium executable"),

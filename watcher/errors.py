@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from watcher.models import HealthKind, Problem
+
 
 class Exit(IntEnum):
     OK = 0
@@ -44,8 +46,36 @@ class CredentialsError(CwError):
     exit_code = Exit.USAGE
 
 
-class ExtractionError(Exception):
-    """A required element or field is missing from a page: the layout changed."""
+class Busy(CwError):
+    """Another process holds the lock (a scan, a daemon)."""
+
+
+class Unhealthy(CwError):
+    """The one carrier of a health problem: the scan cannot see, so it decides nothing.
+
+    Raised by the site package (login wall, challenge, network, a page that cannot be read) and
+    caught once, by the scan, which records ``problem`` and derives no finding.
+    """
+
+    exit_code = Exit.UNHEALTHY
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.kind}: {problem.page}: {problem.detail}")
+        self.problem = problem
+
+    @classmethod
+    def of(cls, kind: HealthKind, page: str, detail: str, saved: str | None = None) -> Unhealthy:
+        return cls(Problem(kind, page, detail, saved))
+
+
+class ExtractionError(CwError):
+    """A required element or field is missing from a page: the layout changed.
+
+    Raised by the pure extractors; the page readers turn it into ``Unhealthy`` (``layout_changed``)
+    after saving a redacted copy of the page.
+    """
+
+    exit_code = Exit.UNHEALTHY
 
     def __init__(self, page: str, field: str, detail: str = "") -> None:
         self.page = page

@@ -5,6 +5,7 @@ Pure data: no I/O, no browser. Datetimes are aware and in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -184,6 +185,122 @@ class Finding:
             "title": self.title,
             "url": self.url,
         }
+
+
+# -- what the store gives back (the history) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessSeen:
+    """The client's last access as last observed; ``interval`` None means hidden."""
+
+    interval: Interval | None
+    text: str | None
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class ContractState:
+    """A contract as the history knows it: what the rules, ``status`` and ``report`` reason on."""
+
+    contract_id: int
+    title: str
+    client_id: int
+    client_name: str
+    stage: Stage
+    status_label: str
+    escrow_deposited: bool | None
+    messages: Sequence[Message]
+    status_since: datetime  # when this status was first observed
+    access: AccessSeen | None = None
+    facts: dict[str, object] = field(default_factory=dict)
+    amount: int | None = None  # yen, tax included, as the contract page said
+    active: bool = True  # still on the active contracts list
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        times = [m.sent_at for m in self.messages if m.kind == "delivery"]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows of an active contract, enough to tell whether it changed."""
+
+    contract_id: int
+    client_id: int
+    status_label: str
+    thread_id: int | None
+    last_message_at: datetime | None
+    last_client_message_at: datetime | None
+    client_spoke_last: bool  # the thread's last non-system message is the client's
+    loaded_at: datetime | None = None  # when its workroom was last read
+
+
+@dataclass(frozen=True)
+class Mute:
+    """A hold on a contract's notifications (``cwwatch mute``), as the store keeps it."""
+
+    until: datetime | None  # None: until unmuted
+    until_reply_since: datetime | None  # the wait it snoozes: the client's reply ends it
+    reason: str
+    created_at: datetime
+
+    def active(self, waiting_since: datetime | None, now: datetime) -> bool:
+        """Still holding: not past ``until``, and the wait it was set on has not been answered."""
+        if self.until is not None and now >= self.until:
+            return False
+        return self.until_reply_since is None or waiting_since == self.until_reply_since
+
+    def to_json(self, waiting_since: datetime | None, now: datetime) -> dict[str, Any]:
+        return {
+            "until": _iso(self.until),
+            "until_reply_since": _iso(self.until_reply_since),
+            "reason": self.reason,
+            "created_at": _iso(self.created_at),
+            "active": self.active(waiting_since, now),
+        }
+
+
+@dataclass(frozen=True)
+class Note:
+    """A notification: decided in a scan's transaction (the outbox), delivered after it."""
+
+    title: str
+    body: str
+    url: str = ""
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """One scan as the store keeps it (``status``, ``doctor``)."""
+
+    id: int
+    started_at: datetime
+    now_at: datetime
+    healthy: bool
+    problems: list[dict[str, str]]
+    pages_loaded: int
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A row of the alert ledger: one notification decided for a finding (or a health problem)."""
+
+    key: str
+    rule: str
+    contract_id: int
+    stage: int
+    since: datetime | None
+    notified_at: datetime
+    title: str
+    message: str
+    closed_at: datetime | None
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
 
 
 def jsonable(obj: Any) -> Any:

@@ -59,6 +59,25 @@ class Paths:
         """Where pages whose layout changed are saved for the user to inspect or send us."""
         return self.state_dir / "layout-changed"
 
+    @property
+    def scan_lock(self) -> Path:
+        """Held by the scan in progress (``cwwatch scan``, ``capture``, the daemon's child)."""
+        return self.data_dir / "scan.lock"
+
+    @property
+    def daemon_lock(self) -> Path:
+        """Held by the running daemon."""
+        return self.data_dir / "daemon.lock"
+
+    @property
+    def log_file(self) -> Path:
+        """The daemon's log (rotated next to itself)."""
+        return self.log_dir / "cwwatch.log"
+
+    def capture_dir(self, stamp: str) -> Path:
+        """Where ``cwwatch capture`` saves a scan's pages by default (``stamp``: the UTC time)."""
+        return self.state_dir / "captures" / stamp
+
     def ensure(self, path: Path) -> Path:
         """Create ``path`` (a folder) and its missing parents with mode 0700."""
         return make_private_dirs(path)
@@ -77,8 +96,11 @@ def make_private_dirs(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes | str) -> None:
-    """Write a file readable by its owner only, atomically (temp file, then rename)."""
+def write_atomic(path: Path, data: bytes | str, mode: int) -> None:
+    """Write a file atomically (temp file, fsync, rename) with exactly ``mode``, whatever the umask.
+
+    Raises OSError (a full disk, a read-only folder); the old file is then left as it was.
+    """
     raw = data.encode() if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -87,8 +109,13 @@ def write_private(path: Path, data: bytes | str) -> None:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.chmod(path, 0o600)
+
+
+def write_private(path: Path, data: bytes | str) -> None:
+    """Write a file readable by its owner only (0600), atomically."""
+    write_atomic(path, data, 0o600)

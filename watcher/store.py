@@ -14,25 +14,28 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.errors import StoreError
 from watcher.models import (
+    AccessSeen,
+    AlertRecord,
     ClientSeen,
+    ContractState,
     Finding,
     InboxItem,
     Interval,
+    Known,
     Message,
+    Mute,
+    Note,
     Problem,
+    ScanRecord,
     Sender,
     Stage,
     Workroom,
 )
-from watcher.notify import Note
-from watcher.plan import Known
-from watcher.rules import AccessSeen, ContractState
 
 SCHEMA_VERSION = 3
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
@@ -95,16 +98,6 @@ def _iso(t: datetime | None) -> str | None:
 
 def _dt(s: str | None) -> datetime | None:
     return datetime.fromisoformat(s) if s else None
-
-
-@dataclass(frozen=True)
-class ScanRow:
-    id: int
-    started_at: datetime
-    now_at: datetime
-    healthy: bool
-    problems: list[dict[str, str]]
-    pages_loaded: int
 
 
 class Store:
@@ -196,9 +189,9 @@ class Store:
              findings))
         return int(cur.lastrowid or 0)
 
-    def recent_scans(self, limit: int = 20) -> list[ScanRow]:
+    def recent_scans(self, limit: int = 20) -> list[ScanRecord]:
         rows = self.db.execute("SELECT * FROM scans ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [ScanRow(r["id"], _dt(r["started_at"]), _dt(r["now_at"]), bool(r["healthy"]),  # type: ignore[arg-type]
+        return [ScanRecord(r["id"], _dt(r["started_at"]), _dt(r["now_at"]), bool(r["healthy"]),  # type: ignore[arg-type]
                         json.loads(r["problems"]), r["pages_loaded"]) for r in rows]
 
     def consecutive_unhealthy(self) -> int:
@@ -335,29 +328,43 @@ class Store:
               if r["earliest"] else None)
         return AccessSeen(iv, r["text"], _dt(r["observed_at"]))  # type: ignore[arg-type]
 
+    def _state(self, r: sqlite3.Row) -> ContractState:
+        return ContractState(
+            contract_id=r["id"], title=r["title"], client_id=r["client_id"],
+            client_name=r["client_name"] or str(r["client_id"]), stage=Stage(r["stage"]),
+            status_label=r["status_label"],
+            escrow_deposited=None if r["escrow"] is None else bool(r["escrow"]),
+            messages=tuple(self.messages_of(r["id"])),
+            status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
+            access=self.latest_access(r["client_id"]),
+            amount=r["amount"], active=bool(r["active"]),
+        )
+
     def contract_states(self) -> list[ContractState]:
-        out = []
-        for r in self.db.execute(
-                "SELECT c.*, cl.name AS client_name FROM contracts c "
-                "LEFT JOIN clients cl ON cl.id=c.client_id WHERE c.active=1 ORDER BY c.id"):
-            out.append(ContractState(
-                contract_id=r["id"], title=r["title"], client_id=r["client_id"],
-                client_name=r["client_name"] or str(r["client_id"]), stage=Stage(r["stage"]),
-                status_label=r["status_label"],
-                escrow_deposited=None if r["escrow"] is None else bool(r["escrow"]),
-                messages=tuple(self.messages_of(r["id"])),
-                status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
-                access=self.latest_access(r["client_id"]),
-            ))
-        return out
+        """The active contracts, as the rules see them, by id."""
+        return [self._state(r) for r in self.db.execute(
+            "SELECT c.*, cl.name AS client_name FROM contracts c "
+            "LEFT JOIN clients cl ON cl.id=c.client_id WHERE c.active=1 ORDER BY c.id")]
+
+    def contract_state(self, contract_id: int) -> ContractState | None:
+        """One contract, active or no longer listed; None when the history never saw it."""
+        r = self.db.execute(
+            "SELECT c.*, cl.name AS client_name FROM contracts c LEFT JOIN clients cl"
+            " ON cl.id=c.client_id WHERE c.id=?", (contract_id,)).fetchone()
+        return None if r is None else self._state(r)
 
     # -- the alert ledger --------------------------------------------------------------------------
 
     def notified_keys(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT key FROM alerts")}
 
-    def open_alerts(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM alerts WHERE closed_at IS NULL").fetchall()
+    @staticmethod
+    def _alert(r: sqlite3.Row) -> AlertRecord:
+        return AlertRecord(r["key"], r["rule"], r["contract_id"], r["stage"], _dt(r["since"]),
+                           _dt(r["notified_at"]), r["title"], r["message"], _dt(r["closed_at"]))  # type: ignore[arg-type]
+
+    def open_alerts(self) -> list[AlertRecord]:
+        return [self._alert(r) for r in self.db.execute("SELECT * FROM alerts WHERE closed_at IS NULL")]
 
     def record_alert(self, key: str, rule: str, contract_id: int, stage: int,
                      since: datetime | None, title: str, message: str, at: datetime) -> None:
@@ -389,15 +396,12 @@ class Store:
     def clear_mute(self, contract_id: int) -> bool:
         return self.db.execute("DELETE FROM mutes WHERE contract_id=?", (contract_id,)).rowcount > 0
 
-    def mutes(self) -> dict[int, sqlite3.Row]:
-        return {r["contract_id"]: r for r in self.db.execute("SELECT * FROM mutes")}
+    def mutes(self) -> dict[int, Mute]:
+        return {r["contract_id"]: Mute(_dt(r["until"]), _dt(r["until_reply_since"]), r["reason"] or "",
+                                       _dt(r["created_at"]))  # type: ignore[arg-type]
+                for r in self.db.execute("SELECT * FROM mutes")}
 
     # -- history for people (status, report) -------------------------------------------------------
-
-    def contract_row(self, contract_id: int) -> sqlite3.Row | None:
-        return self.db.execute(
-            "SELECT c.*, cl.name AS client_name FROM contracts c LEFT JOIN clients cl"
-            " ON cl.id=c.client_id WHERE c.id=?", (contract_id,)).fetchone()
 
     def status_history(self, contract_id: int) -> list[tuple[datetime, str]]:
         return [(_dt(r["seen_at"]), r["status_label"]) for r in self.db.execute(  # type: ignore[misc]
@@ -412,9 +416,9 @@ class Store:
             out.append(AccessSeen(iv, r["text"], _dt(r["observed_at"])))  # type: ignore[arg-type]
         return out
 
-    def alerts_of(self, contract_id: int) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM alerts WHERE contract_id=? ORDER BY notified_at",
-                               (contract_id,)).fetchall()
+    def alerts_of(self, contract_id: int) -> list[AlertRecord]:
+        return [self._alert(r) for r in self.db.execute(
+            "SELECT * FROM alerts WHERE contract_id=? ORDER BY notified_at", (contract_id,))]
 
     # -- the outbox: notifications decided in a scan's transaction, delivered after it ------------
 

@@ -1,7 +1,7 @@
 """``cwwatch capture``: save the pages one scan sees, redacted, for a bug report or new fixtures.
 
 Names, titles, message bodies, ids, e-mail addresses and tokens are replaced by placeholders
-(watcher/redact.py); the markup stays, so the files can become fixtures. The scan itself is a
+(watcher/crowdworks/redact.py); the markup stays, so the files can become fixtures. The scan itself is a
 full scan of the configured account, stored and notified like any other.
 """
 
@@ -13,7 +13,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from watcher import locks
 from watcher.cli import common
 from watcher.paths import write_private
 
@@ -28,28 +27,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from watcher.redact import Redactor
+    from watcher.crowdworks.redact import Redactor
     from watcher.scan import run_scan
 
-    env = common.load_env(args.config, args.selectors)
+    env = common.env_of(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out).expanduser() if args.out else env.paths.state_dir / "captures" / stamp
+    out = Path(args.out).expanduser() if args.out else env.paths.capture_dir(stamp)
     env.paths.ensure(out)
     pages: list[tuple[str, str, str]] = []
     notifier = common.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
                                     env.config.apprise_urls)
     creds_source = common.keyring_credentials(env.config.email)
-    env.paths.ensure(env.paths.data_dir)
     try:
-        with locks.hold(env.paths.data_dir / "scan.lock", "another scan", 120):
-            store = common.open_store(env.paths)
-            try:
-                ctx = common.scan_context(env, store, notifier, creds_source)
-                ctx.on_page = lambda kind, url, html: pages.append((kind, url, html))
-                result = run_scan(ctx, full=True)
-                known = store.personal_strings()
-            finally:
-                store.close()
+        with common.scanning(env, notifier, creds_source) as ctx:
+            ctx.on_page = lambda kind, url, html: pages.append((kind, url, html))
+            result = run_scan(ctx, full=True)
+            known = ctx.store.personal_strings()
     finally:
         notifier.close()
     creds = creds_source()

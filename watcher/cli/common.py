@@ -1,31 +1,42 @@
-"""What every command needs: paths, config, selectors, store, notifier, and the scan's wiring."""
+"""What the commands share, and its only home: the environment (paths, config, selectors), the
+store, the notifier, the scan's wiring (:func:`scanning`), time and contract-id arguments, a
+contract's facts for people, and a call in a thread with a time limit."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from loguru import logger
 
 from watcher import config as config_mod
-from watcher import keychain, selectorset
+from watcher import keychain
 from watcher.config import Config
-from watcher.errors import CredentialsError, Exit
-from watcher.models import HealthKind
-from watcher.notify import Channel, ConsoleChannel, DesktopChannel, Notifier
+from watcher.crowdworks import selectors as selector_files
+from watcher.crowdworks.selectors import SITE_URL, SelectorSet
+from watcher.daemon import locks
+from watcher.decide.rules import Policy
+from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
+from watcher.jptime import JST
+from watcher.models import ContractState, Finding, HealthKind, Mute
+from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
-from watcher.selectorset import SelectorSet
+from watcher.report.history import Facts
+from watcher.report.words import RULE_LABELS
 from watcher.store import Store
-from watcher.timeline import RULE_LABELS
 
 if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
+    from watcher.crowdworks.site import CredentialSource, Site
     from watcher.scan import ScanContext, ScanResult
-    from watcher.site import CredentialSource, Site
+
+T = TypeVar("T")
 
 
 def setup_logging(verbose: int) -> None:
@@ -34,19 +45,42 @@ def setup_logging(verbose: int) -> None:
     logger.add(sys.stderr, level=level, format="<dim>{time:HH:mm:ss}</dim> {level} {message}")
 
 
+# -- the environment ------------------------------------------------------------------------------
+
+
 @dataclass
 class Env:
     paths: Paths
     config: Config
     selectors: SelectorSet
 
+    @property
+    def base_url(self) -> str:
+        """The site: the config's ``base_url``, or the real site."""
+        return self.config.base_url or SITE_URL
+
+    def contract_url(self, contract_id: int) -> str:
+        return self.selectors.page_url(self.base_url, "workroom", id=contract_id)
+
+    def policy(self) -> Policy:
+        return self.config.policy(contract_url=self.selectors.url_template(self.base_url, "workroom"))
+
 
 def load_env(config_path: str | None, selectors_path: str | None,
              paths: Paths | None = None) -> Env:
+    """Paths, the config file (``config_path`` or the default one) and the selectors file.
+
+    Raises ConfigError naming the file and the key.
+    """
     paths = paths or Paths.default()
     cfg = config_mod.load(Path(config_path) if config_path else paths.config_file)
-    sel = selectorset.load(selectors_path or cfg.selectors or None)
+    sel = selector_files.load(selectors_path or cfg.selectors or None)
     return Env(paths, cfg, sel)
+
+
+def env_of(args: argparse.Namespace) -> Env:
+    """The environment the global options ``--config`` and ``--selectors`` ask for."""
+    return load_env(getattr(args, "config", None), getattr(args, "selectors", None))
 
 
 def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = ()) -> Notifier:
@@ -54,34 +88,43 @@ def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str
     if desktop:
         channels.append(DesktopChannel())
     if apprise_urls:
-        from watcher.apprise_channel import AppriseChannel
+        from watcher.notify.apprise import AppriseChannel
 
         channels.append(AppriseChannel(list(apprise_urls)))
     return Notifier(channels)
 
 
 def open_store(paths: Paths) -> Store:
+    """The history, created on first use (0700 folder, 0600 file)."""
     paths.ensure(paths.data_dir)
     return Store(paths.db_file)
 
 
-def keyring_credentials(email: str) -> CredentialSource:
-    from watcher.site import SiteProblem
+def open_history(paths: Paths) -> Store | None:
+    """The history database, or None when no scan has created it yet (nothing is created here)."""
+    if not paths.db_file.exists():
+        return None
+    return Store(paths.db_file)
 
+
+# -- the scan's wiring ----------------------------------------------------------------------------
+
+
+def keyring_credentials(email: str) -> CredentialSource:
     def source() -> keychain.Credentials | None:
         try:
             return keychain.load(email)
         except CredentialsError as exc:
-            raise SiteProblem(HealthKind.LOGGED_OUT, "keyring", str(exc)) from None
+            raise Unhealthy.of(HealthKind.LOGGED_OUT, "keyring", str(exc)) from None
     return source
 
 
 def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], datetime],
                  headless: bool = True) -> Callable[[bool], Site]:
-    from watcher.site import Site, SiteOptions
+    from watcher.crowdworks.site import Site, SiteOptions
 
     def make(login_allowed: bool) -> Site:
-        opts = SiteOptions(base_url=env.config.base_url, session_file=env.paths.session_file,
+        opts = SiteOptions(base_url=env.base_url, session_file=env.paths.session_file,
                            browser_path=env.config.browser, headless=headless,
                            page_timeout_s=env.config.page_timeout_s,
                            min_interval_s=env.config.min_interval_s, login_allowed=login_allowed,
@@ -90,7 +133,7 @@ def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], da
     return make
 
 
-def scan_context(env: Env, store: Store, notifier: Notifier, credentials: CredentialSource,
+def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials: CredentialSource,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  health_notify_after: int | None = None) -> ScanContext:
     from watcher.scan import ScanContext
@@ -98,12 +141,30 @@ def scan_context(env: Env, store: Store, notifier: Notifier, credentials: Creden
     env.paths.ensure(env.paths.state_dir)
     return ScanContext(
         sel=env.selectors, store=store, notifier=notifier,
-        make_site=site_factory(env, credentials, clock), policy=env.config.policy(),
+        make_site=site_factory(env, credentials, clock), policy=env.policy(),
         layout_dir=env.paths.layout_dir,
         health_notify_after=health_notify_after or env.config.health_notify_after,
         max_list_pages=env.config.max_list_pages, clock=clock,
         profile_ttl=timedelta(hours=env.config.profile_ttl_h),
         revalidate=timedelta(hours=env.config.revalidate_h))
+
+
+@contextlib.contextmanager
+def scanning(env: Env, notifier: Notifier | None, credentials: CredentialSource, *,
+             wait_lock: float = 120.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+             health_notify_after: int | None = None) -> Iterator[ScanContext]:
+    """One scan's surroundings: the scan lock, the open history and the scan context.
+
+    Everything is released however the body ends; the notifier is the caller's. Raises Busy when
+    another scan holds the lock longer than ``wait_lock`` seconds.
+    """
+    env.paths.ensure(env.paths.data_dir)
+    with locks.hold(env.paths.scan_lock, "another scan", wait_lock):
+        store = open_store(env.paths)
+        try:
+            yield scan_context(env, store, notifier, credentials, clock, health_notify_after)
+        finally:
+            store.close()
 
 
 @contextlib.contextmanager
@@ -131,8 +192,6 @@ def exit_code(result: ScanResult) -> Exit:
     return Exit.FINDINGS if result.findings else Exit.OK
 
 
-
-
 def print_summary(result: ScanResult, out: TextIO) -> None:
     if result.healthy:
         head = (f"scan ok: {result.contracts_seen} contracts, {result.pages_loaded} pages loaded, "
@@ -147,3 +206,88 @@ def print_summary(result: ScanResult, out: TextIO) -> None:
         new = "new" if f in result.notified else "   "
         print(f"  {new} {f.rule:<19} {f.contract_id}  {RULE_LABELS['ja'][f.rule]}: {f.title}", file=out)
     out.flush()
+
+
+# -- arguments: times and contract ids ------------------------------------------------------------
+
+
+def parse_time(text: str, what: str) -> datetime:
+    """``2026-12-01``, ``2026-12-01T09:00`` (Japan time) or ISO 8601 with an offset."""
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{what}: {text!r} is not a date or time "
+                          "(expected 2026-12-01, 2026-12-01T09:00 or ISO 8601 with an offset)") from None
+    return (t if t.tzinfo else t.replace(tzinfo=JST)).astimezone(UTC)
+
+
+def now_of(args: argparse.Namespace) -> datetime:
+    text = getattr(args, "now", None)
+    return parse_time(text, "--now") if text else datetime.now(UTC)
+
+
+def add_now_option(p: argparse.ArgumentParser) -> None:
+    """Hidden: the moment to judge at (the tests and the demo's story live in 2026-11-20)."""
+    p.add_argument("--now", metavar="ISO", help=argparse.SUPPRESS)
+
+
+def contract_id_arg(text: str) -> int:
+    """A contract id, or a contract page URL (whatever ends in ``/ID``)."""
+    s = text.strip().rstrip("/")
+    tail = s.rsplit("/", 1)[-1] if "://" in s else s
+    if not tail.isdigit():
+        raise argparse.ArgumentTypeError(f"not a contract id: {text!r} (expected a number such as 63659463)")
+    return int(tail)
+
+
+# -- a contract for people -------------------------------------------------------------------------
+
+
+def facts_of(state: ContractState, env: Env, now: datetime, findings: list[Finding],
+             mute: Mute | None) -> Facts:
+    policy = env.policy()
+    return Facts(state=state, now=now, url=env.contract_url(state.contract_id), amount=state.amount,
+                 active=state.active, findings=tuple(f for f in findings if f.contract_id == state.contract_id),
+                 mute=mute, acceptance_days=policy.acceptance_days, year_end_break=policy.year_end_break)
+
+
+def known_contract(store: Store | None, contract_id: int) -> ContractState:
+    """A contract the history knows; ConfigError (exit 2) naming what to do otherwise."""
+    if store is None:
+        raise ConfigError(f"unknown contract {contract_id}: no scan has run yet (cwwatch scan)")
+    state = store.contract_state(contract_id)
+    if state is None:
+        raise ConfigError(f"unknown contract {contract_id}: not in the history (cwwatch status lists the known ones)")
+    return state
+
+
+# -- a call with a time limit ----------------------------------------------------------------------
+
+
+def call_in_thread(fn: Callable[[], T], timeout: float, name: str = "cwwatch-worker") -> T:
+    """``fn()`` in a fresh daemon thread: its result, or its exception; TimeoutError past ``timeout``.
+
+    Playwright's sync API and desktop-notifier's own loop refuse to run in a thread that already
+    runs an asyncio loop, and a hung browser must not hang the caller.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"{getattr(fn, '__name__', 'the call')} gave no answer within {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def with_config(env: Env, **changes: Any) -> Env:
+    """The same environment with some config values replaced (the demo points at its own site)."""
+    return Env(env.paths, replace(env.config, **changes), env.selectors)

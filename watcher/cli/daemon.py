@@ -1,4 +1,4 @@
-"""``cwwatch daemon``: scan on a schedule until stopped (see watcher/daemon.py)."""
+"""``cwwatch daemon``: scan on a schedule until stopped (see watcher/daemon/scheduler.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from loguru import logger
 
-from watcher import locks
 from watcher.cli import common
-from watcher.daemon import Daemon, DaemonOptions, _hhmm, child_argv, parse_span
+from watcher.daemon import locks
+from watcher.daemon.scheduler import Daemon, DaemonOptions, child_argv, parse_hhmm, parse_span
 from watcher.errors import ConfigError
 
 
@@ -24,26 +24,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def setup_file_log(env: common.Env) -> None:
     """Rotated, retained log files in the user log dir (0600: the process umask is 077)."""
     env.paths.ensure(env.paths.log_dir)
-    logger.add(env.paths.log_dir / "cwwatch.log", level="INFO", rotation=f"{env.config.log_max_mb:g} MB",
+    logger.add(env.paths.log_file, level="INFO", rotation=f"{env.config.log_max_mb:g} MB",
                retention=env.config.log_keep, encoding="utf-8",
                format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.load_env(args.config, args.selectors)
+    env = common.env_of(args)
     cfg = env.config
     setup_file_log(env)
     try:
-        digest = _hhmm(cfg.digest_at) if cfg.digest_at else None
+        digest = parse_hhmm(cfg.digest_at) if cfg.digest_at else None
     except ValueError:
         raise ConfigError(f"{cfg.source}: digest_at: expected HH:MM") from None
     opts = DaemonOptions(
         interval=timedelta(minutes=cfg.scan_interval_min), jitter_s=cfg.scan_jitter_s,
         active=parse_span(cfg.active_hours, "active_hours"), quiet=parse_span(cfg.quiet_hours, "quiet_hours"),
         digest_at=digest, backoff_cap=timedelta(minutes=cfg.backoff_max_min),
-        child_argv=child_argv(args.config, args.selectors), policy=cfg.policy())
+        child_argv=child_argv(args.config, args.selectors), policy=env.policy())
     env.paths.ensure(env.paths.data_dir)
-    with locks.hold(env.paths.data_dir / "daemon.lock", "another cwwatch daemon"):
+    with locks.hold(env.paths.daemon_lock, "another cwwatch daemon"):
         notifier = common.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls)
         try:
             return Daemon(env.paths, opts, notifier).run()

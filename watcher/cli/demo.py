@@ -11,8 +11,8 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from watcher.cli import common
 from watcher.errors import Exit
@@ -20,6 +20,10 @@ from watcher.jptime import format_jst
 from watcher.keychain import Credentials
 from watcher.paths import Paths
 from watcher.sample.scenario import Scenario, bundled_story, load_scenario
+
+if TYPE_CHECKING:
+    from watcher.sample.server import SampleSite
+    from watcher.scan import ScanContext
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,40 +51,45 @@ def run(args: argparse.Namespace) -> int:
 
 def _play(args: argparse.Namespace, scenarios: list[Scenario], paths: Paths) -> int:
     from watcher.sample.server import SampleSite
-    from watcher.scan import run_scan
 
     env = common.load_env(None, args.selectors, paths)
     out = sys.stdout
     console = sys.stderr if args.json else sys.stdout
     notifier = common.make_notifier(not args.no_notify, console)
-    store = common.open_store(paths)
     current: list[Scenario] = [scenarios[0]]
+
+    def credentials() -> Credentials:
+        w = current[0].worker
+        return Credentials(w.email, w.password)
+
     try:
         with SampleSite(scenarios[0]) as site:
-            env.config = replace(env.config, base_url=site.url, min_interval_s=0.0,
-                                 page_timeout_s=15.0, source="<demo>")
-
-            def credentials() -> Credentials:
-                w = current[0].worker
-                return Credentials(w.email, w.password)
-
-            ctx = common.scan_context(env, store, notifier, credentials,
-                                      clock=lambda: current[0].now, health_notify_after=1)
-            for n, sc in enumerate(scenarios, start=1):
-                if sc is not current[0]:
-                    store.clear_login_block()  # a new state of the account: like `cwwatch login`
-                current[0] = sc
-                site.set_scenario(sc)
-                if not args.json:
-                    print(f"── {n}/{len(scenarios)}: {sc.source} "
-                          f"（{format_jst(sc.now)} の状態）──", file=out, flush=True)
-                result = run_scan(ctx)
-                if args.json:
-                    line = result.to_json() | {"scenario": sc.source}
-                    print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
-                else:
-                    common.print_summary(result, out)
+            env = common.with_config(env, base_url=site.url, min_interval_s=0.0, page_timeout_s=15.0,
+                                     source="<demo>")
+            with common.scanning(env, notifier, credentials, clock=lambda: current[0].now,
+                                 health_notify_after=1) as ctx:
+                _play_all(args, scenarios, current, site, ctx, out)
     finally:
         notifier.close()
-        store.close()
     return int(Exit.OK)
+
+
+def _play_all(args: argparse.Namespace, scenarios: list[Scenario], current: list[Scenario],
+              site: SampleSite, ctx: ScanContext, out: TextIO) -> None:
+    from watcher.scan import run_scan
+
+    store = ctx.store
+    for n, sc in enumerate(scenarios, start=1):
+        if sc is not current[0]:
+            store.clear_login_block()  # a new state of the account: like `cwwatch login`
+        current[0] = sc
+        site.set_scenario(sc)
+        if not args.json:
+            print(f"── {n}/{len(scenarios)}: {sc.source} "
+                  f"（{format_jst(sc.now)} の状態）──", file=out, flush=True)
+        result = run_scan(ctx)
+        if args.json:
+            line = result.to_json() | {"scenario": sc.source}
+            print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+        else:
+            common.print_summary(result, out)

@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from watcher import browser as browser_mod
 from watcher import config as config_mod
-from watcher import keychain, selectorset
+from watcher import keychain
+from watcher.cli.common import call_in_thread
 from watcher.config import Config
+from watcher.crowdworks import chromium as browser_mod
+from watcher.crowdworks import selectors as selectorset
 from watcher.errors import CwError, Exit, first_line
 from watcher.paths import Paths
-from watcher.threads import call_in_thread
 
 SCHEMA = 1
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -151,7 +152,7 @@ def check_keyring(cfg: Config) -> Check:
 def check_notifications(cfg: Config) -> Check:
     if not cfg.desktop_notifications:
         return Check("notifications", OK, "desktop notifications are off in the config (console only)")
-    from watcher.notify import DesktopChannel
+    from watcher.notify.desktop import DesktopChannel
 
     def probe() -> tuple[bool, str]:
         ch = DesktopChannel(warn=io.StringIO(), timeout=NOTIFY_TIMEOUT_S)

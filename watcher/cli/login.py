@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from watcher import config as config_mod
 from watcher import keychain
 from watcher.cli import common
-from watcher.errors import ConfigError, CredentialsError, Exit
+from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
 from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-    from watcher.site import Site
+    from watcher.crowdworks.site import Site
 
 HEADED_WAIT_S = 300
 
@@ -64,9 +64,8 @@ def _ask_password(from_stdin: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from watcher.site import SiteProblem
 
-    env = common.load_env(args.config, args.selectors)
+    env = common.env_of(args)
     email = (args.email or "").strip() or _ask_email(env.config.email)
     if "@" not in email:
         raise ConfigError(f"{email!r} does not look like an e-mail address")
@@ -90,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     site = common.site_factory(env, creds, lambda: datetime.now(UTC), headless=not args.headed)(True)
     try:
         asyncio.run(_verify(site, env, args.headed))
-    except SiteProblem as exc:
+    except Unhealthy as exc:
         p = exc.problem
         print(f"cwwatch: login not verified: {p.kind}: {p.detail}", file=sys.stderr)
         if p.kind == "login_challenge":
@@ -121,7 +120,6 @@ async def _verify(site: Site, env: common.Env, headed: bool) -> None:
 
 async def _headed(site: Site, page: Page, env: common.Env) -> None:
     """Let the person log in in the visible window; wait until a member page shows."""
-    from watcher.site import SiteProblem
 
     await site.open_login_page(page)
     creds = site.credentials()
@@ -143,4 +141,4 @@ async def _headed(site: Site, page: Page, env: common.Env) -> None:
                 PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA):
             await site.save_session()
             return
-    raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "not logged in within 5 minutes")
+    raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "not logged in within 5 minutes")

@@ -11,10 +11,13 @@ import argparse
 import re
 from datetime import datetime, timedelta
 
-from watcher.cli.status import add_now_option, contract_id_arg, load_config, now_of, open_history, parse_time
+from watcher.cli import common
+from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, open_history, parse_time
+from watcher.decide.rules import waited_since
 from watcher.errors import ConfigError
 from watcher.jptime import format_jst
-from watcher.rules import waited_since
+from watcher.models import ContractState
+from watcher.store import Store
 
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
 _UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -52,16 +55,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     u.set_defaults(run=run_unmute)
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    paths, _ = load_config(args)
-    store = open_history(paths)
-    if store is None:
-        raise ConfigError(f"unknown contract {args.contract}: no scan has run yet (cwwatch scan)")
-    row = store.contract_row(args.contract)
-    if row is None:
-        store.close()
-        raise ConfigError(f"unknown contract {args.contract}: not in the history (cwwatch status lists the known ones)")
-    return store, row
+def _open(args: argparse.Namespace) -> tuple[Store, ContractState]:
+    store = open_history(common.env_of(args).paths)
+    try:
+        state = known_contract(store, args.contract)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    assert store is not None
+    return store, state
 
 
 def run_mute(args: argparse.Namespace) -> int:
@@ -73,14 +76,14 @@ def run_mute(args: argparse.Namespace) -> int:
         until = parse_time(args.until, "--until")
         if until <= now:
             raise ConfigError(f"--until: {args.until!r} is already past")
-    store, row = _open(args)
+    store, state = _open(args)
     try:
-        since = waited_since(store.messages_of(args.contract))
+        since = waited_since(state.messages)
         with store.transaction():
             store.set_mute(args.contract, until, since, args.reason, now)
     finally:
         store.close()
-    head = f"{args.contract}「{row['title']}」の通知を"
+    head = f"{args.contract}「{state.title}」の通知を"
     span = f"{format_jst(until)}まで" if until else "解除するまで"
     tail = "（クライアントから返信があれば解除されます）" if since else ""
     print(f"{head}{span}ミュートしました{tail}。", flush=True)
@@ -88,14 +91,14 @@ def run_mute(args: argparse.Namespace) -> int:
 
 
 def run_unmute(args: argparse.Namespace) -> int:
-    store, row = _open(args)
+    store, state = _open(args)
     try:
         with store.transaction():
             removed = store.clear_mute(args.contract)
     finally:
         store.close()
     if removed:
-        print(f"{args.contract}「{row['title']}」のミュートを解除しました。", flush=True)
+        print(f"{args.contract}「{state.title}」のミュートを解除しました。", flush=True)
     else:
-        print(f"{args.contract}「{row['title']}」はミュートされていません。", flush=True)
+        print(f"{args.contract}「{state.title}」はミュートされていません。", flush=True)
     return 0

@@ -6,19 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from watcher import drafts, rules
-from watcher.cli.status import (
-    add_now_option,
-    contract_id_arg,
-    facts_of,
-    load_config,
-    mute_of,
-    now_of,
-    open_history,
-    state_of,
-)
-from watcher.errors import ConfigError
-from watcher.timeline import FORMATS, LANGS, Report, build_timeline, render
+from watcher.cli import common
+from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of, open_history
+from watcher.decide import rules
+from watcher.report import drafts
+from watcher.report.history import build_timeline
+from watcher.report.render import Report, render
+from watcher.report.words import FORMATS, LANGS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,24 +33,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     now = now_of(args)
-    paths, cfg = load_config(args)
+    env = common.env_of(args)
     cid = args.contract
-    store = open_history(paths)
-    if store is None:
-        raise ConfigError(f"unknown contract {cid}: no scan has run yet (cwwatch scan)")
+    store = open_history(env.paths)
     try:
-        found = state_of(store, cid)
-        if found is None:
-            raise ConfigError(f"unknown contract {cid}: not in the history (cwwatch status lists the known ones)")
-        state, row = found
-        active = bool(row["active"])
-        findings = rules.evaluate([state], now, cfg.policy()) if active else []
+        state = known_contract(store, cid)
+        assert store is not None
+        findings = rules.evaluate([state], now, env.policy()) if state.active else []
         accesses = store.access_history(state.client_id)
-        facts = facts_of(state, row, cfg, now, findings, mute_of(store.mutes().get(cid)))
+        facts = facts_of(state, env, now, findings, store.mutes().get(cid))
         timeline = build_timeline(state.messages, store.status_history(cid), accesses)
     finally:
-        store.close()
-    made = drafts.make(state, now, cfg.policy(), accesses, facts.url, active)
+        if store is not None:
+            store.close()
+    made = drafts.make(state, now, env.policy(), accesses, facts.url, state.active)
     sys.stdout.write(render(Report(facts, timeline, made), args.lang, args.fmt))
     sys.stdout.flush()
     return 0

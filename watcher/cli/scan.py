@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from watcher import locks
 from watcher.cli import common
 
 
@@ -26,23 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.load_env(args.config, args.selectors)
+    env = common.env_of(args)
     console = sys.stderr if args.json else sys.stdout
     notifier = None if args.defer_notify else common.make_notifier(
         env.config.desktop_notifications and not args.no_notify, console, env.config.apprise_urls)
-    env.paths.ensure(env.paths.data_dir)
     try:
-        with locks.hold(env.paths.data_dir / "scan.lock", "another scan", args.wait_lock):
-            store = common.open_store(env.paths)
-            try:
-                ctx = common.scan_context(env, store, notifier, common.keyring_credentials(env.config.email))
-                from watcher.scan import run_scan
+        with common.scanning(env, notifier, common.keyring_credentials(env.config.email),
+                             wait_lock=args.wait_lock) as ctx:
+            from watcher.scan import run_scan
 
-                with common.progress(enabled=not args.json and sys.stderr.isatty()) as on_page:
-                    ctx.on_page = on_page
-                    result = run_scan(ctx, full=args.full)
-            finally:
-                store.close()
+            with common.progress(enabled=not args.json and sys.stderr.isatty()) as on_page:
+                ctx.on_page = on_page
+                result = run_scan(ctx, full=args.full)
     finally:
         if notifier is not None:
             notifier.close()

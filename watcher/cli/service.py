@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from watcher import service
+from watcher.daemon import unit as service
 from watcher.errors import ConfigError, Exit
 from watcher.paths import Paths
 

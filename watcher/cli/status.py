@@ -1,121 +1,30 @@
-"""``cwwatch status``: one table of the active contracts, from the history (no scan, no browser).
-
-Also the small readers ``report`` and ``mute`` share: the config and history of this profile,
-``--now``, a contract's facts.
-"""
+"""``cwwatch status``: one table of the active contracts, from the history (no scan, no browser)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from watcher import config as config_mod
-from watcher import rules
-from watcher.config import Config
-from watcher.errors import ConfigError
-from watcher.jptime import JST
-from watcher.models import Stage
-from watcher.paths import Paths
-from watcher.rules import ContractState
-from watcher.store import Store
-from watcher.timeline import (
+from watcher.cli import common
+from watcher.cli.common import Env, add_now_option, facts_of, now_of, open_history
+from watcher.decide import rules
+from watcher.report.history import Facts
+from watcher.report.words import (
     LANGS,
     RULE_LABELS,
     SCHEMA,
-    Facts,
-    Mute,
     access_words,
     escrow_word,
     fmt_days_left,
     fmt_short,
     fmt_time,
+    mute_words,
     plural,
     status_word,
 )
-
-# -- shared by status, report and mute ---------------------------------------------------------
-
-
-def parse_time(text: str, what: str) -> datetime:
-    """``2026-12-01``, ``2026-12-01T09:00`` (Japan time) or ISO 8601 with an offset."""
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{what}: {text!r} is not a date or time "
-                          "(expected 2026-12-01, 2026-12-01T09:00 or ISO 8601 with an offset)") from None
-    return (t if t.tzinfo else t.replace(tzinfo=JST)).astimezone(UTC)
-
-
-def now_of(args: argparse.Namespace) -> datetime:
-    text = getattr(args, "now", None)
-    return parse_time(text, "--now") if text else datetime.now(UTC)
-
-
-def add_now_option(p: argparse.ArgumentParser) -> None:
-    """Hidden: the moment to judge at (the tests and the demo's story live in 2026-11-20)."""
-    p.add_argument("--now", metavar="ISO", help=argparse.SUPPRESS)
-
-
-def contract_id_arg(text: str) -> int:
-    """A contract id, or a contract page URL (``…/contracts/63659463``)."""
-    s = text.strip().rstrip("/")
-    tail = s.rsplit("/contracts/", 1)[-1] if "/contracts/" in s else s
-    if not tail.isdigit():
-        raise argparse.ArgumentTypeError(f"not a contract id: {text!r} (expected a number such as 63659463)")
-    return int(tail)
-
-
-def load_config(args: argparse.Namespace) -> tuple[Paths, Config]:
-    paths = Paths.default()
-    cfg_path = getattr(args, "config", None)
-    return paths, config_mod.load(Path(cfg_path) if cfg_path else paths.config_file)
-
-
-def open_history(paths: Paths) -> Store | None:
-    """The history database, or None when no scan has created it yet (nothing is created here)."""
-    if not paths.db_file.exists():
-        return None
-    return Store(paths.db_file)
-
-
-def mute_of(row: sqlite3.Row | None) -> Mute | None:
-    return None if row is None else Mute.from_row(row)
-
-
-def state_of(store: Store, contract_id: int) -> tuple[ContractState, sqlite3.Row] | None:
-    """A contract's state as the rules see it (also for one no longer active), and its row."""
-    row = store.contract_row(contract_id)
-    if row is None:
-        return None
-    for st in store.contract_states():
-        if st.contract_id == contract_id:
-            return st, row
-    return ContractState(
-        contract_id=row["id"], title=row["title"], client_id=row["client_id"],
-        client_name=row["client_name"] or str(row["client_id"]), stage=Stage(row["stage"]),
-        status_label=row["status_label"],
-        escrow_deposited=None if row["escrow"] is None else bool(row["escrow"]),
-        messages=tuple(store.messages_of(row["id"])),
-        status_since=datetime.fromisoformat(row["status_since"]),
-        access=store.latest_access(row["client_id"]),
-    ), row
-
-
-def contract_url(cfg: Config, contract_id: int) -> str:
-    return f"{cfg.base_url.rstrip('/')}/contracts/{contract_id}"
-
-
-def facts_of(state: ContractState, row: sqlite3.Row, cfg: Config, now: datetime, findings: list,
-             mute: Mute | None) -> Facts:
-    policy = cfg.policy()
-    return Facts(state=state, now=now, url=contract_url(cfg, state.contract_id), amount=row["amount"],
-                 active=bool(row["active"]), findings=tuple(f for f in findings if f.contract_id == state.contract_id),
-                 mute=mute, acceptance_days=policy.acceptance_days, year_end_break=policy.year_end_break)
-
+from watcher.store import Store
 
 # -- the command --------------------------------------------------------------------------------
 
@@ -148,24 +57,20 @@ def _last_scan(store: Store) -> dict[str, Any] | None:
     return {"at": s.now_at.isoformat(), "healthy": s.healthy, "problems": [p.get("kind") for p in s.problems]}
 
 
-def collect(store: Store, cfg: Config, now: datetime) -> list[Facts]:
+def collect(store: Store, env: Env, now: datetime) -> list[Facts]:
     states = store.contract_states()
-    findings = rules.evaluate(states, now, cfg.policy())
+    findings = rules.evaluate(states, now, env.policy())
     mutes = store.mutes()
-    out = []
-    for st in states:
-        row = store.contract_row(st.contract_id)
-        out.append(facts_of(st, row, cfg, now, findings, mute_of(mutes.get(st.contract_id))))  # type: ignore[arg-type]
-    return out
+    return [facts_of(st, env, now, findings, mutes.get(st.contract_id)) for st in states]
 
 
 def run(args: argparse.Namespace) -> int:
     now = now_of(args)
-    paths, cfg = load_config(args)
-    store = open_history(paths)
+    env = common.env_of(args)
+    store = open_history(env.paths)
     try:
         last = _last_scan(store) if store else None
-        facts = collect(store, cfg, now) if store else []
+        facts = collect(store, env, now) if store else []
     finally:
         if store:
             store.close()
@@ -198,7 +103,7 @@ def row_cells(f: Facts, lang: str) -> list[str]:
     deadline = "—" if f.deadline is None else (
         f"{fmt_short(f.deadline, now, lang)}（{fmt_days_left(f.deadline, now, lang)}）" if ja
         else f"{fmt_short(f.deadline, now, lang)} ({fmt_days_left(f.deadline, now, lang)})")
-    mute = "" if f.mute is None else f.mute.describe(f.waiting_since, now, lang)
+    mute = "" if f.mute is None else mute_words(f.mute, f.waiting_since, now, lang)
     if f.mute is not None and f.mute.reason:
         mute += f"\n{f.mute.reason}"
     return [s.client_name, f"{s.title}\n{s.contract_id}", status_word(s.status_label, s.stage, lang),

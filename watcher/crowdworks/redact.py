@@ -37,7 +37,7 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, url
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from watcher.selectorset import SelectorSet
+from watcher.crowdworks.selectors import SelectorSet
 
 NAME, TITLE, BODY, KNOWN = "名前", "件名", "本文", "伏字"
 EMAIL_PH = "〈メール〉"
@@ -166,7 +166,7 @@ class Redactor:
 
     def __init__(self, known: Iterable[str] = (), selectors: SelectorSet | None = None) -> None:
         if selectors is None:
-            from watcher import selectorset
+            from watcher.crowdworks import selectors as selectorset
 
             selectors = selectorset.load()
         self.sel = selectors

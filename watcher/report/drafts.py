@@ -27,11 +27,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.bizdays import add_business_days, business_days_between
+from watcher.decide.bizdays import add_business_days, business_days_between
+from watcher.decide.rules import Policy, waited_since
 from watcher.jptime import format_jst
-from watcher.models import Message, Sender, Stage
-from watcher.rules import AccessSeen, ContractState, Policy, waited_since
-from watcher.timeline import access_events, access_text, delivery_anchor, fmt_time, plural
+from watcher.models import AccessSeen, ContractState, Message, Sender, Stage
+from watcher.report.history import access_events, delivery_anchor
+from watcher.report.words import access_text, fmt_time, plural
 
 MAX_ACCESS_LINES = 5  # the desk needs evidence, not a log
 DEFAULT_POLICY = Policy()

@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from watcher.models import Finding, HealthKind, Problem
-from watcher.notify import Note
+from watcher.decide.rules import waited_since
+from watcher.models import ContractState, Finding, HealthKind, Mute, Note, Problem
 
 HEALTH_RULE = "health"
 
@@ -30,6 +31,16 @@ def plan_findings(findings: Sequence[Finding], notified: set[str], open_keys: It
     to_notify = [f for f in findings if f.key not in notified]
     to_close = sorted(k for k in open_keys if k not in current and not k.startswith(HEALTH_RULE))
     return FindingPlan(to_notify, to_close)
+
+
+def muted(states: Iterable[ContractState], mutes: Mapping[int, Mute], now: datetime) -> set[int]:
+    """Contracts whose notifications a mute holds now (a snooze ends when the client replies)."""
+    out = set()
+    for st in states:
+        m = mutes.get(st.contract_id)
+        if m is not None and m.active(waited_since(st.messages), now):
+            out.add(st.contract_id)
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watcher.notify import Notifier
+from watcher.notify.desktop import Notifier
 from watcher.store import Store
 
 

@@ -22,6 +22,7 @@ from watcher.errors import ConfigError
 from watcher.models import Stage
 
 BUNDLED_NAME = "crowdworks.toml"
+SITE_URL = "https://crowdworks.jp"  # the real site: the default of the config key base_url
 
 # section -> key -> kind ("css", "re", "texts", "path", "str", "url"; "optional": a string that may
 # be left out or empty, meaning off)
@@ -85,6 +86,14 @@ class SelectorSet:
     def stage_of(self, label: str) -> Stage | None:
         return self.status_labels.get(label.strip())
 
+    def page_url(self, base_url: str, kind: str, **fields: object) -> str:
+        """The absolute URL of a page from ``[urls]``: ``page_url(base, "workroom", id=1)``."""
+        return f"{(base_url or SITE_URL).rstrip('/')}{self.urls.values[kind].format(**fields)}"
+
+    def url_template(self, base_url: str, kind: str) -> str:
+        """``[urls]`` as an absolute template, e.g. ``https://crowdworks.jp/contracts/{id}``."""
+        return f"{(base_url or SITE_URL).rstrip('/')}{self.urls.values[kind]}"
+
 
 def bundled_path() -> Path:
     """The selectors file that ships with cwwatch (wheel) or sits in the checkout."""
@@ -94,7 +103,7 @@ def bundled_path() -> Path:
             return Path(str(res))
     except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
         pass
-    checkout = Path(__file__).resolve().parent.parent / "selectors" / BUNDLED_NAME
+    checkout = Path(__file__).resolve().parents[2] / "selectors" / BUNDLED_NAME
     if checkout.is_file():
         return checkout
     raise ConfigError(f"the bundled selectors file {BUNDLED_NAME} is missing from this install")

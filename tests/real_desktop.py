@@ -44,9 +44,9 @@ from typing import Any, NoReturn, TypeVar
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
+from watcher.cli.common import call_in_thread
 
-import watcher.browser
-from watcher.threads import call_in_thread
+import watcher.crowdworks.chromium
 
 T = TypeVar("T")
 
@@ -423,7 +423,7 @@ def _wait_for_unlocked_collection(daemon: Daemon, address: str) -> None:
 
 
 _DUNSTRC = """\
-# dunst configuration for the tests (written by tests/services.py)
+# dunst configuration for the tests (written by tests/real_desktop.py)
 [global]
     history_length = 1000
     sticky_history = yes
@@ -674,11 +674,11 @@ def keyring_backend(desktop_session: DesktopSession) -> Any:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright's launch options plus the Chromium we found and our flags."""
     try:
-        exe = watcher.browser.find_chromium()
-    except watcher.browser.BrowserNotFound as exc:
+        exe = watcher.crowdworks.chromium.find_chromium()
+    except watcher.crowdworks.chromium.BrowserNotFound as exc:
         require("chromium", str(exc))
     args = list(browser_type_launch_args.get("args", []))
-    args += [a for a in watcher.browser.LAUNCH_ARGS if a not in args]
+    args += [a for a in watcher.crowdworks.chromium.LAUNCH_ARGS if a not in args]
     return {**browser_type_launch_args, "executable_path": str(exe), "args": args}
 
 

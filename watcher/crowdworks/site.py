@@ -5,7 +5,7 @@ keyring password only when a page shows the login wall (at most once per scan, n
 failed login), keeps a small pool of long-lived pages, spaces navigations by a minimum interval
 across the whole pool (politeness), and recognises the login wall, the two-step page, a captcha,
 a login error, the 404 page, server errors and pages that arrived truncated. What it cannot get
-past becomes a :class:`SiteProblem` naming the health kind, so the scan stops before any client
+past becomes a :class:`~watcher.errors.Unhealthy` naming the health kind, so the scan stops before any client
 finding.
 
 Every pool page stops any top-level navigation that leaves the configured host, redirect hops
@@ -32,26 +32,18 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, Resp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from watcher import browser as browser_mod
-from watcher.errors import first_line
-from watcher.extract import Recognised, Tree, parse_html, recognise
+from watcher.crowdworks import chromium as browser_mod
+from watcher.crowdworks.extract import Recognised, Tree, parse_html, recognise
+from watcher.crowdworks.selectors import SelectorSet
+from watcher.errors import Unhealthy, first_line
 from watcher.keychain import Credentials
-from watcher.models import HealthKind, PageKind, Problem
+from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
-from watcher.selectorset import SelectorSet
 
 # Heavy resources not worth loading on the real site (a URL pattern each: never "**/*", which
 # would send every request through Python).
 BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
 REAL_HOSTS = ("crowdworks.jp",)
-
-
-class SiteProblem(Exception):
-    """The scan cannot go on: carries the health problem to report."""
-
-    def __init__(self, kind: HealthKind, page: str, detail: str) -> None:
-        super().__init__(f"{kind}: {page}: {detail}")
-        self.problem = Problem(kind, page, detail)
 
 
 @dataclass
@@ -121,14 +113,14 @@ class Site:
         try:
             exe = browser_mod.find_chromium(self.opts.browser_path or None)
         except browser_mod.BrowserNotFound as exc:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
         self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(
                 executable_path=str(exe), headless=self.opts.headless, args=browser_mod.LAUNCH_ARGS)
         except PlaywrightError as exc:
             await self.close()
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, "browser",
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
                               f"Chromium did not start: {first_line(exc)}") from None
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
@@ -231,7 +223,7 @@ class Site:
     async def _goto(self, page: Page, url: str, kind: str,
                     capture: str | None = None) -> tuple[int, list[Any]]:
         if urlsplit(url).netloc != self._host:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, kind,
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
                               f"refused to load a page outside {self._host}")
         await self._throttle()
         self.loads[kind] += 1
@@ -249,23 +241,23 @@ class Site:
             resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
             payloads = await self._payloads(page, seen, capture) if capture else []
         except PlaywrightTimeout:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
         except PlaywrightError as exc:
             if len(self.blocked) > blocked:
-                raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                   f"redirected outside {self._host} (to {self.blocked[-1]}); not followed"
                                   ) from None
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
                 page.remove_listener("response", on_response)
         status = resp.status if resp is not None else 0
         if urlsplit(page.url).netloc != self._host:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"redirected outside {self._host}")
         if status >= 500:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
         body: bytes | None = None
         if resp is not None:
             with contextlib.suppress(PlaywrightError):  # no body to check (e.g. a replaced document)
@@ -273,7 +265,7 @@ class Site:
         end = self.sel.common.document_end.strip().lower().encode()
         if end and body is not None and "html" in (resp.headers.get("content-type") or "html") and \
                 not body.rstrip().lower().endswith(end):
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, _short(url),
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"the page arrived truncated ({len(body)} bytes, no closing "
                               f"{self.sel.common.document_end.strip()})")
         return status, payloads
@@ -308,12 +300,12 @@ class Site:
             fetched.json_payloads = payloads
             rk = fetched.recognised.kind
             if rk in (PageKind.TWO_STEP, PageKind.CAPTCHA):
-                raise SiteProblem(HealthKind.LOGIN_CHALLENGE, _short(url),
+                raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(url),
                                   "two-step authentication" if rk is PageKind.TWO_STEP
                                   else "a captcha stands in the way")
             if rk is PageKind.LOGIN:
                 if attempt == 2:
-                    raise SiteProblem(HealthKind.LOGIN_FAILED, _short(url),
+                    raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
                                       "still at the login page after logging in")
                 await self.login(page)
                 continue
@@ -334,13 +326,13 @@ class Site:
             if self.logged_in_by_us:
                 return  # another page of the pool met the wall first and logged in
             if self.logins:
-                raise SiteProblem(HealthKind.LOGIN_FAILED, "login", "one login per scan; not retrying")
+                raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login", "one login per scan; not retrying")
             if not self.opts.login_allowed:
-                raise SiteProblem(HealthKind.LOGIN_FAILED, "login",
+                raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login",
                                   "an earlier login failed; run `cwwatch login` to try again")
             creds = self.credentials()
             if creds is None:
-                raise SiteProblem(HealthKind.LOGGED_OUT, "login", "no stored password; run `cwwatch login`")
+                raise Unhealthy.of(HealthKind.LOGGED_OUT, "login", "no stored password; run `cwwatch login`")
             self.logins += 1
             self.credentials_seen = creds
             await self._login(page, creds)
@@ -350,12 +342,12 @@ class Site:
         lg = self.sel.login
         before = await self.open_login_page(page)
         if before.recognised.kind is PageKind.CAPTCHA:
-            raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
+            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
         if before.recognised.kind is not PageKind.LOGIN:
             if before.recognised.logged_in:
                 await self.save_session()
                 return
-            raise SiteProblem(HealthKind.LAYOUT_CHANGED, "login", "no login form found")
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login", "no login form found")
         try:
             await page.fill(lg.username, creds.email)
             await page.fill(lg.password, creds.password)
@@ -365,23 +357,23 @@ class Site:
             async with page.expect_navigation(wait_until="load"):
                 await page.click(lg.submit)
         except PlaywrightTimeout:
-            raise SiteProblem(HealthKind.SITE_UNREACHABLE, "login", "the login form did not answer") from None
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "login", "the login form did not answer") from None
         except PlaywrightError:
             # Playwright's message may quote the selector and the typed value: do not pass it on.
-            raise SiteProblem(HealthKind.LAYOUT_CHANGED, "login",
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login",
                               "could not fill in and submit the login form") from None
         self.loads["login_submit"] += 1
         after = await self._snapshot(page, 200)
         kind = after.recognised.kind
         if lg.two_step_url in page.url or kind is PageKind.TWO_STEP:
-            raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login",
+            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
                               "two-step authentication: run `cwwatch login --headed`")
         if kind is PageKind.CAPTCHA:
-            raise SiteProblem(HealthKind.LOGIN_CHALLENGE, "login", "a captcha: run `cwwatch login --headed`")
+            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "a captcha: run `cwwatch login --headed`")
         if kind is PageKind.LOGIN or after.recognised.login_error:
             self.login_failed = True
             reason = after.recognised.login_error or "the site kept showing the login form"
-            raise SiteProblem(HealthKind.LOGIN_FAILED, "login", reason)
+            raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login", reason)
         logger.info("logged in")
         await self.save_session()
 
@@ -405,7 +397,7 @@ class Site:
             # Not a navigation: the site may unfold in place. Give it a moment to render.
             await page.wait_for_load_state("load")
         except PlaywrightError as exc:
-            raise SiteProblem(HealthKind.LAYOUT_CHANGED, kind,
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, kind,
                               f"could not open the folded messages ({type(exc).__name__})") from None
         return await self._snapshot(page, 200)
 

@@ -13,23 +13,16 @@ import asyncio
 import logging
 import sys
 import webbrowser
-from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from loguru import logger
+
+from watcher.models import Note
 
 # desktop-notifier logs its own failures through the logging module; we report them ourselves.
 logging.getLogger("desktop_notifier").setLevel(logging.CRITICAL)
 
 APP_NAME = "cwwatch"
-
-
-@dataclass(frozen=True)
-class Note:
-    title: str
-    body: str
-    url: str = ""
-    urgent: bool = False
 
 
 class Channel(Protocol):

@@ -21,24 +21,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.models import ContractRow, InboxItem, Message, Sender, Stage
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the store knows of an active contract, enough to tell whether it changed."""
-
-    contract_id: int
-    client_id: int
-    status_label: str
-    thread_id: int | None
-    last_message_at: datetime | None
-    last_client_message_at: datetime | None
-    client_spoke_last: bool  # the thread's last non-system message is the client's
-    loaded_at: datetime | None = None  # when its workroom was last read
+from watcher.models import ContractRow, InboxItem, Known, Message, Sender, Stage
 
 
 def inbox_cutoff(last_healthy: datetime | None) -> datetime | None:

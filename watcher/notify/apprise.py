@@ -17,7 +17,7 @@ from typing import Any
 from loguru import logger
 
 from watcher.errors import ConfigError
-from watcher.notify import Note
+from watcher.models import Note
 
 # Apprise logs through the logging module, with URLs in its messages: we report failures ourselves.
 logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)

@@ -7,13 +7,13 @@ They run only on a healthy scan. Rule ids and meanings are stable (docs/rules.md
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.bizdays import add_business_days, business_days_between
+from watcher.decide.bizdays import add_business_days, business_days_between
 from watcher.jptime import format_jst
-from watcher.models import Finding, Interval, Message, Sender, Stage
+from watcher.models import ContractState, Finding, Message, Sender, Stage
 
 RULES = ("quiet_client", "client_away", "no_reply", "acceptance_due", "acceptance_overdue",
          "escrow_missing")
@@ -27,36 +27,7 @@ class Policy:
     due_warning_days: int = 2  # acceptance_due this long before the week ends
     access_max_age: timedelta = timedelta(hours=12)  # "certainly not visited" needs a fresh look
     year_end_break: bool = False
-    base_url: str = "https://crowdworks.jp"
-
-
-@dataclass(frozen=True)
-class AccessSeen:
-    """The client's last access as last observed; ``interval`` None means hidden."""
-
-    interval: Interval | None
-    text: str | None
-    observed_at: datetime
-
-
-@dataclass(frozen=True)
-class ContractState:
-    contract_id: int
-    title: str
-    client_id: int
-    client_name: str
-    stage: Stage
-    status_label: str
-    escrow_deposited: bool | None
-    messages: Sequence[Message]
-    status_since: datetime  # when this status was first observed
-    access: AccessSeen | None = None
-    facts: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def delivered_at(self) -> datetime | None:
-        times = [m.sent_at for m in self.messages if m.kind == "delivery"]
-        return max(times) if times else None
+    contract_url: str = ""  # the contract page, e.g. "https://…/contracts/{id}" (from the site package)
 
 
 def waited_since(messages: Iterable[Message]) -> datetime | None:
@@ -173,7 +144,7 @@ def evaluate(contracts: Iterable[ContractState], now: datetime, policy: Policy =
     for c in contracts:
         if c.stage is Stage.FINISHED:
             continue
-        url = f"{policy.base_url.rstrip('/')}/contracts/{c.contract_id}"
+        url = policy.contract_url.format(id=c.contract_id) if policy.contract_url else ""
         for rule in (_acceptance, _waiting, _escrow):
             f = rule(c, now, policy, url)
             if f is not None:

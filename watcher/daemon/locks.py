@@ -10,11 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from watcher.errors import CwError
-
-
-class Busy(CwError):
-    """Another process holds the lock."""
+from watcher.errors import Busy
 
 
 @contextlib.contextmanager

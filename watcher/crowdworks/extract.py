@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -29,7 +29,9 @@ from watcher.models import (
     Sender,
     Workroom,
 )
-from watcher.selectorset import SelectorSet
+
+if TYPE_CHECKING:
+    from watcher.crowdworks.selectors import SelectorSet
 
 Tree = LexborHTMLParser
 

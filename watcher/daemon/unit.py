@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from watcher.paths import make_private_dirs
+from watcher.paths import make_private_dirs, write_atomic
 
 UNIT_NAME = "cwwatch.service"
 LAUNCHD_LABEL = "jp.cwwatch.daemon"
@@ -192,18 +192,7 @@ def write_definition(path: Path, data: bytes | str) -> bool:
     except OSError:
         pass
     make_private_dirs(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # whatever the umask
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, raw, 0o644)  # whatever the umask
     return True
 
 

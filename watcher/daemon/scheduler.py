@@ -32,11 +32,11 @@ from typing import Any
 
 from loguru import logger
 
-from watcher import rules
-from watcher.alerts import digest_note
+from watcher.decide import rules
+from watcher.decide.alerts import digest_note
 from watcher.jptime import JST
-from watcher.notify import Notifier
-from watcher.outbox import flush_outbox
+from watcher.notify.desktop import Notifier
+from watcher.notify.outbox import flush_outbox
 from watcher.paths import Paths
 from watcher.store import Store
 
@@ -54,14 +54,14 @@ def parse_span(text: str, key: str) -> tuple[time, time] | None:
         return None
     try:
         a, b = (part.strip() for part in text.split("-"))
-        start = _hhmm(a)
-        end = _hhmm(b)
+        start = parse_hhmm(a)
+        end = parse_hhmm(b)
     except ValueError:
         raise ConfigError(f"{key}: expected HH:MM-HH:MM, e.g. 08:00-23:00; got {text!r}") from None
     return start, end
 
 
-def _hhmm(s: str) -> time:
+def parse_hhmm(s: str) -> time:
     if s == "24:00":
         return time(23, 59, 59)
     h, m = s.split(":")
