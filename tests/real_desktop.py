@@ -44,9 +44,9 @@ from typing import Any, NoReturn, TypeVar
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
-from watcher.cli.common import call_in_thread
 
 import watcher.crowdworks.chromium
+from watcher.cli.common import call_in_thread
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from loguru import logger
 
 from watcher.cli.common import make_notifier
 from watcher.errors import ConfigError
-from watcher.notify.apprise import AppriseChannel, mask_url
 from watcher.models import Note
+from watcher.notify.apprise import AppriseChannel, mask_url
 from watcher.notify.desktop import Channel
 
 

@@ -25,9 +25,8 @@ from selectolax.lexbor import LexborHTMLParser
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.extract import extract_contracts, extract_inbox, extract_profile, extract_workroom, recognise
 from watcher.decide import plan, rules
-from watcher.models import AccessSeen, ContractState
 from watcher.errors import ExtractionError
-from watcher.models import Interval, Sender, Workroom
+from watcher.models import AccessSeen, ContractState, Interval, Sender, Workroom
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
 SEL = selectorset.load()

@@ -8,9 +8,8 @@ import pytest
 
 from watcher.decide.alerts import plan_findings, plan_health
 from watcher.decide.rules import Policy, evaluate, waited_since
-from watcher.models import AccessSeen, ContractState
 from watcher.jptime import JST
-from watcher.models import HealthKind, Interval, Message, Problem, Sender, Stage
+from watcher.models import AccessSeen, ContractState, HealthKind, Interval, Message, Problem, Sender, Stage
 
 S = timedelta(seconds=1)
 

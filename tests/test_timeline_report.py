@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from watcher.decide.rules import Policy
-from watcher.models import AccessSeen, ContractState
 from watcher.jptime import JST
-from watcher.models import Interval, Message, Sender, Stage
+from watcher.models import AccessSeen, ContractState, Interval, Message, Sender, Stage
 from watcher.report.drafts import make, situation
 from watcher.report.history import access_events, build_timeline
 from watcher.report.words import fmt_interval, relative_en

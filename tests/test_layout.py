@@ -1,0 +1,96 @@
+"""The house: the layers hold (import-linter), the site is one room, and the folder shows the pipe."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "watcher"
+
+# Where CrowdWorks may be named: the site package, the sample site (another implementation of the
+# site) and the bootstrap (which names no page, only the package that finds the browser).
+SITE_ROOMS = ("crowdworks", "sample")
+
+# What a CrowdWorks URL or a piece of its markup looks like in a string.
+SITE_LITERAL = re.compile(
+    r"crowdworks\.jp|/contracts/|/public/|/e/contracts|/messages/|/message/threads|/api/v\d|/proposals"
+    r"|/milestones/|\[class\*=|\[data-|#pack-|#vue-|#norman-|_messageItem_|_messageBody_|_lastActivity_"
+    r"|_showMore_|ul\.progress|table\.conditions|a\[href|mobylette"
+)
+
+
+def _lint_imports() -> str:
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    if exe is None:
+        pytest.fail("lint-imports is not installed (pip install -e '.[test]')")
+    return exe
+
+
+def test_the_layers_hold() -> None:
+    """import-linter's contracts in pyproject.toml: layers, no circle, the site package alone, pure decisions."""
+    proc = subprocess.run([_lint_imports()], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout
+
+
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """String constants that are not docstrings (a docstring may show a URL to a person)."""
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docs.add(id(body[0].value))
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+def test_no_site_literal_outside_the_site_package() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in SITE_ROOMS:
+            continue
+        for line, text in _strings(ast.parse(path.read_text(encoding="utf-8"))):
+            m = SITE_LITERAL.search(text)
+            if m:
+                offenders.append(f"watcher/{rel}:{line}: {m.group(0)!r} in {text[:60]!r}")
+    assert not offenders, "CrowdWorks URLs or markup outside watcher/crowdworks/:\n" + "\n".join(offenders)
+
+
+def test_the_literal_check_sees_a_literal() -> None:
+    """The check above would catch a URL built by hand (it is not a test that cannot fail)."""
+    tree = ast.parse('"""Docs may say /contracts/ID."""\nURL = f"{base}/contracts/{cid}"\nX = "[class*=_a_]"\n')
+    hits = [t for _, t in _strings(tree) if SITE_LITERAL.search(t)]
+    assert sorted(hits) == ["/contracts/", "[class*=_a_]"]
+
+
+def test_the_folder_shows_the_pipe() -> None:
+    entries = {p.name for p in PACKAGE.iterdir() if not p.name.startswith(("_", ".")) or p.name == "__main__.py"}
+    entries.discard("__pycache__")
+    assert entries == {
+        "models.py", "errors.py", "paths.py", "config.py", "jptime.py", "keychain.py", "bootstrap.py",
+        "crowdworks", "store.py", "decide", "notify", "scan.py", "report", "daemon", "cli", "sample",
+        "__main__.py",
+    }
+    rooms = {d.name: {p.stem for p in d.glob("*.py")} - {"__init__"} for d in PACKAGE.iterdir() if d.is_dir()
+             and (d / "__init__.py").exists()}
+    assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "extract", "pages", "redact"}
+    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts"}
+    assert rooms["notify"] == {"desktop", "apprise", "outbox"}
+    assert rooms["report"] == {"words", "history", "drafts", "render"}
+    assert rooms["daemon"] == {"scheduler", "unit", "locks"}
+
+
+def test_selectors_folder_is_data_only() -> None:
+    """A package named ``selectors`` would shadow the standard library module asyncio imports."""
+    folder = ROOT / "selectors"
+    assert not (folder / "__init__.py").exists()
+    assert {p.suffix for p in folder.iterdir()} <= {".toml", ".md"}
