@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Response, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -228,18 +228,18 @@ class Site:
         await self._throttle()
         self.loads[kind] += 1
         timeout_s = self.opts.page_timeout_s
-        seen: list[Response] = []
+        asked: list[Request] = []
 
-        def on_response(resp: Response) -> None:
-            if capture and capture in resp.url and urlsplit(resp.url).netloc == self._host:
-                seen.append(resp)
+        def on_request(req: Request) -> None:
+            if capture and capture in req.url and urlsplit(req.url).netloc == self._host:
+                asked.append(req)
 
         if capture:
-            page.on("response", on_response)
+            page.on("request", on_request)
         blocked = len(self.blocked)
         try:
             resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
-            payloads = await self._payloads(page, seen, capture) if capture else []
+            payloads = await self._payloads(page, asked) if capture else []
         except PlaywrightTimeout:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                               f"no answer within {timeout_s:g} s") from None
@@ -251,7 +251,7 @@ class Site:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
-                page.remove_listener("response", on_response)
+                page.remove_listener("request", on_request)
         status = resp.status if resp is not None else 0
         if urlsplit(page.url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
@@ -270,15 +270,22 @@ class Site:
                               f"{self.sel.common.document_end.strip()})")
         return status, payloads
 
-    async def _payloads(self, page: Page, seen: list[Response], capture: str) -> list[Any]:
-        """JSON bodies of the page's own API calls (e.g. the inbox list); [] when it made none."""
-        if not seen:
-            # The page may still be fetching after "load": give an in-flight request a moment.
+    async def _payloads(self, page: Page, asked: list[Request]) -> list[Any]:
+        """JSON bodies of the page's own API calls (e.g. the inbox list); [] when it made none.
+
+        A call the page made is awaited until it is answered (within the page timeout); a page that
+        made none by ``load`` gets a moment to start one.
+        """
+        if not asked:
             with contextlib.suppress(PlaywrightError):
                 await page.wait_for_load_state("networkidle", timeout=1500)
         out = []
-        for resp in seen:
-            if resp.ok:
+        for req in list(asked):
+            try:
+                resp = await asyncio.wait_for(req.response(), self.opts.page_timeout_s)
+            except (PlaywrightError, TimeoutError):
+                continue
+            if resp is not None and resp.ok:
                 with contextlib.suppress(PlaywrightError, ValueError):
                     out.append(await resp.json())
         return out
@@ -340,6 +347,10 @@ class Site:
 
     async def _login(self, page: Page, creds: Credentials) -> None:
         lg = self.sel.login
+        # The form must be in the front tab: Chromium holds back a background tab's animation
+        # frames, which Playwright's clicks wait on (seconds per click), and a headed login shows
+        # the person the front tab.
+        await page.bring_to_front()
         before = await self.open_login_page(page)
         if before.recognised.kind is PageKind.CAPTCHA:
             raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
@@ -388,6 +399,7 @@ class Site:
                     break
         if target is None:
             return None
+        await page.bring_to_front()  # a click in a background tab waits for its animation frames
         await self._throttle()
         self.loads[kind] += 1
         try:
