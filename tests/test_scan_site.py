@@ -13,6 +13,8 @@ from watcher.sample.scenario import SMessage
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.mark.smoke  # the fast tier's one real scan (pytest -m "not slow")
 def test_first_scan_logs_in_second_reuses_session_expired_logs_in_again(harness):
     h = harness(story())
     first = h.scan()
