@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -128,3 +129,27 @@ def with_faults(sc: Scenario, **faults: object) -> Scenario:
     out = copy.deepcopy(sc)
     out.faults = replace(out.faults, **faults)
     return out
+
+
+@pytest.fixture(scope="module")
+def story_home(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
+    """A cwwatch home whose history holds one healthy scan of the bundled story (one per module)."""
+    home = tmp_path_factory.mktemp("story-home")
+    h = Harness(home, story())
+    try:
+        result = h.scan()
+    finally:
+        h.close()
+    assert result.healthy, result.problems
+    return home
+
+
+@pytest.fixture
+def home(story_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the scanned story home, as CWWATCH_HOME (no colours forced)."""
+    dst = tmp_path / "home"
+    shutil.copytree(story_home, dst)
+    monkeypatch.setenv("CWWATCH_HOME", str(dst))
+    for var in ("FORCE_COLOR", "CLICOLOR_FORCE"):
+        monkeypatch.delenv(var, raising=False)
+    return dst

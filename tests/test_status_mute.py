@@ -4,7 +4,6 @@ bundled story (sample site, real Chromium), through the real main()."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,29 +20,6 @@ EXPECTED = {
     63690555: ["no_reply"],
     63700112: ["escrow_missing"],
 }
-
-
-@pytest.fixture(scope="module")
-def story_home(tmp_path_factory, chromium):
-    from tests.sitefixtures import Harness, story
-
-    home = tmp_path_factory.mktemp("story-home")
-    h = Harness(home, story())
-    try:
-        assert h.scan().healthy
-    finally:
-        h.close()
-    return home
-
-
-@pytest.fixture
-def home(story_home, tmp_path, monkeypatch):
-    dst = tmp_path / "home"
-    shutil.copytree(story_home, dst)
-    monkeypatch.setenv("CWWATCH_HOME", str(dst))
-    for var in ("FORCE_COLOR", "CLICOLOR_FORCE"):
-        monkeypatch.delenv(var, raising=False)
-    return dst
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -223,32 +222,6 @@ def test_english_readings_of_the_sites_words():
 
 
 # -- the command, against a store built by a real scan of the story ------------------------------
-
-
-@pytest.fixture(scope="module")
-def story_home(tmp_path_factory, chromium):
-    """A cwwatch home whose history holds one healthy scan of the bundled story."""
-    from tests.sitefixtures import Harness, story
-
-    home = tmp_path_factory.mktemp("story-home")
-    h = Harness(home, story())
-    try:
-        result = h.scan()
-    finally:
-        h.close()
-    assert result.healthy, result.problems
-    return home
-
-
-@pytest.fixture
-def home(story_home, tmp_path, monkeypatch):
-    """A private copy of the scanned home, as CWWATCH_HOME."""
-    dst = tmp_path / "home"
-    shutil.copytree(story_home, dst)
-    monkeypatch.setenv("CWWATCH_HOME", str(dst))
-    for var in ("FORCE_COLOR", "CLICOLOR_FORCE"):
-        monkeypatch.delenv(var, raising=False)
-    return dst
 
 
 def cwwatch(capsys, monkeypatch, *argv):
