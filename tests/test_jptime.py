@@ -12,11 +12,13 @@ from watcher.jptime import (
     JST,
     TimeParseError,
     describe_ago,
+    find_relative,
     format_jst,
     parse_absolute,
     parse_relative,
     parse_site_datetime,
     parse_when,
+    rails_ago,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
@@ -51,49 +53,388 @@ def test_impossible_dates_are_errors(text):
         parse_absolute(text)
 
 
+R = timedelta(seconds=30)  # Rails rounds to whole minutes first: edges above a minute may be 30 s early
+D = timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     ("text", "lo", "hi"),
     [
-        ("22分前", timedelta(minutes=22), timedelta(minutes=23)),
-        ("25分", timedelta(minutes=25), timedelta(minutes=26)),  # the profile JSON's form
-        ("2時間前", 2 * H, 3 * H),
-        ("約24時間前", 23.5 * H, 25 * H),
-        ("約1日前", 12 * H, 48 * H),  # read at 12:00: from the day before yesterday noon to midnight
-        ("1日前", 24 * H, 48 * H),
-        ("3日前", 72 * H, 96 * H),
-        ("2週間前", timedelta(weeks=2), timedelta(weeks=3)),
-        ("約1ヶ月前", timedelta(days=15 - 2), timedelta(days=60 + 2)),
-        ("1か月前", timedelta(days=30 - 2), timedelta(days=60 + 2)),
-        ("1年前", timedelta(days=365 - 2), timedelta(days=730 + 2)),
-        ("30秒前", timedelta(seconds=30), timedelta(seconds=31)),
+        # Changed from the first version (N to N+1 units): a rounding formatter (Rails) may have
+        # written N for N-0.5, so plain N reads as N-0.5 to N+1, like 約N.
+        ("22分前", timedelta(minutes=21.5), timedelta(minutes=23)),
+        ("25分", timedelta(minutes=24.5), timedelta(minutes=26)),  # the profile JSON's form
+        ("2時間前", 1.5 * H - R, 3 * H),
+        ("約24時間前", 23.5 * H - R, 25 * H),
+        ("約1日前", 12 * H - R, 48 * H),  # read at 12:00: from the day before yesterday noon to midnight
+        ("1日前", 12 * H - R, 48 * H),
+        ("3日前", 60 * H - R, 96 * H),
+        ("2週間前", timedelta(weeks=1.5) - R, timedelta(weeks=3)),
+        ("約1ヶ月前", 15 * D - 2 * D, 60 * D + 3 * D),  # 2 days of slack, a day more per two months
+        ("1か月前", 15 * D - 2 * D, 60 * D + 3 * D),
+        ("1年前", 182.5 * D - 2 * D, 730 * D + 3 * D),  # 2 days of slack, a day more per four years
+        ("30秒前", timedelta(seconds=29.5), timedelta(seconds=31)),
         ("たった今", timedelta(0), timedelta(minutes=1)),
-        ("24 hours ago", 24 * H, 25 * H),
-        ("an hour ago", 1 * H, 2 * H),
-        ("about 3 days ago", 60 * H, 96 * H),
+        ("24 hours ago", 23.5 * H - R, 25 * H),
+        ("an hour ago", 0.5 * H - R, 2 * H),
+        ("about 3 days ago", 60 * H - R, 96 * H),
+        # The rest of Rails' family.
+        ("1分未満", timedelta(0), timedelta(minutes=1)),
+        ("5秒未満前", timedelta(0), timedelta(seconds=5)),
+        ("30秒前後", timedelta(0), timedelta(seconds=90)),
+        ("1分", timedelta(seconds=30), timedelta(minutes=2)),
+        ("約1時間", 0.5 * H - R, 2 * H),
+        ("約2ヶ月", 45 * D - 2 * D, 90 * D + 3 * D),
+        ("3ヶ月", 75 * D - 2 * D, 120 * D + 4 * D),
+        ("約1年", 182.5 * D - 2 * D, 730 * D + 3 * D),
+        ("1年以上", 365 * D - 2 * D, 730 * D + 3 * D),
+        ("2年弱", 547.5 * D - 2 * D, 730 * D + 3 * D),
+        ("2年弱前", 547.5 * D - 2 * D, 730 * D + 3 * D),
+        ("less than a minute ago", timedelta(0), timedelta(minutes=1)),
+        ("half a minute ago", timedelta(0), timedelta(seconds=90)),
+        ("over 1 year ago", 365 * D - 2 * D, 730 * D + 3 * D),
+        ("almost 2 years ago", 547.5 * D - 2 * D, 730 * D + 3 * D),
+        ("0分前", timedelta(0), timedelta(minutes=1)),  # never below 0
     ],
 )
 def test_relative_forms_are_intervals(text, lo, hi):
     assert ago(parse_relative(text, NOW)) == (lo, hi)
 
 
+def test_the_result_is_utc():
+    iv = parse_relative("約24時間前", NOW)
+    assert iv.earliest.tzinfo is UTC and iv.latest.tzinfo is UTC
+
+
 @pytest.mark.parametrize(("text", "lo"), [
-    ("最終アクセス: 約24時間前", 23.5 * H), ("最終アクセス：約24時間前", 23.5 * H),
-    ("最終アクセス:22分前", timedelta(minutes=22)), ("最終アクセス ： 2時間前", 2 * H),
-    ("Last activity: 24 hours ago", 24 * H),
+    ("最終アクセス: 約24時間前", 23.5 * H - R), ("最終アクセス：約24時間前", 23.5 * H - R),
+    ("最終アクセス:22分前", timedelta(minutes=21.5)), ("最終アクセス ： 2時間前", 1.5 * H - R),
+    ("最終アクセス：２２分前", timedelta(minutes=21.5)), ("最終アクセス: 約1日前", 12 * H - R),
+    ("最終アクセス: 25分", timedelta(minutes=24.5)), ("最終アクセス：1日", 12 * H - R),
+    ("Last activity: 24 hours ago", 23.5 * H - R), ("last activity:24 hours ago", 23.5 * H - R),
+    ("Last activity：less than a minute ago", timedelta(0)),
 ])
 def test_label_and_both_colon_widths(text, lo):
     assert ago(parse_when(text, NOW))[0] == lo
+    assert ago(parse_relative(text, NOW))[0] == lo
 
 
 def test_full_width_digits():
-    assert ago(parse_relative("３日前", NOW)) == (72 * H, 96 * H)
+    assert ago(parse_relative("３日前", NOW)) == (60 * H - R, 96 * H)
+    assert parse_relative("約１２時間", NOW) == parse_relative("約12時間", NOW)
+    assert parse_relative("２年弱", NOW) == parse_relative("2年弱", NOW)
+
+
+@pytest.mark.parametrize("spelling", ["ヶ月", "か月", "ケ月", "カ月", "ヵ月", "箇月", "ｹ月"])
+def test_every_month_spelling(spelling):
+    assert parse_relative(f"3{spelling}前", NOW) == parse_relative("3ヶ月前", NOW)
 
 
 @pytest.mark.parametrize("junk", ["", "  ", "昨日", "非公開", "-", "約前", "前", "1", "3 日 前 前",
-                                  "99999999日前", "２０２６年", "12:00", "none", "ago", "1 parsec ago"])
+                                  "99999999日前", "２０２６年", "12:00", "none", "ago", "1 parsec ago",
+                                  "1.5時間前", "3日後", "in 3 days", "約3年以上", "3日前後", "10秒前後",
+                                  "half an hour ago", "about", "約", "最終アクセス:", "最終アクセス: -",
+                                  "Last activity: 24 hours", "24時間前前", "2026年前"])
 def test_junk_is_a_parse_error(junk):
     with pytest.raises(TimeParseError):
         parse_when(junk, NOW)
+
+
+@pytest.mark.parametrize("text", ["昨日", "1.5時間前", "Last activity: yesterday", "最終アクセス：不明"])
+def test_an_unknown_wording_names_itself_in_the_error(text):
+    with pytest.raises(TimeParseError) as exc:
+        parse_relative(text, NOW)
+    assert isinstance(exc.value, ValueError)
+    assert repr(text) in str(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# A bare 「N年」 is a calendar year: only 約/以上/弱 or 前 make it an elapsed time.
+
+
+@pytest.mark.parametrize("text", ["2026年", "2026年 ", "１年", "1年", "3年", "2週間", "3週"])
+def test_a_bare_year_or_week_is_not_a_relative_time(text):
+    with pytest.raises(TimeParseError):
+        parse_relative(text, NOW)
+
+
+@pytest.mark.parametrize("text", ["1年前", "約1年", "1年以上", "2年弱", "約3年前", "3年以上前", "2週間前"])
+def test_a_year_with_its_qualifier_or_ago_is_one(text):
+    assert parse_relative(text, NOW).latest < NOW
+
+
+@pytest.mark.parametrize("text", ["2026年前", "1999年以上", "約2026年"])
+def test_a_four_digit_count_of_years_is_a_calendar_year(text):
+    with pytest.raises(TimeParseError):
+        parse_relative(text, NOW)
+
+
+@pytest.mark.parametrize("text", ["25分", "2時間", "約2時間", "1日", "3日", "約1ヶ月", "3ヶ月", "5秒未満", "1分未満",
+                                  "30秒前後", "10秒"])
+def test_the_json_writes_these_units_without_ago(text):
+    assert parse_relative(text, NOW) == parse_relative(text + "前", NOW)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside a longer text
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("山田商事 最終アクセス：約1日前 完了数 40 / 契約数 41", "約1日前"),
+    ("最終アクセス: 22分前 / 本人確認済み", "22分前"),
+    ("最終アクセス：２２分前", "22分前"),
+    ("最終アクセス: 25分 完了数 3 / 契約数 4", "25分"),  # bare, right after the label
+    ("25分", "25分"),  # bare, the whole text (the JSON's value)
+    ("  1日 ", "1日"),
+    ("登録日：2026年11月01日 最終アクセス：約24時間前", "約24時間前"),
+    ("Acme Inc. Last activity: 24 hours ago. Completed 3 / 4", "24 hours ago"),
+    ("member since 2019, last seen about 3 days ago", "about 3 days ago"),
+    ("最終アクセス：たった今", "たった今"),
+    ("今", "今"),
+    ("最終アクセス: 1年以上前", "1年以上前"),
+    ("最終アクセス: 30秒前後", "30秒前後"),
+])
+def test_find_relative_in_a_longer_text(text, found):
+    got = find_relative(text, NOW)
+    assert got is not None
+    assert got[0] == found
+    assert got[1] == parse_relative(found, NOW)
+
+
+@pytest.mark.parametrize("text", [
+    "登録日：2026年11月01日", "完了数 40 / 契約数 41", "2026年", "登録 2026年11月", "募集 あと3日",
+    "納期 2週間", "契約期間 3ヶ月", "2026年前期", "評価 4.9 (12件)", "2026/11/01 10:00", "12345678日前",
+    "1.5時間前", "非公開", "", "本日 12:00", "約3年以上", "ID 40分", "clover",
+])
+def test_find_relative_leaves_unrelated_text_alone(text):
+    assert find_relative(text, NOW) is None
+
+
+def test_find_relative_skips_a_bad_candidate_and_takes_the_next():
+    got = find_relative("約3日前後の作業, 最終アクセス: 2時間前", NOW)
+    assert got is not None and got[0] == "2時間前"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rails' distance_of_time_in_words, ported as the oracle: every bucket edge must fall inside.
+
+MINUTES_IN_YEAR = 525600
+JA = {"less_than_x_seconds": "{}秒未満", "half_a_minute": "30秒前後", "less_than_x_minutes": "{}分未満",
+      "x_minutes": "{}分", "about_x_hours": "約{}時間", "x_days": "{}日", "about_x_months": "約{}ヶ月",
+      "x_months": "{}ヶ月", "about_x_years": "約{}年", "over_x_years": "{}年以上", "almost_x_years": "{}年弱"}
+EN = {"less_than_x_seconds": ("less than 1 second", "less than {} seconds"), "half_a_minute": ("half a minute",) * 2,
+      "less_than_x_minutes": ("less than a minute", "less than {} minutes"), "x_minutes": ("1 minute", "{} minutes"),
+      "about_x_hours": ("about 1 hour", "about {} hours"), "x_days": ("1 day", "{} days"),
+      "about_x_months": ("about 1 month", "about {} months"), "x_months": ("1 month", "{} months"),
+      "about_x_years": ("about 1 year", "about {} years"), "over_x_years": ("over 1 year", "over {} years"),
+      "almost_x_years": ("almost 1 year", "almost {} years")}
+
+
+def _ruby_round(us: int, unit_us: int) -> int:
+    return (2 * us + unit_us) // (2 * unit_us)
+
+
+def _is_leap(y: int) -> bool:
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
+def rails_key(frm: datetime, to: datetime, include_seconds: bool = False) -> tuple[str, int]:
+    """actionview's DateHelper#distance_of_time_in_words (Rails 7), as (i18n key, count)."""
+    frm, to = min(frm, to), max(frm, to)
+    us = (to - frm) // timedelta(microseconds=1)
+    m, s = _ruby_round(us, 60_000_000), _ruby_round(us, 1_000_000)
+    if m <= 1:
+        if not include_seconds:
+            return ("less_than_x_minutes", 1) if m == 0 else ("x_minutes", 1)
+        for top, key, n in ((4, "less_than_x_seconds", 5), (9, "less_than_x_seconds", 10),
+                            (19, "less_than_x_seconds", 20), (39, "half_a_minute", 0),
+                            (59, "less_than_x_minutes", 1)):
+            if s <= top:
+                return key, n
+        return "x_minutes", 1
+    if m < 45:
+        return "x_minutes", m
+    if m < 90:
+        return "about_x_hours", 1
+    if m < 1440:
+        return "about_x_hours", _ruby_round(m, 60)
+    if m < 2520:
+        return "x_days", 1
+    if m < 43200:
+        return "x_days", _ruby_round(m, 1440)
+    if m < 86400:
+        return "about_x_months", _ruby_round(m, 43200)
+    if m < 525600:
+        return "x_months", _ruby_round(m, 43200)
+    from_year = frm.year + (1 if frm.month >= 3 else 0)
+    to_year = to.year - (1 if to.month < 3 else 0)
+    leap = 0 if from_year > to_year else sum(_is_leap(y) for y in range(from_year, to_year + 1))
+    years, rest = divmod(m - leap * 1440, MINUTES_IN_YEAR)
+    if rest < MINUTES_IN_YEAR // 4:
+        return "about_x_years", years
+    if rest < MINUTES_IN_YEAR * 3 // 4:
+        return "over_x_years", years
+    return "almost_x_years", years + 1
+
+
+def rails_ja(key: tuple[str, int]) -> str:
+    return JA[key[0]].format(key[1])
+
+
+def rails_en(key: tuple[str, int]) -> str:
+    one, other = EN[key[0]]
+    return (one if key[1] == 1 else other).format(key[1])
+
+
+def _m(minutes: float) -> timedelta:
+    return timedelta(minutes=minutes)
+
+
+# (what Rails writes, include_seconds, first elapsed time it writes it, first elapsed time it no longer does)
+RAILS_BUCKETS = [
+    ("5秒未満", True, timedelta(0), timedelta(seconds=4.5)),
+    ("10秒未満", True, timedelta(seconds=4.5), timedelta(seconds=9.5)),
+    ("20秒未満", True, timedelta(seconds=9.5), timedelta(seconds=19.5)),
+    ("30秒前後", True, timedelta(seconds=19.5), timedelta(seconds=39.5)),
+    ("1分未満", True, timedelta(seconds=39.5), timedelta(seconds=59.5)),
+    ("1分", True, timedelta(seconds=59.5), timedelta(seconds=90)),
+    ("1分未満", False, timedelta(0), timedelta(seconds=30)),
+    ("1分", False, timedelta(seconds=30), timedelta(seconds=90)),
+    ("2分", False, _m(1.5), _m(2.5)),
+    ("25分", False, _m(24.5), _m(25.5)),
+    ("44分", False, _m(43.5), _m(44.5)),
+    ("約1時間", False, _m(44.5), _m(89.5)),
+    ("約2時間", False, _m(89.5), _m(149.5)),
+    ("約5時間", False, _m(269.5), _m(329.5)),
+    ("約24時間", False, _m(1409.5), _m(1439.5)),
+    ("1日", False, _m(1439.5), _m(2519.5)),
+    ("2日", False, _m(2519.5), _m(3599.5)),
+    ("3日", False, _m(3599.5), _m(5039.5)),
+    ("30日", False, _m(42479.5), _m(43199.5)),
+    ("約1ヶ月", False, _m(43199.5), _m(64799.5)),
+    ("約2ヶ月", False, _m(64799.5), _m(86399.5)),
+    ("2ヶ月", False, _m(86399.5), _m(107999.5)),
+    ("7ヶ月", False, _m(280799.5), _m(323999.5)),
+    ("12ヶ月", False, _m(496799.5), _m(525599.5)),
+]
+TICK = timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(("words", "seconds", "lo", "hi"), RAILS_BUCKETS)
+def test_the_bucket_table_is_rails(words, seconds, lo, hi):
+    """The edges below are Rails' own: checked against the ported oracle, a tick either side."""
+    assert rails_ja(rails_key(NOW - lo, NOW, seconds)) == words
+    assert rails_ja(rails_key(NOW - (hi - TICK), NOW, seconds)) == words
+    assert rails_ja(rails_key(NOW - hi, NOW, seconds)) != words
+    if lo:
+        assert rails_ja(rails_key(NOW - (lo - TICK), NOW, seconds)) != words
+
+
+@pytest.mark.parametrize(("words", "seconds", "lo", "hi"), RAILS_BUCKETS)
+@pytest.mark.parametrize("form", ["{}", "{}前", "最終アクセス: {}前", "最終アクセス：{}", "en"])
+def test_every_rails_bucket_edge_falls_inside_the_interval(words, seconds, lo, hi, form):
+    text = rails_en(rails_key(NOW - lo, NOW, seconds)) + " ago" if form == "en" else form.format(words)
+    iv = parse_relative(text, NOW)
+    for elapsed in (lo, hi - TICK):
+        assert iv.earliest <= NOW - elapsed <= iv.latest, (text, elapsed, ago(iv))
+
+
+@pytest.mark.parametrize(("years", "quarter"), [(y, q) for y in (1, 2, 3, 4, 10, 40) for q in (0, 1, 3)])
+def test_year_bucket_edges_fall_inside(years, quarter):
+    """Years depend on the dates (Rails discounts leap days): walk a day either side of each edge."""
+    for end in (NOW, datetime(2028, 3, 1, 0, 30, tzinfo=JST), datetime(2025, 2, 28, 23, 59, tzinfo=UTC)):
+        nominal = timedelta(minutes=years * MINUTES_IN_YEAR + quarter * MINUTES_IN_YEAR // 4)
+        for shift_h in range(-24 * 12, 24 * 12 + 1, 6):
+            elapsed = nominal + timedelta(hours=shift_h)
+            frm = end - elapsed
+            for text in (rails_ja(rails_key(frm, end)), rails_ja(rails_key(frm, end)) + "前",
+                         rails_en(rails_key(frm, end)) + " ago"):
+                iv = parse_relative(text, end)
+                assert iv.earliest <= frm <= iv.latest, (text, elapsed)
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)),
+       st.one_of(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+                 st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=365 * 80)),
+                 st.builds(lambda y, q, j: timedelta(minutes=y * MINUTES_IN_YEAR + q * MINUTES_IN_YEAR // 4 + j),
+                           st.integers(1, 80), st.sampled_from([0, 1, 3, 4]), st.integers(-40 * 1440, 40 * 1440))),
+       st.booleans())
+def test_whatever_rails_writes_reads_back_around_the_truth(end, elapsed, include_seconds):
+    frm = end - elapsed
+    key = rails_key(frm, end, include_seconds)
+    for text in (rails_ja(key), rails_ja(key) + "前", rails_en(key) + " ago"):
+        iv = parse_relative(text, end)
+        assert iv.earliest <= frm <= iv.latest, (text, elapsed)
+        assert iv.latest <= end
+
+
+# ---------------------------------------------------------------------------------------------
+# rails_ago: how the sample site writes last_accessed_at
+
+
+@pytest.mark.parametrize(("delta", "kw", "text"), [
+    (timedelta(seconds=10), {}, "1分未満前"),
+    (timedelta(seconds=45), {"suffix": False}, "1分"),
+    (timedelta(minutes=25), {"suffix": False}, "25分"),
+    (timedelta(minutes=22), {}, "22分前"),
+    (timedelta(minutes=50), {}, "約1時間前"),
+    (timedelta(hours=2), {}, "約2時間前"),
+    (timedelta(hours=2), {"about_hours": False}, "2時間前"),
+    (timedelta(hours=2), {"about_hours": False, "suffix": False}, "2時間"),
+    (timedelta(hours=23, minutes=40), {}, "約24時間前"),
+    (timedelta(hours=30), {"suffix": False}, "1日"),
+    (timedelta(hours=60), {}, "3日前"),  # Rails' own example: 60 hours is 3 days
+    (timedelta(days=40), {}, "約1ヶ月前"),
+    (timedelta(days=50), {}, "約2ヶ月前"),
+    (timedelta(days=100), {}, "3ヶ月前"),
+    (timedelta(days=368), {}, "約1年前"),
+    (timedelta(days=3 * 365 + 182), {}, "3年以上前"),
+    (timedelta(days=365 + 300), {"suffix": False}, "2年弱"),
+    (-timedelta(minutes=25), {}, "25分前"),  # like Rails, the distance has no sign
+])
+def test_rails_ago_writes_like_rails(delta, kw, text):
+    assert rails_ago(delta, **kw) == text
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=364)))
+def test_rails_ago_agrees_with_the_oracle_below_a_year(delta):
+    assert rails_ago(delta, suffix=False) == rails_ja(rails_key(NOW - delta, NOW))
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=365 * 100)), st.booleans(), st.booleans(),
+       st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(JST)))
+def test_rails_ago_reads_back_around_the_truth(delta, suffix, about_hours, fetched_at):
+    iv = parse_relative(rails_ago(delta, suffix=suffix, about_hours=about_hours), fetched_at)
+    assert iv.earliest <= fetched_at - delta <= iv.latest
+
+
+# ---------------------------------------------------------------------------------------------
+# ISO times
+
+
+@pytest.mark.parametrize("text", ["2026-11-26T18:40:00+09:00", "2026-11-26T09:40:00Z", "2026-11-26T09:40:00z",
+                                  "2026-11-26T09:40:00+00:00", "2026-11-26T18:40+09:00", "2026-11-26 18:40:00+0900",
+                                  "2026-11-26T04:40:00-05:00"])
+def test_site_datetime_accepts_iso_with_an_offset(text):
+    t = parse_site_datetime(text)
+    assert t == datetime(2026, 11, 26, 9, 40, tzinfo=UTC)
+    assert t.tzinfo is UTC
+
+
+def test_iso_keeps_its_fraction_of_a_second():
+    assert parse_site_datetime("2026-11-26T09:40:00.250+00:00") == datetime(2026, 11, 26, 9, 40, 0, 250000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["2026-11-26T18:40:00", "2026-11-26T18:40", "2026-11-26 18:40:00",
+                                  "2026-11-26T25:40:00+09:00", "2026-02-30T10:00:00Z"])
+def test_a_naive_or_impossible_iso_time_is_an_error(text):
+    with pytest.raises(TimeParseError):
+        parse_site_datetime(text)
+
+
+def test_parse_when_reads_iso_too():
+    iv = parse_when("2026-11-26T18:40:00+09:00", NOW)
+    assert iv.earliest == iv.latest == datetime(2026, 11, 26, 9, 40, tzinfo=UTC)
 
 
 def test_naive_fetch_time_is_refused():

@@ -46,6 +46,7 @@ class PageKind(StrEnum):
     LOGIN = "login"
     TWO_STEP = "two_step"
     CAPTCHA = "captcha"
+    BOT_CHECK = "bot_check"  # an AWS WAF / Cloudflare interstitial: the person must pass it
     NOT_FOUND = "not_found"
     DASHBOARD = "dashboard"
     CONTRACTS = "contracts"
@@ -85,12 +86,15 @@ class ContractRow:
 
 @dataclass(frozen=True)
 class Message:
+    """One message of a thread. ``sent_at`` is aware UTC (the site shows Japan time, to the minute)."""
+
     sender: Sender
     sent_at: datetime
-    body: str
+    body: str  # paragraphs joined by a newline
     kind: str = "message"  # "message", "delivery", "system"
     sender_id: int | None = None
-    key: str = ""  # stable identity within the thread
+    key: str = ""  # stable identity within the thread, the same whichever source read it
+    id: int | None = None  # the site's message id (from the thread's JSON); None from the page
 
     @property
     def mine(self) -> bool:
@@ -99,23 +103,59 @@ class Message:
 
 @dataclass(frozen=True)
 class Workroom:
+    """A contract page (``/contracts/ID``) and its thread, as one scan read them."""
+
     contract_id: int
     title: str
     client_id: int
     client_name: str
-    status_label: str
+    status_label: str  # the contract list's label ("" when the page was read alone)
     stage: Stage | None
     escrow_deposited: bool | None  # None: the page did not say
-    amount: int | None
+    amount: int | None  # yen, tax included
     messages: tuple[Message, ...]
-    folded: bool = False  # older messages still hidden behind 「…メッセージを表示」
+    folded: bool = False  # older messages still hidden behind 「他のN件のメッセージを表示」
     thread_id: int | None = None
     partial: bool = False  # only the newest messages were read (enough for the rules)
+    source: str = "dom"  # where the messages came from: "json" (the thread's JSON) or "dom" (the page)
+    page_stage: Stage | None = None  # what the page's own sentences say (None: none of the known ones)
+    open_milestones: int = 0  # milestones whose delivery report can be sent now
 
     @property
     def delivered_at(self) -> datetime | None:
         times = [m.sent_at for m in self.messages if m.kind == "delivery"]
         return max(times) if times else None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One rating a worker gave the client (the profile's public ratings)."""
+
+    score: float | None
+    comment: str
+    job: str
+    rated_at: str
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """What a client's public profile says of their record (None: the page does not say)."""
+
+    identity_verified: bool | None = None
+    rule_check_passed: bool | None = None
+    certified: bool | None = None
+    official: bool | None = None
+    rating: float | None = None  # average score, 1 to 5
+    rating_count: int | None = None
+    jobs_contracted: int | None = None  # job_offer_achievement_count
+    completion_rate: float | None = None  # percent
+    acceptance_count: int | None = None
+    finished_count: int | None = None
+    created_at: datetime | None = None
+    prefecture: str | None = None
+    ratings: tuple[Rating, ...] = ()
+    jobs_posted: int | None = None  # job offers listed on the profile
+    jobs_posted_contracted: int | None = None  # of those, how many were contracted
 
 
 @dataclass(frozen=True)
@@ -127,6 +167,8 @@ class ClientSeen:
     last_access: Interval | None  # None: hidden (a legitimate state)
     last_access_text: str | None
     observed_at: datetime
+    record: ClientRecord = field(default_factory=ClientRecord)
+    last_access_unreadable: str | None = None  # a wording no rule reads: the access is unknown
 
 
 @dataclass(frozen=True)
@@ -216,11 +258,14 @@ class ContractState:
     facts: dict[str, object] = field(default_factory=dict)
     amount: int | None = None  # yen, tax included, as the contract page said
     active: bool = True  # still on the active contracts list
+    delivery_at: datetime | None = None  # when the latest delivery was made, as the store worked it out
+    delivery_basis: str | None = None  # how: "move_seen", "first_seen" (at the latest), "marked" (docs/rules.md)
 
     @property
     def delivered_at(self) -> datetime | None:
+        """The latest delivery: a delivery report the page marked, else what the store worked out."""
         times = [m.sent_at for m in self.messages if m.kind == "delivery"]
-        return max(times) if times else None
+        return max(times) if times else self.delivery_at
 
 
 @dataclass(frozen=True)

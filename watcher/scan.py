@@ -62,6 +62,7 @@ class ScanResult:
     pages_by_kind: Counter[str] = field(default_factory=Counter)
     contracts_seen: int = 0
     workrooms_loaded: dict[int, str] = field(default_factory=dict)
+    thread_sources: dict[int, str] = field(default_factory=dict)  # contract id -> "json" | "dom"
     logins: int = 0
     scan_id: int = 0
 
@@ -90,6 +91,7 @@ class ScanResult:
             "pages_by_kind": dict(sorted(self.pages_by_kind.items())),
             "contracts": self.contracts_seen,
             "workrooms_loaded": {str(k): v for k, v in self.workrooms_loaded.items()},
+            "thread_sources": {str(k): v for k, v in self.thread_sources.items()},
             "logins": self.logins,
             "scan_id": self.scan_id,
         }
@@ -148,7 +150,7 @@ async def _confirm_all_ended(pages: Pages, ctx: ScanContext, known: dict[int, Kn
     recent = sorted(known.values(), key=lambda k: k.last_message_at or datetime.min.replace(tzinfo=UTC),
                     reverse=True)[:EMPTY_LIST_CHECKS]
     for k in recent:
-        room = await pages.workroom(k.contract_id, _needs_older(ctx, full))
+        room = await pages.workroom(k.contract_id, None, _needs_older(ctx, full))
         if room.stage is not Stage.FINISHED:
             raise Unhealthy.of(
                 HealthKind.LAYOUT_CHANGED, "contracts",
@@ -202,7 +204,8 @@ async def _read_site(pages: Pages, ctx: ScanContext, seen: _Seen, full: bool, no
     seen.loaded_why = plan.plan_workrooms(seen.rows, known, seen.inbox, seen.replied_flags,
                                           store.inbox_seen_ids(), now, ctx.revalidate, full)
     needs_older = _needs_older(ctx, full)
-    seen.workrooms = await _all([pages.workroom(cid, needs_older) for cid in seen.loaded_why])
+    by_id = {r.contract_id: r for r in seen.rows}
+    seen.workrooms = await _all([pages.workroom(cid, by_id[cid], needs_older) for cid in seen.loaded_why])
     _check_threads_whole(ctx, seen)
     # 3. The profiles of the clients whose answer I am waiting for.
     fresh = {w.contract_id: w for w in seen.workrooms}
@@ -253,6 +256,7 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     result.logins = site.logins
     result.contracts_seen = len(seen.rows)
     result.workrooms_loaded = dict(seen.loaded_why)
+    result.thread_sources = {w.contract_id: w.source for w in seen.workrooms}
     _record(ctx, result, seen, site)
     if ctx.notifier is not None:
         flush_outbox(ctx.store, ctx.notifier)

@@ -35,9 +35,10 @@ from watcher.models import (
     Sender,
     Stage,
     Workroom,
+    jsonable,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
 _SCHEMA = """
@@ -88,6 +89,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS inbox_seen (
   message_id INTEGER PRIMARY KEY, thread_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
   is_replied INTEGER, first_seen TEXT NOT NULL);
+""",
+    """
+ALTER TABLE messages ADD COLUMN site_id INTEGER;
+ALTER TABLE contracts ADD COLUMN delivered_at TEXT;
+ALTER TABLE contracts ADD COLUMN delivery_basis TEXT;
+ALTER TABLE clients ADD COLUMN record TEXT;
 """,
 ]
 
@@ -209,9 +216,11 @@ class Store:
         return (row[0] if row else 0) + 1
 
     def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> None:
+        """What a healthy scan read of a contract page: its state, messages and, when it moved into
+        acceptance, when the delivery was made (docs/rules.md, "When was it delivered?")."""
         stage = w.stage or Stage.IN_PROGRESS
         now = _iso(seen_at)
-        old = self.db.execute("SELECT status_label FROM contracts WHERE id=?",
+        old = self.db.execute("SELECT status_label, stage, delivered_at, delivery_basis FROM contracts WHERE id=?",
                               (w.contract_id,)).fetchone()
         changed = old is None or old["status_label"] != w.status_label
         escrow = None if w.escrow_deposited is None else int(w.escrow_deposited)
@@ -231,11 +240,32 @@ class Store:
         self.db.execute("UPDATE contracts SET thread_id=?, loaded_at=? WHERE id=?",
                         (w.thread_id, now, w.contract_id))
         self.db.executemany(
-            "INSERT OR IGNORE INTO messages(contract_id, key, sender, sender_id, kind, sent_at,"
-            " body, first_seen) VALUES(?,?,?,?,?,?,?,?)",
+            "INSERT INTO messages(contract_id, key, sender, sender_id, kind, sent_at,"
+            " body, first_seen, site_id) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(contract_id, key) DO UPDATE"
+            " SET site_id=COALESCE(messages.site_id, excluded.site_id),"
+            " kind=CASE WHEN excluded.kind='delivery' THEN 'delivery' ELSE messages.kind END",
             [(w.contract_id, m.key, str(m.sender), m.sender_id, m.kind, _iso(m.sent_at), m.body,
-              now) for m in w.messages])
+              now, m.id) for m in w.messages])
+        if stage.delivered:
+            was = old is not None and Stage(old["stage"]).delivered
+            if not was or old["delivered_at"] is None:
+                at, basis = self._delivery(w.contract_id, seen_at, moved=old is not None)
+                self.db.execute("UPDATE contracts SET delivered_at=?, delivery_basis=? WHERE id=?",
+                                (_iso(at), basis, w.contract_id))
         self.save_client_name(w.client_id, w.client_name, seen_at)
+
+    def _delivery(self, contract_id: int, seen_at: datetime, moved: bool) -> tuple[datetime, str]:
+        """When a contract first seen in acceptance was delivered: a delivery report the page marked,
+        else my newest message at or before this scan (the report is a message of mine), else this
+        scan. ``moved``: an earlier scan saw it before acceptance, so the move happened since."""
+        marked = self.db.execute("SELECT MAX(sent_at) FROM messages WHERE contract_id=? AND kind='delivery'",
+                                 (contract_id,)).fetchone()[0]
+        if marked:
+            return _dt(marked), "marked"  # type: ignore[return-value]
+        mine = self.db.execute("SELECT MAX(sent_at) FROM messages WHERE contract_id=? AND sender='worker'"
+                               " AND sent_at<=?", (contract_id, _iso(seen_at))).fetchone()[0]
+        basis = "move_seen" if moved else "first_seen"
+        return (_dt(mine) if mine else seen_at), basis  # type: ignore[return-value]
 
     def save_client_name(self, client_id: int, name: str, seen_at: datetime) -> None:
         now = _iso(seen_at)
@@ -245,12 +275,17 @@ class Store:
             (client_id, name, now, now))
 
     def save_client_seen(self, seen: ClientSeen, scan_id: int) -> None:
+        """A profile read: the last access (hidden: no interval, no text; a wording nobody could read:
+        no interval, the text) and the client's record as the profile showed it."""
         self.save_client_name(seen.client_id, seen.name, seen.observed_at)
+        self.db.execute("UPDATE clients SET record=? WHERE id=?",
+                        (json.dumps(jsonable(seen.record), ensure_ascii=False), seen.client_id))
         iv = seen.last_access
+        text = seen.last_access_text if iv is not None else seen.last_access_unreadable
         self.db.execute(
             "INSERT INTO client_access VALUES(?,?,?,?,?,?)",
             (seen.client_id, _iso(seen.observed_at), _iso(iv.earliest) if iv else None,
-             _iso(iv.latest) if iv else None, seen.last_access_text, scan_id))
+             _iso(iv.latest) if iv else None, text, scan_id))
 
     def save_inbox_seen(self, items: Iterable[InboxItem], seen_at: datetime) -> None:
         self.db.executemany(
@@ -315,7 +350,7 @@ class Store:
 
     def messages_of(self, contract_id: int) -> list[Message]:
         return [Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
-                        r["sender_id"], r["key"])
+                        r["sender_id"], r["key"], r["site_id"])
                 for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? "
                                          "ORDER BY sent_at, rowid", (contract_id,))]
 
@@ -338,6 +373,7 @@ class Store:
             status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
             access=self.latest_access(r["client_id"]),
             amount=r["amount"], active=bool(r["active"]),
+            delivery_at=_dt(r["delivered_at"]), delivery_basis=r["delivery_basis"],
         )
 
     def contract_states(self) -> list[ContractState]:

@@ -125,8 +125,8 @@ async def _headed(site: Site, page: Page, env: common.Env) -> None:
     creds = site.credentials()
     if creds is not None:
         try:
-            await page.fill(env.selectors.login.username, creds.email)
-            await page.fill(env.selectors.login.password, creds.password)
+            await page.locator(env.selectors.login.username.css).first.fill(creds.email)
+            await page.locator(env.selectors.login.password.css).first.fill(creds.password)
         except Exception:
             pass  # the person types it themselves
     print("cwwatch: finish logging in in the browser window (two-step code, captcha) ...", file=sys.stderr)

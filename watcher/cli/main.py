@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from watcher import __version__
-from watcher.cli import capture, daemon, demo, doctor, login, mute, report, scan, service, status
+from watcher.cli import capture, check_pages, daemon, demo, doctor, login, mute, report, scan, service, status
 from watcher.errors import CwError, Exit, first_line
 
-COMMANDS = (login, scan, daemon, status, report, mute, capture, doctor, service, demo)
+COMMANDS = (login, scan, daemon, status, report, mute, capture, check_pages, doctor, service, demo)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -12,28 +12,35 @@ The readers decide nothing about the account: what counts as "more inbox pages a
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from loguru import logger
 from playwright.async_api import Page
 
 from watcher.crowdworks.extract import (
+    ContractPage,
+    InboxPage,
+    extract_contract_page,
     extract_contracts,
     extract_inbox,
     extract_profile,
-    extract_workroom,
     inbox_from_json,
+    thread_from_json,
+    unique,
 )
 from watcher.crowdworks.redact import Redactor
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Fetched, Site
 from watcher.errors import ExtractionError, Unhealthy
-from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Problem, Workroom
+from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Stage, Workroom
 
 PageHook = Callable[[str, str, str], None]  # (kind, url, html) of every page read
 
@@ -65,6 +72,10 @@ class Pages:
         if self.on_page is not None:
             self.on_page(kind, fetched.url, fetched.html)
 
+    def _seen_json(self, kind: str, url: str, body: Any) -> None:
+        if self.on_page is not None:
+            self.on_page(kind, self.site.url(url), json.dumps(body, ensure_ascii=False))
+
     def redactor(self) -> Redactor:
         """What a saved page must not show: everything personal the history and the login know."""
         known = self.known_strings()
@@ -94,42 +105,45 @@ class Pages:
 
     async def inbox(self, first: int, last: int | None,
                     more_wanted: Callable[[Sequence[InboxItem]], bool]) -> InboxReading:
-        """Inbox pages ``first``.. (``last`` at most), while ``more_wanted(page_items)``."""
+        """Inbox pages ``first``.. (``last`` at most), while ``more_wanted(page_items)``.
+
+        The list is the answer of the page's own API call (seen), never asked for directly; a page
+        that made no such call is read as it shows (a guess). An answer that never came is
+        unhealthy, never "no messages".
+        """
         sel = self.sel
         page_no = first
         out: list[InboxItem] = []
         flags_all = True
+        api = (_prefix(sel.urls.inbox_api),)
         async with self.site.page() as page:
             while True:
                 path = sel.urls.inbox.format(page=page_no)
-                fetched = await self.site.get(page, path, "inbox", capture=sel.urls.inbox_api)
+                fetched = await self.site.get(page, path, "inbox", capture=api)
                 self._seen("inbox", fetched)
                 self._found(fetched, "inbox", f"{path} answered 404")
-                items: tuple[InboxItem, ...] | None = None
-                next_url: str | None = None
-                for payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
-                    with contextlib.suppress(ExtractionError):
-                        items = inbox_from_json(payload, f"inbox api page {page_no}")
-                        meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
-                        if isinstance(meta.get("total_pages"), int) and meta["total_pages"] > page_no:
-                            next_url = sel.urls.inbox.format(page=page_no + 1)
-                        break
-                # The replied flags come only with the JSON: without them, my replies are invisible here.
-                flags = items is not None and all(i.is_replied is not None for i in items)
-                try:
-                    dom = extract_inbox(fetched.tree, sel, fetched.url)
-                    next_url = dom.next_url or next_url
-                    if items is None:
-                        items = dom.items
-                except ExtractionError as exc:
-                    if items is None:  # neither the JSON nor the page can be read
+                reading: InboxPage | None = None
+                for url, payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
+                    self._seen_json("inbox_api", url, payload)
+                    try:
+                        reading = inbox_from_json(payload, sel, f"inbox api page {page_no}")
+                    except ExtractionError as exc:
                         raise await self._layout(page, fetched, exc, "inbox") from None
-                flags_all = flags_all and flags
-                out.extend(items)
-                if not next_url or not more_wanted(items):
-                    return InboxReading(tuple(out), flags_all, False)
+                    break
+                if reading is None:
+                    try:
+                        reading = extract_inbox(fetched.tree, sel, fetched.url)
+                    except ExtractionError as exc:  # neither the page's JSON nor the page can be read
+                        raise await self._layout(page, fetched, exc, "inbox") from None
+                # The replied flags come only with the JSON: without them, my replies are invisible here.
+                flags_all = flags_all and all(i.is_replied is not None for i in reading.items)
+                out.extend(reading.items)
+                more_pages = (reading.total_pages > page_no if reading.total_pages is not None
+                              else reading.next_url is not None)
+                if not more_pages or not more_wanted(reading.items):
+                    return InboxReading(tuple(unique(out)), flags_all, False)
                 if last is not None and page_no >= last:
-                    return InboxReading(tuple(out), flags_all, True)
+                    return InboxReading(tuple(unique(out)), flags_all, True)
                 page_no += 1
                 if page_no > self.max_list_pages:
                     raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "inbox",
@@ -138,14 +152,14 @@ class Pages:
     # -- the active contracts --------------------------------------------------------------------
 
     async def contracts(self) -> list[ContractRow]:
-        """Every row of the active contracts list, every page followed."""
+        """Every row of the active contracts list, every page followed (paging is a guess)."""
         sel = self.sel
         page_no = 1
         rows: list[ContractRow] = []
-        next_path: str | None = sel.urls.contracts.format(page=1)
+        next_path: str | None = sel.urls.contracts
         async with self.site.page() as page:
             while next_path is not None:
-                fetched = await self.site.get(page, next_path, "contracts")
+                fetched = await self.site.get(page, next_path, "contracts", ready=sel.ready.contracts.css)
                 self._seen("contracts", fetched)
                 self._found(fetched, "contracts", f"{next_path} answered 404")
                 try:
@@ -170,43 +184,83 @@ class Pages:
 
     # -- a workroom --------------------------------------------------------------------------------
 
-    async def workroom(self, contract_id: int, needs_older: Callable[[Workroom], bool]) -> Workroom:
-        """The contract page and its thread; the folded older messages when ``needs_older(room)``."""
+    async def workroom(self, contract_id: int, row: ContractRow | None,
+                       needs_older: Callable[[Workroom], bool]) -> Workroom:
+        """The contract page and its whole thread.
+
+        The thread comes from the site's own JSON (``messages.json``: the answer the page loaded, else
+        fetched once from inside the page), the page's messages as the fallback, unfolded when
+        ``needs_older(room)``. The stage is what the page's sentences say; when the contract list's
+        label (``row``) says another, that is ``unknown_status``, never a silent pick.
+        """
         sel = self.sel
-        w = sel.workroom
         site = self.site
         path = sel.urls.workroom.format(id=contract_id)
+        where = workroom_page(sel, contract_id)
         async with site.page() as page:
-            fetched = await site.get(page, path, "workroom")
+            fetched = await site.get(page, path, "workroom", capture=(_template(sel.urls.thread_json),),
+                                     ready=sel.ready.workroom.css)
             self._seen("workroom", fetched)
-            self._found(fetched, workroom_page(sel, contract_id), "listed as active but answered 404")
+            self._found(fetched, where, "listed as active but answered 404")
             try:
-                room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
+                summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
+                messages, source = await self._thread_json(page, fetched, summary.thread_id)
+                folded = False
+                if messages is None:
+                    messages, folded, source = summary.messages, summary.folded, "dom"
+                room = _room(summary, row, messages, source, folded)
                 if room.folded and needs_older(room):
-                    more = await site.expand_thread(page, w.show_more, w.show_more_texts, "workroom_more")
+                    more = await site.unfold(page, sel.thread.fold_text.pattern, "workroom_more")
                     if more is not None:
                         fetched = more
                         self._seen("workroom_more", fetched)
-                        room = extract_workroom(fetched.tree, sel, fetched.url, site.worker_id)
+                        summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
+                        room = _room(summary, row, summary.messages, "dom", summary.folded)
                     if room.folded:
-                        raise ExtractionError(f"workroom {path}", "whole thread", "older messages stay folded")
+                        raise ExtractionError(where, "whole thread", "older messages stay folded")
                 elif room.folded:
                     room = dataclasses.replace(room, folded=False, partial=True)  # the visible part suffices
             except ExtractionError as exc:
                 raise await self._layout(page, fetched, exc, "workroom") from None
         if room.contract_id != contract_id:
-            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, f"workroom {path}",
-                               f"the page is about contract {room.contract_id}")
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, where, f"the page is about contract {room.contract_id}")
+        if row is not None and room.page_stage is not None and family(room.page_stage) != family(row.stage):
+            raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where,
+                               f"the contract list says 「{row.status_label}」 but the contract page says "
+                               f"「{summary.stage_text}」")
         if room.stage is None:
-            raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, f"workroom {path}", f"「{room.status_label}」")
+            said = f"「{row.status_label}」" if row is not None else f"「{summary.stage_text}」"
+            raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where, f"no known state: {said}")
         return room
+
+    async def _thread_json(self, page: Page, fetched: Fetched,
+                           thread_id: int) -> tuple[tuple[Message, ...] | None, str]:
+        """The thread from its JSON: the answer the page itself loaded, else one fetch from the page."""
+        sel = self.sel
+        path = sel.urls.thread_json.format(id=thread_id)
+        body: Any = None
+        for url, payload in fetched.json_payloads:
+            if urlsplit(url).path == path:
+                body = payload
+                break
+        if body is None:
+            status, body = await self.site.fetch_json(page, path, "thread_json")
+            if body is None:
+                logger.info("thread {}: no JSON (HTTP {}); reading the page", thread_id, status)
+                return None, "dom"
+        self._seen_json("thread", path, body)
+        try:
+            return thread_from_json(body, sel, f"thread {path}"), "json"
+        except ExtractionError as exc:
+            logger.warning("thread {}: the JSON is unreadable ({}); reading the page", thread_id, exc)
+            return None, "dom"
 
     # -- a client's profile ----------------------------------------------------------------------
 
     async def profile(self, client_id: int) -> ClientSeen:
         path = self.sel.urls.profile.format(id=client_id)
         async with self.site.page() as page:
-            fetched = await self.site.get(page, path, "profile")
+            fetched = await self.site.get(page, path, "profile", ready=self.sel.ready.profile.css)
             self._seen("profile", fetched)
             self._found(fetched, f"profile {path}", "the client's profile answered 404")
             try:
@@ -219,3 +273,32 @@ class Pages:
 def workroom_page(sel: SelectorSet, contract_id: int) -> str:
     """How a problem names a contract's workroom (``workroom /contracts/ID``)."""
     return f"workroom {sel.urls.workroom.format(id=contract_id)}"
+
+
+def family(stage: Stage | None) -> str | None:
+    """Stages that name the same moment: delivered and in acceptance are one."""
+    if stage is None:
+        return None
+    return "delivered" if stage.delivered else str(stage)
+
+
+def _room(page: ContractPage, row: ContractRow | None, messages: tuple[Message, ...], source: str,
+          folded: bool) -> Workroom:
+    stage = page.stage if page.stage is not None else (row.stage if row is not None else None)
+    if row is not None and row.stage is not None and page.stage is not None and family(row.stage) == family(page.stage):
+        stage = row.stage  # the list's label is the finer word (検収中 / 納品済み)
+    return Workroom(
+        contract_id=page.contract_id, title=page.title or (row.title if row else ""), client_id=page.client_id,
+        client_name=page.client_name, status_label=row.status_label if row else "", stage=stage,
+        escrow_deposited=page.escrow_deposited, amount=page.amount, messages=messages, folded=folded,
+        thread_id=page.thread_id, source=source, page_stage=page.stage, open_milestones=page.open_milestones)
+
+
+def _prefix(path: str) -> re.Pattern[str]:
+    """A request to ``path`` (with any query)."""
+    return re.compile(re.escape(path) + r"(?:[?#]|$)")
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """A request to a ``[urls]`` template such as ``/message/threads/{id}/messages.json``."""
+    return re.compile(re.escape(path).replace(re.escape("{id}"), r"\d+") + r"(?:[?#]|$)")

@@ -187,10 +187,11 @@ class Redactor:
     @staticmethod
     def _protected_words(sel: SelectorSet) -> tuple[str, ...]:
         w, lg = sel.workroom, sel.login
-        words: list[str] = [*sel.status_labels, *w.escrow_deposited_texts, *w.escrow_missing_texts,
-                            *w.delivery_texts, *w.show_more_texts, *w.contact_reminder_texts, *lg.error_texts,
-                            *lg.two_step_texts, *lg.not_found_texts, *sel.inbox.next_page_texts,
-                            *sel.profile.hidden_texts, *SITE_WORDS]
+        words: list[str] = [*sel.status_labels, *(t for rule in sel.states for t in rule.all),
+                            *sel.thread.delivery_texts.texts, *w.contact_reminder_texts.texts,
+                            *w.delivery_step.texts, *lg.error_texts.texts, *lg.two_step_texts.texts,
+                            *lg.not_found_texts.texts, *lg.bot_check_texts.texts, *sel.inbox.next_page_texts.texts,
+                            *sel.profile.hidden_texts.texts, *sel.contracts.empty_texts.texts, *SITE_WORDS]
         return tuple(dict.fromkeys(x for x in words if x))
 
     def _is_protected(self, text: str) -> bool:
@@ -550,39 +551,48 @@ class Redactor:
     def _hooks(self, tree: LexborNode, plan: dict[int, str]) -> None:
         """Text nodes to replace by place: mem_id -> placeholder (the first hook to claim a node wins)."""
         sel = self.sel
-        w, ib, ct = sel.workroom, sel.inbox, sel.contracts
+        w, t, ib, ct = sel.workroom, sel.thread, sel.inbox, sel.contracts
+        fold = t.fold_text.pattern
 
         def claim(el: LexborNode | None, kind: str, skip_ui: bool = False) -> None:
             if el is None:
                 return
-            for t in _text_nodes(el, skip_ui, w.show_more_texts):
-                if t.mem_id in plan:
+            for node in _text_nodes(el, skip_ui, fold):
+                if node.mem_id in plan:
                     continue
-                raw = t.text_content or ""
+                raw = node.text_content or ""
                 if not raw.strip():
                     if not raw.isascii():
-                        plan[t.mem_id] = " "
+                        plan[node.mem_id] = " "
                     continue
                 if raw.strip() in SITE_NAMES and (kind == NAME or skip_ui):
                     continue  # the site's own name as a sender or a system label
-                plan[t.mem_id] = self.placeholder(raw, kind)
+                plan[node.mem_id] = self.placeholder(raw, kind)
 
         def each(css: str, kind: str) -> None:
             for el in _css(tree, css):
                 claim(el, kind)
 
-        each(w.sender, NAME)
-        each(ib.sender, NAME)
-        each(w.client_link, NAME)
-        for table in _css(tree, ct.table):
-            for row in _css(table, ct.row):
-                if _css_first(row, ct.link) is not None:
-                    claim(_css_first(row, ct.client_cell), NAME)
-                    for link in _css(row, ct.link):
-                        claim(link, TITLE)
-        each(w.title, TITLE)
-        each(ib.item_title, TITLE)
-        each(w.body, BODY)
+        each(t.sender.css, NAME)
+        each(w.client_link.css, NAME)
+        for link in _css(tree, ct.row_link.css):
+            row = _closest_row(link, ct.row.css)
+            if row is None:
+                continue
+            first = next((n for n in _text_nodes(row, True, fold) if (n.text_content or "").strip()), None)
+            if first is not None and not _inside_node(first, link):
+                claim(first, NAME)  # the row's first text part is the client's name
+            claim(link, TITLE)
+        for th in tree.css("th"):
+            label = nfkc(th.text())
+            if any(label.startswith(a.value) for a in w.title if a.kind == "label"):
+                td = th.next
+                while td is not None and td.tag != "td":
+                    td = td.next
+                claim(td, TITLE)
+        each("h1", TITLE)
+        each(ib.item_title.css, TITLE)
+        each(t.body.css, BODY)
         for el in tree.css("[class]"):
             for token in (el.attributes.get("class") or "").split():
                 m = _HOOK_CLASS.match(token)
@@ -596,9 +606,9 @@ class Redactor:
                 claim(el, NAME)
             elif _TITLE_LINK.match(path) and "?" not in href:
                 claim(el, TITLE)
-        items = list(_css(tree, w.message)) + [
+        items = list(_css(tree, t.message.css)) + [
             el for el in tree.css("[class]")
-            if any(_ITEM_CLASS.match(t) for t in (el.attributes.get("class") or "").split())]
+            if any(_ITEM_CLASS.match(tok) for tok in (el.attributes.get("class") or "").split())]
         for el in items:
             claim(el, BODY, skip_ui=True)
 
@@ -690,9 +700,27 @@ def _inside(node: LexborNode, tag: str) -> bool:
 _UI_TAGS = frozenset({"time", "h1", "h2", "h3", "h4", "h5", "h6", "button", "script", "style"})
 
 
-def _text_nodes(el: LexborNode, skip_ui: bool, show_more_texts: Iterable[str]) -> Iterator[LexborNode]:
-    """The text nodes under ``el``; never those in <time>; with ``skip_ui`` not headings or buttons either."""
-    more = tuple(show_more_texts)
+def _closest_row(node: LexborNode, css: str) -> LexborNode | None:
+    cur = node.parent
+    while cur is not None and cur.tag not in ("html", "-undef", None):
+        if cur.css_matches(css):
+            return cur
+        cur = cur.parent
+    return None
+
+
+def _inside_node(node: LexborNode, ancestor: LexborNode) -> bool:
+    cur: LexborNode | None = node
+    while cur is not None:
+        if cur.mem_id == ancestor.mem_id:
+            return True
+        cur = cur.parent
+    return False
+
+
+def _text_nodes(el: LexborNode, skip_ui: bool, fold: re.Pattern[str]) -> Iterator[LexborNode]:
+    """The text nodes under ``el``; never those in <time>; with ``skip_ui`` not headings, buttons or the
+    fold control (「他のN件のメッセージを表示」) either."""
 
     def walk(node: LexborNode) -> Iterator[LexborNode]:
         child = node.child
@@ -702,7 +730,7 @@ def _text_nodes(el: LexborNode, skip_ui: bool, show_more_texts: Iterable[str]) -
             elif child.is_element_node:
                 tag = child.tag or ""
                 if tag in ("time", "script", "style") or (skip_ui and (
-                        tag in _UI_TAGS or (tag == "a" and any(t in child.text() for t in more))
+                        tag in _UI_TAGS or (tag == "a" and fold.search(child.text()))
                         or "_showMore_" in (child.attributes.get("class") or ""))):
                     pass
                 else:

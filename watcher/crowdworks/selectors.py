@@ -1,15 +1,20 @@
-"""The selector set: markup knowledge loaded once per run from ``selectors/*.toml``.
+"""The selector set: what cwwatch knows about CrowdWorks' markup, loaded once per run from
+``selectors/*.toml`` (version 2).
+
+Every hook carries the grade of its evidence (``seen``, ``reported``, ``guess``; docs/site.md) and
+may be a chain of alternatives, tried in order. Loading checks every key, compiles every regular
+expression and tries every CSS selector once, so a broken file fails at start with the file and
+the key (:class:`~watcher.errors.ConfigError`), never halfway through a scan.
 
 The bundled file ships inside the wheel as ``watcher/_selectors/`` and is read from the source
-tree's ``selectors/`` in a checkout. A user may point to a file of their own. Loading checks every
-required key, compiles every regular expression and tries every CSS selector once, so a broken file
-fails at start with the file and the key, not halfway through a scan.
+tree's ``selectors/`` in a checkout. A user may point to a file of their own.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,69 +27,167 @@ from watcher.errors import ConfigError
 from watcher.models import Stage
 
 BUNDLED_NAME = "crowdworks.toml"
+VERSION = 2
 SITE_URL = "https://crowdworks.jp"  # the real site: the default of the config key base_url
+GRADES = ("seen", "reported", "guess")
+KINDS = ("css", "re", "path", "texts", "all", "label", "cookie", "str")
 
-# section -> key -> kind ("css", "re", "texts", "path", "str", "url"; "optional": a string that may
-# be left out or empty, meaning off)
+# section -> key -> the kind of markup the hook holds
 SCHEMA: dict[str, dict[str, str]] = {
-    "urls": {"login": "url", "dashboard": "url", "contracts": "url", "workroom": "url",
-             "profile": "url", "inbox": "url", "inbox_api": "url"},
-    "common": {"header": "css", "header_is_login": "path", "header_user_id": "path",
-               "document_end": "optional"},
-    "login": {"form": "css", "username": "css", "password": "css", "remember": "css",
-              "submit": "css", "error": "css", "error_texts": "texts", "two_step_url": "str",
-              "two_step_texts": "texts", "captcha": "css", "captcha_invisible": "css",
+    "session": {"device_cookie": "cookie", "header": "css", "header_is_login": "path",
+                "header_user_id": "path"},
+    "login": {"form": "css", "username": "css", "password": "css", "remember": "css", "submit": "css",
+              "error": "css", "error_texts": "texts", "two_step_url": "str", "two_step_texts": "texts",
+              "captcha": "css", "captcha_invisible": "css", "bot_check_texts": "texts", "bot_check": "css",
               "not_found_texts": "texts"},
-    "contracts": {"table": "css", "row": "css", "link": "css", "link_id": "re",
-                  "client_cell": "css", "status_cell": "css", "empty": "css",
+    "ready": {"contracts": "css", "workroom": "css", "profile": "css", "proposals": "css"},
+    "contracts": {"row_link": "css", "row_link_id": "re", "row": "css", "sections": "css", "empty": "css",
+                  "empty_texts": "texts",
                   "next_page": "css"},
-    "workroom": {"title": "css", "client_link": "css", "client_id": "re", "status": "css",
-                 "escrow": "css", "escrow_deposited_texts": "texts",
-                 "escrow_missing_texts": "texts", "amount": "css", "thread": "css",
-                 "thread_contract_id": "path", "thread_id": "path", "message": "css", "message_sent_class": "str",
-                 "message_system_class": "str", "sender": "css", "sender_worker": "re",
-                 "sender_client": "re", "time": "css", "time_attr": "str", "body": "css",
-                 "delivery": "css", "delivery_texts": "texts", "show_more": "css",
-                 "show_more_texts": "texts", "contact_reminder_texts": "texts"},
-    "profile": {"container": "css", "user": "path", "user_id": "path", "user_name": "path",
-                "last_access_json": "path", "last_access": "css", "last_access_label": "re",
-                "hidden_texts": "texts"},
-    "inbox": {"list": "css", "item": "css", "item_link": "css", "item_thread": "str",
-              "item_message": "str", "item_title": "css", "sender": "css", "time": "css",
-              "time_attr": "str", "next_page": "css", "next_page_texts": "texts"},
+    "workroom": {"thread": "css", "thread_id": "path", "thread_contract_id": "path", "thread_type": "path",
+                 "client_link": "css", "client_id": "re", "title": "label|css", "amount": "label",
+                 "state_area": "css", "progress_step": "css", "progress_done": "str",
+                 "progress_current": "str", "delivery_step": "texts", "milestone_form": "css",
+                 "milestone_submit": "css", "feedback_link": "css", "contact_reminder_texts": "texts"},
+    "thread_json": {"messages": "path", "id": "path", "own": "path", "sent_at": "path", "body": "path"},
+    "thread": {"message": "css", "mine": "css", "system": "css", "sender": "css", "time": "css", "body": "css",
+               "paragraph": "css", "fold_text": "re", "fold": "css", "delivery": "css", "delivery_texts": "texts"},
+    "profile": {"container": "css", "user": "path", "public_user": "path", "summary": "path", "id": "path",
+                "display_name": "path", "last_access": "path", "identity_verified": "path", "rule_check": "path",
+                "certified": "path", "official": "path", "rating": "path", "rating_count": "path",
+                "jobs_contracted": "path", "completion_rate": "path", "acceptance_count": "path",
+                "finished_count": "path", "created_at": "path", "prefecture": "path", "ratings": "path",
+                "rating_score": "path", "rating_comment": "path", "rating_job": "path", "rating_at": "path",
+                "job_offers": "path", "job_active": "path", "job_contracted": "path",
+                "last_activity": "css", "last_activity_label": "re", "hidden_texts": "texts"},
+    "inbox_api": {"status": "path", "ok_status": "str", "items": "path", "total_pages": "path",
+                  "thread_id": "path", "message_id": "path", "sent_at": "path", "title": "path",
+                  "proposal_status": "path", "is_replied": "path", "proposed": "str"},
+    "inbox": {"list": "css", "item": "css", "item_thread": "str", "item_message": "str", "item_title": "css",
+              "time": "css", "next_page": "css", "next_page_texts": "texts"},
+    "proposals": {"table": "css", "row_link": "css", "row_link_id": "re", "page_link": "css",
+                  "page_link_number": "re", "job_link": "css", "job_id": "re", "price": "css"},
 }
+URL_KEYS = ("login", "dashboard", "contracts", "workroom", "thread_json", "profile", "inbox", "inbox_api",
+            "proposals", "proposal", "job")
+
+
+@dataclass(frozen=True)
+class Alt:
+    """One alternative of a hook: its markup, and the grade and source of the evidence for it."""
+
+    kind: str  # one of KINDS
+    value: Any  # a string, or a list of strings for texts / all
+    grade: str
+    source: str = ""
+    pattern: re.Pattern[str] | None = None  # compiled, for kind "re"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A named piece of markup knowledge, ``section.key``, with its alternatives in order."""
+
+    name: str
+    alts: tuple[Alt, ...]
+
+    def __iter__(self) -> Iterator[Alt]:
+        return iter(self.alts)
+
+    @property
+    def first(self) -> Alt:
+        return self.alts[0]
+
+    @property
+    def grade(self) -> str:
+        """The best grade among the alternatives (what the hook can rely on)."""
+        return min((a.grade for a in self.alts), key=GRADES.index)
+
+    @property
+    def css(self) -> str:
+        """Every CSS alternative as one selector list (for a query that takes any of them)."""
+        return ", ".join(a.value for a in self.alts if a.kind == "css")
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(t for a in self.alts if a.kind in ("texts", "all") for t in a.value)
+
+    @property
+    def value(self) -> Any:
+        return self.first.value
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        assert self.first.pattern is not None, f"{self.name} is not a regular expression"
+        return self.first.pattern
 
 
 @dataclass(frozen=True)
 class Section:
     name: str
-    values: dict[str, Any]
-    patterns: dict[str, re.Pattern[str]]
+    hooks: dict[str, Hook]
 
-    def __getattr__(self, key: str) -> Any:
+    def __getattr__(self, key: str) -> Hook:
         try:
-            return self.values[key]
+            return self.hooks[key]
         except KeyError:
             raise AttributeError(f"selectors [{self.name}] has no {key!r}") from None
 
-    def re(self, key: str) -> re.Pattern[str]:
-        return self.patterns[key]
+
+@dataclass(frozen=True)
+class StateRule:
+    """A contract state the page says in words: every text of ``all`` appears."""
+
+    stage: Stage
+    all: tuple[str, ...]
+    grade: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    stage: Stage
+    grade: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Urls:
+    values: dict[str, str]
+
+    def __getattr__(self, key: str) -> str:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise AttributeError(f"selectors [urls] has no {key!r}") from None
 
 
 @dataclass(frozen=True)
 class SelectorSet:
     source: str
-    urls: Section
-    common: Section
+    urls: Urls
+    document_end: str
+    session: Section
     login: Section
+    ready: Section
     contracts: Section
     workroom: Section
+    thread_json: Section
+    thread: Section
     profile: Section
+    inbox_api: Section
     inbox: Section
-    status_labels: dict[str, Stage]
+    proposals: Section
+    states: tuple[StateRule, ...]
+    status_labels: dict[str, Label]
 
     def stage_of(self, label: str) -> Stage | None:
-        return self.status_labels.get(label.strip())
+        found = self.status_labels.get(label.strip())
+        return found.stage if found else None
+
+    def hook(self, name: str) -> Hook:
+        """A hook by its full name, ``section.key``."""
+        section, key = name.split(".", 1)
+        return getattr(getattr(self, section), key)
 
     def page_url(self, base_url: str, kind: str, **fields: object) -> str:
         """The absolute URL of a page from ``[urls]``: ``page_url(base, "workroom", id=1)``."""
@@ -112,74 +215,134 @@ def bundled_path() -> Path:
 _PROBE = LexborHTMLParser("<html><body><p class='x'>x</p></body></html>")
 
 
-def _check(file: str, section: str, key: str, kind: str, value: Any) -> None:
-    where = f"{file}: [{section}] {key}"
-    if kind == "optional":
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string (empty for none)")
-        return
-    if kind == "texts":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(f"{where}: expected a list of non-empty strings")
-        return
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string")
-    if kind == "css":
+def _alt(where: str, kinds: str, raw: Any) -> Alt:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table such as {{ css = \"...\", grade = \"seen\" }}")
+    present = [k for k in KINDS if k in raw]
+    allowed = kinds.split("|")
+    if len(present) != 1 or present[0] not in allowed:
+        raise ConfigError(f"{where}: expected exactly one of {', '.join(allowed)}")
+    extra = set(raw) - {present[0], "grade", "source", "note"}
+    if extra:
+        raise ConfigError(f"{where}: unknown key {sorted(extra)[0]!r}")
+    kind = present[0]
+    value = raw[kind]
+    grade = raw.get("grade")
+    if grade not in GRADES:
+        raise ConfigError(f"{where}: grade: expected one of {', '.join(GRADES)}")
+    source = raw.get("source", "")
+    if not isinstance(source, str):
+        raise ConfigError(f"{where}: source: expected a string")
+    pattern = None
+    if kind in ("texts", "all"):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{where}: {kind}: expected a list of non-empty strings")
+    elif not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: {kind}: expected a non-empty string")
+    elif kind == "css":
         try:
             _PROBE.css(value)
         except Exception as exc:
             raise ConfigError(f"{where}: not a valid CSS selector ({exc})") from None
     elif kind == "re":
         try:
-            re.compile(value)
+            pattern = re.compile(value)
         except re.error as exc:
             raise ConfigError(f"{where}: not a valid regular expression ({exc})") from None
-    elif kind == "url" and not value.startswith("/"):
-        raise ConfigError(f"{where}: a path on the site must start with '/'")
+    elif kind == "cookie" and not re.fullmatch(r"[A-Za-z0-9_\-]+=[^;\s]+", value):
+        raise ConfigError(f"{where}: expected name=value")
+    return Alt(kind, value, grade, source, pattern)
+
+
+def _hook(source: str, section: str, key: str, kinds: str, raw: Any) -> Hook:
+    where = f"{source}: [{section}] {key}"
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise ConfigError(f"{where}: an empty list of alternatives")
+    return Hook(f"{section}.{key}", tuple(_alt(f"{where}[{i}]" if isinstance(raw, list) else where, kinds, r)
+                                          for i, r in enumerate(items)))
+
+
+def _stage(source: str, where: str, value: Any) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Stage)
+        raise ConfigError(f"{source}: {where}: {value!r} is not one of {allowed}") from None
 
 
 def parse(text: str, source: str) -> SelectorSet:
+    """A selector set from the text of a selectors file; ConfigError naming the file and key."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    if data.get("version") != 1:
-        raise ConfigError(f"{source}: version: expected 1, found {data.get('version')!r}")
-    unknown = set(data) - set(SCHEMA) - {"version", "site", "labels"}
+    version = data.get("version")
+    if version == 1:
+        raise ConfigError(f"{source}: version 1 is the format of an older cwwatch; copy the bundled file "
+                          f"({bundled_path()}) and make your change again")
+    if version != VERSION:
+        raise ConfigError(f"{source}: version: expected {VERSION}, found {version!r}")
+    known = set(SCHEMA) | {"version", "site", "urls", "labels", "states"}
+    unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}]")
+    urls = data.get("urls")
+    if not isinstance(urls, dict):
+        raise ConfigError(f"{source}: the section [urls] is missing")
+    for key in URL_KEYS:
+        v = urls.get(key)
+        if not isinstance(v, str) or not v.startswith("/"):
+            raise ConfigError(f"{source}: [urls] {key}: expected a path on the site starting with '/'")
+    extra = set(urls) - set(URL_KEYS)
+    if extra:
+        raise ConfigError(f"{source}: [urls] {sorted(extra)[0]}: unknown key")
     sections: dict[str, Section] = {}
+    document_end = ""
     for name, keys in SCHEMA.items():
         raw = data.get(name)
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: the section [{name}] is missing")
+        raw = dict(raw)
+        if name == "session":
+            document_end = raw.pop("document_end", "")
+            if not isinstance(document_end, str):
+                raise ConfigError(f"{source}: [session] document_end: expected a string (empty for none)")
         extra = set(raw) - set(keys)
         if extra:
             raise ConfigError(f"{source}: [{name}] {sorted(extra)[0]}: unknown key")
-        pats: dict[str, re.Pattern[str]] = {}
-        raw = dict(raw)
-        for key, kind in keys.items():
-            if key not in raw and kind == "optional":
-                raw[key] = ""
+        hooks = {}
+        for key, kinds in keys.items():
             if key not in raw:
                 raise ConfigError(f"{source}: [{name}] {key}: required selector missing")
-            _check(source, name, key, kind, raw[key])
-            if kind == "re":
-                pats[key] = re.compile(raw[key])
-        sections[name] = Section(name, dict(raw), pats)
+            hooks[key] = _hook(source, name, key, kinds, raw[key])
+        sections[name] = Section(name, hooks)
+    states_raw = data.get("states")
+    if not isinstance(states_raw, list) or not states_raw:
+        raise ConfigError(f"{source}: [[states]] is missing or empty")
+    states = []
+    for i, st in enumerate(states_raw):
+        where = f"[[states]] {i + 1}"
+        if not isinstance(st, dict) or set(st) - {"stage", "all", "grade", "source"}:
+            raise ConfigError(f"{source}: {where}: expected stage, all, grade (and source)")
+        alt = _alt(f"{source}: {where}", "all", {k: v for k, v in st.items() if k != "stage"})
+        states.append(StateRule(_stage(source, f"{where} stage", st.get("stage")), tuple(alt.value), alt.grade,
+                                alt.source))
     labels_raw = data.get("labels", {}).get("status")
     if not isinstance(labels_raw, dict) or not labels_raw:
         raise ConfigError(f"{source}: [labels.status] is missing or empty")
-    labels: dict[str, Stage] = {}
-    for label, stage in labels_raw.items():
-        try:
-            labels[label.strip()] = Stage(stage)
-        except ValueError:
-            allowed = ", ".join(s.value for s in Stage)
-            raise ConfigError(
-                f"{source}: [labels.status] {label!r}: {stage!r} is not one of {allowed}"
-            ) from None
-    return SelectorSet(source=source, status_labels=labels, **sections)
+    labels: dict[str, Label] = {}
+    for label, value in labels_raw.items():
+        where = f"[labels.status] {label!r}"
+        if isinstance(value, str):
+            labels[label.strip()] = Label(_stage(source, where, value), "seen")
+            continue
+        if not isinstance(value, dict) or value.get("grade") not in GRADES or set(value) - {"stage", "grade", "source"}:
+            raise ConfigError(f"{source}: {where}: expected a stage, or {{ stage = …, grade = … }}")
+        labels[label.strip()] = Label(_stage(source, where, value.get("stage")), value["grade"],
+                                      str(value.get("source", "")))
+    return SelectorSet(source=source, urls=Urls(dict(urls)), document_end=document_end,
+                       states=tuple(states), status_labels=labels, **sections)
 
 
 @cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -54,7 +55,7 @@ class Fetched:
     tree: Tree
     fetched_at: datetime
     recognised: Recognised
-    json_payloads: list[Any] = field(default_factory=list)  # captured API responses
+    json_payloads: list[tuple[str, Any]] = field(default_factory=list)  # (url, body) of the page's own API calls
 
     @property
     def not_found(self) -> bool:
@@ -74,6 +75,7 @@ class SiteOptions:
     min_interval_s: float = 1.0
     login_allowed: bool = True  # False after a failed login, until `cwwatch login` succeeds
     pool_size: int = 2
+    settle_s: float = 3.0  # after the load event, how long a page may take to show what a reader needs
 
 
 class Site:
@@ -220,66 +222,101 @@ class Site:
                 await asyncio.sleep(wait)
             self._last_nav = time.monotonic()
 
-    async def _goto(self, page: Page, url: str, kind: str,
-                    capture: str | None = None) -> tuple[int, list[Any]]:
+    async def _pin_device(self) -> None:
+        """The desktop markup, whatever the site decided before (``mobylette_device``, seen)."""
+        if self._context is None:
+            return
+        name, value = self.sel.session.device_cookie.value.split("=", 1)
+        await self._context.add_cookies([{"name": name, "value": value, "url": self.opts.base_url}])
+
+    def _walls(self) -> str:
+        """What stands instead of a member page: the login form, a challenge."""
+        lg = self.sel.login
+        return ", ".join((lg.form.css, lg.bot_check.css, lg.captcha.css))
+
+    async def _settle(self, page: Page, ready: str, timeout_s: float) -> None:
+        """Wait until the page shows ``ready`` (or a wall), at most ``settle_s`` after its load event.
+
+        Never ``networkidle``: it does not settle on the real site. A page that shows neither is read
+        as it is (the extractor then names what is missing).
+        """
+        want = page.wait_for_selector(f"{ready}, {self._walls()}", state="attached", timeout=timeout_s * 1000)
+
+        async def loaded_and_some() -> None:
+            await page.wait_for_load_state("load", timeout=timeout_s * 1000)
+            await asyncio.sleep(self.opts.settle_s)
+
+        tasks = [asyncio.ensure_future(want), asyncio.ensure_future(loaded_and_some())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _goto(self, page: Page, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
+                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]]]:
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
-                              f"refused to load a page outside {self._host}")
+                               f"refused to load a page outside {self._host}")
         await self._throttle()
+        await self._pin_device()
         self.loads[kind] += 1
         timeout_s = self.opts.page_timeout_s
         asked: list[Request] = []
 
         def on_request(req: Request) -> None:
-            if capture and capture in req.url and urlsplit(req.url).netloc == self._host:
+            if urlsplit(req.url).netloc == self._host and any(p.search(req.url) for p in capture):
                 asked.append(req)
 
         if capture:
             page.on("request", on_request)
         blocked = len(self.blocked)
         try:
-            resp = await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
-            payloads = await self._payloads(page, asked) if capture else []
+            resp = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+            status = resp.status if resp is not None else 0
+            if ready and status < 400:
+                await self._settle(page, ready, timeout_s)
+            payloads = await self._payloads(page, asked, capture) if capture and status < 400 else []
         except PlaywrightTimeout:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                              f"no answer within {timeout_s:g} s") from None
+                               f"no answer within {timeout_s:g} s") from None
         except PlaywrightError as exc:
             if len(self.blocked) > blocked:
                 raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                                  f"redirected outside {self._host} (to {self.blocked[-1]}); not followed"
-                                  ) from None
+                                   f"redirected outside {self._host} (to {self.blocked[-1]}); not followed"
+                                   ) from None
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
                 page.remove_listener("request", on_request)
-        status = resp.status if resp is not None else 0
         if urlsplit(page.url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                              f"redirected outside {self._host}")
+                               f"redirected outside {self._host}")
         if status >= 500:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
         body: bytes | None = None
         if resp is not None:
             with contextlib.suppress(PlaywrightError):  # no body to check (e.g. a replaced document)
                 body = await resp.body()
-        end = self.sel.common.document_end.strip().lower().encode()
+        end = self.sel.document_end.strip().lower().encode()
         if end and body is not None and "html" in (resp.headers.get("content-type") or "html") and \
                 not body.rstrip().lower().endswith(end):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                              f"the page arrived truncated ({len(body)} bytes, no closing "
-                              f"{self.sel.common.document_end.strip()})")
+                               f"the page arrived truncated ({len(body)} bytes, no closing "
+                               f"{self.sel.document_end.strip()})")
         return status, payloads
 
-    async def _payloads(self, page: Page, asked: list[Request]) -> list[Any]:
-        """JSON bodies of the page's own API calls (e.g. the inbox list); [] when it made none.
-
-        A call the page made is awaited until it is answered (within the page timeout); a page that
-        made none by ``load`` gets a moment to start one.
-        """
+    async def _payloads(self, page: Page, asked: list[Request],
+                        capture: tuple[re.Pattern[str], ...]) -> list[tuple[str, Any]]:
+        """JSON bodies of the page's own API calls, each awaited until answered (within the page
+        timeout); a page that has made none yet gets ``settle_s`` to start one. [] when it made none."""
         if not asked:
             with contextlib.suppress(PlaywrightError):
-                await page.wait_for_load_state("networkidle", timeout=1500)
-        out = []
+                await page.wait_for_event(
+                    "request", lambda r: urlsplit(r.url).netloc == self._host and any(p.search(r.url) for p in capture),
+                    timeout=max(self.opts.settle_s, 0.05) * 1000)
+        out: list[tuple[str, Any]] = []
         for req in list(asked):
             try:
                 resp = await asyncio.wait_for(req.response(), self.opts.page_timeout_s)
@@ -287,7 +324,7 @@ class Site:
                 continue
             if resp is not None and resp.ok:
                 with contextlib.suppress(PlaywrightError, ValueError):
-                    out.append(await resp.json())
+                    out.append((resp.url, await resp.json()))
         return out
 
     async def _snapshot(self, page: Page, status: int) -> Fetched:
@@ -298,26 +335,47 @@ class Site:
             self.worker_id = rec.worker_id
         return Fetched(page.url, status, html, tree, self.clock(), rec)
 
-    async def get(self, page: Page, path: str, kind: str, capture: str | None = None) -> Fetched:
-        """Load a member page, logging in once if the login wall stands in the way."""
+    async def get(self, page: Page, path: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
+                  ready: str | None = None) -> Fetched:
+        """Load a member page, logging in once if the login wall stands in the way.
+
+        ``capture``: the page's own JSON calls to keep (their answers arrive in ``json_payloads``);
+        ``ready``: what the page must show before it is read. Raises Unhealthy.
+        """
         url = self.url(path)
         for attempt in (1, 2):
-            status, payloads = await self._goto(page, url, kind, capture)
+            status, payloads = await self._goto(page, url, kind, capture, ready)
             fetched = await self._snapshot(page, status)
             fetched.json_payloads = payloads
             rk = fetched.recognised.kind
-            if rk in (PageKind.TWO_STEP, PageKind.CAPTCHA):
-                raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(url),
-                                  "two-step authentication" if rk is PageKind.TWO_STEP
-                                  else "a captcha stands in the way")
+            _challenge(rk, _short(url))
             if rk is PageKind.LOGIN:
                 if attempt == 2:
                     raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
-                                      "still at the login page after logging in")
+                                       "still at the login page after logging in")
                 await self.login(page)
                 continue
             return fetched
         raise AssertionError("unreachable")
+
+    async def fetch_json(self, page: Page, path: str, kind: str) -> tuple[int, Any]:
+        """GET a JSON answer once from inside ``page`` (same origin, the page's own session), paced like
+        a navigation: ``(status, body)``, body None when it is not JSON. Only for paths the site's own
+        pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host."""
+        url = self.url(path)
+        if urlsplit(url).netloc != self._host or urlsplit(url).path.startswith("/api/"):
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to fetch {_short(url)}")
+        await self._throttle()
+        self.loads[kind] += 1
+        try:
+            got = await asyncio.wait_for(page.evaluate(_FETCH_JS, url), self.opts.page_timeout_s)
+        except (PlaywrightError, TimeoutError):
+            return 0, None
+        status = int(got.get("status") or 0) if isinstance(got, dict) else 0
+        try:
+            return status, json.loads(got.get("text") or "") if status == 200 else None
+        except ValueError:
+            return status, None
 
     async def open_login_page(self, page: Page) -> Fetched:
         status, _ = await self._goto(page, self.url(self.sel.urls.login), "login")
@@ -352,21 +410,20 @@ class Site:
         # the person the front tab.
         await page.bring_to_front()
         before = await self.open_login_page(page)
-        if before.recognised.kind is PageKind.CAPTCHA:
-            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "a captcha stands in the way")
+        _challenge(before.recognised.kind, "login")
         if before.recognised.kind is not PageKind.LOGIN:
             if before.recognised.logged_in:
                 await self.save_session()
                 return
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login", "no login form found")
         try:
-            await page.fill(lg.username, creds.email)
-            await page.fill(lg.password, creds.password)
-            remember = await page.query_selector(lg.remember)
+            await page.locator(lg.username.css).first.fill(creds.email)
+            await page.locator(lg.password.css).first.fill(creds.password)
+            remember = await page.query_selector(lg.remember.css)
             if remember is not None and not await remember.is_checked():
                 await remember.check()
-            async with page.expect_navigation(wait_until="load"):
-                await page.click(lg.submit)
+            async with page.expect_navigation(wait_until="domcontentloaded"):
+                await page.locator(lg.submit.css).first.click()
         except PlaywrightTimeout:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "login", "the login form did not answer") from None
         except PlaywrightError:
@@ -376,11 +433,9 @@ class Site:
         self.loads["login_submit"] += 1
         after = await self._snapshot(page, 200)
         kind = after.recognised.kind
-        if lg.two_step_url in page.url or kind is PageKind.TWO_STEP:
-            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
-                              "two-step authentication: run `cwwatch login --headed`")
-        if kind is PageKind.CAPTCHA:
-            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "a captcha: run `cwwatch login --headed`")
+        if lg.two_step_url.value in page.url:
+            kind = PageKind.TWO_STEP
+        _challenge(kind, "login")
         if kind is PageKind.LOGIN or after.recognised.login_error:
             self.login_failed = True
             reason = after.recognised.login_error or "the site kept showing the login form"
@@ -388,29 +443,31 @@ class Site:
         logger.info("logged in")
         await self.save_session()
 
-    async def expand_thread(self, page: Page, show_more_css: str, texts: list[str],
-                            kind: str) -> Fetched | None:
-        """Open a thread's folded older messages; None when there was nothing to unfold."""
-        target = await page.query_selector(show_more_css)
-        if target is None:
-            for t in texts:
-                target = await page.query_selector(f"#pack-message-thread >> text={t}")
-                if target is not None:
-                    break
-        if target is None:
-            return None
+    async def unfold(self, page: Page, pattern: re.Pattern[str], kind: str, max_clicks: int = 30) -> Fetched | None:
+        """Open a thread's folded older messages in place, fold after fold: click the control whose
+        text matches ``pattern`` (「他のN件のメッセージを表示」) until none is left or ``max_clicks``.
+        None when there was nothing to unfold. Raises Unhealthy when a click fails."""
+        control = page.get_by_text(pattern).first
+        clicks = 0
         await page.bring_to_front()  # a click in a background tab waits for its animation frames
-        await self._throttle()
-        self.loads[kind] += 1
-        try:
-            async with page.expect_navigation(wait_until="load"):
-                await target.click()
-        except PlaywrightTimeout:
-            # Not a navigation: the site may unfold in place. Give it a moment to render.
-            await page.wait_for_load_state("load")
-        except PlaywrightError as exc:
-            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, kind,
-                              f"could not open the folded messages ({type(exc).__name__})") from None
+        while clicks < max_clicks and await control.count():
+            text = (await control.text_content() or "").strip()
+            await self._throttle()
+            self.loads[kind] += 1
+            try:
+                await control.click(timeout=self.opts.page_timeout_s * 1000)
+                # in place: wait until this control changed its count or went away
+                await page.wait_for_function(
+                    "([re, before]) => ![...document.querySelectorAll('body *')].some("
+                    "e => e.childElementCount === 0 && new RegExp(re).test(e.textContent) "
+                    "&& e.textContent.trim() === before)",
+                    arg=[pattern.pattern, text], timeout=self.opts.page_timeout_s * 1000)
+            except PlaywrightError as exc:
+                raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, kind,
+                                   f"could not open the folded messages ({type(exc).__name__})") from None
+            clicks += 1
+        if not clicks:
+            return None
         return await self._snapshot(page, 200)
 
     async def save_copy(self, page: Page, fetched: Fetched, folder: Path, name: str,
@@ -427,6 +484,25 @@ class Site:
         except PlaywrightError as exc:
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
+
+
+_FETCH_JS = """async (url) => {
+  const r = await fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}});
+  return {status: r.status, text: await r.text()};
+}"""
+
+_CHALLENGES = {
+    PageKind.TWO_STEP: "two-step authentication: run `cwwatch login --headed`",
+    PageKind.CAPTCHA: "a captcha: run `cwwatch login --headed`",
+    PageKind.BOT_CHECK: "a bot check (「人間であることを確認します」): pass it once in a browser with "
+                        "`cwwatch login --headed`",
+}
+
+
+def _challenge(kind: PageKind | None, where: str) -> None:
+    """A page that needs the person (a code, a captcha, a bot check) ends the scan: never a retry."""
+    if kind in _CHALLENGES:
+        raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, where, _CHALLENGES[kind])
 
 
 def _origin(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Scenario files: an account's contracts, messages and clients, as TOML.
+"""Scenario files: an account's contracts, applications, messages and clients, as TOML.
 
 The format is an interface (documented in docs/scenario.md): fields may be added, never changed.
 Errors name the file and, where it can be found, the line: ``story.toml:12: contracts[0].status:
@@ -22,8 +22,17 @@ _UNIT = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"
 
 SENDERS = ("worker", "client", "system")
 KINDS = ("message", "delivery", "system")
-LOGIN_FAULTS = ("two_step", "captcha", "wrong_password")
+LOGIN_FAULTS = ("two_step", "captcha", "wrong_password", "bot_check")
 PAGE_KINDS = ("contracts", "workroom", "profile", "inbox")
+PAYMENTS = ("hourly", "fixed_price", "competition")
+# Both spellings of the contact-reminder link exist on the real site (S5).
+CONTACT_LINKS = ("契約相手と連絡とれない場合はこちら", "契約相手と連絡がとれない場合はこちら")
+MAX_MILESTONES = 9
+
+# Ids the site derives when a scenario does not give them (kept apart from the given ids).
+THREAD_OFFSET = 1_000_000_000  # a thread's id: its contract's or proposal's id + this
+JOB_OFFSET = 2_000_000_000  # a contract's job: the contract id + this
+PROPOSAL_OFFSET = 3_000_000_000  # the application a contract came from: the contract id + this
 
 
 @dataclass
@@ -35,11 +44,36 @@ class SMessage:
 
 
 @dataclass
+class SRating:
+    """One rating a worker left on a client's profile."""
+
+    score: float
+    comment: str = ""
+    job: str = ""
+    at: datetime | None = None
+
+
+@dataclass
 class SClient:
     id: int
     name: str
     last_access: datetime | None  # None: hidden
     identity_verified: bool = True
+    # The client's record, as the profile's JSON shows it (docs/scenario.md gives the defaults).
+    rule_check: bool = True
+    certified: bool = False
+    completion_rate: int = 98
+    finished_count: int = 40
+    acceptance_count: int = 41
+    rating: float = 4.8
+    rating_count: int = 37
+    ratings: list[SRating] = field(default_factory=list)
+    created_at: datetime | None = None  # None: about three years before the scenario's now
+    jobs_posted: int = 52
+    jobs_contracted: int = 41
+    prefecture: str = "東京都"
+    description: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -52,10 +86,56 @@ class SContract:
     delivered_at: datetime | None = None
     escrow: bool | None = None  # None: follows the status (仮払い待ち means not deposited)
     messages: list[SMessage] = field(default_factory=list)
+    payment: str = "fixed_price"
+    thread: int | None = None  # None: derived (id + THREAD_OFFSET)
+    milestones: int = 1
+    job: int | None = None  # None: derived (id + JOB_OFFSET)
+    proposal: int | None = None  # None: derived (id + PROPOSAL_OFFSET)
+    contact_link: str = CONTACT_LINKS[0]
 
     @property
     def escrow_deposited(self) -> bool:
         return self.escrow if self.escrow is not None else self.status != "仮払い待ち"
+
+    @property
+    def thread_id(self) -> int:
+        return self.thread if self.thread is not None else self.id + THREAD_OFFSET
+
+    @property
+    def job_id(self) -> int:
+        return self.job if self.job is not None else self.id + JOB_OFFSET
+
+    @property
+    def proposal_id(self) -> int:
+        return self.proposal if self.proposal is not None else self.id + PROPOSAL_OFFSET
+
+    @property
+    def milestone_ids(self) -> list[int]:
+        return [self.id * 10 + n for n in range(1, max(1, self.milestones) + 1)]
+
+
+@dataclass
+class SProposal:
+    """An application (応募), before any contract: ``/proposals/ID``."""
+
+    id: int
+    client: int
+    title: str
+    job: int | None = None  # None: derived (id + JOB_OFFSET)
+    status: str = "応募中"
+    amount: int | None = None
+    messages: list[SMessage] = field(default_factory=list)
+    thread: int | None = None  # None: derived (id + THREAD_OFFSET)
+    applied_at: datetime | None = None  # None: the first message's time, else the scenario's now
+    deadline: datetime | None = None  # None: 14 days after applied_at
+
+    @property
+    def thread_id(self) -> int:
+        return self.thread if self.thread is not None else self.id + THREAD_OFFSET
+
+    @property
+    def job_id(self) -> int:
+        return self.job if self.job is not None else self.id + JOB_OFFSET
 
 
 @dataclass
@@ -80,6 +160,16 @@ class SFaults:
     empty_list: bool = False  # the contract list shows no rows while the workrooms still exist
     redirect: dict[str, str] = field(default_factory=dict)  # path -> Location (302)
     next_link: str = ""  # the contract list's 「次へ」 link points here instead
+    smartphone: bool = False  # login also sets mobylette_device=sp
+    thread_api: bool = True  # False: contract and proposal pages do not fetch messages.json
+    thread_json: bool | list[int] = True  # False: every messages.json answers 500; a list: the
+    # threads of these contract or proposal ids answer 500
+    inbox_iso_times: bool = False  # the inbox API's sent_at in ISO 8601 (+09:00)
+
+    def thread_json_fails(self, owner_id: int) -> bool:
+        if isinstance(self.thread_json, bool):
+            return not self.thread_json
+        return owner_id in self.thread_json
 
 
 @dataclass
@@ -91,9 +181,21 @@ class Scenario:
     contracts: list[SContract]
     faults: SFaults
     source: str = "<scenario>"
+    proposals: list[SProposal] = field(default_factory=list)
+    title: str = ""
 
     def contract(self, cid: int) -> SContract | None:
         return next((c for c in self.contracts if c.id == cid), None)
+
+    def proposal(self, pid: int) -> SProposal | None:
+        return next((p for p in self.proposals if p.id == pid), None)
+
+    def thread(self, thread_id: int) -> SContract | SProposal | None:
+        """The contract or application whose message thread has this id."""
+        for owner in (*self.contracts, *self.proposals):
+            if owner.thread_id == thread_id:
+                return owner
+        return None
 
 
 class _Ctx:
@@ -171,7 +273,7 @@ def _time(ctx: _Ctx, path: list[str | int], value: Any, now: datetime) -> dateti
     raise ctx.fail(path, "expected an offset such as \"-2h\" or an ISO 8601 date-time")
 
 
-def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[type, bool]]
+def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[Any, bool]]
           ) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ctx.fail(path, "expected a table")
@@ -185,9 +287,9 @@ def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[ty
                 raise ctx.fail(path, f"the key {key!r} is required")
             continue
         value = table[key]
-        ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+        kinds = typ if isinstance(typ, tuple) else (typ,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
-            kinds = typ if isinstance(typ, tuple) else (typ,)
             names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in kinds)
             raise ctx.fail([*path, key], f"expected {names}")
         out[key] = value
@@ -195,8 +297,78 @@ def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[ty
 
 
 _TIME = (str, datetime)
+_NUMBER = (int, float)
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
-               dict: "a table", datetime: "a date-time"}
+               dict: "a table", datetime: "a date-time", float: "a number"}
+
+
+def _positive(ctx: _Ctx, path: list[str | int], table: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if key in table and table[key] <= 0:
+            raise ctx.fail([*path, key], "must be a positive whole number")
+
+
+def _not_negative(ctx: _Ctx, path: list[str | int], table: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if key in table and table[key] < 0:
+            raise ctx.fail([*path, key], "must not be negative")
+
+
+def _messages(ctx: _Ctx, path: list[str | int], raw: list[Any], now: datetime) -> list[SMessage]:
+    msgs: list[SMessage] = []
+    for j, mraw in enumerate(raw):
+        mpath: list[str | int] = [*path, "messages", j]
+        m = _take(ctx, mpath, mraw, {"from": (str, True), "at": (_TIME, True),
+                                     "body": (str, True), "kind": (str, False)})
+        if m["from"] not in SENDERS:
+            raise ctx.fail([*mpath, "from"], f"expected one of {', '.join(SENDERS)}")
+        kind = m.get("kind", "system" if m["from"] == "system" else "message")
+        if kind not in KINDS:
+            raise ctx.fail([*mpath, "kind"], f"expected one of {', '.join(KINDS)}")
+        msgs.append(SMessage(m["from"], _time(ctx, [*mpath, "at"], m["at"], now), m["body"], kind))
+    return sorted(msgs, key=lambda x: x.at)  # stable: equal times keep the file's order
+
+
+def _client(ctx: _Ctx, path: list[str | int], raw: Any, now: datetime) -> SClient:
+    c = _take(ctx, path, raw, {
+        "id": (int, True), "name": (str, True), "last_access": (_TIME, False),
+        "identity_verified": (bool, False), "rule_check": (bool, False), "certified": (bool, False),
+        "completion_rate": (int, False), "finished_count": (int, False),
+        "acceptance_count": (int, False), "rating": (_NUMBER, False), "rating_count": (int, False),
+        "ratings": (list, False), "created_at": (_TIME, False), "jobs_posted": (int, False),
+        "jobs_contracted": (int, False), "prefecture": (str, False), "description": (str, False),
+        "url": (str, False)})
+    _positive(ctx, path, c, "id")
+    _not_negative(ctx, path, c, "finished_count", "acceptance_count", "rating_count", "jobs_posted",
+                  "jobs_contracted")
+    if not 0 <= c.get("completion_rate", 0) <= 100:
+        raise ctx.fail([*path, "completion_rate"], "expected a percentage from 0 to 100")
+    if not 0 <= c.get("rating", 0) <= 5:
+        raise ctx.fail([*path, "rating"], "expected a score from 0 to 5")
+    la = c.get("last_access", "hidden")
+    access = None if la == "hidden" else _time(ctx, [*path, "last_access"], la, now)
+    ratings: list[SRating] = []
+    for k, rraw in enumerate(c.get("ratings", [])):
+        rpath: list[str | int] = [*path, "ratings", k]
+        r = _take(ctx, rpath, rraw, {"score": (_NUMBER, True), "comment": (str, False),
+                                     "job": (str, False), "at": (_TIME, False)})
+        if not 0 <= r["score"] <= 5:
+            raise ctx.fail([*rpath, "score"], "expected a score from 0 to 5")
+        at = _time(ctx, [*rpath, "at"], r["at"], now) if "at" in r else None
+        ratings.append(SRating(float(r["score"]), r.get("comment", ""), r.get("job", ""), at))
+    d = SClient(c["id"], c["name"], access)
+    created = _time(ctx, [*path, "created_at"], c["created_at"], now) if "created_at" in c else None
+    return SClient(
+        c["id"], c["name"], access, c.get("identity_verified", True),
+        rule_check=c.get("rule_check", d.rule_check), certified=c.get("certified", d.certified),
+        completion_rate=c.get("completion_rate", d.completion_rate),
+        finished_count=c.get("finished_count", d.finished_count),
+        acceptance_count=c.get("acceptance_count", d.acceptance_count),
+        rating=float(c.get("rating", d.rating)), rating_count=c.get("rating_count", d.rating_count),
+        ratings=ratings, created_at=created, jobs_posted=c.get("jobs_posted", d.jobs_posted),
+        jobs_contracted=c.get("jobs_contracted", d.jobs_contracted),
+        prefecture=c.get("prefecture", d.prefecture), description=c.get("description", ""),
+        url=c.get("url", ""))
 
 
 def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | None = None
@@ -211,7 +383,7 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
     ctx = _Ctx(source, text)
     top = _take(ctx, [], data, {"scenario": (dict, False), "worker": (dict, True),
                                 "clients": (list, False), "contracts": (list, False),
-                                "faults": (dict, False)})
+                                "proposals": (list, False), "faults": (dict, False)})
     head = _take(ctx, ["scenario"], top.get("scenario", {}), {"now": (_TIME, False),
                                                               "title": (str, False)})
     clock = (real_now or datetime.now(UTC)).replace(microsecond=0)
@@ -222,49 +394,88 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
     clients: dict[int, SClient] = {}
     for i, raw in enumerate(top.get("clients", [])):
         path: list[str | int] = ["clients", i]
-        c = _take(ctx, path, raw, {"id": (int, True), "name": (str, True),
-                                   "last_access": (_TIME, False),
-                                   "identity_verified": (bool, False)})
-        la = c.get("last_access", "hidden")
-        access = None if la == "hidden" else _time(ctx, [*path, "last_access"], la, now)
-        if c["id"] in clients:
-            raise ctx.fail([*path, "id"], f"client {c['id']} is defined twice")
-        clients[c["id"]] = SClient(c["id"], c["name"], access, c.get("identity_verified", True))
+        cl = _client(ctx, path, raw, now)
+        if cl.id in clients:
+            raise ctx.fail([*path, "id"], f"client {cl.id} is defined twice")
+        clients[cl.id] = cl
+    threads: dict[int, str] = {}
+
+    def claim_thread(path: list[str | int], thread_id: int, owner: str) -> None:
+        if thread_id in threads:
+            raise ctx.fail(path, f"thread {thread_id} belongs to {threads[thread_id]} already")
+        threads[thread_id] = owner
+
     contracts: list[SContract] = []
     for i, raw in enumerate(top.get("contracts", [])):
         path = ["contracts", i]
         c = _take(ctx, path, raw, {"id": (int, True), "client": (int, True),
                                    "title": (str, True), "status": (str, True),
                                    "amount": (int, False), "delivered_at": (_TIME, False),
-                                   "escrow": (bool, False), "messages": (list, False)})
+                                   "escrow": (bool, False), "messages": (list, False),
+                                   "payment": (str, False), "thread": (int, False),
+                                   "milestones": (int, False), "job": (int, False),
+                                   "proposal": (int, False), "contact_link": (str, False)})
+        _positive(ctx, path, c, "id", "thread", "job", "proposal")
         if c["client"] not in clients:
             raise ctx.fail([*path, "client"], f"no client with id {c['client']} in [[clients]]")
         if any(x.id == c["id"] for x in contracts):
             raise ctx.fail([*path, "id"], f"contract {c['id']} is defined twice")
-        msgs: list[SMessage] = []
-        for j, mraw in enumerate(c.get("messages", [])):
-            mpath: list[str | int] = [*path, "messages", j]
-            m = _take(ctx, mpath, mraw, {"from": (str, True), "at": (_TIME, True),
-                                         "body": (str, True), "kind": (str, False)})
-            if m["from"] not in SENDERS:
-                raise ctx.fail([*mpath, "from"], f"expected one of {', '.join(SENDERS)}")
-            kind = m.get("kind", "system" if m["from"] == "system" else "message")
-            if kind not in KINDS:
-                raise ctx.fail([*mpath, "kind"], f"expected one of {', '.join(KINDS)}")
-            msgs.append(SMessage(m["from"], _time(ctx, [*mpath, "at"], m["at"], now),
-                                 m["body"], kind))
+        if c.get("payment", "fixed_price") not in PAYMENTS:
+            raise ctx.fail([*path, "payment"], f"expected one of {', '.join(PAYMENTS)}")
+        if not 1 <= c.get("milestones", 1) <= MAX_MILESTONES:
+            raise ctx.fail([*path, "milestones"], f"expected 1 to {MAX_MILESTONES}")
+        if c.get("contact_link", CONTACT_LINKS[0]) not in CONTACT_LINKS:
+            raise ctx.fail([*path, "contact_link"], f"expected one of {', '.join(CONTACT_LINKS)}")
         delivered = c.get("delivered_at")
-        contracts.append(SContract(
+        contract = SContract(
             id=c["id"], client=c["client"], title=c["title"], status=c["status"],
             amount=c.get("amount"),
             delivered_at=_time(ctx, [*path, "delivered_at"], delivered, now) if delivered else None,
-            escrow=c.get("escrow"), messages=sorted(msgs, key=lambda x: x.at),
-        ))
-    f = _take(ctx, ["faults"], top.get("faults", {}), {
+            escrow=c.get("escrow"), messages=_messages(ctx, path, c.get("messages", []), now),
+            payment=c.get("payment", "fixed_price"), thread=c.get("thread"),
+            milestones=c.get("milestones", 1), job=c.get("job"), proposal=c.get("proposal"),
+            contact_link=c.get("contact_link", CONTACT_LINKS[0]),
+        )
+        claim_thread([*path, "thread" if "thread" in c else "id"], contract.thread_id,
+                     f"contract {contract.id}")
+        contracts.append(contract)
+    proposals: list[SProposal] = []
+    for i, raw in enumerate(top.get("proposals", [])):
+        path = ["proposals", i]
+        p = _take(ctx, path, raw, {"id": (int, True), "client": (int, True), "title": (str, True),
+                                   "job": (int, False), "status": (str, False),
+                                   "amount": (int, False), "messages": (list, False),
+                                   "thread": (int, False), "applied_at": (_TIME, False),
+                                   "deadline": (_TIME, False)})
+        _positive(ctx, path, p, "id", "job", "thread")
+        if p["client"] not in clients:
+            raise ctx.fail([*path, "client"], f"no client with id {p['client']} in [[clients]]")
+        if any(x.id == p["id"] for x in proposals):
+            raise ctx.fail([*path, "id"], f"proposal {p['id']} is defined twice")
+        msgs = _messages(ctx, path, p.get("messages", []), now)
+        applied = (_time(ctx, [*path, "applied_at"], p["applied_at"], now) if "applied_at" in p
+                   else (msgs[0].at if msgs else now))
+        deadline = (_time(ctx, [*path, "deadline"], p["deadline"], now) if "deadline" in p
+                    else applied + timedelta(days=14))
+        proposal = SProposal(p["id"], p["client"], p["title"], p.get("job"),
+                             p.get("status", "応募中"), p.get("amount"), msgs, p.get("thread"),
+                             applied, deadline)
+        claim_thread([*path, "thread" if "thread" in p else "id"], proposal.thread_id,
+                     f"proposal {proposal.id}")
+        proposals.append(proposal)
+    faults = _faults(ctx, top.get("faults", {}))
+    return Scenario(now, "now" in head, worker, clients, contracts, faults, source, proposals,
+                    head.get("title", ""))
+
+
+def _faults(ctx: _Ctx, raw: Any) -> SFaults:
+    f = _take(ctx, ["faults"], raw, {
         "login": (str, False), "layout_changed": (list, False), "server_error": (list, False),
         "latency_ms": (int, False), "inbox_api": (bool, False), "slow": (list, False),
         "slow_ms": (int, False), "truncated": (list, False), "session_expires_after": (int, False),
-        "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False)})
+        "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False),
+        "smartphone": (bool, False), "thread_api": (bool, False),
+        "thread_json": ((bool, list), False), "inbox_iso_times": (bool, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
     for kind in f.get("layout_changed", []):
@@ -280,12 +491,22 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
     for key in ("latency_ms", "slow_ms", "session_expires_after"):
         if f.get(key, 0) < 0:
             raise ctx.fail(["faults", key], "must not be negative")
-    faults = SFaults(f.get("login"), list(f.get("layout_changed", [])),
-                     list(f.get("server_error", [])), f.get("latency_ms", 0), f.get("inbox_api", True),
-                     list(f.get("slow", [])), f.get("slow_ms", 5000), list(f.get("truncated", [])),
-                     f.get("session_expires_after", 0), f.get("empty_list", False),
-                     dict(f.get("redirect", {})), f.get("next_link", ""))
-    return Scenario(now, "now" in head, worker, clients, contracts, faults, source)
+    thread_json = f.get("thread_json", True)
+    if isinstance(thread_json, list):
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in thread_json):
+            raise ctx.fail(["faults", "thread_json"],
+                           "expected true, false or a list of contract or proposal ids")
+        thread_json = list(thread_json)
+    return SFaults(
+        login=f.get("login"), layout_changed=list(f.get("layout_changed", [])),
+        server_error=list(f.get("server_error", [])), latency_ms=f.get("latency_ms", 0),
+        inbox_api=f.get("inbox_api", True), slow=list(f.get("slow", [])),
+        slow_ms=f.get("slow_ms", 5000), truncated=list(f.get("truncated", [])),
+        session_expires_after=f.get("session_expires_after", 0),
+        empty_list=f.get("empty_list", False), redirect=dict(f.get("redirect", {})),
+        next_link=f.get("next_link", ""), smartphone=f.get("smartphone", False),
+        thread_api=f.get("thread_api", True), thread_json=thread_json,
+        inbox_iso_times=f.get("inbox_iso_times", False))
 
 
 def load_scenario(path: str | Path, real_now: datetime | None = None) -> Scenario:
