@@ -86,7 +86,7 @@ class Harness:
         self.console = io.StringIO()
         self.credentials: Credentials | None = Credentials(scenario.worker.email,
                                                            scenario.worker.password)
-        self.config = Config(base_url=self.site.url, min_interval_s=0.0, page_timeout_s=10.0)
+        self.config = Config(base_url=self.site.url, min_interval_s=0.0, page_timeout_s=10.0, settle_s=0.5)
 
     def set(self, scenario: Scenario) -> None:
         self.scenario = scenario

@@ -14,6 +14,7 @@ from watcher.jptime import (
     describe_ago,
     find_relative,
     format_jst,
+    normalize,
     parse_absolute,
     parse_relative,
     parse_site_datetime,
@@ -210,6 +211,19 @@ def test_find_relative_leaves_unrelated_text_alone(text):
     assert find_relative(text, NOW) is None
 
 
+@given(st.text(max_size=60))
+def test_find_relative_on_any_text_finds_nothing_or_a_wording_it_can_read(text):
+    got = find_relative(text, NOW)
+    if got is not None:
+        assert got[0] in normalize(text)
+        assert got[1].latest <= NOW
+
+
+def test_other_scripts_digits_are_not_numbers():
+    with pytest.raises(TimeParseError):
+        parse_relative("٣日前", NOW)
+
+
 def test_find_relative_skips_a_bad_candidate_and_takes_the_next():
     got = find_relative("約3日前後の作業, 最終アクセス: 2時間前", NOW)
     assert got is not None and got[0] == "2時間前"
@@ -368,6 +382,24 @@ def test_whatever_rails_writes_reads_back_around_the_truth(end, elapsed, include
         assert iv.latest <= end
 
 
+def _whole_calendar_months(frm: datetime, to: datetime) -> int:
+    months = (to.year - frm.year) * 12 + to.month - frm.month
+    return months - (1 if (to.day, to.time()) < (frm.day, frm.time()) else 0)
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)),
+       st.timedeltas(min_value=timedelta(days=25), max_value=timedelta(days=400)))
+def test_a_formatter_counting_calendar_months_reads_back_around_the_truth(end, elapsed):
+    """Not Rails (its months are 30 days), but the site's own formatter may count calendar months:
+    four of them can be 123 days, which is why the far edge gets a day per two months."""
+    frm = end - elapsed
+    n = _whole_calendar_months(frm, end)
+    if n < 1:
+        return
+    iv = parse_relative(f"{n}ヶ月前", end)
+    assert iv.earliest <= frm <= iv.latest, (n, elapsed)
+
+
 # ---------------------------------------------------------------------------------------------
 # rails_ago: how the sample site writes last_accessed_at
 
@@ -390,6 +422,8 @@ def test_whatever_rails_writes_reads_back_around_the_truth(end, elapsed, include
     (timedelta(days=368), {}, "約1年前"),
     (timedelta(days=3 * 365 + 182), {}, "3年以上前"),
     (timedelta(days=365 + 300), {"suffix": False}, "2年弱"),
+    (timedelta(days=365 + 272), {}, "1年以上前"),  # just under three quarters of a year
+    (timedelta(days=365 + 274), {}, "2年弱前"),
     (-timedelta(minutes=25), {}, "25分前"),  # like Rails, the distance has no sign
 ])
 def test_rails_ago_writes_like_rails(delta, kw, text):
@@ -399,6 +433,13 @@ def test_rails_ago_writes_like_rails(delta, kw, text):
 @given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=364)))
 def test_rails_ago_agrees_with_the_oracle_below_a_year(delta):
     assert rails_ago(delta, suffix=False) == rails_ja(rails_key(NOW - delta, NOW))
+
+
+@given(st.timedeltas(min_value=timedelta(days=364), max_value=timedelta(days=6 * 365 + 300)))
+def test_rails_ago_agrees_with_the_oracle_in_years_without_a_leap_day(delta):
+    """From March 2097 to February 2104 there is no 29 February (2100 is not a leap year)."""
+    frm = datetime(2097, 3, 1, tzinfo=UTC)
+    assert rails_ago(delta) == rails_ja(rails_key(frm, frm + delta)) + "前"
 
 
 @given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=365 * 100)), st.booleans(), st.booleans(),

@@ -29,6 +29,7 @@ class Config:
     year_end_break: bool = False
     health_notify_after: int = 2  # consecutive unhealthy scans before a health notification
     page_timeout_s: float = 30.0
+    settle_s: float = 3.0  # after a page's load event, how long it may take to show what a reader needs
     min_interval_s: float = 1.0  # politeness: at least this long between two page loads
     max_list_pages: int = 50
     pool_size: int = 2  # long-lived browser pages working side by side
@@ -65,6 +66,7 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "year_end_break": (bool, "true or false"),
     "health_notify_after": (int, "a whole number of scans, 1 or more"),
     "page_timeout_s": ((int, float), "seconds, more than 0"),
+    "settle_s": ((int, float), "seconds, 0 to 30"),
     "min_interval_s": ((int, float), "seconds, 0 or more"),
     "max_list_pages": (int, "a whole number, 1 or more"),
     "pool_size": (int, "a whole number of pages, 1 to 8"),
@@ -94,6 +96,7 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "acceptance_warning_days" and not 0 <= value <= 6)
         or (key == "health_notify_after" and not 1 <= value <= 100)
         or (key == "page_timeout_s" and not 0 < value <= 600)
+        or (key == "settle_s" and not 0 <= value <= 30)
         or (key == "min_interval_s" and not 0 <= value <= 60)
         or (key == "max_list_pages" and not 1 <= value <= 1000)
         or (key == "pool_size" and not 1 <= value <= 8)

@@ -81,11 +81,11 @@ def _alt(words: Iterable[str]) -> str:
 
 # One wording, Japanese or English. Group names tell the two apart.
 _JA = (
-    rf"(?P<ja_about>約|およそ)?\s?(?P<ja_n>\d{{1,6}})\s?(?P<ja_unit>{_alt(_UNITS_JA)})"
+    rf"(?P<ja_about>約|およそ)?\s?(?P<ja_n>[0-9]{{1,6}})\s?(?P<ja_unit>{_alt(_UNITS_JA)})"
     r"(?P<ja_qual>未満|以内|以上|弱|前後)?\s?(?P<ja_ago>前)?"
 )
 _EN = (
-    r"(?:(?P<en_qual>about|over|almost|less\s+than)\s+)?(?P<en_n>\d{1,6}|an?|half\s+an?)\s+"
+    r"(?:(?P<en_qual>about|over|almost|less\s+than)\s+)?(?P<en_n>[0-9]{1,6}|an?|half\s+an?)\s+"
     rf"(?P<en_unit>{_alt(_UNITS_EN)})s?\s+ago"
 )
 _NOW_WORDS = ("たった今", "数秒前", "just now", "a moment ago", "moments ago", "a few seconds ago")

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.cli import common
+from watcher.cli.check_pages import MANIFEST
+from watcher.crowdworks.redact import Redactor
 from watcher.paths import write_private
 
 
@@ -27,20 +29,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from watcher.crowdworks.redact import Redactor
     from watcher.scan import run_scan
 
     env = common.env_of(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out).expanduser() if args.out else env.paths.capture_dir(stamp)
     env.paths.ensure(out)
-    pages: list[tuple[str, str, str]] = []
+    pages: list[tuple[str, str, str, datetime]] = []
     notifier = common.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
                                     env.config.apprise_urls)
     creds_source = common.keyring_credentials(env.config.email)
     try:
         with common.scanning(env, notifier, creds_source) as ctx:
-            ctx.on_page = lambda kind, url, html: pages.append((kind, url, html))
+            clock = ctx.clock
+            ctx.on_page = lambda kind, url, text: pages.append((kind, url, text, clock()))
             result = run_scan(ctx, full=True)
             known = ctx.store.personal_strings()
     finally:
@@ -48,16 +50,44 @@ def run(args: argparse.Namespace) -> int:
     creds = creds_source()
     if creds is not None:
         known |= {creds.email, creds.password}
-    redactor = Redactor(known, env.selectors)
-    index = []
-    for n, (kind, url, html) in enumerate(pages, start=1):
-        name = f"{n:03d}-{kind}.html"
-        write_private(out / name, redactor.redact(html))
-        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
-        index.append({"file": name, "kind": kind, "url": redactor.redact(path)})
-    write_private(out / "index.json", json.dumps(
-        {"schema": 1, "healthy": result.healthy, "problems": [p.to_json() for p in result.problems],
-         "pages": index}, ensure_ascii=False, indent=2))
-    print(f"cwwatch: {len(pages)} pages saved, redacted, in {out}")
+    write_capture(out, pages, Redactor(known, env.selectors), env, result.healthy,
+                  [p.to_json() for p in result.problems])
+    print(f"cwwatch: {len(pages)} pages and answers saved, redacted, in {out} (manifest: {MANIFEST})")
     print("cwwatch: look them over before you send them: the redaction is thorough, not infallible")
+    print(f"cwwatch: check them with: cwwatch check-pages {out}")
     return int(common.exit_code(result))
+
+
+def write_capture(out: Path, pages: list[tuple[str, str, str, datetime]], redactor: Redactor, env: common.Env,
+                  healthy: bool, problems: list[dict[str, str]]) -> None:
+    """Every page and JSON answer, redacted, and a manifest: each file's kind, URL, time and, for a
+    workroom page, the URL of its thread's JSON (so ``check-pages`` reads it as a scan would)."""
+    entries = []
+    for n, (kind, url, text, fetched_at) in enumerate(pages, start=1):
+        is_json = text.lstrip()[:1] in ("{", "[")
+        name = f"{n:03d}-{kind}.{'json' if is_json else 'html'}"
+        write_private(out / name, redactor.redact(text))
+        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
+        entry = {"file": name, "kind": kind, "url": redactor.redact_url(path),
+                 "fetched_at": fetched_at.isoformat()}
+        if kind in ("workroom", "workroom_more"):
+            thread_id = _thread_id(text, env)
+            if thread_id is not None:
+                entry["thread_url"] = redactor.redact_url(env.selectors.urls.thread_json.format(id=thread_id))
+        entries.append(entry)
+    write_private(out / MANIFEST, json.dumps(
+        {"schema": 1, "healthy": healthy, "problems": problems, "pages": entries}, ensure_ascii=False, indent=2))
+
+
+def _thread_id(html: str, env: common.Env) -> int | None:
+    from watcher.crowdworks.extract import data_json, json_path, parse_html
+    from watcher.errors import ExtractionError
+
+    root = parse_html(html).css_first(env.selectors.workroom.thread.css)
+    if root is None:
+        return None
+    try:
+        tid = json_path(data_json(root, "capture", "thread"), env.selectors.workroom.thread_id.value)
+    except ExtractionError:
+        return None
+    return tid if isinstance(tid, int) else None

@@ -128,7 +128,7 @@ def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], da
                            browser_path=env.config.browser, headless=headless,
                            page_timeout_s=env.config.page_timeout_s,
                            min_interval_s=env.config.min_interval_s, login_allowed=login_allowed,
-                           pool_size=env.config.pool_size)
+                           pool_size=env.config.pool_size, settle_s=env.config.settle_s)
         return Site(env.selectors, opts, credentials, clock)
     return make
 

@@ -65,7 +65,7 @@ def _play(args: argparse.Namespace, scenarios: list[Scenario], paths: Paths) -> 
     try:
         with SampleSite(scenarios[0]) as site:
             env = common.with_config(env, base_url=site.url, min_interval_s=0.0, page_timeout_s=15.0,
-                                     source="<demo>")
+                                     settle_s=0.5, source="<demo>")
             with common.scanning(env, notifier, credentials, clock=lambda: current[0].now,
                                  health_notify_after=1) as ctx:
                 _play_all(args, scenarios, current, site, ctx, out)

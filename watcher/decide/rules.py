@@ -89,8 +89,12 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
                      f"クライアントはその後サイトにアクセスしていません（最終アクセス: {acc.text}）。"
                      f"しばらく待つか、次の手を考えてください。{step}"),
             facts=facts, **base)
-    why = ("最終アクセスは非公開です" if acc is None or acc.interval is None
-           else f"最終アクセス（{acc.text}）からは判断できません")
+    if acc is None or (acc.interval is None and not acc.text):
+        why = "最終アクセスは非公開です"
+    elif acc.interval is None:
+        why = f"最終アクセスの表示「{acc.text}」を読み取れません"
+    else:
+        why = f"最終アクセス（{acc.text}）からは判断できません"
     return Finding(
         rule="no_reply",
         title=f"返信がありません: {c.client_name}",

@@ -56,6 +56,13 @@ class Facts:
         return delivery_anchor(self.state)
 
     @property
+    def delivery_basis(self) -> str | None:
+        """How the delivery time was worked out: "marked", "move_seen" or "first_seen" (docs/rules.md)."""
+        if self.delivered_at is None:
+            return None
+        return "marked" if any(m.kind == "delivery" for m in self.state.messages) else self.state.delivery_basis
+
+    @property
     def deadline(self) -> datetime | None:
         d = self.delivered_at
         return d + timedelta(days=self.acceptance_days) if d else None
@@ -93,6 +100,7 @@ class Facts:
                 "observed_at": _iso(acc.observed_at),
             },
             "delivered_at": _iso(self.delivered_at),
+            "delivery_basis": self.delivery_basis,
             "acceptance_deadline": _iso(deadline),
             "days_left": None if left is None else (-left[0] if left[1] else left[0]),
             "overdue": None if left is None else left[1],

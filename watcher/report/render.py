@@ -18,6 +18,7 @@ from watcher.report.words import (
     SCHEMA,
     access_text,
     access_words,
+    delivery_words,
     escrow_word,
     fmt_days_left,
     fmt_interval,
@@ -96,7 +97,7 @@ _L = {
     "ja": {
         "contract": "契約", "client": "クライアント", "status": "状態", "escrow": "仮払い",
         "amount": "金額", "url": "URL", "now": "基準時刻", "waiting": "返信待ち",
-        "access": "最終アクセス", "deadline": "検収期限（納品から1週間）",
+        "access": "最終アクセス", "deadline": "検収期限（納品から1週間）", "delivered": "納品",
         "mute": "ミュート", "inactive": "（有効な契約一覧にありません）",
         "timeline": "経緯（日本時間）", "empty": "（記録がありません）",
         "findings": "未対応の検知", "notes": "注意", "none": "なし",
@@ -108,7 +109,7 @@ _L = {
     "en": {
         "contract": "Contract", "client": "Client", "status": "Status", "escrow": "Escrow",
         "amount": "Amount", "url": "URL", "now": "As of", "waiting": "Waiting for a reply since",
-        "access": "Last access", "deadline": "Acceptance deadline (delivery + 1 week)",
+        "access": "Last access", "deadline": "Acceptance deadline (delivery + 1 week)", "delivered": "Delivered",
         "mute": "Mute", "inactive": "(no longer on the active contracts list)",
         "timeline": "Timeline (Japan time)", "empty": "(nothing recorded)",
         "findings": "Open findings", "notes": "Notes", "none": "none",
@@ -139,7 +140,8 @@ def _head_lines(r: Report, lang: str) -> list[tuple[str, str]]:
         rows.append((L["waiting"], f"{fmt_time(since, lang)}（{n}営業日）" if lang == "ja"
                      else f"{fmt_time(since, lang)} ({plural(n or 0, 'business day')})"))
     rows.append((L["access"], access_words(s.access, lang)))
-    if f.deadline is not None:
+    if f.deadline is not None and f.delivered_at is not None:
+        rows.append((L["delivered"], delivery_words(f.delivered_at, f.delivery_basis, lang)))
         rows.append((L["deadline"], f"{fmt_time(f.deadline, lang)}（{fmt_days_left(f.deadline, f.now, lang)}）"
                      if lang == "ja" else f"{fmt_time(f.deadline, lang)} ({fmt_days_left(f.deadline, f.now, lang)})"))
     if f.mute is not None:

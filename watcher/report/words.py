@@ -121,8 +121,12 @@ def access_words(acc: AccessSeen | None, lang: str, now: datetime | None = None)
     """The last access as the site said it, with the time of that look (short with ``now``)."""
     if acc is None:
         return "未確認" if lang == "ja" else "not looked up"
-    hidden = "非公開" if lang == "ja" else "hidden"
-    what = hidden if acc.interval is None else access_text(acc.text, lang)
+    if acc.interval is None and acc.text:  # a wording no rule reads: unknown, not hidden
+        what = f"不明（「{acc.text}」）" if lang == "ja" else f"unknown ({acc.text!r} could not be read)"
+    elif acc.interval is None:
+        what = "非公開" if lang == "ja" else "hidden"
+    else:
+        what = access_text(acc.text, lang)
     at = fmt_short(acc.observed_at, now, lang) if now else fmt_time(acc.observed_at, lang)
     return f"{what}（{at} 時点）" if lang == "ja" else f"{what}, as of {at}"
 
@@ -159,3 +163,21 @@ def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, lang: 
         return s + ("・返信で解除" if mute.until_reply_since else "")
     s = f"muted until {fmt_time(mute.until, lang)}" if mute.until else "muted"
     return s + (", ends on reply" if mute.until_reply_since else "")
+
+
+def delivery_words(at: datetime, basis: str | None, lang: str) -> str:
+    """When the delivery was made, and how cwwatch knows (what the acceptance deadline counts from)."""
+    t = fmt_time(at, lang)
+    if lang == "ja":
+        return {
+            "marked": f"{t}（納品完了報告）",
+            "move_seen": f"{t}（検収中になるまでに送った自分の最後のメッセージ）",
+            "first_seen": f"遅くとも{t}（cwwatch が初めて検収中を見た時点までの自分の最後のメッセージ。"
+                          "実際の納品はそれより前かもしれません）",
+        }.get(basis or "", t)
+    return {
+        "marked": f"{t} (the delivery report)",
+        "move_seen": f"{t} (my last message before the contract moved to acceptance)",
+        "first_seen": f"{t} at the latest (my last message before cwwatch first saw the contract in "
+                      "acceptance; the delivery may have been earlier)",
+    }.get(basis or "", t)
