@@ -62,10 +62,10 @@ STATUSES = ["進行中"] * 6 + ["検収中", "納品済み", "仮払い待ち", 
 def make_scenario(contracts: int, messages: int, clients: int, latency_ms: int, seed: int) -> Scenario:
     rnd = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
-    worker = SWorker(5550001, "山田 花子", "bench@example.com", "bench-pass")
+    worker = SWorker(955500001, "山田 花子", "bench@example.com", "bench-pass")
     cl = {}
     for n in range(clients):
-        cid = 9000 + n
+        cid = 900009000 + n
         access = None if n % 7 == 0 else now - timedelta(minutes=rnd.randint(5, 60 * 24 * 5))
         cl[cid] = SClient(cid, f"株式会社ベンチ{n:03d}", access)
     cons = []
@@ -85,7 +85,7 @@ def make_scenario(contracts: int, messages: int, clients: int, latency_ms: int, 
         status = rnd.choice(STATUSES)
         if status in ("検収中", "納品済み", "納品完了") and msgs:
             msgs.append(SMessage("worker", msgs[-1].at + timedelta(minutes=5), "納品いたします。", "delivery"))
-        cons.append(SContract(70000000 + i, 9000 + i % clients, f"ベンチ案件 {i:04d}", status, 10000 + i,
+        cons.append(SContract(970000000 + i, 900009000 + i % clients, f"ベンチ案件 {i:04d}", status, 10000 + i,
                               messages=msgs))
     return Scenario(now, True, worker, cl, cons, SFaults(latency_ms=latency_ms), "<bench>")
 

@@ -1,20 +1,26 @@
 """Regenerate the saved-page fixtures in ``fixtures/html/`` from the sample site's renderer.
 
-Run from the checkout: ``python tests/make_fixtures.py``. The output is deterministic: the
-scenario below fixes ``now`` and every id, so running it twice writes the same bytes.
+Run from the checkout: ``python tests/make_fixtures.py``. The output is deterministic: the fixture
+account (``fixtures/scenarios/fixtures.toml``) fixes ``now`` and every id, so running it twice
+writes the same bytes; it rewrites only files whose content changed and deletes generated files it
+no longer makes.
 
-Most pages come straight from :mod:`watcher.sample.render`. The variants the renderer does not
-produce (the English interface, a full-width colon in a ``<dl>``, the JSON-only last access, the
-``<vue-container>`` element, a hidden-but-labelled last access, a release with new CSS-module
-hashes and a plain-text fold button, a release that dropped the ``datetime`` attribute) are made
-here by post-processing the renderer's output; every edit checks that the text it replaces is
-really there, so a renderer change stops this script instead of silently producing a page that
-no longer shows what its name says. Two pages are hand-written files that this script never
-touches: ``login_old_error.html`` and ``captcha_iframe.html`` (see ``fixtures/html/README.md``).
+Most pages come straight from :mod:`watcher.sample.render`, in the shapes of the evidence
+(docs/site.md). The variants the renderer does not produce but the evidence allows are made here by
+post-processing its output (each edit checks that the text it replaces is really there, so a
+renderer change stops this script instead of silently producing a page that no longer shows what
+its name says): the `_message_` class without the `_messageItem_` wrapper, a thread whose state
+sentences sit outside `div.progress_detail` while a message quotes another one, a profile whose JSON
+alone or whose page alone carries the last access, a full-width colon, the English interface, an
+explicit `null`, an unreadable wording, a `<time>` without `datetime`.
 
-Each page gets a sidecar ``NAME.expected.json`` holding what an extractor must read from it. The
-expectations are computed from the scenario and from the notes' rules (the label-to-stage table,
-the meaning of a relative time), never by running an extractor.
+Each page gets a sidecar ``NAME.expected.json`` in the shape of ``cwwatch check-pages --json``
+(tests/pagecheck.py: `record` matched as a subset). The expectations are computed from the scenario
+and from the notes' rules (the label-to-stage table, the state sentences), never by running a
+reader; a last access is checked by the instant it must contain (the client's true last visit).
+
+Not generated, left alone: ``fixtures/html/from-notes/`` (pages written from the notes alone by
+someone who had not read the readers) and the hand-written pages of ``fixtures/html/walls/``.
 """
 
 from __future__ import annotations
@@ -22,8 +28,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,26 +41,29 @@ from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SContract, SMessage, load_scenario  # noqa: E402
 
 OUT = ROOT / "fixtures" / "html"
+WALLS = OUT / "walls"
 SITE = "https://crowdworks.jp"
 JST = ZoneInfo("Asia/Tokyo")
+SCENARIO_FILE = ROOT / "fixtures" / "scenarios" / "fixtures.toml"
 
-# Files in fixtures/html/ written by hand; this script leaves them alone.
+# Hand-written pages in walls/ (with hand-written sidecars): this script leaves them alone.
 HAND_WRITTEN = ("login_old_error", "captcha_iframe", "login_invisible_recaptcha")
 
-# The notes' table of status labels ("Contract status labels seen on the site"), written out here
-# rather than read from selectors/crowdworks.toml, so the fixtures check that file instead of
-# copying it. A label missing here is one the notes do not confirm: its expected stage is null.
+# The notes' table of status labels (seen and reported), written out here rather than read from
+# selectors/crowdworks.toml, so the fixtures check that file instead of copying it. A label missing
+# here is one the notes do not confirm: its expected stage is null.
 STAGES = {
     "仮払い待ち": "awaiting_escrow",
     "進行中": "in_progress",
     "納品済み": "delivered",
-    "納品完了": "delivered",
     "検収中": "in_acceptance",
     "契約終了同意待ち": "ending",
+    "完了": "finished",
 }
-
-# The fixture account, a scenario file like any other (docs/scenario.md).
-SCENARIO_FILE = ROOT / "fixtures" / "scenarios" / "fixtures.toml"
+# What the contract page's sentences say for each label (the notes' state sentences): delivered and
+# in acceptance both read 「クライアント（発注者）が検収を行っています」.
+PAGE_STAGES = {**STAGES, "納品済み": "in_acceptance"}
+ESCROW = {"awaiting_escrow": False, "in_progress": True, "in_acceptance": True, "finished": True}
 
 
 def scenario() -> Scenario:
@@ -75,11 +83,6 @@ def minute(t: datetime) -> datetime:
     return t.replace(second=0, microsecond=0)
 
 
-def site_text(s: str) -> str:
-    """Page text as the extractors read it: NFKC (full-width ASCII to ASCII), spaces collapsed."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", s)).strip()
-
-
 def swap(html: str, old: str, new: str, *, count: int = 1, regex: bool = False) -> str:
     """Replace ``old`` (exactly ``count`` times, or at least once when count is 0)."""
     found = len(re.findall(old, html)) if regex else html.count(old)
@@ -89,72 +92,58 @@ def swap(html: str, old: str, new: str, *, count: int = 1, regex: bool = False) 
     return re.sub(old, new, html) if regex else html.replace(old, new)
 
 
-_UNIT_SECONDS = {"分": 60, "時間": 3600, "日": 86400, "ヶ月": 30 * 86400,
-                 "minute": 60, "hour": 3600, "day": 86400}
-
-
-def relative_interval(text: str, fetched_at: datetime) -> dict[str, str]:
-    """What a relative last-access text means, by the rule in the notes and watcher/jptime.py.
-
-    「N分前」 (and the JSON's 「N分」): at least N and less than N+1 units ago. With 約 the site may
-    have rounded either way: N-0.5 to N+1 units ago. A month is 30 days give or take 2 days.
-    「たった今」: within the last minute. "N hours ago" reads like 「N時間前」.
-    """
-    if text == "たった今":
-        return {"earliest": iso(fetched_at - timedelta(minutes=1)), "latest": iso(fetched_at)}
-    m = (re.fullmatch(r"(?P<about>約)?(?P<n>\d+)(?P<unit>分|時間|日|ヶ月)前?", text)
-         or re.fullmatch(r"(?P<about>about )?(?P<n>\d+) (?P<unit>minute|hour|day)s? ago", text))
-    if not m:
-        raise SystemExit(f"make_fixtures: no rule for the relative time {text!r}")
-    n, unit = int(m["n"]), _UNIT_SECONDS[m["unit"]]
-    lo, hi = (n - 0.5, n + 1.0) if m["about"] else (float(n), n + 1.0)
-    slack = 2 * 86400 if unit == 30 * 86400 else 0
-    return {"earliest": iso(fetched_at - timedelta(seconds=unit * hi + slack)),
-            "latest": iso(fetched_at - timedelta(seconds=unit * lo - slack))}
-
-
 class Builder:
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
         self.files: dict[str, str] = {}
 
-    def add(self, name: str, body: str, sidecar: dict[str, Any], ext: str = "html") -> None:
-        if name in self.files or name in HAND_WRITTEN:
+    def add(self, name: str, body: str, sidecar: dict[str, Any], ext: str = "html",
+            beside: dict[str, Any] | None = None) -> None:
+        if f"{name}.{ext}" in self.files:
             raise SystemExit(f"make_fixtures: {name} twice")
         sidecar.setdefault("fetched_at", iso(self.sc.now))
-        sidecar.setdefault("status", 200)
-        ordered = {k: sidecar[k] for k in ("kind", "url", "fetched_at", "status", "source",
-                                           "description") if k in sidecar}
-        ordered.update({k: v for k, v in sidecar.items() if k not in ordered})
+        sidecar.setdefault("ok", True)
+        sidecar.setdefault("problem", None)
+        ordered = {k: sidecar[k] for k in ("kind", "url", "fetched_at", "source", "description", "ok",
+                                           "problem", "record") if k in sidecar}
         self.files[f"{name}.{ext}"] = body if body.endswith("\n") else body + "\n"
-        text = json.dumps(ordered, ensure_ascii=False, indent=2)
-        self.files[f"{name}.expected.json"] = text + "\n"
+        self.files[f"{name}.expected.json"] = json.dumps(ordered, ensure_ascii=False, indent=2) + "\n"
+        if beside is not None:
+            self.files[f"{name}.messages.json"] = json.dumps(beside, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- expectations --------------------------------------------------------------------------------
 
 
-def workroom_expected(sc: Scenario, c: SContract, shown: list[SMessage], folded: bool
-                      ) -> dict[str, Any]:
-    deliveries = [minute(m.at) for m in shown if m.kind == "delivery"]
+def message_record(m: SMessage, mid: int | None, source: str) -> dict[str, Any]:
+    """A message as check-pages prints it. From the JSON, the site's own messages read as the other
+    side's (``own_message`` is false for them: the notes do not say more); from the page they carry
+    the system class."""
+    sender = m.sender if (m.sender != "system" or source == "dom") else "client"
+    out: dict[str, Any] = {"sender": sender, "sent_at": iso(minute(m.at)), "body": m.body}
+    if source == "json":
+        out["id"] = mid
+    return out
+
+
+def workroom_record(sc: Scenario, c: SContract, shown: list[SMessage], source: str, folded: bool,
+                    ids: dict[int, list[int]]) -> dict[str, Any]:
+    stage = PAGE_STAGES.get(c.status)
+    if c.escrow is False and c.status == "進行中":
+        stage = "awaiting_escrow"  # the sample shows the awaiting-escrow sentences (docs/scenario.md)
+    all_ids = dict(zip((id(m) for m in c.messages), ids[c.thread_id], strict=True))
     return {
         "contract_id": c.id,
-        "title": site_text(c.title),
+        "thread_id": c.thread_id,
         "client_id": c.client,
-        "client_name": site_text(sc.clients[c.client].name),
-        "status_label": c.status,
-        "stage": STAGES.get(c.status),
-        "escrow_deposited": c.escrow_deposited,
+        "client_name": sc.clients[c.client].name,
+        "title": c.title,
         "amount": c.amount,
-        "message_count": len(shown),
-        # system messages are "system"; a delivery report is the worker's even when it is a card
-        "senders": [m.sender for m in shown],
-        "kinds": [m.kind for m in shown],
-        "sent_at": [iso(minute(m.at)) for m in shown],
-        # paragraphs are joined with a newline, each one normalised on its own
-        "bodies": ["\n".join(site_text(p) for p in m.body.split("\n")) for m in shown],
-        "delivered_at": iso(max(deliveries)) if deliveries else None,
+        "stage": stage,
+        "escrow_deposited": ESCROW.get(stage) if stage else None,
         "folded": folded,
+        "messages": [message_record(m, all_ids[id(m)], source) for m in shown],
+        "source": source,
     }
 
 
@@ -163,311 +152,351 @@ def workroom_expected(sc: Scenario, c: SContract, shown: list[SMessage], folded:
 
 def contracts_pages(b: Builder) -> None:
     sc = b.sc
-    total = len(sc.contracts)
-    assert total > render.PAGE_SIZE, "the fixture account must need two pages"
-    for page_no, name, desc in (
-        (1, "contracts_page1", "first page of the active contracts: 20 rows and a rel=next link; "
-                               "one row for every mapped status label and one with 検収完了"),
-        (2, "contracts_page2", "last page of the active contracts: no next link"),
-    ):
-        rows = sc.contracts[(page_no - 1) * render.PAGE_SIZE: page_no * render.PAGE_SIZE]
-        url = f"{SITE}/e/contracts?status=active&page={page_no}"
-        nxt = (f"{SITE}/e/contracts?status=active&page={page_no + 1}"
-               if page_no * render.PAGE_SIZE < total else None)
-        b.add(name, render.contracts_page(sc, page_no, False), {
-            "kind": "contracts", "url": url, "source": "renderer", "description": desc,
-            "expected": {
-                "rows": [[c.id, site_text(c.title), site_text(sc.clients[c.client].name),
-                          c.status, STAGES.get(c.status)] for c in rows],
-                "next_url": nxt,
-            },
-        })
-    empty = Scenario(sc.now, True, sc.worker, sc.clients, [], sc.faults, sc.source)
-    b.add("contracts_empty", render.contracts_page(empty, 1, False), {
-        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active&page=1",
-        "source": "renderer", "description": "no active contract: the empty-state text, no table",
-        "expected": {"rows": [], "next_url": None},
+    listed = render.listed_contracts(sc)
+    assert len(listed) > render.PAGE_SIZE, "the fixture account must need two pages"
+
+    def rows(page_no: int) -> list[dict[str, Any]]:
+        return [{"id": c.id, "title": c.title, "client_name": sc.clients[c.client].name,
+                 "status_label": c.status, "stage": STAGES.get(c.status)}
+                for c in listed[(page_no - 1) * render.PAGE_SIZE: page_no * render.PAGE_SIZE]]
+
+    first = rows(1)
+    unmapped = next((r for r in first if r["stage"] is None), None)
+    assert unmapped is not None, "page 1 shows a label the notes do not confirm"
+    b.add("contracts_page1", render.contracts_page(sc, 1, False), {
+        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active", "source": "renderer",
+        "description": "the first page of the active contracts: three sections, 20 rows, a rel=next link; every "
+                       "label the notes know and 検収完了, which they do not (unknown_status: never a silent default)",
+        "ok": False, "problem": {"kind": "unknown_status", "field": f"contract {unmapped['id']} status"},
+        "record": {"contracts": first, "next_page": f"{SITE}/e/contracts?status=active&page=2"},
+    })
+    b.add("contracts_page2", render.contracts_page(sc, 2, False), {
+        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active&page=2", "source": "renderer",
+        "description": "the last page: no next link",
+        "record": {"contracts": rows(2), "next_page": None},
+    })
+    b.add("contracts_empty", render.contracts_page(sc, 1, False, empty=True), {
+        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active", "source": "renderer",
+        "description": "no active contract: every section says 「契約がありません。」 "
+                       "(the empty list, not a changed page)",
+        "record": {"contracts": [], "next_page": None, "empty": True},
+    })
+    html = swap(render.contracts_page(sc, 2, False), '<div class="nodata">契約がありません。</div>', "",
+                count=0)
+    b.add("contracts_section_without_rows", html, {
+        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active&page=2", "source": "renderer, post-processed",
+        "description": "page 2 whose empty sections lost their 「契約がありません。」: the rows still read",
+        "record": {"contracts": rows(2)},
     })
     b.add("contracts_changed", render.contracts_page(sc, 1, True), {
-        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active&page=1",
-        "source": "renderer (changed=True)",
-        "description": "a release that turned the table into cards: extraction must fail",
-        "expected": {"error_page": "contracts /e/contracts?status=active&page=1",
-                     "error_field": "contracts table"},
+        "kind": "contracts", "url": f"{SITE}/e/contracts?status=active", "source": "renderer (changed=True)",
+        "description": "a release that turned the table into cards: no row, no 「契約がありません。」: layout_changed",
+        "ok": False, "problem": {"kind": "layout_changed", "field": "contract rows"},
     })
 
 
 WORKROOMS = [
-    (63710001, "workroom_awaiting_escrow", "仮払い待ち: escrow not deposited, a system message"),
-    (63710002, "workroom_in_progress", "進行中: escrow deposited, client, worker and system "
-                                       "messages, a full-width question mark"),
-    (63710003, "workroom_delivered",
-     "納品済み: a delivery report (納品完了報告) then a system card"),
-    (63710004, "workroom_delivery_done", "納品完了: a two-paragraph delivery report"),
-    (63710006, "workroom_ending", "契約終了同意待ち: the client asked to end early"),
-    (63710007, "workroom_unmapped_label", "検収完了, a label the selectors file does not map: "
-                                          "stage null (the scan reports an unknown label)"),
-    (63710008, "workroom_quotes_404_text", "進行中, an ordinary page (HTTP 200) where the client's "
-                                           "message quotes 「ページが見つかりません」"),
+    # (contract, name, with the thread's JSON beside it, description)
+    (963710001, "workroom_awaiting_escrow", False, "仮払い待ち: 「仮払いを行っています」 + 「業務を開始しない」; "
+                                                  "the page's own messages (no JSON beside it): a system message"),
+    (963710002, "workroom_in_progress", True, "進行中: 「業務を開始しています」; the thread's JSON beside the page "
+                                              "(system messages read as the other side's there)"),
+    (963710003, "workroom_delivered", True, "納品済み: the page says 「クライアント（発注者）が検収を行っています」"),
+    (963710004, "workroom_finished", False, "完了: the contract is over; a feedback link"),
+    (963710006, "workroom_ending", False, "契約終了同意待ち: the client asked to end early (the sentence is a guess)"),
+    (963710007, "workroom_unmapped_label", False, "検収完了, a label nobody confirms: no known sentence, stage null "
+                                                  "(the scan reports unknown_status from the list)"),
+    (963710008, "workroom_quotes_404_text", False, "進行中, an ordinary page where the client quotes "
+                                                   "「ページが見つかりません」"),
 ]
 
 
 def workroom_pages(b: Builder) -> None:
     sc = b.sc
-    for cid, name, desc in WORKROOMS:
+    ids = render.message_ids(sc)
+    for cid, name, with_json, desc in WORKROOMS:
         c = sc.contract(cid)
         assert c is not None and len(c.messages) <= render.FOLD_AFTER
-        b.add(name, render.workroom(sc, c, False, False), {
-            "kind": "workroom", "url": f"{SITE}/contracts/{cid}", "source": "renderer",
-            "description": desc, "worker_id": sc.worker.id,
-            "expected": workroom_expected(sc, c, c.messages, False),
-        })
-    long = sc.contract(63710005)
-    assert long is not None and len(long.messages) > render.FOLD_AFTER
+        source = "json" if with_json else "dom"
+        b.add(name, render.workroom(sc, c), {
+            "kind": "workroom", "url": f"{SITE}/contracts/{cid}", "source": "renderer", "description": desc,
+            "record": workroom_record(sc, c, c.messages, source, False, ids),
+        }, beside=render.thread_json(sc, c) if with_json else None)
+    long = sc.contract(963710005)
+    assert long is not None and render.FOLD_AFTER < len(long.messages) <= 2 * render.FOLD_AFTER
     shown = long.messages[-render.FOLD_AFTER:]
-    folded_html = render.workroom(sc, long, False, False)
-    b.add("workroom_in_acceptance_folded", folded_html, {
+    folded = render.workroom(sc, long)
+    assert "他の" in folded
+    b.add("workroom_in_acceptance_folded", folded, {
         "kind": "workroom", "url": f"{SITE}/contracts/{long.id}", "source": "renderer",
-        "description": "検収中, a long thread: the oldest messages are folded behind "
-                       "「以前のメッセージを表示」",
-        "worker_id": sc.worker.id,
-        "expected": workroom_expected(sc, long, shown, True),
+        "description": "検収中, a long thread: the oldest messages fold behind 「他のN件のメッセージを表示」",
+        "record": workroom_record(sc, long, shown, "dom", True, ids),
     })
-    b.add("workroom_in_acceptance_unfolded", render.workroom(sc, long, True, False), {
-        "kind": "workroom", "url": f"{SITE}/contracts/{long.id}?show_all=1", "source": "renderer",
-        "description": "the same long thread with every message shown",
-        "worker_id": sc.worker.id,
-        "expected": workroom_expected(sc, long, long.messages, False),
+    b.add("workroom_in_acceptance_json", folded, {
+        "kind": "workroom", "url": f"{SITE}/contracts/{long.id}", "source": "renderer",
+        "description": "the same folded page with its thread's JSON beside it: every message, nothing folded",
+        "record": workroom_record(sc, long, long.messages, "json", False, ids),
+    }, beside=render.thread_json(sc, long))
+    twice = sc.contract(963710009)
+    assert twice is not None and len(twice.messages) > 2 * render.FOLD_AFTER
+    b.add("workroom_two_folds", render.workroom(sc, twice), {
+        "kind": "workroom", "url": f"{SITE}/contracts/{twice.id}", "source": "renderer",
+        "description": "a thread that folds twice (25 messages, 10 shown) and two milestones, both open for delivery",
+        "record": workroom_record(sc, twice, twice.messages[-render.FOLD_AFTER:], "dom", True, ids)
+        | {"open_milestones": 2},
     })
-    # Another release of the same page: new CSS-module hash tails everywhere, and the fold link
-    # is a plain button that only its text identifies.
-    hidden = len(long.messages) - render.FOLD_AFTER
-    html = swap(folded_html, render.H_THREAD, "t7w2c", count=0)
-    html = swap(html, render.H_CONTRACT, "h4n6r", count=0)
-    html = swap(html, f'<a class="_showMore_t7w2c_50" href="/contracts/{long.id}?show_all=1">'
-                      f"以前のメッセージを表示（{hidden}件）</a>",
-                f'<button type="button" class="_loadPrevious_t7w2c_50">'
-                f"以前のメッセージを表示（{hidden}件）</button>")
-    b.add("workroom_release2_folded", html, {
-        "kind": "workroom", "url": f"{SITE}/contracts/{long.id}",
-        "source": "renderer, post-processed",
-        "description": "the folded thread after a release that changed every CSS-module hash "
-                       "tail and made the fold link a <button> with no _showMore_ class",
-        "worker_id": sc.worker.id,
-        "expected": workroom_expected(sc, long, shown, True),
+    b.add("workroom_two_folds_unfolded", render.workroom(sc, twice, show_all=True), {
+        "kind": "workroom", "url": f"{SITE}/contracts/{twice.id}", "source": "renderer",
+        "description": "the same thread once every fold is opened",
+        "record": workroom_record(sc, twice, twice.messages, "dom", False, ids),
     })
-    b.add("workroom_changed", render.workroom(sc, long, False, True), {
-        "kind": "workroom", "url": f"{SITE}/contracts/{long.id}",
-        "source": "renderer (changed=True)",
-        "description": "a release that renamed the thread root and its data attribute",
-        "worker_id": sc.worker.id,
-        "expected": {"error_page": f"workroom /contracts/{long.id}",
-                     "error_field": "message thread"},
-    })
-    c2 = sc.contract(63710002)
+    # The other class the evidence allows: `_message_` items without the `_messageItem_` wrapper.
+    c2 = sc.contract(963710002)
     assert c2 is not None
-    html = swap(render.workroom(sc, c2, False, False), r'<time datetime="([^"]+)">', r"<time>",
-                count=0, regex=True)
-    b.add("workroom_changed_time", html, {
-        "kind": "workroom", "url": f"{SITE}/contracts/{c2.id}",
-        "source": "renderer, post-processed",
-        "description": "a release whose <time> elements lost the datetime attribute",
-        "worker_id": sc.worker.id,
-        "expected": {"error_page": f"workroom /contracts/{c2.id}", "error_field": "message 1 time"},
+    html = swap(render.workroom(sc, c2), r'<div class="_messageItem_[a-z0-9]+_\d+">', "<div>", count=0, regex=True)
+    b.add("workroom_message_class", html, {
+        "kind": "workroom", "url": f"{SITE}/contracts/{c2.id}", "source": "renderer, post-processed",
+        "description": "messages marked only by `_message_` (another reader of S1 selects that class)",
+        "record": workroom_record(sc, c2, c2.messages, "dom", False, ids),
     })
+    # The state sentences outside div.progress_detail, and a message that quotes another state's.
+    c1 = sc.contract(963710001)
+    assert c1 is not None
+    html = swap(render.workroom(sc, c1), 'class="progress_detail"', 'class="progress_note"')
+    html = swap(html, c1.messages[-1].body, c1.messages[-1].body + "（業務を開始しています、と表示されるまで待ちます）",
+                count=0)
+    rec = workroom_record(sc, c1, c1.messages, "dom", False, ids)
+    rec["messages"][-1]["body"] += "（業務を開始しています、と表示されるまで待ちます）"
+    b.add("workroom_sentence_outside_detail", html, {
+        "kind": "workroom", "url": f"{SITE}/contracts/{c1.id}", "source": "renderer, post-processed",
+        "description": "仮払い待ち with the state sentences outside div.progress_detail, while my own message quotes "
+                       "「業務を開始しています」: the page's sentences count, the thread's never",
+        "record": rec,
+    })
+    b.add("workroom_changed", render.workroom(sc, long, changed=True), {
+        "kind": "workroom", "url": f"{SITE}/contracts/{long.id}", "source": "renderer (changed=True)",
+        "description": "a release that renamed the thread root and its data attribute: layout_changed",
+        "ok": False, "problem": {"kind": "layout_changed", "field": "message thread"},
+    })
+    html = swap(render.workroom(sc, c2), r'(<time[^>]*?) datetime="[^"]+"', r"\1", count=0, regex=True)
+    b.add("workroom_changed_time", html, {
+        "kind": "workroom", "url": f"{SITE}/contracts/{c2.id}", "source": "renderer, post-processed",
+        "description": "a release whose <time> elements lost the datetime attribute (no JSON beside): layout_changed",
+        "ok": False, "problem": {"kind": "layout_changed", "field": "message 1 time"},
+    })
+    b.add("thread_json", json.dumps(render.thread_json(sc, long), ensure_ascii=False, indent=2), {
+        "kind": "thread", "url": f"{SITE}/message/threads/{long.thread_id}/messages.json", "source": "renderer",
+        "description": "/message/threads/ID/messages.json on its own: own_message, senddate in the site's form, "
+                       "body as HTML",
+        "record": {"messages": [message_record(m, i, "json")
+                                for m, i in zip(long.messages, ids[long.thread_id], strict=True)]},
+    }, ext="json")
 
 
 def profile_pages(b: Builder) -> None:
     sc = b.sc
     now = sc.now
-    hp = render.H_PROFILE
 
     def page(cid: int) -> str:
         return render.profile(sc, sc.clients[cid], True, False)
 
-    def add(name: str, cid: int, html: str, text: str | None, desc: str, source: str) -> None:
+    def add(name: str, cid: int, html: str, text: str | None, desc: str, source: str = "renderer",
+            extra: dict[str, Any] | None = None) -> None:
         cl = sc.clients[cid]
-        if text is not None and cl.last_access is not None:
-            iv = relative_interval(text, now)
-            truth = iso(cl.last_access)
-            assert iv["earliest"] <= truth <= iv["latest"], (name, iv, truth)
+        access: Any = None
+        if text is not None:
+            assert cl.last_access is not None
+            access = {"text": text, "contains": iso(cl.last_access)}
         b.add(name, html, {
-            "kind": "profile", "url": f"{SITE}/public/employers/{cid}", "source": source,
-            "description": desc,
-            "expected": {"client_id": cid, "name": cl.name, "last_access_text": text,
-                         "last_access": relative_interval(text, now) if text else None},
+            "kind": "profile", "url": f"{SITE}/public/employers/{cid}", "source": source, "description": desc,
+            "record": {"client_id": cid, "name": cl.name, "last_access": access} | (extra or {}),
         })
 
-    def visible(cid: int, text: str) -> str:
-        html = page(cid)
-        swap(html, f'<div class="_lastAccess_{hp}_9">最終アクセス: {text}</div>', "")  # check only
-        return html
+    def json_text(cid: int) -> str:
+        cl = sc.clients[cid]
+        assert cl.last_access is not None
+        return render.last_access_text(now, cl.last_access)
 
-    add("profile_minutes", 9101, visible(9101, "22分前"), "22分前",
-        "「最終アクセス: 22分前」", "renderer")
-    add("profile_hours", 9102, visible(9102, "約5時間前"), "約5時間前",
-        "「最終アクセス: 約5時間前」", "renderer")
-    add("profile_days", 9103, visible(9103, "約3日前"), "約3日前",
-        "「最終アクセス: 約3日前」", "renderer")
-    add("profile_months", 9105, visible(9105, "約2ヶ月前"), "約2ヶ月前",
-        "「最終アクセス: 約2ヶ月前」", "renderer")
-    add("profile_just_now", 9106, visible(9106, "たった今"), "たった今",
-        "「最終アクセス: たった今」", "renderer")
-    html = page(9104)
-    assert "最終アクセス" not in html
-    add("profile_hidden", 9104, html, None,
-        "the client hides their last access: no text, null in the JSON (a legitimate state)",
-        "renderer")
-    html = swap(page(9104), f'<aside class="_sidebar_{hp}_5">',
-                f'<aside class="_sidebar_{hp}_5"><div class="_lastAccess_{hp}_9">'
-                "最終アクセス: 非公開</div>")
-    add("profile_hidden_label", 9104, html, None,
-        "hidden last access shown as 「最終アクセス: 非公開」", "renderer, post-processed")
-    html = swap(visible(9109, "約1日前"),
-                f'<div class="_lastAccess_{hp}_9">最終アクセス: 約1日前</div>',
-                f'<dl class="_accessInfo_{hp}_9"><dt>最終アクセス：</dt><dd>約1日前</dd></dl>')
-    add("profile_fullwidth_colon", 9109, html, "約1日前",
-        "「最終アクセス：約1日前」 with a full-width colon, as a <dl> in the sidebar",
+    for cid, name in ((900009101, "profile_minutes"), (900009102, "profile_hours"), (900009103, "profile_days"),
+                      (900009105, "profile_months"), (900009106, "profile_just_now")):
+        t = json_text(cid)
+        add(name, cid, page(cid), t, f"last_accessed_at 「{t}」 in the JSON and 「最終アクセス: "
+                                     f"{render.visible_last_access(t)}」 on the page")
+    html = page(900009104)
+    assert "最終アクセス" not in html and "last_accessed_at" not in html
+    add("profile_hidden", 900009104, html, None,
+        "the client hides their last access: the key is absent and no line shows (a legitimate state)",
+        extra={"last_access_unreadable": None})
+    t = json_text(900009107)
+    html = swap(page(900009107), r'<p class="_lastActivity_[^"]*">[^<]*</p>', "", regex=True)
+    add("profile_json_only", 900009107, html, t, f"the last access only in the JSON (「{t}」), no visible line",
         "renderer, post-processed")
-    # The English interface. The sidebar's other items are English too.
-    html = visible(9108, "約1日前")
-    html = swap(html, '<html lang="ja">', '<html lang="en">')
-    html = swap(html, "のプロフィール | クラウドワークス", " | CrowdWorks")
-    html = swap(html, "最終アクセス: 約1日前", "Last activity: 24 hours ago")
-    html = swap(html, "プロジェクト完了率: 98%", "Project completion rate: 98%")
-    html = swap(html, "本人確認: 済み", "Identity verified")
-    add("profile_english", 9108, html, "24 hours ago",
-        "the English interface: \"Last activity: 24 hours ago\", then the rest of the sidebar",
+    t = json_text(900009110)
+    html = swap(page(900009110), f"&quot;last_accessed_at&quot;: &quot;{t}&quot;, ", "")
+    add("profile_page_only", 900009110, html, render.visible_last_access(t),
+        "the last access only on the page (the JSON lost the key): the visible line is the fallback",
         "renderer, post-processed")
-    html = swap(visible(9107, "25分前"),
-                f'<div class="_lastAccess_{hp}_9">最終アクセス: 25分前</div>', "")
-    swap(html, "&quot;last_accessed_at&quot;: &quot;25分&quot;", "")  # check only
-    add("profile_json_only", 9107, html, "25分",
-        "no visible last access; the JSON in #vue-container says 「25分」",
+    t = json_text(900009109)
+    vis = render.visible_last_access(t)
+    html = swap(page(900009109), f"&quot;last_accessed_at&quot;: &quot;{t}&quot;, ", "")
+    html = swap(html, f"最終アクセス: {vis}", f"最終アクセス：{vis}")
+    add("profile_fullwidth_colon", 900009109, html, vis, f"「最終アクセス：{vis}」 with a full-width colon, "
+                                                         "page only", "renderer, post-processed")
+    t = json_text(900009108)
+    html = swap(page(900009108), f"&quot;last_accessed_at&quot;: &quot;{t}&quot;, ", "")
+    html = swap(html, f"最終アクセス: {render.visible_last_access(t)}", "Last activity: 24 hours ago")
+    add("profile_english", 900009108, html, "24 hours ago", "the English interface: 「Last activity: 24 hours ago」",
         "renderer, post-processed")
-    html = swap(visible(9110, "40分前"), r'<div id="vue-container" (data="[^"]*")></div>',
-                r"<vue-container \1></vue-container>", regex=True)
-    add("profile_vue_element", 9110, html, "40分前",
-        "the profile JSON on a <vue-container data=…> element instead of div#vue-container",
+    html = swap(page(900009104), "&quot;identity_verified&quot;:",
+                "&quot;last_accessed_at&quot;: null, &quot;identity_verified&quot;:")
+    add("profile_hidden_null", 900009104, html, None, "hidden as an explicit null in the JSON",
         "renderer, post-processed")
-    b.add("profile_changed", render.profile(sc, sc.clients[9101], True, True), {
-        "kind": "profile", "url": f"{SITE}/public/employers/9101",
-        "source": "renderer (changed=True)",
-        "description": "a release that moved the profile JSON to another element and attribute",
-        "expected": {"error_page": "profile /public/employers/9101", "error_field": "profile data"},
+    t = json_text(900009103)
+    html = swap(page(900009103), f"&quot;last_accessed_at&quot;: &quot;{t}&quot;",
+                "&quot;last_accessed_at&quot;: &quot;しばらく前&quot;")
+    html = swap(html, f"最終アクセス: {render.visible_last_access(t)}", "最終アクセス: しばらく前")
+    add("profile_unreadable_access", 900009103, html, None,
+        "a wording no rule reads (「しばらく前」): the access is unknown, not hidden, and the page still reads",
+        "renderer, post-processed", extra={"last_access_unreadable": "しばらく前"})
+    cl = sc.clients[900009105]
+    add("profile_record", 900009105, page(900009105), json_text(900009105),
+        "the client's record from the JSON: verification, rule check, completion, ratings with comments",
+        extra={"identity_verified": cl.identity_verified, "rule_check_passed": cl.rule_check,
+               "completion_rate": float(cl.completion_rate), "rating_count": cl.rating_count,
+               "ratings": [{"comment": r.comment} for r in cl.ratings]})
+    b.add("profile_changed", render.profile(sc, sc.clients[900009101], True, True), {
+        "kind": "profile", "url": f"{SITE}/public/employers/900009101", "source": "renderer (changed=True)",
+        "description": "a release that moved the JSON to another element: layout_changed",
+        "ok": False, "problem": {"kind": "layout_changed", "field": "profile data"},
     })
-
-
-def inbox_items(entries: list[dict[str, Any]], api: bool) -> list[dict[str, Any]]:
-    out = []
-    for e in entries:
-        item = {"thread_id": e["thread_id"], "message_id": e["id"],
-                "sent_at": iso(datetime.strptime(e["sent_at"], "%Y年%m月%d日 %H:%M")
-                               .replace(tzinfo=JST)),
-                "title": site_text(e["title"]), "sender_name": site_text(e["sender_name"])}
-        if api:
-            item.update(title=e["title"], sender_name=e["sender_name"],
-                        proposal_status=e["proposal_status"], is_replied=e["is_replied"])
-        out.append(item)
-    return out
 
 
 def inbox_pages(b: Builder) -> None:
     sc = b.sc
-    pages = render.pages_of(len(render.inbox_entries(sc)))
-    assert pages == 2, f"the fixture account's inbox should fill two pages, not {pages}"
+    entries = render.inbox_entries(sc)
+    assert len(entries) > render.PAGE_SIZE, "the fixture account must need two inbox pages"
+
+    def items(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"thread_id": e["thread_id"], "message_id": e["id"], "title": e["title"],
+                 "proposal_status": e["proposal_status"], "is_replied": e["is_replied"]} for e in chunk]
+
     for page_no in (1, 2):
         data = render.inbox_json(sc, page_no)
-        b.add(f"inbox_page{page_no}", render.inbox_page(sc, page_no, False), {
-            "kind": "inbox", "url": f"{SITE}/messages/received?page={page_no}",
-            "source": "renderer",
-            "description": ("received messages, first page: 20 items and 「次のページ」"
-                            if page_no == 1 else "received messages, last page"),
-            "expected": {"items": inbox_items(data["data"], api=False),
-                         "next_url": f"{SITE}/messages/received?page=2" if page_no == 1 else None},
-        })
-    data = render.inbox_json(sc, 1)
-    b.add("inbox_api_page1", json.dumps(data, ensure_ascii=False, indent=2), {
+        chunk = entries[(page_no - 1) * render.PAGE_SIZE: page_no * render.PAGE_SIZE]
+        b.add(f"inbox_api_page{page_no}", json.dumps(data, ensure_ascii=False, indent=2), {
+            "kind": "inbox_api", "url": f"{SITE}/api/v3/message/list?page={page_no}", "source": "renderer",
+            "description": f"the inbox API's answer, page {page_no} of 2: one item per thread, sent_at in the "
+                           "site's Japanese form",
+            "record": {"items": items(chunk), "total_pages": 2},
+        }, ext="json")
+    data = render.inbox_json(sc, 1, iso_times=True)
+    b.add("inbox_api_iso", json.dumps(data, ensure_ascii=False, indent=2), {
         "kind": "inbox_api", "url": f"{SITE}/api/v3/message/list?page=1", "source": "renderer",
-        "description": "the JSON the inbox page loads from /api/v3/message/list",
-        "expected": {"items": inbox_items(data["data"], api=True)},
+        "description": "the same answer with sent_at in ISO 8601 (the notes do not know the format)",
+        "record": {"items": [i | {"sent_at": e["sent_at"]} for i, e in zip(items(entries[:render.PAGE_SIZE]),
+                                                                             data["data"]["items"], strict=True)]},
     }, ext="json")
-    b.add("inbox_changed", render.inbox_page(sc, 1, True), {
-        "kind": "inbox", "url": f"{SITE}/messages/received?page=1",
-        "source": "renderer (changed=True)",
-        "description": "a release that turned the list into an <ol> with other classes",
-        "expected": {"error_page": "inbox /messages/received?page=1",
-                     "error_field": "message list"},
+    b.add("inbox_api_changed", json.dumps(render.inbox_json(sc, 1, changed=True), ensure_ascii=False, indent=2), {
+        "kind": "inbox_api", "url": f"{SITE}/api/v3/message/list?page=1", "source": "renderer (changed=True)",
+        "description": "a release that renamed the answer's keys: layout_changed",
+        "ok": False, "problem": {"kind": "layout_changed"},
+    }, ext="json")
+    plain = load_scenario(SCENARIO_FILE)
+    plain.faults.inbox_api = False
+    b.add("inbox_page1", render.inbox_page(plain, 1, False), {
+        "kind": "inbox", "url": f"{SITE}/messages/received?page=1", "source": "renderer (inbox_api = false)",
+        "description": "the inbox page's own list, when it made no API call (its markup is a guess)",
+        "record": {"items": [{k: v for k, v in i.items() if k in ("thread_id", "message_id", "title")}
+                             for i in items(entries[:render.PAGE_SIZE])],
+                   "next_page": f"{SITE}/messages/received?page=2"},
     })
 
 
-LOGIN_KEYS = ["form", "username", "password", "remember", "submit"]
+def wall_pages() -> dict[str, str]:
+    """Pages that stand in the way of a member page, with what ``recognise`` must say of each."""
+    sc = scenario()
+    files: dict[str, str] = {}
+
+    def add(name: str, html: str, url: str, status: int, kind: str | None, logged_in: bool | None,
+            error: str | None, desc: str) -> None:
+        files[f"{name}.html"] = html if html.endswith("\n") else html + "\n"
+        files[f"{name}.expected.json"] = json.dumps({
+            "url": url, "status": status, "source": "renderer", "description": desc,
+            "recognise": {"kind": kind, "logged_in": logged_in, "login_error": error is not None,
+                          "login_error_contains": error},
+        }, ensure_ascii=False, indent=2) + "\n"
+
+    add("login", render.login_page(), f"{SITE}/login", 200, "login", False, None, "the login form")
+    add("login_error", render.login_page(error="account_missing"), f"{SITE}/login", 200, "login", False,
+        "登録されていません", "the login form after a failure: #login_error data-code=account_missing")
+    add("two_step", render.two_step_page(), f"{SITE}/login/two_step_authentication", 200, "two_step", False, None,
+        "two-step authentication (a guess): asks for the 認証コード")
+    add("captcha", render.login_page(captcha=True), f"{SITE}/login", 200, "captcha", False, None,
+        "the login form with a reCAPTCHA widget (a guess)")
+    add("bot_check", render.bot_check_page(), f"{SITE}/e/contracts?status=active", 202, "bot_check", None, None,
+        "an AWS WAF style interstitial 「人間であることを確認します」 (reported)")
+    add("not_found", render.not_found_page(True, sc), f"{SITE}/contracts/963799999", 404, "not_found", True, None,
+        "「ページが見つかりません」 (HTTP 404), logged in")
+    add("dashboard", render.dashboard(sc), f"{SITE}/dashboard", 200, None, True, None,
+        "the page after login: an ordinary member page")
+    return files
 
 
-def recognition_pages(b: Builder) -> None:
-    sc = b.sc
-
-    def rec(kind: str | None, logged_in: bool | None, error: str | None = None,
-            worker_id: int | None = None) -> dict[str, Any]:
-        return {"kind": kind, "logged_in": logged_in, "login_error": error is not None,
-                "login_error_contains": error, "worker_id": worker_id}
-
-    b.add("login", render.login_page(), {
-        "kind": "login", "url": f"{SITE}/login", "source": "renderer",
-        "description": "the login form (current markup: #username, button 「ログイン」)",
-        "expected": {"recognise": rec("login", False), "present": LOGIN_KEYS},
-    })
-    b.add("login_error", render.login_page(error="account_missing"), {
-        "kind": "login", "url": f"{SITE}/login", "source": "renderer",
-        "description": "the login form after a failure: #login_error data-code=account_missing",
-        "expected": {"recognise": rec("login", False, "正しくありません"),
-                     "present": [*LOGIN_KEYS, "error"]},
-    })
-    b.add("two_step", render.two_step_page(), {
-        "kind": "two_step", "url": f"{SITE}/login/two_step_authentication", "source": "renderer",
-        "description": "two-step authentication: asks for the 認証コード sent by e-mail",
-        "expected": {"recognise": rec("two_step", False), "present": []},
-    })
-    b.add("captcha", render.login_page(captcha=True), {
-        "kind": "captcha", "url": f"{SITE}/login", "source": "renderer",
-        "description": "the login form with a reCAPTCHA widget (div.g-recaptcha and its iframe)",
-        "expected": {"recognise": rec("captcha", False), "present": [*LOGIN_KEYS, "captcha"]},
-    })
-    b.add("not_found", render.not_found_page(True, sc), {
-        "kind": "not_found", "url": f"{SITE}/contracts/63799999", "status": 404,
-        "source": "renderer",
-        "description": "「ページが見つかりません」 (HTTP 404), logged in",
-        "expected": {"recognise": rec("not_found", True, None, sc.worker.id), "present": []},
-    })
-    b.add("dashboard", render.dashboard(sc), {
-        "kind": "dashboard", "url": f"{SITE}/dashboard", "source": "renderer",
-        "description": "the page after login: an ordinary member page",
-        "expected": {"recognise": rec(None, True, None, sc.worker.id), "present": []},
-    })
-
-
-def build() -> dict[str, str]:
-    """Every generated file: name -> content."""
+def build() -> dict[Path, str]:
+    """Every generated file: path -> content."""
     b = Builder(scenario())
     contracts_pages(b)
     workroom_pages(b)
     profile_pages(b)
     inbox_pages(b)
-    recognition_pages(b)
-    return b.files
+    out = {OUT / name: text for name, text in b.files.items()}
+    out |= {WALLS / name: text for name, text in wall_pages().items()}
+    return out
+
+
+def manifest(folder: Path, sidecars: dict[str, dict[str, Any]]) -> str:
+    """A capture-style manifest for a fixture folder (file, kind, URL, time, the thread JSON beside a
+    workroom page), so ``cwwatch check-pages FOLDER`` reads every file as its sidecar says."""
+    pages = []
+    for name, side in sorted(sidecars.items()):
+        page = next((f"{name}{ext}" for ext in (".html", ".json") if (folder / f"{name}{ext}").exists()), None)
+        if page is None:
+            continue
+        entry = {"file": page, "kind": side["kind"], "url": side["url"].split(SITE, 1)[-1],
+                 "fetched_at": side["fetched_at"]}
+        if (folder / f"{name}.messages.json").exists():
+            entry["json"] = f"{name}.messages.json"
+        pages.append(entry)
+    return json.dumps({"schema": 1, "source": "tests/make_fixtures.py", "pages": pages}, ensure_ascii=False,
+                      indent=2) + "\n"
+
+
+def _sidecars(folder: Path) -> dict[str, dict[str, Any]]:
+    return {p.name[: -len(".expected.json")]: json.loads(p.read_text(encoding="utf-8"))
+            for p in folder.glob("*.expected.json")}
 
 
 def main() -> int:
     files = build()
-    OUT.mkdir(parents=True, exist_ok=True)
+    WALLS.mkdir(parents=True, exist_ok=True)
     changed = 0
-    for name, content in sorted(files.items()):
-        path = OUT / name
+    for path, content in sorted(files.items()):
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8", newline="\n")
             changed += 1
-    print(f"{len(files)} files in {OUT.relative_to(ROOT)} ({changed} written); hand-written, "
-          f"left alone: {', '.join(HAND_WRITTEN)}")
+    keep = set(files) | {p for p in WALLS.iterdir() if p.name.split(".")[0] in HAND_WRITTEN} | {OUT / "manifest.json"}
+    stale = [p for folder in (OUT, WALLS) for p in folder.iterdir()
+             if p.is_file() and p.suffix in (".html", ".json") and p not in keep]
+    for p in stale:
+        p.unlink()
+    for folder in (OUT, OUT / "from-notes"):
+        text = manifest(folder, _sidecars(folder))
+        target = folder / "manifest.json"
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+            changed += 1
+    print(f"{len(files)} files in {OUT.relative_to(ROOT)} ({changed} written, {len(stale)} stale removed); "
+          f"not generated: from-notes/, walls/ {', '.join(HAND_WRITTEN)}")
     return 0
 
 

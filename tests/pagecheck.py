@@ -54,7 +54,8 @@ def mismatches(expected: Any, actual: Any, path: str = "record") -> list[str]:
         if not isinstance(actual, list) or len(actual) != len(expected):
             n = len(actual) if isinstance(actual, list) else actual
             return [f"{path}: expected {len(expected)} items, got {n}"]
-        return [e for i, (x, y) in enumerate(zip(expected, actual, strict=True)) for e in mismatches(x, y, f"{path}[{i}]")]
+        return [e for i, (x, y) in enumerate(zip(expected, actual, strict=True))
+                for e in mismatches(x, y, f"{path}[{i}]")]
     te, ta = _instant(expected), _instant(actual)
     if te is not None and ta is not None:
         return [] if te == ta else [f"{path}: {expected} != {actual}"]
@@ -63,8 +64,12 @@ def mismatches(expected: Any, actual: Any, path: str = "record") -> list[str]:
     return [] if expected == actual else [f"{path}: {expected!r} != {actual!r}"]
 
 
+WALLS = FIXTURES / "walls"  # pages that stand in the way (login, challenges, 404): tests/test_walls.py
+
+
 def sidecars(folder: Path = FIXTURES) -> list[Path]:
-    return sorted(folder.rglob(f"*{SIDECAR}"))
+    """Every sidecar of a check-pages fixture under ``folder`` (the walls have their own test)."""
+    return sorted(s for s in folder.rglob(f"*{SIDECAR}") if WALLS not in s.parents)
 
 
 def page_of(sidecar: Path) -> Path:

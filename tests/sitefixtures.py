@@ -31,35 +31,57 @@ from watcher.sample.server import SampleSite
 from watcher.scan import ScanResult, run_scan
 from watcher.store import Store
 
-STORY = bundled_story()[0]
-# What a scan of the bundled story finds: (rule, contract id).
+STORY_STATES = bundled_story()  # 1-delivered (6 November), 2-friday (20 November)
+STORY = STORY_STATES[-1]
+# What a first scan of the Friday state finds: (rule, contract id). The writing job is already in
+# acceptance when first seen, so its delivery is known only "at the latest" (my last message, the
+# 15 November reminder): the week ends in two days at the latest (acceptance_due).
 EXPECTED_STORY = {
-    ("quiet_client", 63659463),
-    ("acceptance_overdue", 63659463),
-    ("escrow_missing", 63700112),
-    ("no_reply", 63690555),
+    ("quiet_client", 963659463),
+    ("acceptance_due", 963659463),
+    ("escrow_missing", 963700112),
+    ("no_reply", 963690555),
 }
-LONG_THREAD = 64100000
-
-
-def rules_of(result: ScanResult) -> set[tuple[str, int]]:
-    return {(f.rule, f.contract_id) for f in result.findings}
+# What the whole story finds (6 November, then Friday): the re-delivery was seen an hour after it was
+# made, so the week ran out on 13 November (acceptance_overdue: ask the desk to apply Art. 9(3)).
+EXPECTED_WHOLE_STORY = (EXPECTED_STORY - {("acceptance_due", 963659463)}) | {("acceptance_overdue", 963659463)}
+LONG_THREAD = 964100000
 
 
 def story() -> Scenario:
-    """A fresh copy of the bundled story, to change freely in a test."""
+    """A fresh copy of the bundled story's Friday state, to change freely in a test."""
     return load_scenario(STORY)
+
+
+def story_states() -> list[Scenario]:
+    """Fresh copies of every state of the bundled story, in order."""
+    return [load_scenario(f) for f in STORY_STATES]
+
+
+def scan_whole_story(h: Harness) -> ScanResult:
+    """Scan each state of the story in order (the demo's way); the last scan's result."""
+    result = None
+    for sc in story_states():
+        h.set(sc)
+        result = h.scan()
+        assert result.healthy, (sc.source, result.problems)
+    assert result is not None
+    return result
 
 
 def with_long_thread() -> tuple[Scenario, list[SMessage]]:
     """The story plus contract LONG_THREAD: one client message, then 14 of mine (it folds)."""
     sc = story()
-    sc.clients[9005] = SClient(9005, "有限会社ロングスレッド", sc.now.replace(hour=0))
+    sc.clients[900009006] = SClient(900009006, "有限会社ロングスレッド", sc.now.replace(hour=0))
     t0 = sc.now.replace(day=1)
     msgs = [SMessage("client", t0, "最初のご依頼です。")]
     msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}") for i in range(14)]
-    sc.contracts.append(SContract(LONG_THREAD, 9005, "長いスレッドの案件", "進行中", 5000, messages=msgs))
+    sc.contracts.append(SContract(LONG_THREAD, 900009006, "長いスレッドの案件", "進行中", 5000, messages=msgs))
     return sc, msgs
+
+
+def rules_of(result: ScanResult) -> set[tuple[str, int]]:
+    return {(f.rule, f.contract_id) for f in result.findings}
 
 
 def scenario_from(text: str) -> Scenario:
@@ -133,14 +155,14 @@ def with_faults(sc: Scenario, **faults: object) -> Scenario:
 
 @pytest.fixture(scope="module")
 def story_home(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
-    """A cwwatch home whose history holds one healthy scan of the bundled story (one per module)."""
+    """A cwwatch home whose history holds healthy scans of the whole bundled story (one per module)."""
     home = tmp_path_factory.mktemp("story-home")
     h = Harness(home, story())
     try:
-        result = h.scan()
+        result = scan_whole_story(h)
     finally:
         h.close()
-    assert result.healthy, result.problems
+    assert rules_of(result) == EXPECTED_WHOLE_STORY
     return home
 
 

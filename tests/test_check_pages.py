@@ -29,7 +29,7 @@ FROM_NOTES = FIXTURES / "from-notes"
 def test_every_fixture_has_a_sidecar_and_every_sidecar_a_fixture() -> None:
     assert len(ALL) >= 40 and len(list(FROM_NOTES.glob(f"*{SIDECAR}"))) >= 12
     pages = [p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".json") and not p.name.endswith(SIDECAR)
-             and not p.name.endswith(".messages.json")]
+             and not p.name.endswith(".messages.json") and p.name != "manifest.json"]
     missing = [str(p.relative_to(FIXTURES)) for p in pages if not p.with_name(p.stem + SIDECAR).exists()]
     assert not missing, f"pages without a sidecar: {missing}"
     for side in ALL:
@@ -94,6 +94,20 @@ def test_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "UTF-8" in r.stderr and "Traceback" not in r.stderr
     r = _cli()
     assert r.returncode == 2
+
+
+def test_every_readable_page_is_recognised_from_its_content() -> None:
+    """Without a manifest or --kind, the kind comes from the content (a page saved from a browser)."""
+    from watcher.crowdworks.check import recognise_kind
+
+    wrong = []
+    for side in ALL:
+        exp = load(side)
+        if exp["ok"]:
+            got = recognise_kind(page_of(side).read_text(encoding="utf-8"), SEL)
+            if got != exp["kind"]:
+                wrong.append(f"{side.name}: {got} (expected {exp['kind']})")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_the_text_output_names_hooks_by_grade() -> None:

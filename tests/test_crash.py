@@ -79,10 +79,10 @@ def with_new_clients(n: int) -> Scenario:
     """The story plus ``n`` new contracts started without escrow, each with a client of its own."""
     sc = live_story()
     for i in range(n):
-        cid = 9100 + i
+        cid = 900009100 + i
         sc.clients[cid] = SClient(cid, f"株式会社クラッシュ{i:02d}", sc.now)
         sc.contracts.append(SContract(
-            65000000 + i, cid, f"検証用の案件 {i}", "仮払い待ち", 10000,
+            965000000 + i, cid, f"検証用の案件 {i}", "仮払い待ち", 10000,
             messages=[SMessage("system", sc.now.replace(microsecond=0), "契約が成立しました。", "system")]))
     return sc
 

@@ -132,9 +132,9 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
             wait_for(lambda: len(delivered()) >= 4, 15, "the daemon to deliver the first scan's notes", proc)
             titles = delivered()
             assert len(titles) == 4 and "仮払いがまだです: 合同会社ミドリ商店" in titles
-            # The client of 63690555 answers: its no_reply ends.
+            # The client of 963690555 answers: its no_reply ends.
             replied = live_story()
-            replied.contract(63690555).messages.append(
+            replied.contract(963690555).messages.append(
                 SMessage("client", replied.now - timedelta(minutes=1), "20代でお願いします。"))
             site.set_scenario(replied)
             peak = idle
@@ -151,7 +151,7 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
     assert sorted(history) == sorted(titles), "no notification twice across three scans"
     store = Store(home / "data" / "cwwatch.sqlite3")
     try:
-        rows = store.alerts_of(63690555)
+        rows = store.alerts_of(963690555)
         assert rows and all(r.closed_at for r in rows), "the reply closed the finding"
         assert store.integrity_ok()
     finally:

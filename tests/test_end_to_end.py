@@ -21,10 +21,10 @@ from watcher.sample.server import SampleSite
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 EXPECTED = [
-    {"rule": "quiet_client", "contract_id": 63659463, "client_id": 9001},
-    {"rule": "acceptance_overdue", "contract_id": 63659463, "client_id": 9001},
-    {"rule": "escrow_missing", "contract_id": 63700112, "client_id": 9002},
-    {"rule": "no_reply", "contract_id": 63690555, "client_id": 9004},
+    {"rule": "quiet_client", "contract_id": 963659463, "client_id": 900009001},
+    {"rule": "acceptance_overdue", "contract_id": 963659463, "client_id": 900009001},
+    {"rule": "escrow_missing", "contract_id": 963700112, "client_id": 900009002},
+    {"rule": "no_reply", "contract_id": 963690555, "client_id": 900009004},
 ]
 EXPECTED_TITLES = {
     "返信がありません: 株式会社サンプルトラベル",
@@ -73,7 +73,7 @@ def test_demo_json_yields_the_story_and_dunst_shows_it_once(desktop_session, chr
     titles = [h["summary"] for h in history if h["appname"] == "cwwatch"]
     assert sorted(titles) == sorted(EXPECTED_TITLES), history
     bodies = " ".join(h["body"] for h in history)
-    assert "第9条3項" in bodies and "/contracts/63659463" in bodies
+    assert "第9条3項" in bodies and "/contracts/963659463" in bodies
 
 
 def test_demo_without_arguments_plays_the_bundled_story(desktop_session, chromium):
@@ -133,7 +133,7 @@ def test_login_stores_the_password_in_the_keyring_and_scan_uses_it(desktop_sessi
 
 def test_scan_exit_codes_tell_outcomes_apart(desktop_session, chromium, tmp_path):
     sc = story()
-    sc.contracts = [c for c in sc.contracts if c.id == 63688001]  # the client answered yesterday
+    sc.contracts = [c for c in sc.contracts if c.id == 963688001]  # the client answered yesterday
     home = tmp_path / "home"
     env = dict(desktop_session.env, CWWATCH_HOME=str(home))
     with SampleSite(sc) as site:

@@ -37,8 +37,8 @@ from watcher.sample.server import SampleSite
 
 pytestmark = pytest.mark.browser
 
-QUIET_ROOM = "/contracts/63659463"  # the quiet client's workroom, read by every full scan
-QUIET_PROFILE = "/public/employers/9001"
+QUIET_ROOM = "/contracts/963659463"  # the quiet client's workroom, read by every full scan
+QUIET_PROFILE = "/public/employers/900009001"
 DATA_TABLES = ("contracts", "status_changes", "messages", "clients", "client_access", "inbox_seen")
 HEALTH_TITLES = {title for title, _ in alerts._HEALTH_TEXT.values()}
 RECOVERY_TITLE = alerts.recovery_note().title
@@ -257,12 +257,12 @@ def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness
 
 def test_hidden_last_access_is_healthy_no_reply_never_quiet_client(harness) -> None:
     sc = story()
-    sc.clients[9001].last_access = None
+    sc.clients[900009001].last_access = None
     h = harness(sc)
     r = h.scan(full=True)
     assert r.healthy, r.problems
     found = rules_of(r)
-    assert ("no_reply", 63659463) in found
+    assert ("no_reply", 963659463) in found
     assert not any(rule == "quiet_client" for rule, _ in found), found
     assert r.health_notified == []
     record({"row": "profile with the last access hidden", "kind": "healthy (no_reply, no quiet_client)",

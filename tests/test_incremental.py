@@ -83,14 +83,14 @@ def rich_story() -> Scenario:
     """The bundled story plus three busy threads: enough received messages for two inbox pages."""
     sc = story()
     for n in range(3):
-        cid = 9100 + n
+        cid = 900009100 + n
         sc.clients[cid] = SClient(cid, f"株式会社テスト{n}", sc.now - timedelta(hours=5 + n))
         msgs = []
         for i in range(8):
             at = sc.now - timedelta(days=12 - i, hours=n)
             msgs.append(SMessage("client", at, f"ご依頼 {n}-{i}"))
             msgs.append(SMessage("worker", at + timedelta(hours=1), f"承知しました {n}-{i}"))
-        sc.contracts.append(SContract(64200000 + n, cid, f"継続案件 {n}", "進行中", 10000, messages=msgs))
+        sc.contracts.append(SContract(964200000 + n, cid, f"継続案件 {n}", "進行中", 10000, messages=msgs))
     return sc
 
 

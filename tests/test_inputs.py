@@ -17,19 +17,19 @@ from watcher.errors import ConfigError
 from watcher.sample.scenario import parse_scenario
 
 GOOD_HEAD = '[worker]\nid = 1\nname = "a"\nemail = "a@example.com"\npassword = "pw"\n'
-CLIENT = '\n[[clients]]\nid = 9001\nname = "c"\n'
+CLIENT = '\n[[clients]]\nid = 900009001\nname = "c"\n'
 
 
 @pytest.mark.parametrize(("body", "where", "words"), [
-    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = 3\n',
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 900009001\ntitle = "t"\nstatus = 3\n',
      ":15:", "contracts[0].status: expected a string"),
     ('[worker]\nid = 1\nname = "a\n', ":3:", "not valid TOML"),
-    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9002\ntitle = "t"\nstatus = "進行中"\n',
-     ":13:", "no client with id 9002"),
-    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = "進行中"\n'
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 900009002\ntitle = "t"\nstatus = "進行中"\n',
+     ":13:", "no client with id 900009002"),
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 900009001\ntitle = "t"\nstatus = "進行中"\n'
      '\n[[contracts.messages]]\nfrom = "worker"\nat = "yesterday"\nbody = "x"\n',
      ":19:", "'yesterday' is neither an offset"),
-    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 9001\ntitle = "t"\nstatus = "進行中"\n'
+    (GOOD_HEAD + CLIENT + '\n[[contracts]]\nid = 5\nclient = 900009001\ntitle = "t"\nstatus = "進行中"\n'
      '\n[[contracts.messages]]\nfrom = "worker"\nat = "-1d"\nbody = "x"\ncolour = 1\n',
      ":21:", "colour: unknown key"),
     (GOOD_HEAD + '\n[faults]\nlogin = "sms"\n', ":8:", "faults.login: expected one of"),
@@ -49,9 +49,9 @@ def test_scenario_errors_name_file_and_line(tmp_path, capsys, body, where, words
 def test_scenario_offsets_and_iso_times():
     sc = parse_scenario('[scenario]\nnow = "2026-11-20T10:00:00+09:00"\n' + GOOD_HEAD + CLIENT.replace(
         'name = "c"', 'name = "c"\nlast_access = "-1d3h"'))
-    assert sc.clients[9001].last_access.isoformat() == "2026-11-18T22:00:00+00:00"
+    assert sc.clients[900009001].last_access.isoformat() == "2026-11-18T22:00:00+00:00"
     hidden = parse_scenario(GOOD_HEAD + CLIENT)
-    assert hidden.clients[9001].last_access is None
+    assert hidden.clients[900009001].last_access is None
 
 
 def test_missing_scenario_file(tmp_path, capsys):

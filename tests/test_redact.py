@@ -13,19 +13,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.pagecheck import page_of, sidecars
 from tests.sitefixtures import story
 from watcher.crowdworks import selectors as selectorset
+from watcher.crowdworks.check import check
 from watcher.crowdworks.extract import (
+    extract_contract_page,
     extract_contracts,
-    extract_inbox,
     extract_profile,
-    extract_workroom,
-    inbox_from_json,
     parse_html,
     recognise,
 )
 from watcher.crowdworks.redact import Redactor, is_token, redact_html, redact_json, redact_url
-from watcher.errors import ExtractionError
 from watcher.jptime import format_jst
 from watcher.sample import render
 
@@ -47,7 +46,7 @@ def story_pages(sc, changed: bool = False) -> dict[str, str]:
         pages["contracts-changed"] = render.contracts_page(sc, 1, True)
         pages["inbox-changed"] = render.inbox_page(sc, 1, True)
         pages["workroom-changed"] = render.workroom(sc, sc.contracts[0], True, True)
-        pages["profile-changed"] = render.profile(sc, sc.clients[9001], True, True)
+        pages["profile-changed"] = render.profile(sc, sc.clients[900009001], True, True)
     return pages
 
 
@@ -96,18 +95,16 @@ def test_status_labels_times_and_last_access_survive():
     r = Redactor(secrets_of(sc))
     contracts = r.redact(render.contracts_page(sc, 1, False))
     for c in sc.contracts:
-        assert c.status in contracts
+        assert f'<span class="status_label">{c.status}</span>' in contracts
         room = r.redact(render.workroom(sc, c, True, False))
-        assert f'<span class="_statusLabel_p2k9d_15">{c.status}</span>' in room
         for m in c.messages:
-            when = format_jst(m.at)
-            assert f'<time datetime="{when}">{when}</time>' in room
-    inbox = r.redact(render.inbox_page(sc, 1, False))
-    for e in render.inbox_entries(sc):
-        assert f'<time datetime="{e["sent_at"]}">' in inbox
-    assert "最終アクセス: 約2時間前" in r.redact(render.profile(sc, sc.clients[9001], True, False))
-    assert "仮払い待ち：クライアントの仮払いが完了するまで業務を開始しないでください" in r.redact(
-        render.workroom(sc, sc.contracts[1], True, False))
+            assert f'datetime="{format_jst(m.at)}"' in room
+    inbox = render.inbox_json(sc, 1)
+    out = json.loads(r.redact(json.dumps(inbox, ensure_ascii=False)))
+    assert [i["sent_at"] for i in out["data"]["items"]] == [i["sent_at"] for i in inbox["data"]["items"]]
+    assert "最終アクセス: 約2時間前" in r.redact(render.profile(sc, sc.clients[900009001], True, False))
+    waiting = next(c for c in sc.contracts if c.status == "仮払い待ち")
+    assert "仮払いが完了するまで業務を開始しないでください" in r.redact(render.workroom(sc, waiting, True, False))
 
 
 def test_the_story_reads_the_same_after_redaction():
@@ -115,20 +112,19 @@ def test_the_story_reads_the_same_after_redaction():
     r = Redactor(secrets_of(sc))
     for c in sc.contracts:
         page = render.workroom(sc, c, True, False)
-        before = extract_workroom(page, SEL, "https://crowdworks.jp/contracts/1", sc.worker.id)
+        before = extract_contract_page(page, SEL, "https://crowdworks.jp/contracts/1")
         out = r.redact(page)
-        fake_worker = recognise(parse_html(out), "https://crowdworks.jp/x", 200, SEL).worker_id
-        assert fake_worker != sc.worker.id and len(str(fake_worker)) == len(str(sc.worker.id))
-        after = extract_workroom(out, SEL, "https://crowdworks.jp/contracts/1", fake_worker)
-        assert (after.status_label, after.stage, after.escrow_deposited, after.amount) == (
-            before.status_label, before.stage, before.escrow_deposited, before.amount)
+        after = extract_contract_page(out, SEL, "https://crowdworks.jp/contracts/1")
+        assert (after.stage, after.escrow_deposited, after.amount, after.open_milestones) == (
+            before.stage, before.escrow_deposited, before.amount, before.open_milestones)
         assert [(m.sender, m.sent_at, m.kind) for m in after.messages] == [
             (m.sender, m.sent_at, m.kind) for m in before.messages]
         assert after.contract_id != c.id and len(str(after.contract_id)) == len(str(c.id))
+        assert after.thread_id != before.thread_id and len(str(after.thread_id)) == len(str(before.thread_id))
         assert after.title.startswith("〈件名") and after.client_name.startswith("〈名前")
     listing = extract_contracts(r.redact(render.contracts_page(sc, 1, False)), SEL, "https://crowdworks.jp/e/contracts")
-    assert [x.status_label for x in listing.rows] == [c.status for c in sc.contracts]
-    seen = extract_profile(r.redact(render.profile(sc, sc.clients[9001], True, False)), SEL,
+    assert [x.status_label for x in listing.rows] == [c.status for c in render.listed_contracts(sc)]
+    seen = extract_profile(r.redact(render.profile(sc, sc.clients[900009001], True, False)), SEL,
                            "https://crowdworks.jp/public/employers/1", sc.now)
     assert seen.last_access_text == "約2時間前" and seen.name.startswith("〈名前")
 
@@ -136,18 +132,18 @@ def test_the_story_reads_the_same_after_redaction():
 def test_placeholders_and_ids_are_consistent_across_the_pages_of_one_capture():
     sc = story()
     r = Redactor()
-    c = sc.contracts[0]
-    room = extract_workroom(r.redact(render.workroom(sc, c, True, False)), SEL, "https://crowdworks.jp/x")
+    c = render.listed_contracts(sc)[0]
+    room = extract_contract_page(r.redact(render.workroom(sc, c, True, False)), SEL, "https://crowdworks.jp/x")
     listing = extract_contracts(r.redact(render.contracts_page(sc, 1, False)), SEL, "https://crowdworks.jp/x")
     prof = extract_profile(r.redact(render.profile(sc, sc.clients[c.client], True, False)), SEL,
                            "https://crowdworks.jp/x", sc.now)
     row = listing.rows[0]
     assert (row.contract_id, row.title, row.client_name) == (room.contract_id, room.title, room.client_name)
     assert (prof.client_id, prof.name) == (room.client_id, room.client_name)
-    client_msgs = [m for m in room.messages if m.sender == "client"]
-    assert client_msgs and all(m.sender_id == room.client_id for m in client_msgs)
-    # the index of a capture: a path redacted with the same table points at the same fake contract
-    assert r.redact(f"/contracts/{c.id}?show_all=1") == f"/contracts/{room.contract_id}?show_all=1"
+    # the manifest of a capture: a path redacted with the same table points at the same fake ids
+    assert r.redact(f"/contracts/{c.id}") == f"/contracts/{room.contract_id}"
+    assert r.redact_url(f"/message/threads/{c.thread_id}/messages.json") == \
+        f"/message/threads/{room.thread_id}/messages.json"
     # numbering: same text, same placeholder; different texts, different numbers
     bodies = [m.body for m in room.messages]
     assert all(re.fullmatch(r"(〈本文\d+〉\n?)+", b) for b in bodies)
@@ -157,39 +153,29 @@ def test_placeholders_and_ids_are_consistent_across_the_pages_of_one_capture():
 # --- every saved fixture --------------------------------------------------------------------------
 
 
-def _fixtures() -> list[tuple[Path, dict[str, Any]]]:
-    out = []
-    for p in sorted(FIXTURES.iterdir()):
-        side = p.with_name(p.stem + SIDECAR)
-        if p.suffix in (".html", ".json") and not p.name.endswith(SIDECAR) and side.exists():
-            out.append((p, json.loads(side.read_text(encoding="utf-8"))))
-    return out
+FIXTURE_LIST = [(page_of(side), json.loads(side.read_text(encoding="utf-8"))) for side in sidecars()
+                if "from-notes" not in side.parts]
 
 
-FIXTURE_LIST = _fixtures()
-
-
-def _personal(sc: dict[str, Any]) -> set[str]:
+def _personal(side: dict[str, Any]) -> set[str]:
     """What the sidecar says is personal: names, titles, bodies, ids."""
-    exp = sc["expected"]
+    rec = side.get("record") or {}
     out: set[str] = set()
-    if sc.get("worker_id"):
-        out.add(str(sc["worker_id"]))
-    for row in exp.get("rows", []):
-        out |= {str(row[0]), row[1], row[2]}
-    for key in ("contract_id", "client_id", "title", "client_name", "name"):
-        if exp.get(key) is not None:
-            out.add(str(exp[key]))
-    for body in exp.get("bodies", []):
-        out |= {line for line in body.split("\n") if line}
-    for item in exp.get("items", []):
-        out |= {str(item["thread_id"]), str(item["message_id"]), item["title"]}
-        if item["sender_name"] != "クラウドワークス":
-            out.add(item["sender_name"])
-    return {s for s in out if s}
+    for row in rec.get("contracts", []):
+        out |= {str(row["id"]), row["title"], row["client_name"]}
+    for key in ("contract_id", "client_id", "thread_id", "title", "client_name", "name"):
+        if rec.get(key) is not None:
+            out.add(str(rec[key]))
+    for m in rec.get("messages", []):
+        out |= {line for line in m["body"].split("\n") if line}
+        if m.get("id"):
+            out.add(str(m["id"]))
+    for item in rec.get("items", []):
+        out |= {str(item["thread_id"]), str(item["message_id"]), item.get("title", "")}
+    return {s for s in out if s and len(s) > 1}
 
 
-def _id_shape(a: int | None, b: int | None) -> None:
+def _id_shape(a: Any, b: Any) -> None:
     assert (a is None) == (b is None)
     if a is not None:
         assert a != b and len(str(a)) == len(str(b))
@@ -200,68 +186,45 @@ def _same_equalities(xs: list[Any], ys: list[Any]) -> None:
     assert [[x == x2 for x2 in xs] for x in xs] == [[y == y2 for y2 in ys] for y in ys]
 
 
-def _compare(kind: str, before: str, after: str, sc: dict[str, Any]) -> None:
-    url, status = sc["url"], sc.get("status", 200)
-    fetched = datetime.fromisoformat(sc["fetched_at"])
-    if kind == "inbox_api":
-        a, b = inbox_from_json(json.loads(before)), inbox_from_json(json.loads(after))
-        assert [(i.sent_at, i.proposal_status, i.is_replied) for i in a] == [
-            (i.sent_at, i.proposal_status, i.is_replied) for i in b]
-        _same_equalities([i.thread_id for i in a], [i.thread_id for i in b])
-        for x, y in zip(a, b, strict=True):
-            _id_shape(x.thread_id, y.thread_id)
-            _id_shape(x.message_id, y.message_id)
+KEEP = {  # what redaction must not change, per kind
+    "contracts": lambda r: ([(x["status_label"], x["stage"]) for x in r["contracts"]], r["next_page"], r.get("empty")),
+    "workroom": lambda r: (r["stage"], r["escrow_deposited"], r["amount"], r["folded"], r["source"],
+                           r["open_milestones"], [(m["sender"], m["kind"], m["sent_at"], m["body"].count("\n"))
+                                                  for m in r["messages"]]),
+    "thread": lambda r: [(m["sender"], m["sent_at"], m["body"].count("\n")) for m in r["messages"]],
+    "profile": lambda r: (r["last_access"], r["last_access_unreadable"], r["identity_verified"],
+                          r["completion_rate"], r["rating"]),
+    "inbox_api": lambda r: ([(i["sent_at"], i["proposal_status"], i["is_replied"]) for i in r["items"]],
+                            r["total_pages"]),
+    "inbox": lambda r: ([i["sent_at"] for i in r["items"]], r["next_page"]),
+}
+IDS = {
+    "contracts": lambda r: [x["id"] for x in r["contracts"]],
+    "workroom": lambda r: [r["contract_id"], r["client_id"], r["thread_id"]],
+    "thread": lambda r: [m["id"] for m in r["messages"]],
+    "profile": lambda r: [r["client_id"]],
+    "inbox_api": lambda r: [i["thread_id"] for i in r["items"]] + [i["message_id"] for i in r["items"]],
+    "inbox": lambda r: [i["thread_id"] for i in r["items"]],
+}
+
+
+def _compare(kind: str, before: str, after: str, side: dict[str, Any], beside: tuple[Any, Any] | None,
+             r: Redactor) -> None:
+    url = side["url"]
+    fetched = datetime.fromisoformat(side["fetched_at"])
+    a = check(kind, before, SEL, url, fetched, beside[0] if beside else None)
+    b = check(kind, after, SEL, r.redact_url(url), fetched, beside[1] if beside else None)
+    digits = re.compile(r"\d+")
+    assert (a.ok, a.problem and digits.sub("N", a.problem["field"])) == (
+        b.ok, b.problem and digits.sub("N", b.problem["field"]))
+    if a.record is None:
+        assert b.record is None
         return
-    ta, tb = parse_html(before), parse_html(after)
-    ra, rb = recognise(ta, url, status, SEL), recognise(tb, url, status, SEL)
-    assert (ra.kind, ra.logged_in, ra.login_error) == (rb.kind, rb.logged_in, rb.login_error)
-    _id_shape(ra.worker_id, rb.worker_id)
-    for key in sc["expected"].get("present", []):
-        assert tb.css_first(getattr(SEL.login, key)) is not None, key
-    run = {
-        "contracts": lambda t: extract_contracts(t, SEL, url),
-        "workroom": lambda t: extract_workroom(t, SEL, url, (ra if t is ta else rb).worker_id),
-        "profile": lambda t: extract_profile(t, SEL, url, fetched),
-        "inbox": lambda t: extract_inbox(t, SEL, url),
-    }.get(kind)
-    if run is None:
-        return
-    if "error_field" in sc["expected"]:
-        with pytest.raises(ExtractionError) as ea:
-            run(ta)
-        with pytest.raises(ExtractionError) as eb:
-            run(tb)
-        assert ea.value.field == eb.value.field
-        return
-    a, b = run(ta), run(tb)
-    if kind == "contracts":
-        assert [(r.status_label, r.stage) for r in a.rows] == [(r.status_label, r.stage) for r in b.rows]
-        for x, y in zip(a.rows, b.rows, strict=True):
-            _id_shape(x.contract_id, y.contract_id)
-            assert y.title.startswith("〈") and y.client_name.startswith("〈")
-        assert a.next_url == b.next_url
-    elif kind == "workroom":
-        for field in ("status_label", "stage", "escrow_deposited", "amount", "folded"):
-            assert getattr(a, field) == getattr(b, field), field
-        assert [(m.sender, m.kind, m.sent_at) for m in a.messages] == [
-            (m.sender, m.kind, m.sent_at) for m in b.messages]
-        assert [len(m.body.split("\n")) for m in a.messages] == [len(m.body.split("\n")) for m in b.messages]
-        assert len({m.key for m in b.messages}) == len(b.messages)
-        _id_shape(a.contract_id, b.contract_id)
-        _id_shape(a.client_id, b.client_id)
-        _id_shape(a.thread_id, b.thread_id)
-        assert [m.sender_id == a.client_id for m in a.messages] == [m.sender_id == b.client_id for m in b.messages]
-    elif kind == "profile":
-        assert (a.last_access_text, a.last_access) == (b.last_access_text, b.last_access)
-        _id_shape(a.client_id, b.client_id)
-        assert b.name.startswith("〈名前")
-    elif kind == "inbox":
-        assert [i.sent_at for i in a.items] == [i.sent_at for i in b.items]
-        _same_equalities([i.thread_id for i in a.items], [i.thread_id for i in b.items])
-        for x, y in zip(a.items, b.items, strict=True):
-            _id_shape(x.thread_id, y.thread_id)
-            _id_shape(x.message_id, y.message_id)
-        assert a.next_url == b.next_url
+    assert KEEP[kind](a.record) == KEEP[kind](b.record)
+    xs, ys = IDS[kind](a.record), IDS[kind](b.record)
+    _same_equalities(xs, ys)
+    for x, y in zip(xs, ys, strict=True):
+        _id_shape(x, y)
 
 
 def _structure(page: str) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -271,11 +234,16 @@ def _structure(page: str) -> list[tuple[str, str, tuple[str, ...]]]:
 
 @pytest.mark.parametrize(("fixture", "sidecar"), FIXTURE_LIST, ids=[p.stem for p, _ in FIXTURE_LIST])
 def test_every_fixture_reads_the_same_after_redaction(fixture, sidecar):
+    r = Redactor()
     before = fixture.read_text(encoding="utf-8")
-    after = Redactor().redact(before)
-    _compare(sidecar["kind"], before, after, sidecar)
+    after = r.redact(before)
+    side = fixture.with_name(fixture.stem + ".messages.json")
+    beside = None
+    if side.exists():
+        raw = side.read_text(encoding="utf-8")
+        beside = (json.loads(raw), json.loads(r.redact(raw)))
+    _compare(sidecar["kind"], before, after, sidecar, beside, r)
     assert not leaks(after, _personal(sidecar))
-    assert "misaki@example.com" not in after and "REDACTED0fZ9w" not in after
     if fixture.suffix == ".html":
         assert _structure(after) == _structure(before)  # same tags, classes and attribute names, in order
         assert re.findall(r"<time[^>]*>[^<]*</time>", after) == re.findall(r"<time[^>]*>[^<]*</time>",
@@ -292,18 +260,18 @@ def _serialised(page: str) -> str:
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>山田 花子さんのページ</title>
 <meta name="csrf-token" content="k3J9xQ2mP8vL4nR7tY1wZ5bC0dF6gH">
 <script>window.user = {"email": "hanako@example.com", "sid": "s%3Aabc123"};</script>
-<script type="application/json" id="props">{"user": {"id": 5550001, "display_name": "山田 花子", "role": "employee",
- "avatar": "/public/employees/5550001/avatar.png", "session_token": "zzzz"}}</script>
+<script type="application/json" id="props">{"user": {"id": 955500001, "display_name": "山田 花子", "role": "employee",
+ "avatar": "/public/employees/955500001/avatar.png", "session_token": "zzzz"}}</script>
 </head><body>
 <!-- debug: hanako@example.com -->
-<div id="app" data-props="{&quot;name&quot;: &quot;山田 花子&quot;, &quot;messageableId&quot;: 63659463}"></div>
+<div id="app" data-props="{&quot;name&quot;: &quot;山田 花子&quot;, &quot;messageableId&quot;: 963659463}"></div>
 <p>こんにちは、山田 花子さん。山田さんのメールは Hanako@Example.com です。</p>
 <p>連絡先: other.person@mail.example.jp / 090-1234-5678</p>
 <p>API key: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</p>
 <p>uuid 123e4567-e89b-12d3-a456-426614174000, asset application-3f1c2a9e</p>
 <img alt="山田 花子" src="/img/avatar.png?user=%E5%B1%B1%E7%94%B0%20%E8%8A%B1%E5%AD%90&amp;size=large">
 <a href="/search?q=hanako%40example.com&amp;page=2">検索</a>
-<a href="https://crowdworks.jp/contracts/63659463?token=Zk29aQ81bXcvP0LmN4rT&amp;status=active">契約</a>
+<a href="https://crowdworks.jp/contracts/963659463?token=Zk29aQ81bXcvP0LmN4rT&amp;status=active">契約</a>
 <a href="mailto:hanako@example.com">mail</a>
 <a href="https://user:pw@example.com/x">basic</a>
 <form action="/login"><input type="hidden" name="authenticity_token" value="abc">
@@ -332,8 +300,8 @@ def test_patterns_catch_what_nobody_named():
     out = redact_html(PAGE)
     tree = parse_html(out)
     for secret in ("hanako@example.com", "Hanako@Example.com", "other.person@mail.example.jp", "k3J9xQ2mP8vL4nR7",
-                   "9f86d081884c7d659a2feaa0c55ad015", "123e4567-e89b", "Zk29aQ81bXcvP0LmN4rT", "5550001",
-                   "63659463", "s%3Aabc123", "zzzz", "user:pw", "明日お電話します", "山田 花子"):
+                   "9f86d081884c7d659a2feaa0c55ad015", "123e4567-e89b", "Zk29aQ81bXcvP0LmN4rT", "955500001",
+                   "963659463", "s%3Aabc123", "zzzz", "user:pw", "明日お電話します", "山田 花子"):
         assert secret not in out, secret
     assert tree.css_first('meta[name="csrf-token"]').attributes["content"] == "〈値〉"
     assert tree.css_first('input[type="hidden"]').attributes["value"] == "〈値〉"
@@ -356,23 +324,23 @@ def test_patterns_catch_what_nobody_named():
 
 
 def test_ids_keep_their_digit_count_and_never_become_another_real_id():
-    page = ('<div id="pack-message-thread" data="{&quot;id&quot;: 10000001, &quot;messageableId&quot;: 63659463}">'
-            '<a href="/contracts/63659463">x</a><a href="/contracts/10000001">y</a></div>')
+    page = ('<div id="pack-message-thread" data="{&quot;id&quot;: 10000001, &quot;messageableId&quot;: 963659463}">'
+            '<a href="/contracts/963659463">x</a><a href="/contracts/10000001">y</a></div>')
     out = parse_html(redact_html(page))
     data = json.loads(out.css_first("#pack-message-thread").attributes["data"])
     hrefs = [a.attributes["href"] for a in out.css("a")]
     assert hrefs == [f"/contracts/{data['messageableId']}", f"/contracts/{data['id']}"]
-    assert {str(data["id"]), str(data["messageableId"])}.isdisjoint({"10000001", "63659463"})
-    assert all(len(str(v)) == 8 for v in data.values())
+    assert {str(data["id"]), str(data["messageableId"])}.isdisjoint({"10000001", "963659463"})
+    assert (len(str(data["id"])), len(str(data["messageableId"]))) == (8, 9)
 
 
 def test_json_documents_and_urls():
     api = (FIXTURES / "inbox_api_page1.json").read_text(encoding="utf-8")
     out = redact_json(api)
-    assert "合同会社サクラ企画" not in out and "63710002" not in out and "2026年11月20日 07:00" in out
-    assert redact_url("https://crowdworks.jp/public/employers/9001?page=2").startswith(
+    assert "合同会社サクラ企画" not in out and "963710002" not in out and "2026年11月20日 07:00" in out
+    assert redact_url("https://crowdworks.jp/public/employers/900009001?page=2").startswith(
         "https://crowdworks.jp/public/employers/")
-    assert "9001" not in redact_url("/public/employers/9001")
+    assert "900009001" not in redact_url("/public/employers/900009001")
     assert redact_url("/e/contracts?status=active&page=2") == "/e/contracts?status=active&page=2"
 
 
@@ -409,7 +377,8 @@ def test_any_text_in_a_message_body_never_survives(text):
     assume(text.strip() and not any(f in baseline for f in forms))
     out = redact_html(_page_with_body(text))
     assert not any(f in out for f in forms)
-    assert len(extract_workroom(out, SEL, "https://crowdworks.jp/x").messages) == len(story().contracts[0].messages)
+    page = extract_contract_page(out, SEL, "https://crowdworks.jp/x")
+    assert len(page.messages) == len(story().contracts[0].messages)
 
 
 def test_template_contents_and_json_inside_json_strings_are_redacted_too():

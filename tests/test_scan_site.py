@@ -108,7 +108,7 @@ def test_unmapped_status_label_is_unknown_status(harness):
 
 
 def test_server_error_is_site_unreachable_and_stores_nothing(harness):
-    h = harness(with_faults(story(), server_error=["/contracts/63688001"]))
+    h = harness(with_faults(story(), server_error=["/contracts/963688001"]))
     r = h.scan()
     assert [p.kind for p in r.problems] == ["site_unreachable"]
     assert "500" in r.problems[0].detail
@@ -124,7 +124,7 @@ def test_paging_across_three_list_pages_finds_every_contract(harness):
     base = sc.contracts[2]
     for n in range(41):
         c = copy.deepcopy(base)
-        c.id = 64000000 + n
+        c.id = 964000000 + n
         c.title = f"追加の記事 {n + 1}"
         sc.contracts.append(c)
     assert len(sc.contracts) == 45
@@ -143,16 +143,16 @@ def test_paging_across_three_list_pages_finds_every_contract(harness):
 def test_a_reply_ends_the_finding_and_a_new_wait_notifies_again(harness):
     sc = story()
     h = harness(sc)
-    assert ("no_reply", 63690555) in rules_of(h.scan())
+    assert ("no_reply", 963690555) in rules_of(h.scan())
     replied = story()
-    room = replied.contract(63690555)
+    room = replied.contract(963690555)
     room.messages.append(SMessage("client", replied.now.replace(hour=0), "20代でお願いします。"))
     h.set(replied)
     r = h.scan()
-    assert ("no_reply", 63690555) not in rules_of(r)
+    assert ("no_reply", 963690555) not in rules_of(r)
     store = h.store()
     try:
-        closed = [row for row in store.db.execute("SELECT * FROM alerts WHERE contract_id=63690555")]
+        closed = [row for row in store.db.execute("SELECT * FROM alerts WHERE contract_id=963690555")]
         assert closed and all(row["closed_at"] for row in closed)
     finally:
         store.close()
@@ -165,35 +165,35 @@ def test_a_mute_holds_notifications_and_a_reply_ends_a_snooze(harness):
 
     h = harness(story())
     first = h.scan()
-    assert ("no_reply", 63690555) in {(f.rule, f.contract_id) for f in first.notified}
-    # A new wait on 63690555, muted for 3 days as a snooze: found, held, not notified.
+    assert ("no_reply", 963690555) in {(f.rule, f.contract_id) for f in first.notified}
+    # A new wait on 963690555, muted for 3 days as a snooze: found, held, not notified.
     later = story()
-    room = later.contract(63690555)
+    room = later.contract(963690555)
     room.messages.append(SMessage("client", later.now - timedelta(days=4), "了解です。"))
     room.messages.append(SMessage("worker", later.now - timedelta(days=3, hours=23), "追加の質問です。"))
     h.set(later)
     store = h.store()
     try:
-        since = waited_since(tuple(store.messages_of(63690555)))  # the old wait, as stored
+        since = waited_since(tuple(store.messages_of(963690555)))  # the old wait, as stored
         with store.transaction():
-            store.set_mute(63690555, later.now + timedelta(days=3), since, "test", later.now)
+            store.set_mute(963690555, later.now + timedelta(days=3), since, "test", later.now)
     finally:
         store.close()
     held = h.scan()
     # The stored wait changed with the new messages, so the snooze (set on the old wait) ended.
-    assert ("no_reply", 63690555) in {(f.rule, f.contract_id) for f in held.notified}
+    assert ("no_reply", 963690555) in {(f.rule, f.contract_id) for f in held.notified}
     store = h.store()
     try:
-        now_since = waited_since(tuple(store.messages_of(63690555)))
+        now_since = waited_since(tuple(store.messages_of(963690555)))
         with store.transaction():
-            store.set_mute(63690555, later.now + timedelta(days=10), now_since, "test", later.now)
+            store.set_mute(963690555, later.now + timedelta(days=10), now_since, "test", later.now)
     finally:
         store.close()
     # A stage-2 escalation of the same wait while muted: held, not notified.
     much_later = story()
-    much_later.contract(63690555).messages = room.messages
+    much_later.contract(963690555).messages = room.messages
     much_later.now = later.now + timedelta(days=7)  # 7 business days into the wait (23rd is a holiday)
     h.set(much_later)
     r = h.scan(now=much_later.now)
-    assert all(f.contract_id != 63690555 for f in r.notified)
-    assert any(f.contract_id == 63690555 and f.stage == 2 for f in r.held)
+    assert all(f.contract_id != 963690555 for f in r.notified)
+    assert any(f.contract_id == 963690555 and f.stage == 2 for f in r.held)

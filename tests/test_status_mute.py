@@ -15,10 +15,10 @@ from watcher.store import Store
 STORY_NOW = "2026-11-20T10:00:00+09:00"
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 EXPECTED = {
-    63659463: ["quiet_client", "acceptance_overdue"],
-    63688001: [],
-    63690555: ["no_reply"],
-    63700112: ["escrow_missing"],
+    963659463: ["quiet_client", "acceptance_overdue"],
+    963688001: [],
+    963690555: ["no_reply"],
+    963700112: ["escrow_missing"],
 }
 
 
@@ -64,13 +64,13 @@ def test_status_json_lists_the_four_story_contracts_with_their_findings(home, cl
     got = {c["contract_id"]: c["findings"] for c in doc["contracts"]}
     assert got == EXPECTED
     by_id = {c["contract_id"]: c for c in doc["contracts"]}
-    first = by_id[63659463]
+    first = by_id[963659463]
     assert first["waiting_since"] == "2026-11-06T01:00:00+00:00" and first["waiting_business_days"] == 10
     assert first["acceptance_deadline"] == "2026-11-13T01:00:00+00:00"
     assert (first["days_left"], first["overdue"]) == (-7, True)
     assert first["last_access"]["text"] == "約2時間前" and first["last_access"]["hidden"] is False
-    assert by_id[63690555]["last_access"]["hidden"] is True
-    assert by_id[63700112]["escrow_deposited"] is False
+    assert by_id[963690555]["last_access"]["hidden"] is True
+    assert by_id[963700112]["escrow_deposited"] is False
     assert all(c["mute"] is None for c in doc["contracts"])
     assert all(c["url"] == f"https://crowdworks.jp/contracts/{c['contract_id']}" for c in doc["contracts"])
 
@@ -108,13 +108,13 @@ def test_status_before_any_scan_says_so_and_exits_0(tmp_path, cli, monkeypatch):
 
 @pytest.mark.browser
 def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
-    rc, out, err = cli("mute", "63690555", "--for", "3d", "--reason", "返事待ち", "--now", STORY_NOW)
+    rc, out, err = cli("mute", "963690555", "--for", "3d", "--reason", "返事待ち", "--now", STORY_NOW)
     assert rc == 0, err
-    assert out == ("63690555「アプリ紹介文の作成」の通知を2026年11月23日 10:00までミュートしました"
+    assert out == ("963690555「アプリ紹介文の作成」の通知を2026年11月23日 10:00までミュートしました"
                    "（クライアントから返信があれば解除されます）。\n")
     s = store_of(home)
     try:
-        m = s.mutes()[63690555]
+        m = s.mutes()[963690555]
         assert m.until == datetime.fromisoformat("2026-11-23T01:00:00+00:00")
         assert m.until_reply_since == datetime.fromisoformat("2026-11-14T01:00:00+00:00")  # the current waited_since
         assert m.reason == "返事待ち" and m.created_at == datetime.fromisoformat("2026-11-20T01:00:00+00:00")
@@ -123,18 +123,18 @@ def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
 
     doc = status_json(cli)
     muted = {c["contract_id"]: c["mute"] for c in doc["contracts"] if c["mute"]}
-    assert list(muted) == [63690555] and muted[63690555]["active"] is True
+    assert list(muted) == [963690555] and muted[963690555]["active"] is True
     assert {c["contract_id"] for c in doc["contracts"]} == set(EXPECTED), "a muted contract still appears"
     rc, out, _ = cli("status", "--now", STORY_NOW)
     assert "ミュート中（2026年11月23日 10:00まで）" in out and "返事待ち" in out
     # After the mute's end it shows as ended, not as holding.
     rc, out, _ = cli("status", "--json", "--now", "2026-11-24T10:00:00+09:00")
-    assert {c["contract_id"]: c["mute"] for c in json.loads(out)["contracts"]}[63690555]["active"] is False
+    assert {c["contract_id"]: c["mute"] for c in json.loads(out)["contracts"]}[963690555]["active"] is False
 
-    rc, out, err = cli("unmute", "63690555")
-    assert rc == 0 and out == "63690555「アプリ紹介文の作成」のミュートを解除しました。\n"
+    rc, out, err = cli("unmute", "963690555")
+    assert rc == 0 and out == "963690555「アプリ紹介文の作成」のミュートを解除しました。\n"
     assert all(c["mute"] is None for c in status_json(cli)["contracts"])
-    rc, out, _ = cli("unmute", "63690555")
+    rc, out, _ = cli("unmute", "963690555")
     assert rc == 0 and "ミュートされていません" in out
 
 
@@ -148,11 +148,11 @@ def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
     (["--until", "2026-12-01T09:00:00+00:00"], "2026-12-01T09:00:00+00:00"),
 ])
 def test_mute_durations_and_dates(home, cli, args, until):
-    rc, out, err = cli("mute", "63659463", *args, "--now", STORY_NOW)
+    rc, out, err = cli("mute", "963659463", *args, "--now", STORY_NOW)
     assert rc == 0, err
     s = store_of(home)
     try:
-        m = s.mutes()[63659463]
+        m = s.mutes()[963659463]
     finally:
         s.close()
     assert m.until == (datetime.fromisoformat(until) if until else None)
@@ -166,7 +166,7 @@ def test_mute_durations_and_dates(home, cli, args, until):
     ["--until", "tomorrow"], ["--until", "2026-11-01"],
 ])
 def test_bad_mute_values_are_one_line_and_exit_2(home, cli, args):
-    rc, out, err = cli("mute", "63659463", *args, "--now", STORY_NOW)
+    rc, out, err = cli("mute", "963659463", *args, "--now", STORY_NOW)
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("cwwatch: error: ") and "Traceback" not in err
     s = store_of(home)
@@ -178,7 +178,7 @@ def test_bad_mute_values_are_one_line_and_exit_2(home, cli, args):
 
 @pytest.mark.browser
 def test_mute_and_unmute_of_an_unknown_contract_are_exit_2(home, cli):
-    for argv in (["mute", "1234"], ["unmute", "1234"], ["mute", "63659463", "--for", "3d", "--until", "2026-12-01"]):
+    for argv in (["mute", "1234"], ["unmute", "1234"], ["mute", "963659463", "--for", "3d", "--until", "2026-12-01"]):
         rc, out, err = cli(*argv)
         assert rc == 2 and out == "" and err.count("\n") == 1, argv
 

@@ -240,7 +240,7 @@ def cwwatch(capsys, monkeypatch, *argv):
 
 
 SUFFIX = {"text": "txt", "md": "md", "json": "json"}
-CASES = [(c, lang, fmt) for c in (63659463, 63690555, 63688001) for lang in ("ja", "en")
+CASES = [(c, lang, fmt) for c in (963659463, 963690555, 963688001) for lang in ("ja", "en")
          for fmt in ("text", "md", "json")]
 
 
@@ -266,7 +266,7 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
         assert rc == 0
         return json.loads(out)
 
-    overdue = report(63659463)
+    overdue = report(963659463)
     assert overdue["schema"] == 1
     assert set(overdue) >= {"contract", "timeline", "drafts"}
     assert set(overdue["drafts"]) == {"desk_inquiry", "contact_reminder"}
@@ -279,11 +279,11 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
     kinds = [e["kind"] for e in overdue["timeline"]]
     assert kinds.count("delivery") == 2 and "status" in kinds and "access" in kinds
 
-    hidden = report(63690555)
+    hidden = report(963690555)
     assert hidden["drafts"]["desk_inquiry"] is None
     assert "非公開" in hidden["drafts"]["contact_reminder"]
 
-    calm = report(63688001)
+    calm = report(963688001)
     assert calm["drafts"] == {"desk_inquiry": None, "contact_reminder": None}
     assert calm["findings"] == [] and calm["notes"] == []
 
@@ -299,13 +299,13 @@ def test_report_of_an_unknown_contract_is_one_line_and_exit_2(home, capsys, monk
 
 @pytest.mark.browser
 def test_report_accepts_the_contract_url(home, capsys, monkeypatch):
-    rc, out, _ = cwwatch(capsys, monkeypatch, "report", "https://crowdworks.jp/contracts/63688001",
+    rc, out, _ = cwwatch(capsys, monkeypatch, "report", "https://crowdworks.jp/contracts/963688001",
                          "--now", STORY_NOW)
-    assert rc == 0 and "63688001" in out
+    assert rc == 0 and "963688001" in out
 
 
 def test_report_without_any_scan_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CWWATCH_HOME", str(tmp_path))
-    rc, out, err = cwwatch(capsys, monkeypatch, "report", "63659463")
+    rc, out, err = cwwatch(capsys, monkeypatch, "report", "963659463")
     assert rc == 2 and out == "" and err.count("\n") == 1 and "no scan has run yet" in err
     assert not (tmp_path / "data").exists(), "a read-only command creates no history"

@@ -68,7 +68,9 @@ def _manifest_entries(folder: Path) -> list[Entry]:
             continue
         when = p.get("fetched_at")
         fetched = common.parse_time(when, f"{path}: fetched_at") if isinstance(when, str) else None
-        beside = threads.get(str(p.get("thread_url", ""))) if p.get("kind") == "workroom" else None
+        beside = None
+        if p.get("kind") == "workroom":
+            beside = folder / str(p["json"]) if p.get("json") else threads.get(str(p.get("thread_url", "")))
         out.append(Entry(folder / str(p["file"]), p.get("kind"), str(p.get("url", "")), fetched, beside))
     return out
 

@@ -236,7 +236,7 @@ def contract_id_arg(text: str) -> int:
     s = text.strip().rstrip("/")
     tail = s.rsplit("/", 1)[-1] if "://" in s else s
     if not tail.isdigit():
-        raise argparse.ArgumentTypeError(f"not a contract id: {text!r} (expected a number such as 63659463)")
+        raise argparse.ArgumentTypeError(f"not a contract id: {text!r} (expected a number such as 963659463)")
     return int(tail)
 
 

@@ -36,6 +36,7 @@ from watcher.models import (
     Rating,
     Sender,
     Stage,
+    Workroom,
 )
 
 if TYPE_CHECKING:
@@ -377,10 +378,13 @@ def _row_label(parts: list[str], title: str, sel: SelectorSet) -> str | None:
     for p in parts:
         if p == title:
             continue
-        for label in labels:
-            if normalize(label) in normalize(p):
+        for label in labels:  # a label inside a longer part, as a word of its own (完了 is not in 検収完了)
+            if re.search(rf"(?<!{_WORD}){re.escape(normalize(label))}(?!{_WORD})", normalize(p)):
                 return label
     return None
+
+
+_WORD = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]"
 
 
 def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace | None = None) -> ContractsPage:
@@ -411,10 +415,11 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
         parts = text_parts(row)
         client = parts[0] if parts and parts[0] != title else ""
         label = _row_label(parts, title, sel)
-        if label is None:
+        if label is None:  # name what the row shows where a status would be (a guess), else all of it
+            cell = row.css_first(c.status_cell.css)
             rest = [p for p in parts if p not in (client, title)]
-            label = " / ".join(rest) or "(none)"
-            tr.miss(f"row {cid} status label", f"no known label among {rest}")
+            label = _plain(cell) if cell is not None and _plain(cell) else " / ".join(rest) or "(none)"
+            tr.miss(f"row {cid} status label", f"no known label in the row: 「{label}」")
         else:
             found = sel.status_labels[label]
             tr.hit(f"labels.status.{label}", found.grade)
@@ -599,6 +604,28 @@ def extract_contract_page(doc: str | Tree, sel: SelectorSet, url: str, worker_id
         client_id=client_id, client_name=_plain(client_link), title=title, amount=amount, stage=stage,
         stage_text=said, escrow_deposited=escrow, open_milestones=sum(forms.values()), milestones=len(forms),
         delivery_step_done=delivery_done, messages=messages, folded=folded)
+
+
+def stage_family(stage: Stage | None) -> str | None:
+    """Stages that name the same moment: delivered and in acceptance are one."""
+    if stage is None:
+        return None
+    return "delivered" if stage.delivered else str(stage)
+
+
+def workroom_from(page: ContractPage, row: ContractRow | None, messages: tuple[Message, ...], source: str,
+                  folded: bool) -> Workroom:
+    """A workroom record from the contract page, the contract list's row (None: read alone) and the
+    thread as read (``source``: "json" or "dom"). The stage is the page's sentences'; the list's
+    label, when it names the same stage, is the finer word (検収中 / 納品済み)."""
+    stage = page.stage if page.stage is not None else (row.stage if row is not None else None)
+    if row is not None and row.stage is not None and stage_family(row.stage) == stage_family(page.stage):
+        stage = row.stage
+    return Workroom(
+        contract_id=page.contract_id, title=page.title or (row.title if row else ""), client_id=page.client_id,
+        client_name=page.client_name, status_label=row.status_label if row else "", stage=stage,
+        escrow_deposited=page.escrow_deposited, amount=page.amount, messages=messages, folded=folded,
+        thread_id=page.thread_id, source=source, page_stage=page.stage, open_milestones=page.open_milestones)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -925,14 +952,16 @@ def extract_inbox(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace | No
         tnode = li.css_first(ib.time.css)
         raw = tnode.attributes.get("datetime") if tnode is not None else None
         thread = _as_int(li.attributes.get(ib.item_thread.value))
-        mid = _as_int(li.attributes.get(ib.item_message.value))
+        link = li.css_first(ib.item_link.css)
+        mid = _int_from(ib.item_message.pattern, link.attributes.get("href")) if link is not None else None
         if not raw or thread is None or mid is None:
             raise ExtractionError(page, f"item {i}", "time, thread id or message id missing or unreadable")
         try:
             sent_at = parse_site_datetime(normalize(raw))
         except TimeParseError:
             raise ExtractionError(page, f"item {i} time", f"unreadable {raw!r}") from None
-        items.append(InboxItem(thread, mid, sent_at, _plain(li.css_first(ib.item_title.css)), "", None, None))
+        title, _ = _css_first(li, ib.item_title, tr)
+        items.append(InboxItem(thread, mid, sent_at, _plain(title), "", None, None))
     tr.hit(ib.item, ib.item.first.grade)
     nxt, _ = _css_first(tree, ib.next_page, tr)
     if nxt is None:

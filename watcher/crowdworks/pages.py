@@ -26,21 +26,22 @@ from loguru import logger
 from playwright.async_api import Page
 
 from watcher.crowdworks.extract import (
-    ContractPage,
     InboxPage,
     extract_contract_page,
     extract_contracts,
     extract_inbox,
     extract_profile,
     inbox_from_json,
+    stage_family,
     thread_from_json,
     unique,
+    workroom_from,
 )
 from watcher.crowdworks.redact import Redactor
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Fetched, Site
 from watcher.errors import ExtractionError, Unhealthy
-from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Stage, Workroom
+from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Workroom
 
 PageHook = Callable[[str, str, str], None]  # (kind, url, html) of every page read
 
@@ -208,14 +209,14 @@ class Pages:
                 folded = False
                 if messages is None:
                     messages, folded, source = summary.messages, summary.folded, "dom"
-                room = _room(summary, row, messages, source, folded)
+                room = workroom_from(summary, row, messages, source, folded)
                 if room.folded and needs_older(room):
                     more = await site.unfold(page, sel.thread.fold_text.pattern, "workroom_more")
                     if more is not None:
                         fetched = more
                         self._seen("workroom_more", fetched)
                         summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
-                        room = _room(summary, row, summary.messages, "dom", summary.folded)
+                        room = workroom_from(summary, row, summary.messages, "dom", summary.folded)
                     if room.folded:
                         raise ExtractionError(where, "whole thread", "older messages stay folded")
                 elif room.folded:
@@ -224,7 +225,7 @@ class Pages:
                 raise await self._layout(page, fetched, exc, "workroom") from None
         if room.contract_id != contract_id:
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, where, f"the page is about contract {room.contract_id}")
-        if row is not None and room.page_stage is not None and family(room.page_stage) != family(row.stage):
+        if row is not None and room.page_stage is not None and stage_family(room.page_stage) != stage_family(row.stage):
             raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where,
                                f"the contract list says 「{row.status_label}」 but the contract page says "
                                f"「{summary.stage_text}」")
@@ -273,25 +274,6 @@ class Pages:
 def workroom_page(sel: SelectorSet, contract_id: int) -> str:
     """How a problem names a contract's workroom (``workroom /contracts/ID``)."""
     return f"workroom {sel.urls.workroom.format(id=contract_id)}"
-
-
-def family(stage: Stage | None) -> str | None:
-    """Stages that name the same moment: delivered and in acceptance are one."""
-    if stage is None:
-        return None
-    return "delivered" if stage.delivered else str(stage)
-
-
-def _room(page: ContractPage, row: ContractRow | None, messages: tuple[Message, ...], source: str,
-          folded: bool) -> Workroom:
-    stage = page.stage if page.stage is not None else (row.stage if row is not None else None)
-    if row is not None and row.stage is not None and page.stage is not None and family(row.stage) == family(page.stage):
-        stage = row.stage  # the list's label is the finer word (検収中 / 納品済み)
-    return Workroom(
-        contract_id=page.contract_id, title=page.title or (row.title if row else ""), client_id=page.client_id,
-        client_name=page.client_name, status_label=row.status_label if row else "", stage=stage,
-        escrow_deposited=page.escrow_deposited, amount=page.amount, messages=messages, folded=folded,
-        thread_id=page.thread_id, source=source, page_stage=page.stage, open_milestones=page.open_milestones)
 
 
 def _prefix(path: str) -> re.Pattern[str]:

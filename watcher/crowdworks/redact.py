@@ -318,7 +318,9 @@ class Redactor:
         """A URL or path: credentials dropped, ids mapped, query values that are not plain words replaced."""
         raw = url.strip()
         low = raw.lower()
-        if not raw or low.startswith(("#", "data:", "about:")):
+        if low.startswith("#"):  # an anchor in the page: its ids as the element ids (#dialog-123)
+            return self._digits(self._replace_known(url))
+        if not raw or low.startswith(("data:", "about:")):
             return self._replace_known(url) if not low.startswith("data:") else url
         if low.startswith("mailto:"):
             return "mailto:" + URL_EMAIL
@@ -575,6 +577,14 @@ class Redactor:
 
         each(t.sender.css, NAME)
         each(w.client_link.css, NAME)
+        for header in _css(tree, sel.session.header.css):  # who is logged in: any text but the links
+            for node in _text_nodes(header, True, fold):
+                text = (node.text_content or "").strip()
+                if not _inside(node, "a") and text and node.mem_id not in plan:
+                    plan[node.mem_id] = self.placeholder(text, NAME)
+                    bare = re.sub(r"\s*(?:さん|様|氏)$", "", text)
+                    if bare != text and len(bare) >= 2:
+                        self.placeholder(bare, NAME)  # 「山田 花子さん、こんにちは」 elsewhere on the page
         for link in _css(tree, ct.row_link.css):
             row = _closest_row(link, ct.row.css)
             if row is None:

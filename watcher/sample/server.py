@@ -2,8 +2,8 @@
 
 It serves ``cwwatch demo``, the end-to-end tests and the benchmark. It listens on 127.0.0.1 only,
 on a free port, with a login form, session cookies, a redirect to ``/login`` when logged out,
-paging, and the faults the scenario switches on. It counts what it serves (``stats``) so tests can
-tell a reused session from a new login.
+paging, the ``mobylette_device`` switch to smartphone markup, and the faults the scenario switches
+on. It counts what it serves (``stats``) so tests can tell a reused session from a new login.
 
 Run it alone: ``python -m watcher.sample.server SCENARIO.toml [--port N]``.
 """
@@ -29,7 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 from watcher.sample import render
 from watcher.sample.scenario import Scenario, load_scenario
 
-COOKIE = "_cw_session"
+COOKIE = "_cw_session_id"  # the real site's session cookie (reported)
+DEVICE_COOKIE = "mobylette_device"  # "sp": smartphone markup; "pc" or none: desktop (seen)
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 class SampleSite:
@@ -104,6 +106,11 @@ class SampleSite:
 
 _CONTRACT = re.compile(r"^/contracts/(\d+)$")
 _EMPLOYER = re.compile(r"^/public/employers/(\d+)$")
+_JOB = re.compile(r"^/public/jobs/(\d+)$")
+_PROPOSAL = re.compile(r"^/proposals/(\d+)$")
+_MESSAGE = re.compile(r"^/messages/(\d+)$")
+_THREAD_JSON = re.compile(r"^/message/threads/(\d+)/messages\.json$")
+_JSON_PATHS = ("/api/", "/message/threads/")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,20 +125,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _session(self) -> str | None:
+    def _cookie(self, name: str) -> str | None:
         raw = self.headers.get("Cookie")
         if not raw:
             return None
-        jar = SimpleCookie()
+        jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(raw)
         except Exception:
             return None
-        morsel = jar.get(COOKIE)
+        morsel = jar.get(name)
         return morsel.value if morsel else None
 
+    def _session(self) -> str | None:
+        return self._cookie(COOKIE)
+
     def _send(self, status: int, body: str | bytes, ctype: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+              headers: dict[str, str] | list[tuple[str, str]] | None = None) -> None:
         raw = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -140,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_header("Content-Length", str(len(raw)))
         self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+        for k, v in pairs:
             self.send_header(k, v)
         self.end_headers()
         if self.command == "HEAD":
@@ -154,11 +165,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(raw)
 
-    def _redirect(self, location: str, cookie: str | None = None) -> None:
-        headers = {"Location": location}
+    def _json(self, status: int, obj: Any) -> None:
+        self._send(status, json.dumps(obj, ensure_ascii=False), JSON_TYPE)
+
+    def _redirect(self, location: str, cookie: str | None = None, device: str | None = None) -> None:
+        headers = [("Location", location)]
         if cookie is not None:
-            headers["Set-Cookie"] = (f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
-                                     if cookie else f"{COOKIE}=; Path=/; Max-Age=0")
+            headers.append(("Set-Cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax"
+                            if cookie else f"{COOKIE}=; Path=/; Max-Age=0"))
+        if device:
+            headers.append(("Set-Cookie", f"{DEVICE_COOKIE}={device}; Path=/"))
         self._send(HTTPStatus.FOUND, b"", headers=headers)
 
     # -- routes ----------------------------------------------------------------------------------
@@ -186,6 +202,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._truncate = hit(faults.truncated)
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
+        if path == "/__sample__/stats":
+            self._json(200, dict(site.stats))
+            return
+        if path == "/challenge.js":
+            self._send(200, render.CHALLENGE_JS, "application/javascript; charset=utf-8")
+            return
+        if faults.login == "bot_check":  # the WAF answers every page before the site does
+            site.count("bot_check")
+            status = HTTPStatus.METHOD_NOT_ALLOWED if method == "POST" else HTTPStatus.ACCEPTED
+            self._send(status, render.bot_check_page(), headers={"x-amzn-waf-action": "challenge"})
+            return
         if hit(faults.slow):
             site.count("slow")
             time.sleep(faults.slow_ms / 1000)
@@ -199,6 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         token = self._session()
         logged_in = token is not None and token in site.sessions
+        sp = self._cookie(DEVICE_COOKIE) == "sp"
 
         if path == "/login":
             if method == "POST":
@@ -216,17 +244,21 @@ class _Handler(BaseHTTPRequestHandler):
                 site.sessions.discard(token)
             self._redirect("/login", cookie="")
             return
-        if path == "/__sample__/stats":
-            self._send(200, json.dumps(dict(site.stats)), "application/json")
-            return
-        m = _EMPLOYER.match(path)
-        if m:
+        if (m := _EMPLOYER.match(path)) is not None:
             cl = sc.clients.get(int(m.group(1)))
             if cl is None:
                 self._not_found(logged_in)
                 return
             site.count("profile")
-            self._send(200, render.profile(sc, cl, logged_in, "profile" in sc.faults.layout_changed))
+            self._send(200, render.profile(sc, cl, logged_in, "profile" in faults.layout_changed, sp))
+            return
+        if (m := _JOB.match(path)) is not None:
+            job = render.find_job(sc, int(m.group(1)))
+            if job is None:
+                self._not_found(logged_in)
+                return
+            site.count("job")
+            self._send(200, render.job_page(sc, job, logged_in))
             return
         if path in ("/", "/favicon.ico"):
             self._not_found(logged_in)
@@ -234,34 +266,72 @@ class _Handler(BaseHTTPRequestHandler):
         # Everything below is a member page.
         if not logged_in:
             site.count("login_wall")
-            if path.startswith("/api/"):
-                self._send(401, json.dumps({"error": "unauthorized"}), "application/json")
+            if path.startswith(_JSON_PATHS):
+                self._json(401, {"status": "error", "error": "unauthorized"})
                 return
             self._redirect("/login")
             return
         site.served_member_page()
-        changed = sc.faults.layout_changed
+        changed = faults.layout_changed
         page_no = _page(query)
         if path == "/dashboard":
             site.count("dashboard")
-            self._send(200, render.dashboard(sc))
+            self._send(200, render.dashboard(sc, sp))
         elif path == "/e/contracts":
             site.count("contracts")
-            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed,
-                                                  faults.empty_list, faults.next_link))
+            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed, faults.empty_list,
+                                                  faults.next_link, sp))
         elif path == "/messages/received":
             site.count("inbox")
-            self._send(200, render.inbox_page(sc, page_no, "inbox" in changed))
+            self._send(200, render.inbox_page(sc, page_no, "inbox" in changed, sp))
         elif path == "/api/v3/message/list":
             site.count("inbox_api")
-            self._send(200, json.dumps(render.inbox_json(sc, page_no, "inbox" in changed), ensure_ascii=False),
-                       "application/json; charset=utf-8")
+            self._json(200, render.inbox_json(sc, page_no, "inbox" in changed))
+        elif (m := _THREAD_JSON.match(path)) is not None:
+            self._thread_json(sc, int(m.group(1)))
         elif (m := _CONTRACT.match(path)) and (c := sc.contract(int(m.group(1)))) is not None:
             site.count("workroom")
-            show_all = query.get("show_all", ["0"])[0] == "1"
-            self._send(200, render.workroom(sc, c, show_all, "workroom" in changed))
+            self._send(200, render.workroom(sc, c, False, "workroom" in changed, sp=sp))
+        elif path == "/e/proposals":
+            site.count("proposals")
+            self._send(200, render.proposals_page(sc, page_no, sp))
+        elif (m := _PROPOSAL.match(path)) is not None:
+            self._proposal(sc, int(m.group(1)), sp)
+        elif (m := _MESSAGE.match(path)) is not None:
+            owner = render.find_message(sc, int(m.group(1)))
+            if owner is None:
+                self._not_found(True)
+                return
+            site.count("message_link")
+            kind = "contracts" if sc.contract(owner.id) is owner else "proposals"
+            self._redirect(f"/{kind}/{owner.id}#scroll_to_message")
         else:
             self._not_found(True)
+
+    def _thread_json(self, sc: Scenario, thread_id: int) -> None:
+        owner = sc.thread(thread_id)
+        if owner is None:
+            self.site.count("not_found")
+            self._json(404, {"status": "error", "error": "not_found"})
+            return
+        self.site.count("thread_json")
+        if sc.faults.thread_json_fails(owner.id):
+            self._json(500, {"status": "error", "error": "internal_server_error"})
+            return
+        self._json(200, render.thread_json(sc, owner))
+
+    def _proposal(self, sc: Scenario, pid: int, sp: bool) -> None:
+        p = sc.proposal(pid)
+        if p is not None:
+            self.site.count("proposal")
+            self._send(200, render.proposal_page(sc, p, sp=sp))
+            return
+        contract = next((c for c in sc.contracts if c.proposal_id == pid), None)
+        if contract is not None:  # once a contract exists, its application redirects to it (seen)
+            self.site.count("proposal")
+            self._redirect(f"/contracts/{contract.id}")
+            return
+        self._not_found(True)
 
     def _not_found(self, logged_in: bool) -> None:
         self.site.count("not_found")
@@ -277,20 +347,23 @@ class _Handler(BaseHTTPRequestHandler):
         if sc.faults.login == "captcha":
             self._send(200, render.login_page(error="captcha_required", captcha=True))
             return
-        ok = (user == sc.worker.email and password == sc.worker.password
-              and sc.faults.login != "wrong_password")
-        if not ok:
+        if user != sc.worker.email:
+            site.count("login_failed")
+            self._send(200, render.login_page(error="account_missing"))
+            return
+        if password != sc.worker.password or sc.faults.login == "wrong_password":
             site.count("login_failed")
             self._send(200, render.login_page(error="password_mismatch"))
             return
         token = secrets.token_urlsafe(24)
+        device = "sp" if sc.faults.smartphone else None
         if sc.faults.login == "two_step":
             site.pending_two_step.add(token)
-            self._redirect("/login/two_step_authentication", cookie=token)
+            self._redirect("/login/two_step_authentication", cookie=token, device=device)
             return
         site.sessions.add(token)
         site.count("login_ok")
-        self._redirect("/dashboard", cookie=token)
+        self._redirect("/dashboard", cookie=token, device=device)
 
 
 def _page(query: dict[str, list[str]]) -> int:
