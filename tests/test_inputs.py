@@ -91,14 +91,21 @@ def test_config_round_trip(tmp_path):
 BUNDLED = selectorset.bundled_path().read_text(encoding="utf-8")
 
 
+THREAD = 'thread = { css = "#pack-message-thread", grade = "seen", source = "S1" }'
+
+
 @pytest.mark.parametrize(("mutate", "words"), [
-    (lambda s: s.replace('thread = "#pack-message-thread"\n', ""), "[workroom] thread: required selector missing"),
-    (lambda s: s.replace('thread = "#pack-message-thread"', 'thread = "#pack[["'),
-     "[workroom] thread: not a valid CSS"),
-    (lambda s: s.replace("link_id = '^/contracts/(\\d+)'", "link_id = '^/contracts/(\\d+'"),
-     "[contracts] link_id: not a valid regular expression"),
+    (lambda s: s.replace(THREAD + "\n", ""), "[workroom] thread: required selector missing"),
+    (lambda s: s.replace(THREAD, 'thread = { css = "#pack[[", grade = "seen" }'), "[workroom] thread: not a valid CSS"),
+    (lambda s: s.replace(THREAD, 'thread = { css = "#x", grade = "sure" }'),
+     "[workroom] thread: grade: expected one of"),
+    (lambda s: s.replace(THREAD, 'thread = { css = "#x", path = "a", grade = "seen" }'),
+     "[workroom] thread: expected exactly one of css"),
+    (lambda s: s.replace("row_link_id = { re = '^/contracts/(\\d+)/?$'", "row_link_id = { re = '^/contracts/(\\d+'"),
+     "[contracts] row_link_id: not a valid regular expression"),
     (lambda s: s.replace('"検収中" = "in_acceptance"', '"検収中" = "checking"'), "'checking' is not one of"),
-    (lambda s: s.replace("version = 1", "version = 2"), "version: expected 1"),
+    (lambda s: s.replace("version = 2", "version = 3"), "version: expected 2"),
+    (lambda s: s.replace("version = 2", "version = 1"), "version 1 is the format of an older cwwatch"),
     (lambda s: s + "\n[extra]\n", "unknown section [extra]"),
     (lambda s: s.replace("[urls]", "[urls]\nfoo = 1"), "[urls] foo: unknown key"),
     (lambda s: s.replace("[urls]", "[urls"), "not valid TOML"),
@@ -139,10 +146,12 @@ def test_a_broken_scenario_via_the_installed_command_has_no_traceback(tmp_path):
 
 
 @pytest.mark.parametrize(("mutate", "words"), [
-    (lambda s: s.replace('thread = "#pack-message-thread"', "thread = 3"), "[workroom] thread: expected a non-empty"),
+    (lambda s: s.replace(THREAD, "thread = 3"), "[workroom] thread: expected a table"),
+    (lambda s: s.replace(THREAD, 'thread = { css = 3, grade = "seen" }'),
+     "[workroom] thread: css: expected a non-empty"),
     (lambda s: s.replace('document_end = "</html>"', "document_end = false"),
-     "[common] document_end: expected a string"),
-    (lambda s: s.replace('[labels.status]\n', '[labels.status]\n"完了" = 1\n'), "[labels.status]"),
+     "[session] document_end: expected a string"),
+    (lambda s: s.replace('[labels.status]\n', '[labels.status]\n"テスト中" = 1\n'), "[labels.status]"),
 ])
 def test_selectors_wrong_types_name_the_key(tmp_path, mutate, words):
     f = tmp_path / "sel.toml"
