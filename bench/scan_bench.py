@@ -1,4 +1,4 @@
-"""Benchmark: how many page loads and how much time a scan costs, against a naive watcher.
+"""Benchmark: how many requests, bytes and how much time a scan costs, against a naive watcher.
 
     python bench/scan_bench.py [--contracts 200 --messages 30 --clients 60 --latency-ms 100] [--quick]
 
@@ -14,12 +14,14 @@ request, and measures in one run, each scan in a fresh `cwwatch scan --json` pro
 6. resident memory: a cwwatch process idle (everything imported, no browser), the scanning
    process at its peak, and the browser's peak (Playwright's driver and Chromium's processes).
 
-`minimum_loads` is computed from the scenario, not from the scanner: the list pages (every page
-of active contracts; the inbox's first page, which holds everything newer than the last scan),
-plus one load per workroom that must be read (and one more where its thread is folded
-and the visible part cannot tell when the wait began or where the delivery report is), plus
-one per client whose answer is awaited and whose profile is not fresh. A table is printed, then
-as the last line one JSON object. `--quick` is a small run that finishes within a minute.
+Every request the site answers counts (the sample site logs them): pages and JSON answers alike.
+`minimum_requests` is computed from the scenario, not from the scanner: the list pages (every page
+of active contracts; the inbox's first page and the API answer it loads, which hold everything
+newer than the last scan), plus two requests per workroom that must be read (the page and its
+thread's JSON, the whole thread: nothing to unfold), plus one per client whose answer is awaited
+and whose profile is not fresh. The naive watcher loads every page the way a browser does, the
+JSON those pages load included. A table is printed, then as the last line one JSON object.
+`--quick` is a small run that finishes within a minute.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from watcher.crowdworks import selectors as selectorset  # noqa: E402
 from watcher.crowdworks.chromium import LAUNCH_ARGS, find_chromium  # noqa: E402
-from watcher.crowdworks.extract import extract_workroom  # noqa: E402
+from watcher.crowdworks.extract import extract_contract_page  # noqa: E402
 from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SClient, SContract, SFaults, SMessage, SWorker  # noqa: E402
 from watcher.sample.server import SampleSite  # noqa: E402
@@ -54,7 +56,7 @@ WORDS = ("記事の構成について確認しました。", "修正版をお送
          "画像の差し替えをお願いできますか。", "納期について相談させてください。", "ありがとうございます。",
          "見出しの表現を少し変更しました。", "参考資料のリンクを共有します。")
 
-STATUSES = ["進行中"] * 6 + ["検収中", "納品済み", "仮払い待ち", "納品完了"]
+STATUSES = ["進行中"] * 6 + ["検収中", "納品済み", "仮払い待ち", "検収中"]
 
 
 # -- the scenario --------------------------------------------------------------------------------
@@ -83,7 +85,7 @@ def make_scenario(contracts: int, messages: int, clients: int, latency_ms: int, 
             body = "".join(rnd.choice(WORDS) for _ in range(rnd.randint(20, 60)))
             msgs.append(SMessage(sender, t, body))
         status = rnd.choice(STATUSES)
-        if status in ("検収中", "納品済み", "納品完了") and msgs:
+        if status in ("検収中", "納品済み") and msgs:
             msgs.append(SMessage("worker", msgs[-1].at + timedelta(minutes=5), "納品いたします。", "delivery"))
         cons.append(SContract(970000000 + i, 900009000 + i % clients, f"ベンチ案件 {i:04d}", status, 10000 + i,
                               messages=msgs))
@@ -100,26 +102,10 @@ def add_new_messages(sc: Scenario, share: float, seed: int) -> list[int]:
     return [c.id for c in picked]
 
 
-# -- minimum loads, from the scenario alone ------------------------------------------------------
+# -- minimum requests, from the scenario alone -----------------------------------------------------
 
 def pages(n: int) -> int:
     return max(1, -(-n // PAGE))
-
-
-def folded(c: SContract) -> bool:
-    return len(c.messages) > render.FOLD_AFTER
-
-
-def must_unfold(c: SContract, delivery_known: bool) -> bool:
-    """A folded thread is opened only when its visible part cannot tell when my wait began (no
-    client message visible), or whose delivery report it cannot show for a delivered contract."""
-    if not folded(c):
-        return False
-    visible = c.messages[-render.FOLD_AFTER:]
-    if not any(m.sender == "client" for m in visible):
-        return True
-    delivered = c.status in ("検収中", "納品済み", "納品完了")
-    return delivered and not delivery_known and not any(m.kind == "delivery" for m in visible)
 
 
 def awaiting_client(c: SContract) -> bool:
@@ -128,23 +114,26 @@ def awaiting_client(c: SContract) -> bool:
     return bool(talk) and talk[-1].sender == "worker"
 
 
+LIST = 1 + 2  # per scan besides the contract list: the inbox's first page and the API answer it loads
+WORKROOM = 2  # the contract page and its thread's JSON
+
+
 def minimum_first(sc: Scenario) -> int:
-    workrooms = len(sc.contracts) + sum(must_unfold(c, False) for c in sc.contracts)
     profiles = len({c.client for c in sc.contracts if awaiting_client(c)})
-    return pages(len(sc.contracts)) + 1 + workrooms + profiles
+    return pages(len(sc.contracts)) + LIST - 1 + WORKROOM * len(sc.contracts) + profiles
 
 
 def minimum_rescan(sc: Scenario, changed: list[int]) -> int:
-    # New messages are the newest: all on the inbox's first page as long as they fit on it.
-    inbox = pages(len(changed)) if len(changed) >= PAGE else 1
-    rooms = [c for c in sc.contracts if c.id in changed]
-    # Their clients spoke last, so no profile is newly needed; others' are fresh. A delivered
-    # contract's report was read by the first scan.
-    return pages(len(sc.contracts)) + inbox + len(rooms) + sum(must_unfold(c, True) for c in rooms)
+    # New messages are the newest: all on the inbox's first page as long as they fit on it (one thread
+    # an item, 20 a page), each page with its API answer.
+    inbox = 2 * (pages(len(changed)) if len(changed) >= PAGE else 1)
+    # Their clients spoke last, so no profile is newly needed; others' are fresh.
+    return pages(len(sc.contracts)) + inbox + WORKROOM * len(changed)
 
 
-def naive_loads(sc: Scenario) -> int:
-    return pages(len(sc.contracts)) + pages(len(render.inbox_entries(sc))) + len(sc.contracts) + len(sc.clients)
+def naive_requests(sc: Scenario) -> int:
+    inbox = pages(len(render.inbox_entries(sc)))
+    return pages(len(sc.contracts)) + 2 * inbox + WORKROOM * len(sc.contracts) + len(sc.clients)
 
 
 # -- processes and their memory ------------------------------------------------------------------
@@ -219,7 +208,7 @@ def run_measured(argv: list[str], env: dict[str, str]) -> Run:
 
 
 def idle_rss_mb(env: dict[str, str]) -> float:
-    code = ("import watcher.cli.main, watcher.scan, watcher.site, playwright.async_api, time; "
+    code = ("import watcher.cli.main, watcher.scan, watcher.crowdworks.site, playwright.async_api, time; "
             "print('ready', flush=True); time.sleep(2)")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -241,8 +230,8 @@ def naive_main(base: str, session: str, urls_file: str) -> None:
         browser = pw.chromium.launch(executable_path=str(find_chromium()), headless=True, args=LAUNCH_ARGS)
         ctx = browser.new_context(storage_state=session)
         page = ctx.new_page()
-        for path in urls:
-            page.goto(base + path, wait_until="load")
+        for path in urls:  # every page, as a browser loads it: the JSON the page fetches itself included
+            page.goto(base + path, wait_until="networkidle")
             page.content()
             loads += 1
         browser.close()
@@ -250,7 +239,8 @@ def naive_main(base: str, session: str, urls_file: str) -> None:
 
 
 def naive_urls(sc: Scenario) -> list[str]:
-    urls = [f"/e/contracts?status=active&page={n}" for n in range(1, pages(len(sc.contracts)) + 1)]
+    urls = ["/e/contracts?status=active"]
+    urls += [f"/e/contracts?status=active&page={n}" for n in range(2, pages(len(sc.contracts)) + 1)]
     urls += [f"/messages/received?page={n}" for n in range(1, pages(len(render.inbox_entries(sc))) + 1)]
     urls += [f"/contracts/{c.id}" for c in sc.contracts]
     urls += [f"/public/employers/{cid}" for cid in sc.clients]
@@ -260,20 +250,22 @@ def naive_urls(sc: Scenario) -> list[str]:
 # -- extraction alone ---------------------------------------------------------------------------
 
 def bs4_workroom(html: str) -> int:
-    """The same facts as cwwatch's workroom extractor, read with BeautifulSoup."""
+    """The same facts as cwwatch's contract-page reader, read with BeautifulSoup."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     thread = soup.select_one("#pack-message-thread")
     json.loads(thread["data"])
-    soup.select_one('h1[class*="_contractTitle_"]').get_text(" ", strip=True)
-    soup.select_one('[class*="_contractSummary_"] a[href^="/public/employers/"]')["href"]
-    soup.select_one('[class*="_statusLabel_"]').get_text(strip=True)
+    soup.select_one('table.contract a[href^="/public/employers/"]')["href"]
+    soup.select_one("div.progress_detail").get_text(" ", strip=True)
+    soup.select("ul.progress li")
     n = 0
     for item in thread.select('div[class*="_messageItem_"]'):
         item.select_one('a[class*="_senderName_"]')
-        item.select_one("time")["datetime"]
-        "\n".join(p.get_text(" ", strip=True) for p in item.select('div[class*="_messageBody_"] p'))
+        item.select_one("time[datetime]")["datetime"]
+        body = next((b for b in item.select('div[class*="_messageBody_"]') if b.select_one("p")), None)
+        if body is not None:
+            "\n".join(p.get_text(" ", strip=True) for p in body.select("p"))
         n += 1
     return n
 
@@ -284,7 +276,7 @@ def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float, float]:
     kb = statistics.mean(len(h.encode()) for h in htmls) / 1024
     t0 = time.perf_counter()
     for h in htmls:
-        extract_workroom(h, sel, "https://crowdworks.jp/contracts/1", sc.worker.id)
+        extract_contract_page(h, sel, "https://crowdworks.jp/contracts/1")
     ours = (time.perf_counter() - t0) * 1000 / len(htmls)
     t0 = time.perf_counter()
     for h in htmls:
@@ -356,24 +348,29 @@ def main() -> int:
             scan = [sys.executable, "-m", "watcher", "scan", "--json", "--no-notify"]
             results: dict[str, dict] = {}
 
-            def record(name: str, run: Run, minimum: int) -> None:
-                loads = run.out.get("pages_loaded", 0)
-                results[name] = {"loads": loads, "minimum_loads": minimum, "wall_s": round(run.wall_s, 2),
-                                 "pages_by_kind": run.out.get("pages_by_kind", {}),
+            def measured(argv: list[str]) -> tuple[Run, int, int, dict[str, int]]:
+                site.reset_stats()
+                run = run_measured(argv, env)
+                asked = [p for p in site.paths if not p.startswith("/favicon")]
+                return run, len(asked), site.bytes_sent, dict(site.stats)
+
+            def record(name: str, got: tuple[Run, int, int, dict[str, int]], minimum: int) -> None:
+                run, requests, sent, stats = got
+                results[name] = {"requests": requests, "minimum_requests": minimum, "kb": round(sent / 1024),
+                                 "wall_s": round(run.wall_s, 2), "served": stats,
                                  "peak_mb": round(run.peak_kb / 1024, 1),
                                  "browser_peak_mb": round(run.browser_peak_kb / 1024, 1)}
 
-            first = run_measured(scan, env)
-            record("first_full_scan", first, minimum_first(sc))
-            record("rescan_unchanged", run_measured(scan, env), minimum_rescan(sc, []))
+            record("first_full_scan", measured(scan), minimum_first(sc))
+            record("rescan_unchanged", measured(scan), minimum_rescan(sc, []))
             changed = add_new_messages(sc, 0.05, args.seed)
             site.set_scenario(sc)
-            record("rescan_5pct_new", run_measured(scan, env), minimum_rescan(sc, changed))
+            record("rescan_5pct_new", measured(scan), minimum_rescan(sc, changed))
             urls_file = home / "naive-urls.json"
             urls_file.write_text(json.dumps(naive_urls(sc)))
-            naive = run_measured([sys.executable, __file__, "--naive", site.url,
-                                  str(home / "data" / "session.json"), str(urls_file)], env)
-            record("naive_baseline", naive, naive_loads(sc))
+            record("naive_baseline", measured([sys.executable, __file__, "--naive", site.url,
+                                               str(home / "data" / "session.json"), str(urls_file)]),
+                   naive_requests(sc))
         ours, theirs, kb, parse_only_ratio = parse_bench(sc, min(len(sc.contracts), 100))
         idle = idle_rss_mb(env)
     finally:
@@ -382,8 +379,9 @@ def main() -> int:
     naive_wall = results["naive_baseline"]["wall_s"]
     for name in ("rescan_unchanged", "rescan_5pct_new"):
         results[name]["speedup_vs_naive"] = round(naive_wall / max(results[name]["wall_s"], 1e-9), 1)
-        results[name]["fewer_loads_vs_naive"] = round(
-            results["naive_baseline"]["loads"] / max(results[name]["loads"], 1), 1)
+        results[name]["fewer_requests_vs_naive"] = round(
+            results["naive_baseline"]["requests"] / max(results[name]["requests"], 1), 1)
+        results[name]["fewer_bytes_vs_naive"] = round(results["naive_baseline"]["kb"] / max(results[name]["kb"], 1), 1)
     results["first_full_scan"]["ratio_to_naive_wall"] = round(results["first_full_scan"]["wall_s"] / naive_wall, 2)
     peak = max(r["peak_mb"] for k, r in results.items() if k != "naive_baseline")
     browser_peak = max(r["browser_peak_mb"] for k, r in results.items() if k != "naive_baseline")
@@ -403,10 +401,11 @@ def main() -> int:
     }
     print(f"cwwatch scan benchmark: {args.contracts} contracts × {args.messages} messages, "
           f"{args.clients} clients, {args.latency_ms} ms per request")
-    print(f"{'case':<20}{'loads':>7}{'minimum':>9}{'wall s':>9}{'vs naive':>10}{'peak MB':>9}{'browser MB':>12}")
+    print(f"{'case':<20}{'requests':>9}{'minimum':>9}{'KB':>8}{'wall s':>9}{'vs naive':>10}{'peak MB':>9}"
+          f"{'browser MB':>12}")
     for name, r in results.items():
         vs = r.get("speedup_vs_naive", r.get("ratio_to_naive_wall", ""))
-        print(f"{name:<20}{r['loads']:>7}{r['minimum_loads']:>9}{r['wall_s']:>9}{vs!s:>10}"
+        print(f"{name:<20}{r['requests']:>9}{r['minimum_requests']:>9}{r['kb']:>8}{r['wall_s']:>9}{vs!s:>10}"
               f"{r['peak_mb']:>9}{r['browser_peak_mb']:>12}")
     print(f"extraction: {ours:.2f} ms per {kb:.0f} KB workroom page (BeautifulSoup {theirs:.2f} ms, "
           f"{theirs / ours:.1f}× slower; parsing alone {parse_only_ratio:.0f}× slower); "

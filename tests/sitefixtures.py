@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,30 @@ LONG_THREAD = 964100000
 def story() -> Scenario:
     """A fresh copy of the bundled story's Friday state, to change freely in a test."""
     return load_scenario(STORY)
+
+
+def shifted(sc: Scenario, now: datetime) -> Scenario:
+    """The same scenario moved in time so that its ``now`` is ``now``: every time in it moves alike."""
+    delta = now - sc.now
+
+    def move(obj: object) -> object:
+        if isinstance(obj, datetime):
+            return obj + delta
+        if isinstance(obj, list):
+            return [move(x) for x in obj]
+        if isinstance(obj, dict):
+            return {k: move(v) for k, v in obj.items()}
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return dataclasses.replace(obj, **{f.name: move(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                                               if f.init})
+        return obj
+
+    return move(copy.deepcopy(sc))  # type: ignore[return-value]
+
+
+def live_story() -> Scenario:
+    """The story's Friday state anchored at the real clock (the daemon and `cwwatch scan` use it)."""
+    return shifted(story(), datetime.now(UTC).replace(microsecond=0))
 
 
 def story_states() -> list[Scenario]:

@@ -42,13 +42,22 @@ def test_capture_saves_every_page_redacted(desktop_session, chromium, tmp_path):
             assert r.returncode == 10, r.stderr
     finally:
         keyring.delete_password("cwwatch", sc.worker.email)
-    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
-    kinds = [p["kind"] for p in index["pages"]]
-    assert {"inbox", "contracts", "workroom", "profile"} <= set(kinds)
-    assert kinds.count("workroom") == 4
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    kinds = [p["kind"] for p in manifest["pages"]]
+    assert {"inbox", "inbox_api", "contracts", "workroom", "thread", "profile"} <= set(kinds)
+    assert kinds.count("workroom") == 4 and kinds.count("thread") == 4
+    assert all(p["url"].startswith("/") and p["fetched_at"] for p in manifest["pages"])
     assert_clean(out, sc)
-    text = (out / next(p["file"] for p in index["pages"] if p["kind"] == "workroom")).read_text(encoding="utf-8")
-    assert "_messageItem_" in text and "<time datetime=" in text
+    text = (out / next(p["file"] for p in manifest["pages"] if p["kind"] == "workroom")).read_text(encoding="utf-8")
+    assert "_messageItem_" in text and "datetime=" in text
+    # The capture reads back as the scan read it: check-pages on the folder, every file, no --kind.
+    r = subprocess.run([sys.executable, "-m", "watcher", "check-pages", "--json", str(out)], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    read = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(read) == len(manifest["pages"]) and all(x["ok"] for x in read)
+    rooms = [x for x in read if x["kind"] == "workroom"]
+    assert {x["record"]["source"] for x in rooms} == {"json"}, "each workroom is read with its thread's JSON"
 
 
 def test_a_page_saved_on_layout_changed_is_redacted(harness):

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.real_desktop import dunst_clear_history, dunst_history, require
-from tests.test_daemon import EMAIL, live_story, password  # noqa: F401  (a fixture)
+from tests.sitefixtures import live_story
+from tests.test_daemon import EMAIL, password  # noqa: F401  (a fixture)
 from watcher.sample.scenario import Scenario, SClient, SContract, SMessage
 from watcher.sample.server import SampleSite
 
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 STORY_TITLES = {
     "返信がありません: 株式会社サンプルトラベル",
-    "検収期限を過ぎました: 株式会社サンプルトラベル",
+    "検収期限が近づいています: 株式会社サンプルトラベル",  # first seen in acceptance: due at the latest
     "仮払いがまだです: 合同会社ミドリ商店",
     "返信がありません: 株式会社ノースゲート",
 }

@@ -16,7 +16,7 @@ import keyring
 import pytest
 
 from tests.real_desktop import dunst_clear_history, dunst_history
-from tests.sitefixtures import STORY, scenario_from, with_faults
+from tests.sitefixtures import live_story, with_faults
 from watcher.daemon.scheduler import Daemon, DaemonOptions, next_interval, parse_span, within
 from watcher.jptime import JST
 from watcher.models import Note
@@ -29,12 +29,6 @@ from watcher.store import Store
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 EMAIL = "hanako@example.com"
-
-
-def live_story():
-    """The bundled story anchored at the real clock (the daemon scans with the real clock)."""
-    text = STORY.read_text(encoding="utf-8").replace('now = "2026-11-20T10:00:00+09:00"\n', "")
-    return scenario_from(text)
 
 
 def start_daemon(home: Path, site: SampleSite, env: dict[str, str], interval_min: float = 0.1,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.real_desktop import dunst_clear_history, dunst_history
-from tests.sitefixtures import STORY, story
+from tests.sitefixtures import STORY, STORY_STATES, story
 from watcher.sample.server import SampleSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
@@ -51,20 +51,23 @@ def key(f):
 def test_demo_json_yields_the_story_and_dunst_shows_it_once(desktop_session, chromium, tmp_path):
     env = dict(desktop_session.env)
     dunst_clear_history(env)
-    r = run(["demo", "--json", "--scenario", str(STORY), "--scenario", str(STORY)], env)
+    states = [a for f in STORY_STATES for a in ("--scenario", str(f))]
+    r = run(["demo", "--json", *states, "--scenario", str(STORY)], env)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     lines = [json.loads(line) for line in r.stdout.splitlines()]
-    assert len(lines) == 2
-    first, second = lines
-    for scan in lines:
+    assert len(lines) == 3
+    delivered, first, second = lines
+    # 6 November, an hour after the re-delivery: nothing is due yet.
+    assert delivered["healthy"] is True and delivered["findings"] == [] and delivered["logins"] == 1
+    for scan in (first, second):
         assert scan["schema"] == 1 and scan["healthy"] is True and scan["problems"] == []
         assert sorted(map(key, scan["findings"]), key=str) == sorted(EXPECTED, key=str)
         for f in scan["findings"]:
             assert set(f) >= {"rule", "contract_id", "client_id", "stage", "since", "deadline", "message"}
     assert sorted(map(key, first["notified"]), key=str) == sorted(EXPECTED, key=str)
     assert second["notified"] == [], "a second identical scan notifies nothing"
-    assert second["logins"] == 0 and first["logins"] == 1
+    assert second["logins"] == 0 and first["logins"] == 0
     overdue = next(f for f in first["findings"] if f["rule"] == "acceptance_overdue")
     assert overdue["deadline"] == "2026-11-13T01:00:00+00:00"
     assert "事務局に第9条3項の適用を依頼できます" in overdue["message"]
@@ -80,8 +83,9 @@ def test_demo_without_arguments_plays_the_bundled_story(desktop_session, chromiu
     env = dict(desktop_session.env)
     r = run(["demo", "--json", "--no-notify"], env)
     assert r.returncode == 0, r.stderr
-    (scan,) = [json.loads(line) for line in r.stdout.splitlines()]
-    assert sorted(map(key, scan["findings"]), key=str) == sorted(EXPECTED, key=str)
+    scans = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [s["scenario"].rsplit("/", 1)[-1] for s in scans] == ["1-delivered.toml", "2-friday.toml"]
+    assert sorted(map(key, scans[-1]["findings"]), key=str) == sorted(EXPECTED, key=str)
 
 
 def test_demo_says_plainly_when_no_notification_service_answers(chromium, tmp_path):

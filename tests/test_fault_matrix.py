@@ -170,6 +170,8 @@ ROWS = [
     Row("session expired mid-scan, wrong password", HealthKind.LOGIN_FAILED, mid_scan_wrong_password, login_again),
     Row("two-step page", HealthKind.LOGIN_CHALLENGE, expired(login="two_step"), detail="two-step"),
     Row("captcha", HealthKind.LOGIN_CHALLENGE, expired(login="captcha"), detail="captcha"),
+    Row("bot check (AWS WAF interstitial)", HealthKind.LOGIN_CHALLENGE, expired(login="bot_check"),
+        detail="bot check"),
     Row("layout changed: contract list", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["contracts"])),
     Row("layout changed: workroom", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["workroom"])),
     Row("layout changed: profile", HealthKind.LAYOUT_CHANGED, faults(layout_changed=["profile"])),
@@ -270,40 +272,67 @@ def test_hidden_last_access_is_healthy_no_reply_never_quiet_client(harness) -> N
             "store_intact": True})
 
 
-def test_folded_thread_is_opened_and_read_whole(harness) -> None:
+def test_a_folded_thread_is_read_whole_from_its_json(harness) -> None:
     sc, msgs = with_long_thread()
     h = harness(sc)
     r = h.scan()
     assert r.healthy, r.problems
-    assert r.pages_by_kind["workroom_more"] == 1
+    assert r.pages_by_kind["workroom_more"] == 0, "the JSON holds the whole thread: nothing to unfold"
+    assert r.thread_sources[LONG_THREAD] == "json"
     waiting = [f for f in r.findings if f.contract_id == LONG_THREAD]
-    # "Waited since" is the first worker message after the client's, which only the unfolded
-    # thread shows.
+    # "Waited since" is the first worker message after the client's, which the page shows only unfolded.
     assert [f.rule for f in waiting] == ["quiet_client"] and waiting[0].since == msgs[1].at
     store = h.store()
     try:
         assert len(store.messages_of(LONG_THREAD)) == 15
     finally:
         store.close()
-    record({"row": "thread folded behind 「…メッセージを表示」", "kind": "healthy (unfolded, 15 of 15 read)",
-            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0,
-            "store_intact": True})
+    record({"row": "thread folded behind 「他のN件のメッセージを表示」",
+            "kind": "healthy (the thread's JSON: 15 of 15)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
 
 
-def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness, tmp_path) -> None:
-    """The one way out of the empty-list alarm: the workrooms agree that the work ended."""
-    from watcher.crowdworks import selectors as selectorset
+def test_without_the_json_a_folded_thread_is_unfolded_on_the_page(harness) -> None:
+    sc, msgs = with_long_thread()
+    h = harness(with_faults(sc, thread_json=False))
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.thread_sources[LONG_THREAD] == "dom" and r.pages_by_kind["workroom_more"] >= 1
+    waiting = [f for f in r.findings if f.contract_id == LONG_THREAD]
+    assert [f.rule for f in waiting] == ["quiet_client"] and waiting[0].since == msgs[1].at
+    store = h.store()
+    try:
+        assert len(store.messages_of(LONG_THREAD)) == 15
+    finally:
+        store.close()
+    record({"row": "messages.json answers 500", "kind": "healthy (the page unfolded: 15 of 15)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
 
-    text = selectorset.bundled_path().read_text(encoding="utf-8")
-    mine = tmp_path / "mine.toml"
-    mine.write_text(text.replace('[labels.status]\n', '[labels.status]\n"契約終了" = "finished"\n'),
-                    encoding="utf-8")
+
+@pytest.mark.parametrize(("name", "faults_kw", "check"), [
+    ("the page does not load its thread's JSON", {"thread_api": False},
+     lambda r: r.pages_by_kind["thread_json"] == 4 and set(r.thread_sources.values()) == {"json"}),
+    ("the site switches to smartphone pages after login", {"smartphone": True},
+     lambda r: set(r.thread_sources.values()) == {"json"}),
+    ("the inbox API writes ISO 8601 times", {"inbox_iso_times": True}, lambda r: True),
+])
+def test_healthy_rows(harness, name: str, faults_kw: dict[str, Any], check: Callable[[Any], bool]) -> None:
+    h = harness(with_faults(story(), **faults_kw))
+    r = h.scan(full=True)
+    assert r.healthy, (name, r.problems)
+    assert rules_of(r) == EXPECTED_STORY and r.health_notified == []
+    assert check(r), (name, dict(r.pages_by_kind), r.thread_sources)
+    record({"row": name, "kind": "healthy", "health_notes": 0, "finding_notes_while_unhealthy": 0,
+            "recovery_notes": 0, "store_intact": True})
+
+
+def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness) -> None:
+    """The one way out of the empty-list alarm: the contract pages agree that the work ended."""
     h = harness(story())
-    h.config = dataclasses.replace(h.config, selectors=str(mine))
     assert h.scan().healthy
     ended = with_faults(story(), empty_list=True)
     for c in ended.contracts:
-        c.status = "契約終了"
+        c.status = "完了"
     h.set(ended)
     r = h.scan()
     assert r.healthy, r.problems

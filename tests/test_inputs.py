@@ -205,3 +205,17 @@ def test_a_cut_or_spliced_selectors_file_is_a_config_error_or_loads(tmp_path, cu
         selectorset.load(f)
     except ConfigError as exc:
         assert str(f) in str(exc) and "\n" not in str(exc), str(exc)
+
+
+def test_a_scenario_written_for_the_earlier_sample_site_still_loads_and_serves() -> None:
+    """The scenario format is an interface: a file written before the sample site followed the evidence
+    (kind = "delivery", offsets, one state) still loads and renders every page."""
+    from watcher.sample import render
+    from watcher.sample.scenario import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parent.parent / "fixtures" / "scenarios" / "story-format-0.1.toml")
+    assert len(sc.contracts) == 4 and any(m.kind == "delivery" for c in sc.contracts for m in c.messages)
+    for c in sc.contracts:
+        assert render.workroom(sc, c).rstrip().endswith("</html>")
+        assert render.thread_json(sc, c)["messages"]
+    assert render.contracts_page(sc, 1, False).rstrip().endswith("</html>")

@@ -71,8 +71,9 @@ class ProcessWatch:
 
 
 def cookies_in(session_file: Path) -> set[str]:
+    """The session's secret cookies (not ``mobylette_device``, a display setting cwwatch sets itself)."""
     state = json.loads(session_file.read_text(encoding="utf-8"))
-    return {c["value"] for c in state.get("cookies", []) if c.get("value")}
+    return {c["value"] for c in state.get("cookies", []) if c.get("value") and c.get("name") != "mobylette_device"}
 
 
 def hits(root: Path, needles: dict[str, str]) -> list[str]:

@@ -277,7 +277,10 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
     assert "2026年11月20日 10:00 時点の最終アクセス: 約2時間前" in desk
     assert overdue["drafts"]["contact_reminder"] is None
     kinds = [e["kind"] for e in overdue["timeline"]]
-    assert kinds.count("delivery") == 2 and "status" in kinds and "access" in kinds
+    # the re-delivery, seen an hour after it was made (nothing in the thread marks a delivery report)
+    assert [e["at"] for e in overdue["timeline"] if e["kind"] == "delivery"] == ["2026-11-06T01:00:00+00:00"]
+    assert overdue["contract"]["delivery_basis"] == "first_seen"
+    assert "status" in kinds and "access" in kinds
 
     hidden = report(963690555)
     assert hidden["drafts"]["desk_inquiry"] is None

@@ -166,10 +166,13 @@ def _seen_again(e: Event, a: AccessSeen) -> Event:
 
 
 def build_timeline(messages: Iterable[Message], statuses: Iterable[tuple[datetime, str]],
-                   accesses: Iterable[AccessSeen]) -> list[Event]:
+                   accesses: Iterable[AccessSeen], delivered_at: datetime | None = None) -> list[Event]:
+    """Every event in time order. ``delivered_at``: the delivery the store worked out (my message at
+    that moment is shown as the delivery report)."""
     events: list[Event] = []
     for m in messages:
-        kind = "system" if m.sender is Sender.SYSTEM else ("delivery" if m.kind == "delivery" else "message")
+        delivery = m.kind == "delivery" or (m.sender is Sender.WORKER and m.sent_at == delivered_at)
+        kind = "system" if m.sender is Sender.SYSTEM else ("delivery" if delivery else "message")
         events.append(Event(m.sent_at, kind, str(m.sender), m.body))
     prev: str | None = None
     for at, label in statuses:

@@ -43,7 +43,8 @@ class SampleSite:
         self.sessions: set[str] = set()
         self.pending_two_step: set[str] = set()
         self.stats: Counter[str] = Counter()
-        self.paths: list[str] = []
+        self.paths: list[str] = []  # every request's path and query, in order
+        self.bytes_sent = 0  # bytes of response bodies
         self.member_pages = 0  # member pages served since the scenario was set (for session expiry)
         self._expired = False
         handler = type("Handler", (_Handler,), {"site": self})
@@ -98,10 +99,16 @@ class SampleSite:
         with self._lock:
             self.stats[key] += 1
 
+    def count_bytes(self, n: int) -> None:
+        """Bytes of response bodies served (the benchmark's cost of a scan)."""
+        with self._lock:
+            self.bytes_sent += n
+
     def reset_stats(self) -> None:
         with self._lock:
             self.stats.clear()
             self.paths.clear()
+            self.bytes_sent = 0
 
 
 _CONTRACT = re.compile(r"^/contracts/(\d+)$")
@@ -156,6 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        self.site.count_bytes(len(raw) if not self._truncate else len(raw) // 2)
         if self._truncate:  # the connection drops half-way through the page
             self.wfile.write(raw[: len(raw) // 2])
             self.wfile.flush()
