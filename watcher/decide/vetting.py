@@ -1,0 +1,549 @@
+"""Vetting a client before the contract: ``vet(record, last_access, history, now, policy) -> Verdict``.
+
+Pure: the profile's record and the worker's own history come in, ``now`` is given, nothing is read
+or written here. Every signal carries its evidence (what the page or the history showed, with the
+number) and a plain Japanese sentence. A field the profile hid or did not show is **unknown**: it
+is listed in ``Verdict.unknown`` and never weighed, because a hidden field is not a bad sign.
+
+Signal ids are stable (docs/vetting.md): ``identity_unverified``, ``rule_check_failed``,
+``low_completion``, ``few_finished``, ``low_rating``, ``trouble_in_ratings``, ``new_account``,
+``jobs_rarely_contracted``, ``away_long``, ``escrow_late``, ``escrow_never``, ``slow_replies``,
+``acceptance_late``, ``earlier_findings``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from watcher.jptime import format_jst
+from watcher.models import ClientRecord, Interval
+
+SIGNALS = (
+    "identity_unverified", "rule_check_failed", "low_completion", "few_finished", "low_rating",
+    "trouble_in_ratings", "new_account", "jobs_rarely_contracted", "away_long", "escrow_late",
+    "escrow_never", "slow_replies", "acceptance_late", "earlier_findings",
+)
+
+VerdictKind = Literal["ok", "caution", "warning"]
+VERDICTS: tuple[VerdictKind, ...] = ("ok", "caution", "warning")
+LABELS: dict[str, str] = {"ok": "問題なし", "caution": "注意", "warning": "要警戒"}
+
+# The profile's facts that vet reads; when one is None it is listed in Verdict.unknown by this id.
+FACT_LABELS: dict[str, str] = {
+    "identity_verified": "本人確認",
+    "rule_check_passed": "ルールチェック",
+    "completion_rate": "完了率",
+    "acceptance_count": "完了数・契約数",  # which of the two is which is unclear (platform notes)
+    "finished_count": "完了数・契約数",
+    "rating": "評価の平均",
+    "rating_count": "評価の件数",
+    "created_at": "登録日",
+    "jobs_posted": "募集実績",
+    "jobs_posted_contracted": "募集実績",
+    "last_access": "最終アクセス",
+}
+
+# What to do, chosen by the signals that fired (docs/vetting.md, "Advice").
+ADVICE_ESCROW = "仮払いを確認してから着手してください"
+ADVICE_ACCEPTANCE = "契約前に納品方法と検収の流れを書面で確認しましょう"
+ADVICE_CONTACT = "途中で連絡が途絶えた場合に備え、やり取りは契約のメッセージで残しましょう"
+ADVICE_RATINGS = "評価コメントを読み、これまでのワーカーが困った点を確かめましょう"
+ADVICE_JOBS = "応募する前に、本当に発注する予定か、報酬と納期が決まっているかをメッセージで確かめましょう"
+ADVICE_WARNING = "注意すべき点が重なっています。契約するかどうか慎重に判断しましょう"
+ADVICE_NO_MATERIAL = ("判断材料がありません。プロフィールの項目が非公開か表示されておらず、このクライアントとの"
+                      "取引履歴もありません。契約前にメッセージで条件を確かめましょう")
+
+# The earlier findings' names, for the evidence (rule ids as in docs/rules.md).
+FINDING_LABELS: dict[str, str] = {
+    "quiet_client": "ログインしているのに返信がない",
+    "client_away": "返信がなくサイトにも来ていない",
+    "no_reply": "返信がない",
+    "acceptance_due": "検収期限が近い",
+    "acceptance_overdue": "検収期限切れ",
+    "escrow_missing": "仮払い待ち",
+}
+
+
+@dataclass(frozen=True)
+class VetPolicy:
+    """Every threshold ``vet`` uses, with its default. Reasons in full: docs/vetting.md."""
+
+    # -- the profile ----------------------------------------------------------------------------
+    min_completion_rate: float = 80.0  # below 80 %, one contract in five or more did not finish
+    min_finished_ratio: float = 0.5  # fewer than half of the contracts finished (ongoing ones count too)
+    min_contracts_for_rate: int = 5  # a rate over fewer contracts is an anecdote: light weight
+    min_rating: float = 4.0  # on the site most averages sit at 4.5 or above; below 4 stands out
+    min_ratings_for_average: int = 3  # an average of one or two reviews is one or two people
+    min_account_age_days: int = 90  # a client younger than three months has no record to read yet
+    max_jobs_uncontracted_ratio: float = 0.8  # over 4 in 5 posted jobs never contracted
+    min_jobs_posted: int = 5  # fewer posted jobs say nothing about a habit
+    access_away_days: int = 14  # two weeks without visiting: the platform's own warning sign
+    # -- the worker's own history (business days, Japanese calendar) ------------------------------
+    escrow_late_days: float = 3.0  # escrow is due before work starts; three business days is slow
+    slow_reply_days: float = 2.0  # the same two business days that start quiet_client (docs/rules.md)
+    min_reply_samples: int = 3  # a median of fewer waits is an anecdote: light weight
+    counted_findings: tuple[str, ...] = ("quiet_client", "client_away", "no_reply", "acceptance_overdue")
+    # escrow_missing fires at every contract's start and acceptance_due is a reminder: not the client's fault
+    # -- weights (integers; their sum makes the verdict) -----------------------------------------
+    w_identity_unverified: int = 2  # common for new individuals, yet the site's first trust check
+    w_rule_check_failed: int = 2  # has not shown they know the rules (escrow first, acceptance)
+    w_low_completion: int = 3  # contracts that end unfinished are where work goes unpaid
+    w_few_finished: int = 3  # the same fact from the counts: the heavier of the two weighs
+    w_low_rating: int = 3  # workers who worked for them were unhappy
+    w_trouble_in_ratings: int = 4  # a worker wrote of payment, acceptance or contact trouble: an event
+    w_new_account: int = 1  # new is normal; it only means there is nothing to check yet
+    w_jobs_rarely_contracted: int = 1  # many jobs posted and few contracted: weak alone
+    w_away_long: int = 2  # a client who does not visit cannot pay into escrow or accept
+    w_escrow_late: int = 2  # my own escrow came late before
+    w_escrow_never: int = 4  # my own contract with them never got its escrow
+    w_slow_replies: int = 2  # they kept me waiting before
+    w_acceptance_late: int = 3  # my delivery sat past the one-week acceptance period
+    w_earlier_findings: int = 1  # the watcher warned me before: mostly the same waits as above, so light
+    w_few_data: int = 1  # the weight of a statistic over too few data points
+    # -- the verdict ----------------------------------------------------------------------------
+    caution_at: int = 3  # one solid bad sign, or two weak ones
+    warning_at: int = 6  # a strong sign with another, or several
+
+    def __post_init__(self) -> None:
+        if not 0 < self.caution_at <= self.warning_at:
+            raise ValueError("VetPolicy: need 0 < caution_at <= warning_at")
+        weights = {k: v for k, v in vars(self).items() if k.startswith("w_")}
+        bad = [k for k, v in weights.items() if not isinstance(v, int) or v < 0]
+        if bad:
+            raise ValueError(f"VetPolicy: weights must be integers >= 0: {', '.join(bad)}")
+
+
+@dataclass(frozen=True)
+class History:
+    """What the worker's own history with this client says (computed from the store).
+
+    ``escrow_waits_days``: business days from contract to escrow, per contract where known.
+    ``escrow_never``: contracts whose escrow never came. ``reply_waits_days``: business days my
+    messages waited for this client's reply. ``acceptance_late``: deliveries accepted after the
+    one-week acceptance period, or never. ``earlier_findings``: rule ids the watcher found with
+    this client (one entry per finding; repeats count).
+    """
+
+    contracts: int = 0
+    escrow_waits_days: tuple[float, ...] = ()
+    escrow_never: int = 0
+    reply_waits_days: tuple[float, ...] = ()
+    acceptance_late: int = 0
+    earlier_findings: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self == History()
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    weight: int
+    value: object  # JSON-ready
+    evidence: str  # what the page or the history showed, with the number (Japanese)
+    message: str  # a plain Japanese sentence for a freelancer
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "weight": self.weight, "value": self.value, "evidence": self.evidence,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: VerdictKind
+    label: str  # 問題なし / 注意 / 要警戒
+    signals: tuple[Signal, ...]  # by weight, heaviest first, then by id
+    advice: tuple[str, ...]  # what to do (Japanese)
+    unknown: tuple[str, ...]  # the facts the profile hid or did not show (FACT_LABELS ids): never weighed
+    total: int = 0  # the sum of the weights
+    summary: str = ""  # one plain sentence: what the verdict rests on
+
+    def to_json(self, client_id: int, name: str, fetched_at: datetime | None) -> dict[str, Any]:
+        """The ``cwwatch vet --json`` answer: ``schema`` 1, times ISO 8601 with their offset."""
+        if fetched_at is not None and fetched_at.tzinfo is None:
+            raise ValueError("fetched_at must be timezone-aware")
+        return {
+            "schema": 1,
+            "client_id": client_id,
+            "name": name,
+            "verdict": self.verdict,
+            "signals": [s.to_json() for s in self.signals],
+            "fetched_at": fetched_at.isoformat() if fetched_at is not None else None,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Trouble words in rating comments
+
+# A word alone, or a stem with what must follow it (a regex; "" = the word is bad in itself).
+# Stems like 支払 or 検収 are neutral (「支払いはスムーズ」, 「迅速な検収」): they count only with a
+# negative (ない, ず, ません) or a delay (遅れ, 遅延) right after them.
+_NEG = r"(?:な[いくか]|ず|ませ)"
+_LATE = r"(?:遅[れいくか]|遅延)"
+_GIVE = r"(?:もらえ|いただけ|頂け|くれ|下さら|くださら)"
+_SLOW = r"(?:なかなか)?"  # 「連絡がなかなか取れず」
+_NONE = rf"(?:[がはも]{_SLOW}(?:{_NEG}|ありませ)|なし|無し)"
+
+_TROUBLE: dict[str, tuple[str, str]] = {
+    # payment
+    "未払い": ("payment", ""),
+    "不払い": ("payment", ""),
+    "踏み倒": ("payment", ""),
+    "支払": ("payment", rf"われ{_NEG}|い{_NONE}|いされ{_NEG}|い(?:[がはも]|の)?{_LATE}"
+                        rf"|(?:って|い)(?:を)?(?:して)?{_GIVE}{_NEG}"),
+    "振込": ("payment", rf"み?{_NONE}|み?(?:[がはも]|の)?{_LATE}|まれ{_NEG}|んで{_GIVE}{_NEG}"),
+    "振り込": ("payment", rf"み{_NONE}|み(?:[がはも]|の)?{_LATE}|まれ{_NEG}|んで{_GIVE}{_NEG}"),
+    "入金": ("payment", rf"[がはも]?{_SLOW}され{_NEG}|{_NONE}|(?:[がはも]|の)?{_LATE}|(?:を)?して{_GIVE}{_NEG}"),
+    "仮払い": ("payment", rf"[がはも]?{_SLOW}され{_NEG}|{_NONE}|(?:[がはも]|の)?{_LATE}|(?:を)?して{_GIVE}{_NEG}"),
+    # acceptance
+    "検収": ("acceptance", rf"[がはも]?{_SLOW}され{_NEG}|{_NONE}|(?:[がはも]|の)?{_LATE}"
+                           rf"|(?:を)?(?:して)?{_GIVE}{_NEG}"),
+    # contact
+    "連絡": ("contact", rf"(?:[がはも]{_SLOW}(?:取れ|とれ|つ[かき]|付[かき]|来|こ|返って)?{_NEG}|なし|無し)"
+                        rf"|[がはも](?:途絶|途切|とだえ)|(?:[がはも]|の)?{_LATE}|を(?:して)?{_GIVE}{_NEG}"),
+    "返信": ("contact", rf"(?:[がはも]{_SLOW}(?:来|こ|返って)?{_NEG}|なし|無し)|[がはも](?:途絶|途切|とだえ)"
+                        rf"|(?:[がはも]|の)?{_LATE}|を(?:して)?{_GIVE}{_NEG}"),
+    "返事": ("contact", rf"(?:[がはも]{_SLOW}(?:来|こ|返って)?{_NEG}|なし|無し)|[がはも](?:途絶|途切|とだえ)"
+                        rf"|(?:[がはも]|の)?{_LATE}|を(?:して)?{_GIVE}{_NEG}"),
+    "音信不通": ("contact", ""),
+    "音沙汰": ("contact", rf"[がはも]?(?:{_NEG}|なし|無し)"),
+    "既読無視": ("contact", ""),
+    "既読スルー": ("contact", ""),
+    "途中で": ("contact", r"[^。、,.!?]{0,8}?(?:音信|連絡が(?:取れ|とれ|つか|途絶|途切)|返信が(?:な|途絶|途切)"
+                          r"|打ち切|打切|キャンセル|放置|途絶|途切|いなくな|消え|中止|終了|逃げ)"),
+    "キャンセル": ("acceptance", r"(?!料|ポリシー|規定|規約)"),  # the work ended unaccepted
+    "放置": ("contact", ""),
+}
+TROUBLE_WORDS: tuple[str, ...] = tuple(_TROUBLE)
+TOPIC_LABELS: dict[str, str] = {"payment": "支払い", "acceptance": "検収", "contact": "連絡"}
+
+_TROUBLE_RE = tuple(
+    (word, topic, re.compile(re.escape(word) + (f"(?:{after})" if after else "")))
+    for word, (topic, after) in sorted(_TROUBLE.items(), key=lambda kv: -len(kv[0]))
+)
+# What follows a match and takes it back, within the same clause: 「未払いもなく」, 「未払いの心配はありません」,
+# 「返信が遅れることは一度もなかった」, 「未払いなし」, or a worry rather than an event (「未払いが心配でしたが」,
+# 「支払われないのではと不安でしたが」); a worry after an event does not (「連絡もなく不安でした」).
+_CLAUSE = r"[^。、,.!?]"
+_CANCEL = re.compile(
+    rf"{_CLAUSE}{{0,10}}?[もはが](?:一切|全く|まったく|特に|全然|一度も|何も)?(?:な[いくかし]|無[いくかし]|ありませ|ございませ)"
+    r"|(?:な[しく]|無[しく]|ゼロ)"
+    rf"|[のがをにもは](?:心配|不安|懸念|恐れ|おそれ)"
+    rf"|{_CLAUSE}{{0,6}}?(?:のでは|んじゃ|かも|か)(?:と|って)?(?:心配|不安|懸念|思)"
+)
+
+
+_CLAUSE_TEXT = re.compile(rf"{_CLAUSE}{{1,20}}")  # what a quote shows: the clause from the word on
+
+
+def _fold(text: str) -> str:
+    """NFKC, without spaces: the form trouble words are matched in."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@dataclass(frozen=True)
+class Trouble:
+    word: str  # the TROUBLE_WORDS entry
+    topic: str  # payment, acceptance, contact
+    text: str  # what the comment said, from the word to the end of its clause (NFKC, no spaces, 20 at most)
+
+
+def find_trouble(comment: str) -> tuple[Trouble, ...]:
+    """The trouble words a rating comment uses, in order; a negated or positive use does not count."""
+    s = _fold(comment)
+    hits: list[tuple[int, Trouble]] = []
+    taken: set[int] = set()  # a longer word's match hides the shorter ones inside it
+    for word, topic, rx in _TROUBLE_RE:
+        for m in rx.finditer(s):
+            span = set(range(m.start(), m.end()))
+            if span & taken or _CANCEL.match(s, m.end()):
+                continue
+            taken |= span
+            clause = _CLAUSE_TEXT.match(s, m.start())
+            text = clause.group(0) if clause and len(clause.group(0)) >= len(m.group(0)) else m.group(0)
+            hits.append((m.start(), Trouble(word, topic, text)))
+    return tuple(t for _, t in sorted(hits, key=lambda h: h[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The weighing
+
+
+@dataclass(frozen=True)
+class _Fired:
+    signal: Signal
+    advice: tuple[str, ...]
+
+
+def _n(x: float) -> str:
+    """A number as a person writes it: 80, 62.5, 3.25 (two decimals at most)."""
+    return f"{round(x, 2):.2f}".rstrip("0").rstrip(".")
+
+
+def _light(full: int, count: int | None, solid: int, policy: VetPolicy) -> tuple[int, bool]:
+    """The weight of a statistic over ``count`` data points: full from ``solid`` on, else light."""
+    if count is not None and count >= solid:
+        return full, False
+    return min(full, policy.w_few_data), True
+
+
+_FEW = "（件数が少ないため参考程度です）"
+_FEW_UNKNOWN = "（件数が分からないため参考程度です）"
+
+
+def _few_note(light: bool, count: int | None) -> str:
+    if not light:
+        return ""
+    return _FEW_UNKNOWN if count is None else _FEW
+
+
+def _flags(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    out: list[_Fired] = []
+    if r.identity_verified is None:
+        unknown.append("identity_verified")
+    elif r.identity_verified is False:
+        out.append(_Fired(Signal(
+            "identity_unverified", p.w_identity_unverified, False, "本人確認: 未確認",
+            "本人確認が済んでいないクライアントです。"), (ADVICE_ESCROW,)))
+    if r.rule_check_passed is None:
+        unknown.append("rule_check_passed")
+    elif r.rule_check_passed is False:
+        out.append(_Fired(Signal(
+            "rule_check_failed", p.w_rule_check_failed, False, "ルールチェック: 未通過",
+            "クラウドワークスのルールチェックを通過していません。仮払いや検収の決まりを知らない可能性があります。"),
+            (ADVICE_ESCROW, ADVICE_ACCEPTANCE)))
+    return out
+
+
+def _completion(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    rate = r.completion_rate
+    if rate is None:
+        unknown.append("completion_rate")
+    if r.acceptance_count is None:
+        unknown.append("acceptance_count")
+    if r.finished_count is None:
+        unknown.append("finished_count")
+    counts = [c for c in (r.acceptance_count, r.finished_count) if c is not None]
+    # Which count is 完了数 and which 契約数 is unclear (platform notes): the larger is the contracts.
+    contracts = max(counts) if counts else None
+    candidates: list[_Fired] = []
+    if rate is not None and contracts != 0 and rate < p.min_completion_rate:
+        w, light = _light(p.w_low_completion, contracts, p.min_contracts_for_rate, p)
+        of = f"契約数 {contracts}件" if contracts is not None else "契約数は非公開"
+        candidates.append(_Fired(Signal(
+            "low_completion", w, rate, f"完了率 {_n(rate)}%（{of}）",
+            f"完了率が{_n(p.min_completion_rate)}%未満です。途中で終わった契約が多い可能性があります。"
+            + _few_note(light, contracts)), (ADVICE_ACCEPTANCE,)))
+    if len(counts) == 2 and contracts:
+        finished = min(counts)
+        if finished / contracts < p.min_finished_ratio:
+            w, light = _light(p.w_few_finished, contracts, p.min_contracts_for_rate, p)
+            candidates.append(_Fired(Signal(
+                "few_finished", w, {"finished": finished, "contracts": contracts},
+                f"完了数 {finished} / 契約数 {contracts}",
+                f"契約数に比べて完了した契約が少なく、{_n(p.min_finished_ratio * 100)}%に届きません。"
+                + _few_note(light, contracts)), (ADVICE_ACCEPTANCE,)))
+    if not candidates:
+        return []
+    # The same fact from two fields weighs once: the heavier, low_completion on a tie.
+    return [max(candidates, key=lambda f: f.signal.weight)]
+
+
+def _rating(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    if r.rating is None:
+        unknown.append("rating")
+    if r.rating_count is None:
+        unknown.append("rating_count")
+    if r.rating is None or r.rating_count == 0 or r.rating >= p.min_rating:
+        return []
+    count = r.rating_count
+    w, light = _light(p.w_low_rating, count, p.min_ratings_for_average, p)
+    of = f"{count}件" if count is not None else "件数は非公開"
+    return [_Fired(Signal(
+        "low_rating", w, {"average": r.rating, "count": count}, f"評価の平均 {r.rating:.1f}（{of}）",
+        f"ワーカーからの評価の平均が{p.min_rating:.1f}未満です。" + _few_note(light, count)),
+        (ADVICE_RATINGS,))]
+
+
+def _trouble(r: ClientRecord, p: VetPolicy) -> list[_Fired]:
+    found = [(rt, find_trouble(rt.comment)) for rt in r.ratings if rt.comment]
+    found = [(rt, t) for rt, t in found if t]
+    if not found:
+        return []
+    topics = sorted({t.topic for _, ts in found for t in ts}, key=list(TOPIC_LABELS).index)
+    quotes: list[str] = []
+    for _, ts in found:
+        for t in ts:
+            if not any(t.text in q for q in quotes):  # 「連絡が取れなくなりました」 inside the clause before it
+                quotes.append(t.text)
+    shown = "".join(f"「{q}」" for q in quotes[:3]) + ("など" if len(quotes) > 3 else "")
+    advice = {"payment": ADVICE_ESCROW, "acceptance": ADVICE_ACCEPTANCE, "contact": ADVICE_CONTACT}
+    what = "・".join(TOPIC_LABELS[t] for t in topics)
+    return [_Fired(Signal(
+        "trouble_in_ratings", p.w_trouble_in_ratings,
+        {"comments": len(found), "topics": topics, "words": quotes},
+        f"評価コメント{len(found)}件に{shown}という記述",
+        f"評価コメントに{what}のトラブルをうかがわせる記述があります。"),
+        (*(advice[t] for t in topics), ADVICE_RATINGS))]
+
+
+def _account(r: ClientRecord, now: datetime, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    if r.created_at is None:
+        unknown.append("created_at")
+        return []
+    age = now - r.created_at
+    if age >= timedelta(days=p.min_account_age_days):
+        return []
+    days = max(age.days, 0)
+    return [_Fired(Signal(
+        "new_account", p.w_new_account, days,
+        f"登録日 {format_jst(r.created_at, with_time=False)}（登録から{days}日）",
+        f"登録から{p.min_account_age_days}日未満の新しいアカウントで、まだ実績から判断できません。"),
+        (ADVICE_ESCROW,))]
+
+
+def _jobs(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    posted, contracted = r.jobs_posted, r.jobs_posted_contracted
+    if posted is None:
+        unknown.append("jobs_posted")
+    if contracted is None:
+        unknown.append("jobs_posted_contracted")
+    if posted is None or contracted is None or posted < p.min_jobs_posted:
+        return []
+    contracted = min(contracted, posted)
+    if (posted - contracted) / posted <= p.max_jobs_uncontracted_ratio:
+        return []
+    return [_Fired(Signal(
+        "jobs_rarely_contracted", p.w_jobs_rarely_contracted, {"posted": posted, "contracted": contracted},
+        f"募集 {posted}件のうち契約 {contracted}件",
+        "募集した仕事の多くが契約に至っていません。"), (ADVICE_JOBS,))]
+
+
+def _access(last_access: Interval | None, now: datetime, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
+    if last_access is None:
+        unknown.append("last_access")
+        return []
+    away = now - last_access.latest  # the least it can be: never more than the page said
+    if away < timedelta(days=p.access_away_days):
+        return []
+    return [_Fired(Signal(
+        "away_long", p.w_away_long, away.days, f"最終アクセスは少なくとも{away.days}日前",
+        f"{p.access_away_days}日以上サイトにアクセスしていません。仮払いや返信が遅れるおそれがあります。"),
+        (ADVICE_CONTACT, ADVICE_ESCROW))]
+
+
+def _median(xs: Iterable[float]) -> float:
+    s = sorted(xs)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def _history(h: History, p: VetPolicy) -> list[_Fired]:
+    out: list[_Fired] = []
+    late = [d for d in h.escrow_waits_days if d >= p.escrow_late_days]
+    if late:
+        known = len(h.escrow_waits_days)
+        out.append(_Fired(Signal(
+            "escrow_late", p.w_escrow_late, {"late": len(late), "known": known, "longest_days": max(late)},
+            f"仮払いまでの日数が分かる契約{known}件のうち{len(late)}件で{_n(p.escrow_late_days)}営業日以上"
+            f"（最長 {_n(max(late))}営業日）",
+            "以前の契約で仮払いが遅れたことがあります。"), (ADVICE_ESCROW,)))
+    if h.escrow_never > 0:
+        out.append(_Fired(Signal(
+            "escrow_never", p.w_escrow_never, h.escrow_never, f"仮払いされなかった契約 {h.escrow_never}件",
+            "以前の契約で、仮払いされないままのことがありました。"), (ADVICE_ESCROW,)))
+    if h.reply_waits_days:
+        med = _median(h.reply_waits_days)
+        if med >= p.slow_reply_days:
+            n = len(h.reply_waits_days)
+            w, light = _light(p.w_slow_replies, n, p.min_reply_samples, p)
+            out.append(_Fired(Signal(
+                "slow_replies", w, {"median_days": med, "count": n},
+                f"返信までの中央値 {_n(med)}営業日（{n}回）",
+                "このクライアントは返信に時間がかかる傾向があります。" + _few_note(light, n)), (ADVICE_CONTACT,)))
+    if h.acceptance_late > 0:
+        out.append(_Fired(Signal(
+            "acceptance_late", p.w_acceptance_late, h.acceptance_late,
+            f"納品から1週間を過ぎて検収された、または検収されなかった納品 {h.acceptance_late}件",
+            "以前、納品が1週間の検収期間を過ぎても検収されなかったことがあります。"), (ADVICE_ACCEPTANCE,)))
+    counted = Counter(f for f in h.earlier_findings if f in p.counted_findings)
+    if counted:
+        ids = sorted(counted)
+        shown = "、".join(f"{FINDING_LABELS.get(i, i)}（{counted[i]}回）" for i in ids)
+        advice = [ADVICE_ACCEPTANCE] if "acceptance_overdue" in counted else []
+        if set(counted) - {"acceptance_overdue"}:
+            advice.append(ADVICE_CONTACT)
+        out.append(_Fired(Signal(
+            "earlier_findings", p.w_earlier_findings, ids, f"cwwatchの以前の警告: {shown}",
+            "このクライアントとの以前の契約で、cwwatchが警告したことがあります。"), tuple(advice)))
+    return out
+
+
+def _material(r: ClientRecord, last_access: Interval | None, history: History) -> bool:
+    """Whether anything at all is known: a profile fact vet reads, the access, or a history."""
+    facts = (r.identity_verified, r.rule_check_passed, r.completion_rate, r.acceptance_count,
+             r.finished_count, r.rating, r.rating_count, r.created_at, r.jobs_posted, r.jobs_posted_contracted)
+    return any(f is not None for f in facts) or bool(r.ratings) or last_access is not None or not history.empty
+
+
+def vet(record: ClientRecord | None, last_access: Interval | None, history: History, now: datetime,
+        policy: VetPolicy = VetPolicy()) -> Verdict:
+    """Weigh what the client's profile and the worker's own history say, at ``now``.
+
+    ``record`` None (no profile read) is the same as an empty record: everything unknown.
+    ``last_access`` None: hidden or unreadable (unknown, never a bad sign).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    r = record if record is not None else ClientRecord()
+    p = policy
+    unknown: list[str] = []
+    fired = [
+        *_flags(r, p, unknown),
+        *_completion(r, p, unknown),
+        *_rating(r, p, unknown),
+        *_trouble(r, p),
+        *_account(r, now, p, unknown),
+        *_jobs(r, p, unknown),
+        *_access(last_access, now, p, unknown),
+        *_history(history, p),
+    ]
+    fired.sort(key=lambda f: (-f.signal.weight, f.signal.id))
+    total = sum(f.signal.weight for f in fired)
+    kind: VerdictKind = "warning" if total >= p.warning_at else "caution" if total >= p.caution_at else "ok"
+    material = _material(r, last_access, history)
+
+    advice: list[str] = []
+    if not material:
+        advice.append(ADVICE_NO_MATERIAL)
+    if kind == "warning":
+        advice.append(ADVICE_WARNING)
+    for f in fired:
+        advice.extend(a for a in f.advice if a not in advice)
+    if ADVICE_ESCROW not in advice:
+        advice.append(ADVICE_ESCROW)  # the platform's rule for every contract: work before escrow is unprotected
+
+    hidden = "、".join(dict.fromkeys(FACT_LABELS[u] for u in unknown))
+    if not material:
+        summary = ("判断材料がありません。プロフィールの項目が非公開か表示されておらず、このクライアントとの取引履歴も"
+                   "ありません。問題がないという意味ではありません。")
+    elif kind == "warning":
+        summary = f"注意すべき点が{len(fired)}つあり、重なっています。"
+    elif kind == "caution":
+        summary = f"注意が必要な点が{len(fired)}つあります。"
+    elif fired:
+        summary = f"大きな問題は見当たりませんが、気になる点が{len(fired)}つあります。"
+    else:
+        summary = "公開されている情報と取引履歴の範囲では、目立った注意点はありません。"
+    if material and unknown:
+        summary += f"（非公開・未表示のため判断していない項目: {hidden}）"
+
+    return Verdict(verdict=kind, label=LABELS[kind], signals=tuple(f.signal for f in fired),
+                   advice=tuple(advice), unknown=tuple(unknown), total=total, summary=summary)
