@@ -44,6 +44,8 @@ class Config:
     quiet_hours: str = "23:00-08:00"  # notifications found then wait for the morning; "" for none
     digest_at: str = ""  # "HH:MM": a daily summary of what is open; "" for none
     backoff_max_min: float = 240.0
+    scan_timeout_min: float = 10.0  # a scan still running after this is stopped and counted unhealthy
+    keyring_timeout_s: float = 10.0  # the keyring must answer within this (a locked one is never unlocked)
     log_max_mb: float = 5.0
     log_keep: int = 5
     source: str = "<defaults>"
@@ -80,6 +82,8 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "quiet_hours": (str, "HH:MM-HH:MM in Japan time, or \"\" for none"),
     "digest_at": (str, "HH:MM in Japan time, or \"\" for none"),
     "backoff_max_min": ((int, float), "minutes, 1 or more"),
+    "scan_timeout_min": ((int, float), "minutes, more than 0 (keep it well under scan_interval_min)"),
+    "keyring_timeout_s": ((int, float), "seconds, 1 to 120"),
     "log_max_mb": ((int, float), "megabytes, more than 0"),
     "log_keep": (int, "a number of old log files, 0 or more"),
 }
@@ -104,6 +108,8 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "revalidate_h" and not 0 < value < 24)
         or (key == "scan_jitter_s" and not 0 <= value <= 3600)
         or (key == "backoff_max_min" and not 1 <= value <= 24 * 60)
+        or (key == "scan_timeout_min" and not 0 < value <= 24 * 60)
+        or (key == "keyring_timeout_s" and not 1 <= value <= 120)
         or (key == "log_max_mb" and not 0 < value <= 1000)
         or (key == "log_keep" and not 0 <= value <= 100)
     )

@@ -2,11 +2,19 @@
 
 It never reaches a file, a log line, an argv or an exception message from here. A keyring backend
 that stores passwords in plain text (``keyrings.alt``) works but gets a warning.
+
+A scan reads the password with :func:`load_unattended`: within a time limit, and without ever
+opening an unlock prompt (a prompt on a screen nobody watches would hang the daemon for ever). A
+locked keyring is its own error, :class:`KeyringLockedError`, whose text says how to unlock it.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import keyring
 import keyring.errors
@@ -16,6 +24,21 @@ from watcher.errors import CredentialsError
 SERVICE = "cwwatch"
 
 _PLAINTEXT_HINTS = ("PlaintextKeyring", "keyrings.alt.file", "EncryptedKeyring", "Null")
+T = TypeVar("T")
+
+UNLOCK_HOW = (
+    "GNOME: 「パスワードと鍵」(Seahorse) で「ログイン」キーリングのロックを解除するか、いったんログアウトして"
+    "ログインし直す / KDE: KWallet を開く / KeePassXC: データベースのロックを解除する（Secret Service 連携が有効なこと）"
+    " / macOS: キーチェーンアクセスで「ログイン」キーチェーンのロックを解除する"
+)
+
+
+class KeyringLockedError(CredentialsError):
+    """The keyring holding the password is locked (it is never unlocked from here)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("キーリングがロックされています。ロックを解除してから、もう一度試してください"
+                         f"（{UNLOCK_HOW}）" + (f"。{detail}" if detail else ""))
 
 
 @dataclass(frozen=True)
@@ -46,9 +69,33 @@ def _describe(exc: Exception) -> str:
     return type(exc).__name__
 
 
+def secret_service_locked() -> bool | None:
+    """Whether the Secret Service collection the keyring would use is locked; None when the
+    backend is not the Secret Service (or cannot be asked). Asks only: never unlocks, no prompt."""
+    kr = keyring.get_keyring()
+    if "SecretService" not in type(kr).__module__:
+        return None
+    try:
+        import secretstorage
+
+        bus = secretstorage.dbus_init()
+        try:
+            path = getattr(kr, "preferred_collection", None)
+            coll = secretstorage.Collection(bus, path) if path else secretstorage.get_default_collection(bus)
+            return bool(coll.is_locked())
+        finally:
+            close = getattr(bus, "close", None)
+            if close is not None:
+                close()
+    except Exception:  # no bus, no service, no collection: the read will say so itself
+        return None
+
+
 def get_password(email: str) -> str | None:
     try:
         return keyring.get_password(SERVICE, email)
+    except keyring.errors.KeyringLocked:
+        raise KeyringLockedError() from None
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(
             f"the keyring ({backend_name()}) could not be read: {_describe(exc)}") from None
@@ -57,6 +104,8 @@ def get_password(email: str) -> str | None:
 def set_password(email: str, password: str) -> None:
     try:
         keyring.set_password(SERVICE, email, password)
+    except keyring.errors.KeyringLocked:
+        raise KeyringLockedError() from None
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(
             f"the keyring ({backend_name()}) could not store the password: {_describe(exc)}"
@@ -74,8 +123,46 @@ def delete_password(email: str) -> None:
 
 
 def load(email: str) -> Credentials | None:
-    """The stored credentials for ``email``, or None when nothing is stored."""
+    """The stored credentials for ``email``, or None when nothing is stored. May prompt to unlock
+    (``cwwatch login``, with a person at the screen)."""
     if not email:
         return None
     pw = get_password(email)
     return Credentials(email, pw) if pw else None
+
+
+def _bounded(fn: Callable[[], T], timeout: float) -> T:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="cwwatch-keyring", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise KeyringLockedError(f"キーリングが {timeout:g} 秒以内に応答しませんでした（ロック解除の画面が出ていませんか）")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def load_unattended(email: str, timeout: float = 10.0) -> Credentials | None:
+    """What a scan uses: :func:`load` within ``timeout`` seconds, and never an unlock prompt.
+
+    Raises KeyringLockedError when the keyring is locked or does not answer in time (a prompt may be
+    waiting on the screen), CredentialsError when it cannot be read at all.
+    """
+    if not email:
+        return None
+    if _bounded(secret_service_locked, timeout):
+        raise KeyringLockedError()
+    return _bounded(lambda: load(email), timeout)
+
+
+if __name__ == "__main__":  # `python -m watcher.keychain locked`: a probe for doctor and the tests
+    print({True: "locked", False: "unlocked", None: "unknown"}[secret_service_locked()])
+    sys.exit(0)

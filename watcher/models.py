@@ -36,10 +36,12 @@ class Sender(StrEnum):
 class HealthKind(StrEnum):
     LOGGED_OUT = "logged_out"
     LOGIN_FAILED = "login_failed"
+    KEYRING_LOCKED = "keyring_locked"  # the password is there, behind a locked keyring
     LOGIN_CHALLENGE = "login_challenge"
     LAYOUT_CHANGED = "layout_changed"
     UNKNOWN_STATUS = "unknown_status"
     SITE_UNREACHABLE = "site_unreachable"
+    SCAN_FAILED = "scan_failed"  # the scan stopped on an error of its own (the detail is in the log)
 
 
 class PageKind(StrEnum):

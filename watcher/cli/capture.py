@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     pages: list[tuple[str, str, str, datetime]] = []
     notifier = common.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
                                     env.config.apprise_urls)
-    creds_source = common.keyring_credentials(env.config.email)
+    creds_source = common.keyring_credentials(env.config.email, env.config.keyring_timeout_s)
     try:
         with common.scanning(env, notifier, creds_source) as ctx:
             clock = ctx.clock

@@ -110,10 +110,16 @@ def open_history(paths: Paths) -> Store | None:
 # -- the scan's wiring ----------------------------------------------------------------------------
 
 
-def keyring_credentials(email: str) -> CredentialSource:
+def keyring_credentials(email: str, timeout: float = 10.0) -> CredentialSource:
+    """The password as a scan reads it: within ``timeout`` seconds, never through an unlock prompt.
+
+    Raises Unhealthy: ``keyring_locked`` (locked, or no answer in time), ``logged_out`` (unreadable).
+    """
     def source() -> keychain.Credentials | None:
         try:
-            return keychain.load(email)
+            return keychain.load_unattended(email, timeout)
+        except keychain.KeyringLockedError as exc:
+            raise Unhealthy.of(HealthKind.KEYRING_LOCKED, "keyring", str(exc)) from None
         except CredentialsError as exc:
             raise Unhealthy.of(HealthKind.LOGGED_OUT, "keyring", str(exc)) from None
     return source

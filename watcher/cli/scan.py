@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     notifier = None if args.defer_notify else common.make_notifier(
         env.config.desktop_notifications and not args.no_notify, console, env.config.apprise_urls)
     try:
-        with common.scanning(env, notifier, common.keyring_credentials(env.config.email),
+        with common.scanning(env, notifier, common.keyring_credentials(env.config.email, env.config.keyring_timeout_s),
                              wait_lock=args.wait_lock) as ctx:
             from watcher.scan import run_scan
 
