@@ -27,9 +27,9 @@ _PLAINTEXT_HINTS = ("PlaintextKeyring", "keyrings.alt.file", "EncryptedKeyring",
 T = TypeVar("T")
 
 UNLOCK_HOW = (
-    "GNOME: 「パスワードと鍵」(Seahorse) で「ログイン」キーリングのロックを解除するか、いったんログアウトして"
-    "ログインし直す / KDE: KWallet を開く / KeePassXC: データベースのロックを解除する（Secret Service 連携が有効なこと）"
-    " / macOS: キーチェーンアクセスで「ログイン」キーチェーンのロックを解除する"
+    "GNOME: 「パスワードと鍵」(Seahorse) で「ログイン」キーリングのロックを解除するか、"
+    "いったんログアウトしてログインし直す / KDE: KWallet を開く / KeePassXC: データベースのロックを解除する"
+    "（Secret Service 連携が有効なこと） / macOS: キーチェーンアクセスで「ログイン」キーチェーンのロックを解除する"
 )
 
 
@@ -144,7 +144,8 @@ def _bounded(fn: Callable[[], T], timeout: float) -> T:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise KeyringLockedError(f"キーリングが {timeout:g} 秒以内に応答しませんでした（ロック解除の画面が出ていませんか）")
+        raise KeyringLockedError(f"キーリングが {timeout:g} 秒以内に応答しませんでした"
+                                 "（ロック解除の画面が出ていませんか）")
     if "error" in box:
         raise box["error"]
     return box["value"]
