@@ -187,3 +187,32 @@ def dump(cfg: Config) -> str:
             escaped = str(v).replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'{f.name} = "{escaped}"')
     return "# cwwatch configuration (see README: Configuration)\n" + "\n".join(lines) + "\n"
+
+
+def set_email(path: Path, email: str) -> None:
+    """Set ``email`` in the config file at ``path``, keeping its comments, order and layout.
+
+    A round trip through ``tomlkit``: only the ``email`` line changes (or is added). The file is
+    created when missing and written atomically, 0600. Raises ConfigError naming the file when it
+    cannot be read or is not valid TOML (it is then left as it was).
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from watcher.paths import make_private_dirs, write_private
+
+    text = ""
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    doc["email"] = email
+    make_private_dirs(path.parent)
+    write_private(path, tomlkit.dumps(doc))

@@ -9,6 +9,8 @@ history and notifies what the ledger has not seen, all in one transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from watcher.crowdworks.pages import InboxReading, Pages, workroom_page
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Site
 from watcher.decide import alerts, plan, rules
-from watcher.errors import Unhealthy
+from watcher.errors import Unhealthy, first_line
 from watcher.jptime import format_jst
 from watcher.models import (
     ClientSeen,
@@ -111,6 +113,7 @@ class ScanContext:
     revalidate: timedelta = timedelta(hours=12)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     on_page: Callable[[str, str, str], None] | None = None  # (kind, url, html) of every page read
+    timeout: timedelta = timedelta(minutes=10)  # a scan still running after this is stopped, unhealthy
 
 
 @dataclass
@@ -124,8 +127,10 @@ class _Seen:
 
 
 def _check_threads_whole(ctx: ScanContext, seen: _Seen) -> None:
-    """A workroom must show every message the inbox listed for its thread (see plan.unseen_received)."""
-    received = ctx.store.received_by_thread()
+    """A workroom must show every message this scan's inbox listed for its thread (see
+    plan.unseen_received). Only what is there now is compared: a message the history once held and
+    the site has since removed is a removal (recorded), not a page that lost it."""
+    received: dict[int, datetime] = {}
     for item in seen.inbox:
         received[item.thread_id] = max(item.sent_at, received.get(item.thread_id, item.sent_at))
     for room in seen.workrooms:
@@ -224,6 +229,10 @@ async def _read_site(pages: Pages, ctx: ScanContext, seen: _Seen, full: bool, no
     seen.clients = await _all([pages.profile(cid) for cid in wanted])
 
 
+class Interrupted(KeyboardInterrupt):
+    """The person stopped the scan (Ctrl-C): nothing is recorded, no health problem is counted."""
+
+
 async def _scan(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site, full: bool) -> None:
     pages = Pages(site, ctx.sel, ctx.layout_dir, ctx.store.personal_strings, ctx.clock,
                   ctx.max_list_pages, ctx.on_page)
@@ -244,14 +253,69 @@ async def _scan(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site, f
         await site.close()
 
 
+def _unhealthy(result: ScanResult, kind: HealthKind, page: str, detail: str) -> None:
+    result.healthy = False
+    result.problems.append(Problem(kind, page, detail))
+
+
+async def _guarded(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site, full: bool) -> bool:
+    """The scan within its time limit, Ctrl-C and any unexpected error each ending it one named way.
+
+    Returns True when the person interrupted it (SIGINT): then nothing is to be recorded. A scan
+    past ``ctx.timeout`` is ``site_unreachable``; an error of cwwatch's own is ``scan_failed`` (its
+    traceback goes to the log, never to the person).
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(_scan(ctx, result, seen, site, full))
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel()
+
+    installed = False
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        installed = True
+    try:
+        await asyncio.wait_for(asyncio.shield(task), ctx.timeout.total_seconds())
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        minutes = ctx.timeout.total_seconds() / 60
+        _unhealthy(result, HealthKind.SITE_UNREACHABLE, "scan",
+                   f"the scan did not finish within {minutes:g} min (scan_timeout_min); stopped")
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
+    except Exception as exc:
+        logger.opt(exception=exc).error("the scan stopped on an unexpected error")
+        _unhealthy(result, HealthKind.SCAN_FAILED, "scan", f"{type(exc).__name__}: {first_line(exc)}")
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
+    return interrupted
+
+
 def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
+    """One scan, recorded in one transaction, then the outbox delivered (when there is a notifier).
+
+    Raises Interrupted (a KeyboardInterrupt) when the person pressed Ctrl-C: nothing is recorded.
+    """
     started = datetime.now(UTC)
     now = ctx.clock()
     result = ScanResult(started_at=started, now=now, healthy=True)
     login_allowed = ctx.store.get_meta(LOGIN_BLOCK_KEY) is None
     seen = _Seen()
     site = ctx.make_site(login_allowed)
-    asyncio.run(_scan(ctx, result, seen, site, full))
+    try:
+        interrupted = asyncio.run(_guarded(ctx, result, seen, site, full))
+    except KeyboardInterrupt:
+        interrupted = True
+    if interrupted:
+        raise Interrupted()
     result.pages_by_kind = Counter(site.loads)
     result.logins = site.logins
     result.contracts_seen = len(seen.rows)
@@ -261,7 +325,6 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     if ctx.notifier is not None:
         flush_outbox(ctx.store, ctx.notifier)
     return result
-
 
 
 def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> None:

@@ -38,7 +38,7 @@ from watcher.models import (
     jsonable,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
 _SCHEMA = """
@@ -95,6 +95,9 @@ ALTER TABLE messages ADD COLUMN site_id INTEGER;
 ALTER TABLE contracts ADD COLUMN delivered_at TEXT;
 ALTER TABLE contracts ADD COLUMN delivery_basis TEXT;
 ALTER TABLE clients ADD COLUMN record TEXT;
+""",
+    """
+ALTER TABLE messages ADD COLUMN removed_at TEXT;
 """,
 ]
 
@@ -246,6 +249,13 @@ class Store:
             " kind=CASE WHEN excluded.kind='delivery' THEN 'delivery' ELSE messages.kind END",
             [(w.contract_id, m.key, str(m.sender), m.sender_id, m.kind, _iso(m.sent_at), m.body,
               now, m.id) for m in w.messages])
+        if w.source == "json" or not (w.partial or w.folded):  # the whole thread: what is gone was removed
+            keys = [m.key for m in w.messages]
+            marks = ",".join("?" * len(keys)) or "''"
+            self.db.execute(f"UPDATE messages SET removed_at=? WHERE contract_id=? AND removed_at IS NULL"
+                            f" AND key NOT IN ({marks})", (now, w.contract_id, *keys))
+            self.db.execute(f"UPDATE messages SET removed_at=NULL WHERE contract_id=? AND key IN ({marks})",
+                            (w.contract_id, *keys))
         if stage.delivered:
             was = old is not None and Stage(old["stage"]).delivered
             if not was or old["delivered_at"] is None:
@@ -263,7 +273,7 @@ class Store:
         if marked:
             return _dt(marked), "marked"  # type: ignore[return-value]
         mine = self.db.execute("SELECT MAX(sent_at) FROM messages WHERE contract_id=? AND sender='worker'"
-                               " AND sent_at<=?", (contract_id, _iso(seen_at))).fetchone()[0]
+                               " AND removed_at IS NULL AND sent_at<=?", (contract_id, _iso(seen_at))).fetchone()[0]
         basis = "move_seen" if moved else "first_seen"
         return (_dt(mine) if mine else seen_at), basis  # type: ignore[return-value]
 
@@ -293,11 +303,6 @@ class Store:
             " VALUES(?,?,?,?,?) ON CONFLICT(message_id) DO UPDATE SET is_replied=excluded.is_replied",
             [(i.message_id, i.thread_id, _iso(i.sent_at), None if i.is_replied is None else int(i.is_replied),
               _iso(seen_at)) for i in items])
-
-    def received_by_thread(self) -> dict[int, datetime]:
-        """The newest message the inbox has listed, per thread."""
-        return {r[0]: _dt(r[1]) for r in self.db.execute(  # type: ignore[misc]
-            "SELECT thread_id, MAX(sent_at) FROM inbox_seen GROUP BY thread_id")}
 
     def inbox_seen_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT message_id FROM inbox_seen")}
@@ -349,10 +354,19 @@ class Store:
                                (contract_id,)).fetchone() is not None
 
     def messages_of(self, contract_id: int) -> list[Message]:
+        """The thread as last read (messages removed since are left out), oldest first."""
         return [Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
                         r["sender_id"], r["key"], r["site_id"])
-                for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? "
+                for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? AND removed_at IS NULL "
                                          "ORDER BY sent_at, rowid", (contract_id,))]
+
+    def removed_messages(self, contract_id: int) -> list[tuple[Message, datetime]]:
+        """Messages a scan once read that a later whole read no longer showed (removed by the desk
+        after a report, or deleted by their sender), with when that was first seen."""
+        return [(Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
+                         r["sender_id"], r["key"], r["site_id"]), _dt(r["removed_at"]))  # type: ignore[misc]
+                for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? AND removed_at IS NOT NULL"
+                                         " ORDER BY sent_at, rowid", (contract_id,))]
 
     def latest_access(self, client_id: int) -> AccessSeen | None:
         r = self.db.execute("SELECT * FROM client_access WHERE client_id=? "

@@ -152,7 +152,8 @@ def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials:
         health_notify_after=health_notify_after or env.config.health_notify_after,
         max_list_pages=env.config.max_list_pages, clock=clock,
         profile_ttl=timedelta(hours=env.config.profile_ttl_h),
-        revalidate=timedelta(hours=env.config.revalidate_h))
+        revalidate=timedelta(hours=env.config.revalidate_h),
+        timeout=timedelta(minutes=env.config.scan_timeout_min))
 
 
 @contextlib.contextmanager

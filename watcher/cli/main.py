@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cwwatch: error: {where}{exc.strerror or first_line(exc)}", file=sys.stderr)
         return int(Exit.FAILURE)
     except KeyboardInterrupt:
-        print("cwwatch: interrupted", file=sys.stderr)
+        print("cwwatch: 中断しました", file=sys.stderr)
         return 130
 
 

@@ -885,6 +885,7 @@ class InboxPage:
     items: tuple[InboxItem, ...]
     next_url: str | None = None  # the page's own 「次のページ」 (DOM)
     total_pages: int | None = None  # the API's pagination.total_pages
+    says_empty: bool = False  # the page says in words that there is no message (DOM)
 
 
 def _items_of(obj: Any, sel: SelectorSet, page: str, tr: Trace) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -967,7 +968,8 @@ def extract_inbox(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace | No
     if nxt is None:
         nxt = next((a for a in tree.css("a") if _text(a) in ib.next_page_texts.texts), None)
     href = nxt.attributes.get("href") if nxt is not None else None
-    return InboxPage(tuple(items), urljoin(url, href) if href else None)
+    says_empty = not items and any(t in _text(lst) for t in ib.empty_texts.texts)
+    return InboxPage(tuple(items), urljoin(url, href) if href else None, None, says_empty)
 
 
 def unique(items: Iterable[InboxItem]) -> list[InboxItem]:

@@ -136,6 +136,12 @@ class Pages:
                         reading = extract_inbox(fetched.tree, sel, fetched.url)
                     except ExtractionError as exc:  # neither the page's JSON nor the page can be read
                         raise await self._layout(page, fetched, exc, "inbox") from None
+                    if not reading.items and not reading.says_empty:
+                        # The page fills its list from its API call: an answer that never came is not
+                        # "no messages".
+                        raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, f"inbox page {page_no}",
+                                           "the inbox's list never arrived (its own API answer did not "
+                                           f"come within {self.site.opts.page_timeout_s:g} s)")
                 # The replied flags come only with the JSON: without them, my replies are invisible here.
                 flags_all = flags_all and all(i.is_replied is not None for i in reading.items)
                 out.extend(reading.items)

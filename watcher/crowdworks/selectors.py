@@ -63,7 +63,8 @@ SCHEMA: dict[str, dict[str, str]] = {
                   "thread_id": "path", "message_id": "path", "sent_at": "path", "title": "path",
                   "proposal_status": "path", "is_replied": "path", "proposed": "str"},
     "inbox": {"list": "css", "item": "css", "item_thread": "str", "item_link": "css", "item_message": "re",
-              "item_title": "css", "time": "css", "next_page": "css", "next_page_texts": "texts"},
+              "item_title": "css", "time": "css", "next_page": "css", "next_page_texts": "texts",
+              "empty_texts": "texts"},
     "proposals": {"table": "css", "row_link": "css", "row_link_id": "re", "page_link": "css",
                   "page_link_number": "re", "job_link": "css", "job_id": "re", "price": "css"},
 }

@@ -45,6 +45,7 @@ from watcher.paths import write_private
 # would send every request through Python).
 BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
 REAL_HOSTS = ("crowdworks.jp",)
+NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
 
 
 @dataclass
@@ -327,8 +328,31 @@ class Site:
                     out.append((resp.url, await resp.json()))
         return out
 
+    async def _content(self, page: Page) -> str:
+        """The page's HTML once it stands still: a page that navigates while it is read (a script
+        redirect or reload right after loading) is waited for and read again, a few times at most,
+        within the page timeout. Raises Unhealthy (site_unreachable) when it never settles."""
+        deadline = time.monotonic() + self.opts.page_timeout_s
+        for _ in range(NAVIGATION_RETRIES):
+            try:
+                return await page.content()
+            except PlaywrightError as exc:
+                if "navigating" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            left = max(deadline - time.monotonic(), 0.1)
+            with contextlib.suppress(PlaywrightError):
+                await page.wait_for_load_state("domcontentloaded", timeout=left * 1000)
+            await asyncio.sleep(0.2)
+        raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(page.url),
+                           "the page kept moving to another page while it was being read "
+                           f"({NAVIGATION_RETRIES} tries): a redirect or reload loop")
+
     async def _snapshot(self, page: Page, status: int) -> Fetched:
-        html = await page.content()
+        try:
+            html = await self._content(page)
+        except PlaywrightError as exc:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(page.url),
+                               f"the page could not be read: {first_line(exc)}") from None
         tree = parse_html(html)
         rec = recognise(tree, page.url, status, self.sel)
         if rec.worker_id is not None:

@@ -111,7 +111,7 @@ class Facts:
 
 # -- the timeline ------------------------------------------------------------------------------
 
-_KIND_ORDER = {"system": 0, "message": 1, "delivery": 1, "status": 2, "access": 3}
+_KIND_ORDER = {"system": 0, "message": 1, "delivery": 1, "status": 2, "access": 3, "removed": 4}
 
 
 @dataclass(frozen=True)
@@ -125,12 +125,17 @@ class Event:
     hidden: bool = False  # access: the client hides their last access
     seen: int = 1  # access: how many observations agree on this visit
     last_seen: datetime | None = None  # access: the latest of those observations
+    removed_at: datetime | None = None  # message: the site no longer shows it (first found gone then)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"at": self.at.isoformat(), "kind": self.kind, "who": self.who,
                                "text": self.text}
         if self.kind == "status":
             out["previous"] = self.previous
+        if self.kind == "removed":
+            out["sent_at"] = self.previous
+        if self.removed_at is not None:
+            out["removed_at"] = self.removed_at.isoformat()
         if self.kind == "access":
             out |= {"hidden": self.hidden,
                     "earliest": _iso(self.interval.earliest) if self.interval else None,
@@ -166,10 +171,16 @@ def _seen_again(e: Event, a: AccessSeen) -> Event:
 
 
 def build_timeline(messages: Iterable[Message], statuses: Iterable[tuple[datetime, str]],
-                   accesses: Iterable[AccessSeen], delivered_at: datetime | None = None) -> list[Event]:
+                   accesses: Iterable[AccessSeen], delivered_at: datetime | None = None,
+                   removed: Iterable[tuple[Message, datetime]] = ()) -> list[Event]:
     """Every event in time order. ``delivered_at``: the delivery the store worked out (my message at
-    that moment is shown as the delivery report)."""
+    that moment is shown as the delivery report). ``removed``: messages the site no longer shows,
+    with when a scan first found them gone (each shown where it was, and its removal)."""
     events: list[Event] = []
+    for m, at in removed:
+        events.append(Event(m.sent_at, "message" if m.sender is not Sender.SYSTEM else "system", str(m.sender),
+                            m.body, removed_at=at))
+        events.append(Event(at, "removed", str(m.sender), m.body, previous=m.sent_at.isoformat()))
     for m in messages:
         delivery = m.kind == "delivery" or (m.sender is Sender.WORKER and m.sent_at == delivered_at)
         kind = "system" if m.sender is Sender.SYSTEM else ("delivery" if delivery else "message")

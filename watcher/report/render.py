@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from watcher.report.drafts import Drafts
@@ -46,11 +47,24 @@ def event_head(e: Event, lang: str) -> str:
         if e.previous is None:
             return "状態（初めて確認）" if ja else "status (first seen)"
         return "状態の変化" if ja else "status changed"
+    if e.kind == "removed":
+        return "メッセージが削除されていました" if ja else "a message was removed"
     return "クライアントの最終アクセス" if ja else "client's last access"
 
 
 def event_body(e: Event, lang: str) -> str:
     ja = lang == "ja"
+    if e.kind == "removed":
+        when = fmt_time(datetime.fromisoformat(e.previous), lang) if e.previous else "?"
+        who = _WHO[lang][e.who or "system"]
+        if ja:
+            return (f"{when} の {who} のメッセージがサイトに表示されなくなりました"
+                    "（事務局による削除、または送信者による削除）")
+        return f"the message of {when} ({who}) is no longer on the site (removed by the desk, or deleted by its sender)"
+    if e.removed_at is not None:
+        note = (f"（{fmt_time(e.removed_at, lang)} の時点で削除されていました）" if ja
+                else f" (gone from the site as of {fmt_time(e.removed_at, lang)})")
+        return e.text + note
     if e.kind == "status":
         return e.text if e.previous is None else f"{e.previous} → {e.text}"
     if e.kind == "access":

@@ -925,7 +925,9 @@ def _job_offers(sc: Scenario, cl: SClient) -> list[dict[str, Any]]:
 def profile_json(sc: Scenario, cl: SClient, logged_in: bool) -> dict[str, Any]:
     """The props of ``div#vue-container[data]`` (key tree seen in two independent readers)."""
     user: dict[str, Any] = {"id": cl.id, "display_name": cl.name}
-    if cl.last_access is not None:  # hidden: the key is absent (a guess)
+    if cl.last_access_text:
+        user["last_accessed_at"] = cl.last_access_text
+    elif cl.last_access is not None:  # hidden: the key is absent (a guess)
         user["last_accessed_at"] = last_access_text(sc.now, cl.last_access)
     user.update({
         "identity_verified": cl.identity_verified, "is_certified_employer": cl.certified,
@@ -965,6 +967,8 @@ def profile(sc: Scenario, cl: SClient, logged_in: bool, changed: bool, sp: bool 
     """``/public/employers/ID`` (public): the props in ``#vue-container[data]`` and the sidebar."""
     words = last_access_text(sc.now, cl.last_access) if cl.last_access else None
     shown = visible_last_access(words) if words else None
+    if cl.last_access_text:
+        shown = cl.last_access_text
     frame_sc = sc if logged_in else None
     if sp:
         body = (f'<div class="sp-profile"><h1>{escape(cl.name)}</h1>'

@@ -74,6 +74,7 @@ class SClient:
     prefecture: str = "東京都"
     description: str = ""
     url: str = ""
+    last_access_text: str = ""  # shown as the last access instead of the site's wording (a test of readers)
 
 
 @dataclass
@@ -165,6 +166,9 @@ class SFaults:
     thread_json: bool | list[int] = True  # False: every messages.json answers 500; a list: the
     # threads of these contract or proposal ids answer 500
     inbox_iso_times: bool = False  # the inbox API's sent_at in ISO 8601 (+09:00)
+    inbox_api_delay_ms: int = 0  # the inbox API answers only after this long
+    reload_loop: list[str] = field(default_factory=list)  # pages that reload themselves right after loading, for ever
+    redirect_once: list[str] = field(default_factory=list)  # pages that move once, by script, right after loading
 
     def thread_json_fails(self, owner_id: int) -> bool:
         if isinstance(self.thread_json, bool):
@@ -337,7 +341,7 @@ def _client(ctx: _Ctx, path: list[str | int], raw: Any, now: datetime) -> SClien
         "acceptance_count": (int, False), "rating": (_NUMBER, False), "rating_count": (int, False),
         "ratings": (list, False), "created_at": (_TIME, False), "jobs_posted": (int, False),
         "jobs_contracted": (int, False), "prefecture": (str, False), "description": (str, False),
-        "url": (str, False)})
+        "url": (str, False), "last_access_text": (str, False)})
     _positive(ctx, path, c, "id")
     _not_negative(ctx, path, c, "finished_count", "acceptance_count", "rating_count", "jobs_posted",
                   "jobs_contracted")
@@ -368,7 +372,7 @@ def _client(ctx: _Ctx, path: list[str | int], raw: Any, now: datetime) -> SClien
         ratings=ratings, created_at=created, jobs_posted=c.get("jobs_posted", d.jobs_posted),
         jobs_contracted=c.get("jobs_contracted", d.jobs_contracted),
         prefecture=c.get("prefecture", d.prefecture), description=c.get("description", ""),
-        url=c.get("url", ""))
+        url=c.get("url", ""), last_access_text=c.get("last_access_text", ""))
 
 
 def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | None = None
@@ -475,20 +479,21 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         "slow_ms": (int, False), "truncated": (list, False), "session_expires_after": (int, False),
         "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False),
         "smartphone": (bool, False), "thread_api": (bool, False),
-        "thread_json": ((bool, list), False), "inbox_iso_times": (bool, False)})
+        "thread_json": ((bool, list), False), "inbox_iso_times": (bool, False),
+        "inbox_api_delay_ms": (int, False), "reload_loop": (list, False), "redirect_once": (list, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
     for kind in f.get("layout_changed", []):
         if kind not in PAGE_KINDS:
             raise ctx.fail(["faults", "layout_changed"],
                            f"{kind!r} is not one of {', '.join(PAGE_KINDS)}")
-    for key in ("server_error", "slow", "truncated"):
+    for key in ("server_error", "slow", "truncated", "reload_loop", "redirect_once"):
         if not all(isinstance(p, str) and p.startswith("/") for p in f.get(key, [])):
             raise ctx.fail(["faults", key], "expected a list of paths starting with '/'")
     if not all(isinstance(k, str) and k.startswith("/") and isinstance(v, str)
                for k, v in f.get("redirect", {}).items()):
         raise ctx.fail(["faults", "redirect"], "expected a table of \"/path\" = \"location\"")
-    for key in ("latency_ms", "slow_ms", "session_expires_after"):
+    for key in ("latency_ms", "slow_ms", "session_expires_after", "inbox_api_delay_ms"):
         if f.get(key, 0) < 0:
             raise ctx.fail(["faults", key], "must not be negative")
     thread_json = f.get("thread_json", True)
@@ -506,7 +511,8 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         empty_list=f.get("empty_list", False), redirect=dict(f.get("redirect", {})),
         next_link=f.get("next_link", ""), smartphone=f.get("smartphone", False),
         thread_api=f.get("thread_api", True), thread_json=thread_json,
-        inbox_iso_times=f.get("inbox_iso_times", False))
+        inbox_iso_times=f.get("inbox_iso_times", False), inbox_api_delay_ms=f.get("inbox_api_delay_ms", 0),
+        reload_loop=list(f.get("reload_loop", [])), redirect_once=list(f.get("redirect_once", [])))
 
 
 def load_scenario(path: str | Path, real_now: datetime | None = None) -> Scenario:

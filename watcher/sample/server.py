@@ -111,6 +111,12 @@ class SampleSite:
             self.bytes_sent = 0
 
 
+# Scripts of the faults that make a page move while it is being read.
+_RELOAD_JS = ("<script>addEventListener('load', function () { setTimeout(function () { location.reload(); }, 0); });"
+              "</script>")
+_MOVE_ONCE_JS = ("<script>addEventListener('load', function () { if (location.search.indexOf('moved=1') < 0) "
+                 "{ setTimeout(function () { location.replace(location.pathname + '?moved=1'); }, 0); } });</script>")
+
 _CONTRACT = re.compile(r"^/contracts/(\d+)$")
 _EMPLOYER = re.compile(r"^/public/employers/(\d+)$")
 _JOB = re.compile(r"^/public/jobs/(\d+)$")
@@ -126,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "cwwatch-sample/1"
     _truncate = False
+    _script = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -149,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: str | bytes, ctype: str = "text/html; charset=utf-8",
               headers: dict[str, str] | list[tuple[str, str]] | None = None) -> None:
+        if self._script and isinstance(body, str) and "</body>" in body:  # a page that moves by itself
+            body = body.replace("</body>", self._script + "</body>", 1)
         raw = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -208,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             return path in paths or self.path in paths
 
         self._truncate = hit(faults.truncated)
+        self._script = _RELOAD_JS if hit(faults.reload_loop) else _MOVE_ONCE_JS if hit(faults.redirect_once) else ""
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if path == "/__sample__/stats":
@@ -294,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, render.inbox_page(sc, page_no, "inbox" in changed, sp))
         elif path == "/api/v3/message/list":
             site.count("inbox_api")
+            if faults.inbox_api_delay_ms:
+                time.sleep(faults.inbox_api_delay_ms / 1000)
             self._json(200, render.inbox_json(sc, page_no, "inbox" in changed))
         elif (m := _THREAD_JSON.match(path)) is not None:
             self._thread_json(sc, int(m.group(1)))
