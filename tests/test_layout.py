@@ -84,7 +84,7 @@ def test_the_folder_shows_the_pipe() -> None:
              and (d / "__init__.py").exists()}
     assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "extract", "pages", "redact"}
     assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts"}
-    assert rooms["notify"] == {"desktop", "apprise", "outbox"}
+    assert rooms["notify"] == {"desktop", "apprise", "outbox", "health"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
     assert rooms["daemon"] == {"scheduler", "unit", "locks"}
 

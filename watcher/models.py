@@ -199,6 +199,19 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something a healthy scan could not read about one client or contract, named so the person can
+    tell us (an unreadable last-access wording): it blinds that one, not the scan."""
+
+    kind: str  # "unreadable_access"
+    page: str
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "page": self.page, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     contract_id: int

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from loguru import logger
 
-from watcher.crowdworks.pages import InboxReading, Pages, workroom_page
+from watcher.crowdworks.pages import InboxReading, Pages, profile_page, workroom_page
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Site
 from watcher.decide import alerts, plan, rules
@@ -33,11 +33,13 @@ from watcher.models import (
     HealthKind,
     InboxItem,
     Known,
+    Notice,
     Problem,
     Stage,
     Workroom,
 )
 from watcher.notify.desktop import Notifier
+from watcher.notify.health import record_health
 from watcher.notify.outbox import flush_outbox
 from watcher.store import LOGIN_BLOCK_KEY, Store
 
@@ -57,6 +59,7 @@ class ScanResult:
     now: datetime
     healthy: bool
     problems: list[Problem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # what one client's page did not let us read
     findings: list[Finding] = field(default_factory=list)
     notified: list[Finding] = field(default_factory=list)
     held: list[Finding] = field(default_factory=list)  # found, not notified: the contract is muted
@@ -85,6 +88,7 @@ class ScanResult:
             "healthy": self.healthy,
             "now": self.now.isoformat(),
             "problems": [p.to_json() for p in self.problems],
+            "notices": [n.to_json() for n in self.notices],
             "findings": [f.to_json() for f in self.findings],
             "notified": [f.to_json() for f in self.notified],
             "held": [f.to_json() for f in self.held],
@@ -321,6 +325,10 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     result.contracts_seen = len(seen.rows)
     result.workrooms_loaded = dict(seen.loaded_why)
     result.thread_sources = {w.contract_id: w.source for w in seen.workrooms}
+    result.notices = [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
+                             f"the last access reads 「{c.last_access_unreadable}」, a wording cwwatch cannot read: "
+                             "taken as unknown (no_reply, never quiet_client); what does your page show?")
+                      for c in seen.clients if c.last_access_unreadable]
     _record(ctx, result, seen, site)
     if ctx.notifier is not None:
         flush_outbox(ctx.store, ctx.notifier)
@@ -357,19 +365,7 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
                 store.enqueue(alerts.finding_note(f), now)
                 store.record_finding_alert(f, now)
                 result.notified.append(f)
-        open_health = next((a.key for a in store.open_alerts() if a.rule == alerts.HEALTH_RULE), None)
-        hplan = alerts.plan_health(result.healthy, result.problems,
-                                   store.consecutive_unhealthy() + (0 if result.healthy else 1),
-                                   ctx.health_notify_after, open_health, scan_id)
-        if hplan.notify_problem is not None and hplan.key:
-            note = alerts.health_note(hplan.notify_problem)
-            store.enqueue(note, now)
-            store.record_alert(hplan.key, alerts.HEALTH_RULE, 0, 1, None, note.title, note.body,
-                               now)
-            result.health_notified.append(str(hplan.notify_problem.kind))
-        if hplan.notify_recovery and hplan.key:
-            store.enqueue(alerts.recovery_note(), now)
-            store.close_alerts([hplan.key], now)
-            result.health_notified.append("recovered")
+        result.health_notified += record_health(store, scan_id, result.healthy, result.problems, now,
+                                                ctx.health_notify_after)
         store.add_scan(result.started_at, now, result.healthy, result.problems,
                        result.pages_loaded, len(result.findings))

@@ -83,7 +83,10 @@ def env_of(args: argparse.Namespace) -> Env:
     return load_env(getattr(args, "config", None), getattr(args, "selectors", None))
 
 
-def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = ()) -> Notifier:
+def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = (),
+                  console_counts: bool = True) -> Notifier:
+    """The console always; the desktop and Apprise when asked. ``console_counts``: a note shown only on
+    the console is delivered (a person runs the command); False for the daemon."""
     channels: list[Channel] = [ConsoleChannel(console)]
     if desktop:
         channels.append(DesktopChannel())
@@ -91,7 +94,7 @@ def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str
         from watcher.notify.apprise import AppriseChannel
 
         channels.append(AppriseChannel(list(apprise_urls)))
-    return Notifier(channels)
+    return Notifier(channels, console_counts)
 
 
 def open_store(paths: Paths) -> Store:
@@ -209,6 +212,8 @@ def print_summary(result: ScanResult, out: TextIO) -> None:
     for p in result.problems:
         saved = f"\n    saved: {p.saved}" if p.saved else ""
         print(f"  ! {p.kind}: {p.page}: {p.detail}{saved}", file=out)
+    for n in result.notices:
+        print(f"  ? {n.kind}: {n.page}: {n.detail}", file=out)
     for f in result.findings:
         new = "new" if f in result.notified else "   "
         print(f"  {new} {f.rule:<19} {f.contract_id}  {RULE_LABELS['ja'][f.rule]}: {f.title}", file=out)

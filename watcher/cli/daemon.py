@@ -41,10 +41,13 @@ def run(args: argparse.Namespace) -> int:
         interval=timedelta(minutes=cfg.scan_interval_min), jitter_s=cfg.scan_jitter_s,
         active=parse_span(cfg.active_hours, "active_hours"), quiet=parse_span(cfg.quiet_hours, "quiet_hours"),
         digest_at=digest, backoff_cap=timedelta(minutes=cfg.backoff_max_min),
-        child_argv=child_argv(args.config, args.selectors), policy=env.policy())
+        child_argv=child_argv(args.config, args.selectors), policy=env.policy(),
+        scan_timeout=timedelta(minutes=cfg.scan_timeout_min), health_notify_after=cfg.health_notify_after)
     env.paths.ensure(env.paths.data_dir)
     with locks.hold(env.paths.daemon_lock, "another cwwatch daemon"):
-        notifier = common.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls)
+        # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
+        notifier = common.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls,
+                                        console_counts=not (cfg.desktop_notifications or cfg.apprise_urls))
         try:
             return Daemon(env.paths, opts, notifier).run()
         finally:

@@ -290,3 +290,8 @@ def _prefix(path: str) -> re.Pattern[str]:
 def _template(path: str) -> re.Pattern[str]:
     """A request to a ``[urls]`` template such as ``/message/threads/{id}/messages.json``."""
     return re.compile(re.escape(path).replace(re.escape("{id}"), r"\d+") + r"(?:[?#]|$)")
+
+
+def profile_page(sel: SelectorSet, client_id: int) -> str:
+    """How a notice names a client's profile (``profile /public/employers/ID``)."""
+    return f"profile {sel.urls.profile.format(id=client_id)}"

@@ -35,12 +35,15 @@ from loguru import logger
 from watcher.decide import rules
 from watcher.decide.alerts import digest_note
 from watcher.jptime import JST
+from watcher.models import HealthKind, Problem
 from watcher.notify.desktop import Notifier
+from watcher.notify.health import record_failed_scan
 from watcher.notify.outbox import flush_outbox
 from watcher.paths import Paths
 from watcher.store import Store
 
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
+KILL_AFTER = timedelta(minutes=1)  # past its own time limit, a scan gets this long before the daemon kills it
 BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
 
 
@@ -101,6 +104,8 @@ class DaemonOptions:
     backoff_cap: timedelta
     child_argv: list[str]  # the command line of one scan
     policy: rules.Policy = field(default_factory=rules.Policy)
+    scan_timeout: timedelta = timedelta(minutes=10)  # the scan stops itself then; the daemon a minute later
+    health_notify_after: int = 2
 
 
 class Daemon:
@@ -142,15 +147,34 @@ class Daemon:
         return result
 
     def _run_child(self) -> dict[str, Any] | None:
+        """One scan in a child process; its JSON result. A child that runs past its time limit is
+        stopped, and one that ends without a result is counted and, past the threshold, notified:
+        never a quiet return."""
         logger.debug("scan: {}", " ".join(self.opts.child_argv[-3:]))
+        started = self.clock()
         try:
             self._child = subprocess.Popen(self.opts.child_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                            text=True, start_new_session=True)
         except OSError as exc:
             logger.error("could not start a scan: {}", exc)
+            self._failed(started, HealthKind.SCAN_FAILED, f"the scan could not start: {exc.strerror or exc}")
             return None
-        out, err = self._child.communicate()
-        code = self._child.returncode
+        child = self._child
+        limit = self.opts.scan_timeout + KILL_AFTER
+        try:
+            out, err = child.communicate(timeout=limit.total_seconds())
+        except subprocess.TimeoutExpired:
+            _signal_group(child, signal.SIGKILL)
+            out, err = child.communicate()
+            self._child = None
+            if self.stopping.is_set():
+                return None
+            minutes = self.opts.scan_timeout.total_seconds() / 60
+            logger.error("the scan ran past its time limit ({:g} min) and was stopped", minutes)
+            self._failed(started, HealthKind.SITE_UNREACHABLE,
+                         f"the scan did not finish within {minutes:g} min (scan_timeout_min); stopped")
+            return None
+        code = child.returncode
         self._child = None
         for line in err.splitlines():
             if line.strip():
@@ -158,10 +182,31 @@ class Daemon:
         if self.stopping.is_set():
             return None
         try:
-            return json.loads(out.strip().splitlines()[-1]) if out.strip() else None
+            return json.loads(out.strip().splitlines()[-1]) if out.strip() else self._no_result(started, code)
         except (ValueError, IndexError):
-            logger.error("the scan ended with code {} and no result", code)
-            return None
+            return self._no_result(started, code)
+
+    def _no_result(self, started: datetime, code: int) -> None:
+        logger.error("the scan ended with code {} and no result", code)
+        self._failed(started, HealthKind.SCAN_FAILED, f"the scan process ended (code {code}) without a result")
+        return None
+
+    def _failed(self, started: datetime, kind: HealthKind, detail: str) -> None:
+        """Record the scan the child could not record itself, so that it counts and is notified."""
+        try:
+            store = Store(self.paths.db_file)
+        except Exception as exc:  # no history yet and none can be made: the log says it
+            logger.error("could not record the failed scan: {}", exc)
+            return
+        try:
+            notified = record_failed_scan(store, Problem(kind, "scan", detail), started, self.clock(),
+                                          self.opts.health_notify_after)
+        finally:
+            store.close()
+        if notified:
+            logger.info("health notified: {}", ", ".join(notified))
+        self.scans += 1
+        self.flush()
 
     # -- notifications ---------------------------------------------------------------------------
 

@@ -48,24 +48,48 @@ class HealthPlan:
     notify_problem: Problem | None  # the problem to announce now
     notify_recovery: bool
     key: str | None  # ledger key to open (with notify_problem) or close (with recovery)
+    close: str | None = None  # an open health key the new problem replaces (its kind changed)
+
+
+def health_kind_of(key: str) -> str:
+    """The problem kind a health ledger key was opened for (``health|kind|scan``)."""
+    parts = key.split("|")
+    return parts[1] if len(parts) > 1 else ""
 
 
 def plan_health(healthy: bool, problems: Sequence[Problem], consecutive_unhealthy: int,
                 threshold: int, open_health_key: str | None, scan_id: int) -> HealthPlan:
+    """One note when a problem has lasted ``threshold`` scans, a new one when it changes kind (the
+    network came back but the login did not: the person must know what to look at now), and one on
+    recovery."""
     if healthy:
         if open_health_key:
             return HealthPlan(None, True, open_health_key)
         return HealthPlan(None, False, None)
-    if open_health_key or consecutive_unhealthy < threshold or not problems:
+    if not problems:
         return HealthPlan(None, False, None)
     first = problems[0]
-    return HealthPlan(first, False, f"{HEALTH_RULE}|{first.kind}|{scan_id}")
+    key = f"{HEALTH_RULE}|{first.kind}|{scan_id}"
+    if open_health_key:
+        if health_kind_of(open_health_key) == str(first.kind):
+            return HealthPlan(None, False, None)
+        return HealthPlan(first, False, key, close=open_health_key)
+    if consecutive_unhealthy < threshold:
+        return HealthPlan(None, False, None)
+    return HealthPlan(first, False, key)
 
 
 _HEALTH_TEXT: dict[HealthKind, tuple[str, str]] = {
     HealthKind.LOGGED_OUT: (
         "cwwatch: ログインできません",
         "保存されたパスワードがありません。`cwwatch login` を実行してください。"),
+    HealthKind.KEYRING_LOCKED: (
+        "cwwatch: キーリングがロックされています",
+        "パスワードを保存しているキーリングがロックされていて、読めません。ロックを解除してください"
+        "（GNOME:「パスワードと鍵」、KDE: KWallet、KeePassXC: データベース、macOS: キーチェーンアクセス）。"),
+    HealthKind.SCAN_FAILED: (
+        "cwwatch: スキャンが途中で止まりました",
+        "cwwatch 自身のエラーでスキャンが止まりました。詳しくはログを見てください。"),
     HealthKind.LOGIN_FAILED: (
         "cwwatch: ログインに失敗しました",
         "パスワードが変わった可能性があります。`cwwatch login` で設定し直してください。"

@@ -66,8 +66,10 @@ class DesktopChannel:
         return self._loop.run_until_complete(asyncio.wait_for(coro, self.timeout))  # type: ignore[arg-type]
 
     def available(self) -> bool:
-        if self._available is not None:
-            return self._available
+        """Whether a notification service answers now. A "no" is asked again at the next note (the
+        service may start after the daemon, as a desktop session comes up); it is said once."""
+        if self._available:
+            return True
         try:
             from desktop_notifier import DesktopNotifier
 
@@ -82,11 +84,12 @@ class DesktopChannel:
             self._available = True
         except Exception as exc:  # no bus, no daemon, a timeout: all mean "nobody listens"
             self.reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if self._available is None:  # said once; asked again at every note
+                print(f"cwwatch: デスクトップ通知サービスが応答しません ({self.reason})。"
+                      "通知はコンソールにのみ表示します。", file=self.warn, flush=True)
+                logger.info("no desktop notification service: {}", self.reason)
             self._available = False
-            print(f"cwwatch: デスクトップ通知サービスが応答しません ({self.reason})。"
-                  "通知はコンソールにのみ表示します。", file=self.warn, flush=True)
-            logger.info("no desktop notification service: {}", self.reason)
-        return self._available
+        return bool(self._available)
 
     def send(self, note: Note) -> bool:
         if not self.available():
@@ -107,6 +110,7 @@ class DesktopChannel:
                 on_clicked=on_clicked))
         except Exception as exc:
             logger.warning("desktop notification failed: {}", exc)
+            self._available = False  # ask again next time
             return False
         return True
 
@@ -118,18 +122,24 @@ class DesktopChannel:
 
 
 class Notifier:
-    """Send each note to every channel; True when at least one channel took it."""
+    """Send each note to every channel. ``send`` is True when the note was delivered: a channel that
+    reaches the person took it. The console counts only with ``console_counts`` (a person runs the
+    command in a terminal); for the daemon it does not, so a note nobody could see stays queued."""
 
-    def __init__(self, channels: list[Channel]) -> None:
+    def __init__(self, channels: list[Channel], console_counts: bool = True) -> None:
         self.channels = channels
+        self.console_counts = console_counts
 
     def send(self, note: Note) -> bool:
         ok = False
         for ch in self.channels:
             try:
-                ok = ch.send(note) or ok
+                took = ch.send(note)
             except Exception as exc:  # one broken channel must not stop the others
                 logger.warning("{} channel failed: {}", ch.name, exc)
+                continue
+            if took and (ch.name != "console" or self.console_counts):
+                ok = True
         return ok
 
     def close(self) -> None:

@@ -7,7 +7,9 @@ from watcher.store import Store
 
 
 def flush_outbox(store: Store, notifier: Notifier) -> int:
-    """Deliver what scans decided to notify, oldest first; each note leaves the outbox once sent.
+    """Deliver what scans decided to notify, oldest first; a note leaves the outbox once a channel
+    that reaches the person took it, and stays queued otherwise (no notification service yet: the
+    next flush tries again). Returns how many were delivered.
 
     The notes were queued in the scan's own transaction, with the ledger rows that keep them from
     being decided twice: a crash before delivery leaves them queued for the next flush (at least
@@ -15,7 +17,8 @@ def flush_outbox(store: Store, notifier: Notifier) -> int:
     """
     sent = 0
     for note_id, note in store.pending():
-        notifier.send(note)
+        if not notifier.send(note):
+            continue
         with store.transaction():
             store.delivered(note_id)
         sent += 1
