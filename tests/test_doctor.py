@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import stat
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests import real_desktop
 from watcher.cli import doctor
 from watcher.config import Config
+from watcher.daemon import unit
 from watcher.models import HealthKind, Problem
 from watcher.paths import Paths, write_private
 from watcher.store import Store
@@ -42,7 +49,9 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
 
 
 @pytest.mark.desktop
-def test_fresh_home_passes(cw_home: Path, chromium: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fresh_home_passes(cw_home: Path, chromium: Path, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(unit, "kind", lambda platform=None: "")  # no service check, installed or not
     code, checks = run_json(capsys)
     assert list(checks) == ["config", "selectors", "browser", "keyring", "notifications", "store",
                             "session", "permissions"]
@@ -189,3 +198,183 @@ def test_no_notification_service_is_a_warning(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
     c = doctor.check_notifications(Config())
     assert c.status == "warn" and "no desktop notification service" in c.detail
+
+
+# -- the installed service: does it reach the desktop? -------------------------------------------
+
+RESTART = "systemctl --user restart cwwatch.service"
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A unit written as `cwwatch service install` would, in a throwaway XDG_CONFIG_HOME."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setattr(unit, "kind", lambda platform=None: "systemd")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    path = unit.unit_path()
+    unit.write_definition(path, unit.unit_text(unit.daemon_argv(), unit.service_env({})))
+    return path
+
+
+def fake_systemctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str] | None,
+                   props: str = "ActiveState=inactive\nMainPID=0") -> None:
+    """A systemctl first on PATH: its user manager has ``environment`` (None: no manager answers)
+    and ``cwwatch.service`` has ``props``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (tmp_path / "environment").write_text("".join(f"{k}={v}\n" for k, v in (environment or {}).items()))
+    (tmp_path / "props").write_text(props + "\n")
+    answer = (f'cat "{tmp_path / "environment"}"' if environment is not None
+              else 'echo "Failed to connect to bus: No medium found" >&2; exit 1')
+    script = bin_dir / "systemctl"
+    script.write_text(f"""#!/bin/sh
+case "$2" in
+  show-environment) {answer} ;;
+  show) cat "{tmp_path / "props"}" ;;
+  *) exit 1 ;;
+esac
+""")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+@pytest.fixture(scope="module")
+def private_bus() -> Iterator[str]:
+    """A private D-Bus session bus (no activation) of our own: its address."""
+    bins = real_desktop.require_binaries("dbus-daemon")
+    root = Path(tempfile.mkdtemp(prefix="cwwatch-bus-"))
+    try:
+        address, daemon = real_desktop._start_dbus(bins["dbus-daemon"], dict(os.environ), root)
+        try:
+            yield address
+        finally:
+            daemon.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def owning(address: str, *names: str) -> Iterator[None]:
+    """Hold ``names`` on the bus at ``address`` (a stand-in for dunst and gnome-keyring)."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    with open_dbus_connection(bus=address) as conn:
+        for name in names:
+            assert unwrap_msg(conn.send_and_get_reply(message_bus.RequestName(name), timeout=10)) == (1,)
+        yield
+
+
+BOTH = (doctor.NOTIFICATIONS_NAME, doctor.SECRETS_NAME)
+
+
+def test_no_service_check_when_not_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    fake_systemctl(tmp_path, monkeypatch, {})
+    monkeypatch.setattr(unit, "kind", lambda platform=None: "systemd")
+    assert doctor.check_service(Config()) == []
+    monkeypatch.setattr(unit, "kind", lambda platform=None: "launchd")
+    assert doctor.check_service(Config()) == []
+    unit.write_definition(unit.plist_path(), unit.plist_bytes(["/x/cwwatch", "daemon"], tmp_path / "log"))
+    (c,) = doctor.check_service(Config())
+    assert c.name == "service" and c.status == "ok" and "Aqua" in c.detail
+
+
+def test_service_without_a_user_manager_warns(installed: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_systemctl(tmp_path, monkeypatch, None)
+    (c,) = doctor.check_service(Config())
+    assert c.status == "warn"
+    assert c.detail == ("no systemd user manager answers (Failed to connect to bus: No medium found): run "
+                        "cwwatch doctor in your desktop session to learn what the service reaches")
+
+
+def test_service_without_the_bus_fails(installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_systemctl(tmp_path, monkeypatch, {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "/run/user/1000"})
+    (c,) = doctor.check_service(Config())
+    assert c.status == "FAIL"
+    assert c.detail.startswith("cwwatch.service (inactive; the user manager's environment")
+    assert "no DBUS_SESSION_BUS_ADDRESS, so it reaches neither the notification service nor the keyring" in c.detail
+    assert ("in your desktop session run `systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS DISPLAY`, "
+            f"then `{RESTART}`") in c.detail
+
+    # the bus, but nobody listens there
+    fake_systemctl(tmp_path / "2", monkeypatch, {"DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus",
+                                                 "DISPLAY": ":5"})
+    (c,) = doctor.check_service(Config())
+    assert c.status == "FAIL" and f"its session bus unix:path={tmp_path}/no-bus does not answer" in c.detail
+
+
+def test_service_reaching_both_is_ok(installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     private_bus: str) -> None:
+    fake_systemctl(tmp_path, monkeypatch, {"DBUS_SESSION_BUS_ADDRESS": private_bus, "DISPLAY": ":5"})
+    with owning(private_bus, *BOTH):
+        (c,) = doctor.check_service(Config())
+    assert c.status == "ok", c.detail
+    assert c.detail == (f"cwwatch.service (inactive; the user manager's environment, which it gets when it "
+                        f"starts): reaches org.freedesktop.Notifications (running) and org.freedesktop.secrets "
+                        f"(running) on {private_bus}, DISPLAY=:5")
+
+
+def test_service_missing_a_display_or_a_service(installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                private_bus: str) -> None:
+    fake_systemctl(tmp_path, monkeypatch, {"DBUS_SESSION_BUS_ADDRESS": private_bus})
+    with owning(private_bus, *BOTH):
+        (c,) = doctor.check_service(Config())
+    assert c.status == "warn"
+    assert "no DISPLAY or WAYLAND_DISPLAY" in c.detail
+    assert f"run `systemctl --user import-environment DISPLAY`, then `{RESTART}`" in c.detail
+
+    fake_systemctl(tmp_path / "2", monkeypatch, {"DBUS_SESSION_BUS_ADDRESS": private_bus, "WAYLAND_DISPLAY": "w-0"})
+    with owning(private_bus, doctor.NOTIFICATIONS_NAME):
+        (c,) = doctor.check_service(Config())
+    assert c.status == "FAIL"
+    assert "no Secret Service (org.freedesktop.secrets)" in c.detail and "gnome-keyring" in c.detail
+    with owning(private_bus, doctor.SECRETS_NAME):
+        (c,) = doctor.check_service(Config())
+    assert c.status == "warn" and "no notification service (org.freedesktop.Notifications)" in c.detail
+    with owning(private_bus, doctor.SECRETS_NAME):  # notifications off: nothing to reach
+        (c,) = doctor.check_service(Config(desktop_notifications=False))
+    assert c.status == "ok" and "desktop notifications are off" in c.detail
+
+
+def test_the_running_service_is_what_counts(installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            private_bus: str) -> None:
+    """The manager has the bus now, but the running daemon started without it: restart it."""
+    session = {"DBUS_SESSION_BUS_ADDRESS": private_bus, "DISPLAY": ":5"}
+    bare = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    with subprocess.Popen(["sleep", "60"], env=bare) as old, subprocess.Popen(["sleep", "60"],
+                                                                              env={**bare, **session}) as new:
+        try:
+            fake_systemctl(tmp_path, monkeypatch, session, f"ActiveState=active\nMainPID={old.pid}")
+            with owning(private_bus, *BOTH):
+                (c,) = doctor.check_service(Config())
+            assert c.status == "FAIL"
+            assert c.detail.startswith(f"the running cwwatch.service (pid {old.pid}): no DBUS_SESSION_BUS_ADDRESS")
+            assert f"it started before your session's variables reached the user manager: run `{RESTART}`" in c.detail
+
+            fake_systemctl(tmp_path / "2", monkeypatch, session, f"ActiveState=active\nMainPID={new.pid}")
+            with owning(private_bus, *BOTH):
+                (c,) = doctor.check_service(Config())
+            assert c.status == "ok" and c.detail.startswith(f"the running cwwatch.service (pid {new.pid}): reaches")
+        finally:
+            old.kill()
+            new.kill()
+
+
+@pytest.mark.desktop
+def test_installed_service_is_checked_against_the_real_desktop(
+        installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cw_home: Path,
+        desktop_session: real_desktop.DesktopSession, capsys: pytest.CaptureFixture[str]) -> None:
+    """dunst and gnome-keyring on the session's bus: the whole doctor lists `service`, ok."""
+    fake_systemctl(tmp_path, monkeypatch, {"DBUS_SESSION_BUS_ADDRESS": desktop_session.bus_address,
+                                           "DISPLAY": desktop_session.display})
+    code, checks = run_json(capsys)
+    assert list(checks) == ["config", "selectors", "browser", "keyring", "notifications", "service", "store",
+                            "session", "permissions"]
+    assert checks["service"]["status"] == "ok", checks["service"]
+    assert "org.freedesktop.Notifications (running) and org.freedesktop.secrets (running)" in \
+        checks["service"]["detail"]
+    assert code == 0

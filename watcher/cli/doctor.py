@@ -5,6 +5,10 @@ the daemon cannot work). The exit code is 1 when a check FAILs, else 0. ``--json
 ``{"schema": 1, "checks": [{"name", "status", "detail"}]}``; ``--fix`` tightens the permissions
 of the data and state folders (folders 0700, files 0600).
 
+When ``cwwatch service install`` put a service in place, ``service`` says whether it reaches the
+desktop: the session bus and a display in its environment, and on that bus the notification
+service and the Secret Service.
+
 The doctor reads; it never logs in, never shows a password, and never creates the history.
 """
 
@@ -14,7 +18,9 @@ import argparse
 import io
 import json
 import os
+import shutil
 import stat
+import subprocess
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,6 +33,7 @@ from watcher.cli.common import call_in_thread
 from watcher.config import Config
 from watcher.crowdworks import chromium as browser_mod
 from watcher.crowdworks import selectors as selectorset
+from watcher.daemon import unit
 from watcher.errors import CwError, Exit, first_line
 from watcher.paths import Paths
 
@@ -36,6 +43,9 @@ SESSION_MAX_AGE_DAYS = 14
 BROWSER_TIMEOUT_S = 60.0
 NOTIFY_TIMEOUT_S = 5.0
 KEYRING_PROBE_USER = "doctor-probe@cwwatch.invalid"  # a name nobody stores a password under
+SERVICE_TIMEOUT_S = 10.0
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+SECRETS_NAME = "org.freedesktop.secrets"
 _MAX_LISTED = 5
 
 T = TypeVar("T")
@@ -171,6 +181,144 @@ def check_notifications(cfg: Config) -> Check:
                                         "alerts go to the console only")
 
 
+# -- the installed service: what it reaches ------------------------------------------------------
+
+
+def _systemctl_user(systemctl: str, *args: str) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run([systemctl, "--user", *args], capture_output=True, text=True,
+                              timeout=SERVICE_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False, f"no answer within {SERVICE_TIMEOUT_S:.0f} s"
+    except OSError as exc:
+        return False, exc.strerror or str(exc)
+    return proc.returncode == 0, (proc.stdout or "") + (proc.stderr or "")
+
+
+def _process_env(pid: int) -> dict[str, str] | None:
+    """The environment process ``pid`` started with (Linux ``/proc``), or None when unreadable."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    env = {}
+    for item in raw.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep and key:
+            env[os.fsdecode(key)] = os.fsdecode(value)
+    return env
+
+
+def _bus_names(address: str, names: tuple[str, ...]) -> dict[str, str]:
+    """Each name on the bus at ``address``: "running" (owned), "activatable" or "missing"."""
+    from jeepney import Message
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    with open_dbus_connection(bus=address) as conn:
+        def ask(msg: Message) -> object:
+            return unwrap_msg(conn.send_and_get_reply(msg, timeout=SERVICE_TIMEOUT_S))[0]
+
+        activatable = set(ask(message_bus.ListActivatableNames()))  # type: ignore[call-overload]
+        return {n: "running" if ask(message_bus.NameHasOwner(n)) else
+                "activatable" if n in activatable else "missing" for n in names}
+
+
+def check_service(cfg: Config) -> list[Check]:
+    """``service``, only when ``cwwatch service install`` put a unit or agent in place.
+
+    Linux: whether the service's environment (the running daemon's, else the systemd user
+    manager's, which it gets at its next start) has the session bus and a display, and whether
+    the notification service and the Secret Service answer on that bus.
+    """
+    kind = unit.kind()
+    if kind == "systemd" and unit.unit_path().exists():
+        return [_check_systemd_service(cfg, unit.unit_path())]
+    if kind == "launchd" and unit.plist_path().exists():
+        return [Check("service", OK, f"launchd agent {unit.plist_path()}: runs in your Aqua (GUI login) "
+                                     "session, with its notifications and login keychain")]
+    return []
+
+
+def _check_systemd_service(cfg: Config, path: Path) -> Check:
+    restart = f"systemctl --user restart {unit.UNIT_NAME}"
+    systemctl = shutil.which("systemctl")
+    if not systemctl:
+        return Check("service", WARN, f"{path} is installed but systemctl is not available: nothing starts it")
+    ok, out = _systemctl_user(systemctl, "show-environment")
+    if not ok:
+        why = first_line(out) if out.strip() else "no answer"
+        return Check("service", WARN, f"no systemd user manager answers ({why}): run cwwatch doctor in "
+                                      "your desktop session to learn what the service reaches")
+    manager = unit.parse_environment(out)
+    try:
+        unit_env = unit.read_unit(path.read_text())[1]
+    except (OSError, UnicodeDecodeError):
+        unit_env = {}
+    _ok, out = _systemctl_user(systemctl, "show", unit.UNIT_NAME, "--property=ActiveState,MainPID")
+    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    active = props.get("ActiveState") or "unknown"
+    pid = int(props["MainPID"]) if props.get("MainPID", "").isdigit() else 0
+    running = _process_env(pid) if active == "active" and pid > 0 else None
+    if running is not None:
+        env, who = running, f"the running {unit.UNIT_NAME} (pid {pid})"
+    else:
+        env, who = manager, f"{unit.UNIT_NAME} ({active}; the user manager's environment, which it gets when it starts)"
+
+    problems: list[tuple[str, str]] = []  # (status, what is wrong and what to do)
+    if active == "failed":
+        problems.append((WARN, f"it has failed: see journalctl --user -u {unit.UNIT_NAME}"))
+    bus = env.get("DBUS_SESSION_BUS_ADDRESS", "")
+    display = next((f"{k}={env[k]}" for k in ("WAYLAND_DISPLAY", "DISPLAY") if env.get(k)), "")
+    wanted = "WAYLAND_DISPLAY" if os.environ.get("WAYLAND_DISPLAY") else "DISPLAY"
+    missing = [k for k, v in (("DBUS_SESSION_BUS_ADDRESS", bus), (wanted, display)) if not v]
+    fix = f"in your desktop session run `systemctl --user import-environment {' '.join(missing)}`, then `{restart}`"
+    if running is not None and missing and all(manager.get(k) for k in missing):
+        fix = f"it started before your session's variables reached the user manager: run `{restart}`"
+    if not bus:
+        problems.append((FAIL, "no DBUS_SESSION_BUS_ADDRESS, so it reaches neither the notification service "
+                               f"nor the keyring; {fix}"))
+        return _service_check(who, problems)
+    if not display:
+        problems.append((WARN, "no DISPLAY or WAYLAND_DISPLAY, so a notification service or keyring prompt "
+                               f"started on demand cannot show; {fix}"))
+    try:
+        names = call_in_thread(lambda: _bus_names(bus, (NOTIFICATIONS_NAME, SECRETS_NAME)),
+                               SERVICE_TIMEOUT_S * 2, "cwwatch-doctor")
+    except Exception as exc:
+        problems.append((FAIL, f"its session bus {bus} does not answer ({first_line(exc)}): in your desktop "
+                               "session run `systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`, "
+                               f"then `{restart}`"))
+        return _service_check(who, problems)
+
+    reached = []
+    if not cfg.desktop_notifications:
+        reached.append("no notification service (desktop notifications are off in the config)")
+    elif names[NOTIFICATIONS_NAME] == "missing":
+        problems.append((WARN, f"no notification service ({NOTIFICATIONS_NAME}) on its bus {bus}, so alerts go "
+                               "to its log only; start one in your session (your desktop's, dunst, mako)"))
+    else:
+        reached.append(f"{NOTIFICATIONS_NAME} ({names[NOTIFICATIONS_NAME]})")
+    backend = env.get("PYTHON_KEYRING_BACKEND") or unit_env.get("PYTHON_KEYRING_BACKEND", "")
+    if backend and "SecretService" not in backend:
+        reached.append(f"its keyring {backend} (no Secret Service needed)")
+    elif names[SECRETS_NAME] == "missing":
+        problems.append((FAIL, f"no Secret Service ({SECRETS_NAME}) on its bus {bus}, so it cannot read the "
+                               "password to log in again; start gnome-keyring or KeePassXC in your session"))
+    else:
+        reached.append(f"{SECRETS_NAME} ({names[SECRETS_NAME]})")
+    if problems:
+        return _service_check(who, problems)
+    return Check("service", OK, f"{who}: reaches {' and '.join(reached)} on {bus}, {display}")
+
+
+def _service_check(who: str, problems: list[tuple[str, str]]) -> Check:
+    status = FAIL if any(s == FAIL for s, _ in problems) else WARN
+    ordered = sorted(problems, key=lambda p: p[0] != FAIL)  # the FAIL first
+    return Check("service", status, f"{who}: " + "; ".join(d for _, d in ordered))
+
+
 def _loose(paths: list[Path]) -> list[tuple[Path, int, bool]]:
     """(path, mode, is_dir) of everything under ``paths`` that group or others can access."""
     found = []
@@ -285,6 +433,7 @@ def run_checks(config_path: str | None = None, selectors_path: str | None = None
         check_browser(cfg),
         check_keyring(cfg),
         check_notifications(cfg),
+        *check_service(cfg),  # only when the service is installed
         check_store(paths),
         check_session(paths),
         check_permissions(paths, fix=fix),  # last: sees whatever the store check touched

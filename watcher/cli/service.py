@@ -1,23 +1,33 @@
 """``cwwatch service install|uninstall|status``: run ``cwwatch daemon`` as a user service.
 
-Linux: a systemd user unit, started with ``systemctl --user enable --now`` when a user manager
-answers; where none does (a container, CI, a login without a user bus) the unit is still written
-and the command says what to run. macOS: a launchd agent, loaded with ``launchctl bootstrap``.
+Linux: a systemd user unit bound to ``graphical-session.target`` (or, where the user's systemd has
+none or the desktop session does not start it, ``default.target``; the command says which and
+why), started with ``systemctl --user enable --now`` when a user manager answers. The session
+variables set in the installing shell (``DISPLAY``, ``WAYLAND_DISPLAY``,
+``DBUS_SESSION_BUS_ADDRESS``, ``XDG_RUNTIME_DIR``) are imported into the user manager, never
+written into the unit. Where no manager answers (a container, CI, a login without a user bus) the
+unit is still written and the command says what to run. macOS: a launchd agent in the Aqua
+session, loaded with ``launchctl bootstrap``.
+
+``CWWATCH_HOME`` goes into the definition only with ``--home DIR``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import plistlib
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from watcher.daemon import unit as service
 from watcher.errors import ConfigError, Exit
-from watcher.paths import Paths
+from watcher.paths import APP, Paths, make_private_dirs
 
 CALL_TIMEOUT_S = 30.0
 
@@ -31,9 +41,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                               description="Write the service definition (systemd user unit or "
                               "launchd agent) for `cwwatch daemon`, then enable and start it when "
                               "the service manager answers.")
-    inst.add_argument("--no-start", action="store_true", help="only write the definition")
+    inst.add_argument("--no-start", action="store_true",
+                      help="only write the definition (and import nothing into the service manager)")
     inst.add_argument("--print", dest="print_only", action="store_true",
                       help="print the definition instead of writing it")
+    inst.add_argument("--home", metavar="DIR",
+                      help="write CWWATCH_HOME=DIR into the definition (an exported CWWATCH_HOME is "
+                      "not written without it)")
+    inst.add_argument("--target", choices=service.TARGETS,
+                      help=f"systemd: the target that starts the service (default: {service.GRAPHICAL_TARGET} "
+                      f"when this systemd has it and your session starts it, else {service.DEFAULT_TARGET})")
     actions.add_parser("uninstall", help="stop and disable the service, remove its definition")
     actions.add_parser("status", help="whether the service is installed, known and running")
     p.set_defaults(run=run)
@@ -86,32 +103,126 @@ def _user_manager(systemctl: str | None) -> tuple[bool, str]:
     return False, f"no systemd user manager answers ({r.first_line})"
 
 
-def _manual_steps(path: Path) -> str:
-    return ("  systemctl --user daemon-reload\n"
+def _choose_target(systemctl: str | None, asked: str | None) -> tuple[str, str]:
+    """The target the unit is wanted by, and why that one (for the user to read)."""
+    graphical, fallback = service.GRAPHICAL_TARGET, service.DEFAULT_TARGET
+    if asked:
+        return asked, "as asked (--target)"
+    if not systemctl:
+        return fallback, f"systemctl not available, so no {graphical} to bind to"
+    # list-unit-files reads the unit folders: it answers without a running user manager too
+    r = _call([systemctl, "--user", "list-unit-files", "--no-legend", graphical])
+    if not any(line.split()[:1] == [graphical] for line in r.out.splitlines()):
+        if r.out.strip():
+            return fallback, f"systemctl --user cannot list {graphical} ({r.first_line})"
+        return fallback, f"this systemd has no {graphical} (a server, or systemd older than 234)"
+    r = _call([systemctl, "--user", "show", "--property=ActiveState", graphical])
+    state = _props(r.out).get("ActiveState", "") if r.ok else ""
+    if not state:
+        return graphical, "this systemd has it (no user manager answers to say whether your session starts it)"
+    if state == "active":
+        return graphical, "your desktop session has started it"
+    display = {k: v for k, v in _desktop_session().items() if k in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if display:
+        where = ", ".join(f"{k}={v}" for k, v in display.items())
+        return fallback, (f"{graphical} is {state} in this desktop session ({where}): your session does "
+                          "not start it (some window managers do not)")
+    return graphical, (f"this systemd has it, {state} now (no desktop session in this shell): the service "
+                       f"starts when your session starts it; if yours never does, install again with "
+                       f"--target {fallback}")
+
+
+def _props(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _report_env(env: dict[str, str], previous_home: str | None) -> None:
+    """Say what the definition carries: CWWATCH_HOME (only from --home) and the carried settings."""
+    home = env.get(service.HOME_ENV)
+    exported = os.environ.get(service.HOME_ENV, "")
+    if home:
+        print(f"  {service.HOME_ENV}={home} (from --home)")
+    elif exported:
+        print(f"  {service.HOME_ENV} is set here ({exported}) but NOT written into the definition: the "
+              f"service uses the default folders (to use this one: --home {exported})")
+    if previous_home and previous_home != home:
+        print(f"  the previous definition had {service.HOME_ENV}={previous_home}; this one "
+              + (f"has {home}" if home else f"has none (to keep it: --home {previous_home})"))
+    carried = [f"{k}={v}" for k, v in env.items() if k in service.CARRIED_ENV]
+    if carried:
+        print(f"  carried over from this environment: {', '.join(carried)}")
+
+
+def _over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+
+
+def _desktop_session() -> dict[str, str]:
+    """The session variables of this shell when it is a desktop's; over SSH they are the SSH
+    login's (a forwarded DISPLAY), not to be handed to the service."""
+    return {} if _over_ssh() else service.session_env()
+
+
+def _manual_steps(path: Path, session: dict[str, str]) -> str:
+    imports = f"  systemctl --user import-environment {' '.join(session)}\n" if session else ""
+    return (imports + "  systemctl --user daemon-reload\n"
             f"  systemctl --user enable --now {service.UNIT_NAME}\n"
             f"(the unit is {path})")
 
 
+def _import_session(systemctl: str, session: dict[str, str]) -> None:
+    """Give the user manager the session variables this shell has (desktops usually do it too)."""
+    if not session:
+        where = "this shell is an SSH login" if _over_ssh() else \
+            f"none of {', '.join(service.SESSION_ENV)} is set in this shell"
+        print(f"  {where}: nothing imported (the service gets what your desktop session gives the user "
+              "manager; cwwatch doctor tells)")
+        return
+    r = _call([systemctl, "--user", "import-environment", *session])
+    if r.ok:
+        print("  imported into the systemd user manager: "
+              + ", ".join(f"{k}={v}" for k, v in session.items()))
+    else:
+        print(f"cwwatch: warning: systemctl --user import-environment failed: {r.first_line}",
+              file=sys.stderr)
+
+
 def _install_systemd(args: argparse.Namespace) -> int:
-    text = service.unit_text(service.daemon_argv(), service.service_env())
+    systemctl = _systemctl()
+    target, why = _choose_target(systemctl, args.target)
+    env = service.service_env(home=args.home)
+    text = service.unit_text(service.daemon_argv(), env, target)
     if args.print_only:
         sys.stdout.write(text)
         return int(Exit.OK)
     path = service.unit_path()
+    previous = _read_text(path)
     changed = service.write_definition(path, text)
     print(f"{'wrote' if changed else 'unchanged:'} {path}")
-    carried = [k for k in service.service_env() if k in service.CARRIED_ENV]
-    if carried:
-        print(f"  carried over from this environment: {', '.join(carried)}")
+    kind = "bound to your desktop session" if target == service.GRAPHICAL_TARGET else "fallback"
+    print(f"  started by {target} ({kind}): {why}")
+    _report_env(env, service.read_unit(previous)[1].get(service.HOME_ENV) if previous else None)
+    for link in service.wants_links():
+        if link != service.wants_link(target) and link.is_symlink():
+            link.unlink()  # left by an install for the other target: enable makes the new one
+            print(f"  removed the old link {link}")
+    session = _desktop_session()
     if args.no_start:
-        print("not started (--no-start). To start it:\n" + _manual_steps(path))
+        print("not started (--no-start). To start it:\n" + _manual_steps(path, session))
         return int(Exit.OK)
-    systemctl = _systemctl()
     up, why = _user_manager(systemctl)
     if not up:
-        print(f"not started: {why}.\nIn your desktop session, run:\n" + _manual_steps(path))
+        print(f"not started: {why}.\nIn your desktop session, run:\n" + _manual_steps(path, session))
         return int(Exit.OK)
     assert systemctl is not None
+    _import_session(systemctl, session)
     # restart, not start, after a change: a running daemon must pick up the new definition
     for step in (["daemon-reload"], ["enable", service.UNIT_NAME],
                  ["restart" if changed else "start", service.UNIT_NAME]):
@@ -122,16 +233,16 @@ def _install_systemd(args: argparse.Namespace) -> int:
             return int(Exit.FAILURE)
     state = _call([systemctl, "--user", "is-active", service.UNIT_NAME]).first_line
     print(f"enabled and started: {service.UNIT_NAME} is {state} "
-          f"(logs: journalctl --user -u {service.UNIT_NAME})")
+          f"(logs: journalctl --user -u {service.UNIT_NAME}; cwwatch doctor checks what it reaches)")
     return int(Exit.OK)
 
 
 def _uninstall_systemd(args: argparse.Namespace) -> int:
     path = service.unit_path()
-    link = service.wants_link()
+    links = [link for link in service.wants_links() if link.is_symlink()]
     systemctl = _systemctl()
     up, why = _user_manager(systemctl)
-    if not path.exists() and not link.is_symlink():
+    if not path.exists() and not links:
         print(f"not installed: no {path}")
         return int(Exit.OK)
     if up:
@@ -140,8 +251,9 @@ def _uninstall_systemd(args: argparse.Namespace) -> int:
         print("stopped and disabled" if r.ok else f"could not stop it: {r.first_line}")
     else:
         print(f"not stopped: {why}")
-    if link.is_symlink():
-        link.unlink()
+    for link in links:
+        if link.is_symlink():
+            link.unlink()
     path.unlink(missing_ok=True)
     print(f"removed {path}")
     if up:
@@ -151,7 +263,7 @@ def _uninstall_systemd(args: argparse.Namespace) -> int:
     return int(Exit.OK)
 
 
-def _file_state(path: Path, expected: bytes) -> str:
+def _file_state(path: Path, expected: bytes, home: str | None = None) -> str:
     if not path.exists():
         return "not installed"
     try:
@@ -160,16 +272,24 @@ def _file_state(path: Path, expected: bytes) -> str:
         return f"installed, unreadable ({exc.strerror})"
     if same:
         return "installed, up to date"
-    return "installed, differs from what `cwwatch service install` would write now (run it again to update)"
+    again = "`cwwatch service install" + (f" --home {home}`" if home else "`")
+    return f"installed, differs from what {again} would write now (run it again to update)"
 
 
 def _status_systemd(args: argparse.Namespace) -> int:
     path = service.unit_path()
+    text = _read_text(path)
+    target, env = service.read_unit(text) if text is not None else (None, {})
+    home = env.get(service.HOME_ENV)
     try:
-        expected = service.unit_text(service.daemon_argv(), service.service_env()).encode()
+        expected = service.unit_text(service.daemon_argv(), service.service_env(home=home),
+                                     target or service.GRAPHICAL_TARGET).encode()
     except service.ServiceError:
         expected = b""
-    print(f"unit file: {path} ({_file_state(path, expected)})")
+    print(f"unit file: {path} ({_file_state(path, expected, home)})")
+    if text is not None:
+        print(f"  started by {target or 'no target cwwatch knows'}"
+              + (f"; {service.HOME_ENV}={home}" if home else ""))
     systemctl = _systemctl()
     up, why = _user_manager(systemctl)
     if not up:
@@ -178,7 +298,7 @@ def _status_systemd(args: argparse.Namespace) -> int:
     assert systemctl is not None
     r = _call([systemctl, "--user", "show", service.UNIT_NAME,
                "--property=LoadState,UnitFileState,ActiveState,SubState"])
-    props = dict(line.split("=", 1) for line in r.out.splitlines() if "=" in line)
+    props = _props(r.out)
     load = props.get("LoadState", "")
     if not r.ok or not load:
         print(f"systemd: cannot ask about {service.UNIT_NAME}: {r.first_line}")
@@ -212,20 +332,44 @@ def _launchd_up(launchctl: str | None) -> tuple[bool, str]:
     return False, f"no GUI login session for launchd ({r.first_line})"
 
 
-def _plist() -> bytes:
-    return service.plist_bytes(service.daemon_argv(), Paths.default().log_dir, service.service_env())
+def _log_dir(home: str | None) -> Path:
+    """The log folder of the daemon the agent runs: under its CWWATCH_HOME, else the platform's
+    (not under a CWWATCH_HOME exported here, which the agent does not get)."""
+    return Paths.under(Path(home)).log_dir if home else Path(platformdirs.user_log_dir(APP))
+
+
+def _plist(home: str | None) -> bytes:
+    env = service.service_env(home=home)
+    return service.plist_bytes(service.daemon_argv(), _log_dir(env.get(service.HOME_ENV)), env)
+
+
+def _installed_plist_home(path: Path) -> str | None:
+    try:
+        agent = plistlib.loads(path.read_bytes())
+    except (OSError, plistlib.InvalidFileException, ValueError):
+        return None
+    env = agent.get("EnvironmentVariables") if isinstance(agent, dict) else None
+    home = env.get(service.HOME_ENV) if isinstance(env, dict) else None
+    return home if isinstance(home, str) else None
 
 
 def _install_launchd(args: argparse.Namespace) -> int:
-    data = _plist()
+    if args.target:
+        print(f"  --target {args.target}: systemd only; a launchd agent runs in your Aqua (GUI login) session")
+    env = service.service_env(home=args.home)
+    home = env.get(service.HOME_ENV)
+    data = _plist(args.home)
     if args.print_only:
         sys.stdout.write(data.decode())
         return int(Exit.OK)
-    paths = Paths.default()
-    paths.ensure(paths.log_dir)  # launchd opens the log files but does not create their folder
+    log_dir = _log_dir(home)
+    make_private_dirs(log_dir)  # launchd opens the log files but does not create their folder
     path = service.plist_path()
+    previous_home = _installed_plist_home(path) if path.exists() else None
     changed = service.write_definition(path, data)
     print(f"{'wrote' if changed else 'unchanged:'} {path}")
+    print("  runs in your Aqua (GUI login) session: nothing to import, launchd gives it the session")
+    _report_env(env, previous_home)
     steps = f"  launchctl bootstrap {_gui_domain()} {path}"
     if args.no_start:
         print("not started (--no-start). To start it:\n" + steps)
@@ -243,7 +387,7 @@ def _install_launchd(args: argparse.Namespace) -> int:
     if not r.ok:
         print(f"cwwatch: error: launchctl bootstrap failed: {r.first_line}", file=sys.stderr)
         return int(Exit.FAILURE)
-    print(f"loaded: {service.LAUNCHD_LABEL} (logs in {paths.log_dir})")
+    print(f"loaded: {service.LAUNCHD_LABEL} (logs in {log_dir})")
     return int(Exit.OK)
 
 
@@ -267,11 +411,14 @@ def _uninstall_launchd(args: argparse.Namespace) -> int:
 
 def _status_launchd(args: argparse.Namespace) -> int:
     path = service.plist_path()
+    home = _installed_plist_home(path) if path.exists() else None
     try:
-        expected = _plist()
+        expected = _plist(home)
     except service.ServiceError:
         expected = b""
-    print(f"agent file: {path} ({_file_state(path, expected)})")
+    print(f"agent file: {path} ({_file_state(path, expected, home)})")
+    if home:
+        print(f"  {service.HOME_ENV}={home}")
     launchctl = _launchctl()
     up, why = _launchd_up(launchctl)
     if not up:
