@@ -1,41 +1,60 @@
-"""``cwwatch login``: store the password in the OS keyring, log in once to check it, keep the session.
+"""``cwwatch login``: log in once to check the e-mail and password, then keep them and the session.
+
+Nothing of a working set-up changes until the site has shown a logged-in page. The check runs with
+the typed credentials held in memory only and with a session file of its own in a private
+temporary folder, so the saved session is neither read nor replaced by it. Only after a logged-in
+page: the password goes to the OS keyring, the e-mail into ``config.toml`` (comments and layout
+kept), the new session replaces the old one (atomically) and the login block is lifted. A login
+the site refuses sets the same block a failed scan sets, and changes nothing else; a challenge
+(two-step code, captcha, bot check) changes nothing and points to ``--headed``.
 
 The password is read without echo (or from standard input with ``--password-stdin``) and goes
-only to the keyring and to the site's login form. ``--headed`` opens a visible browser for the
-person to pass a two-step code or a captcha; the session it ends with is saved.
+only to the site's login form and, once verified, to the keyring: never to a file, a log line, an
+argv or an exception text. ``--headed`` opens a visible browser (one window, one page) on the
+login form, the e-mail and password filled in, for the person to pass a two-step code or a captcha.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import os
+import shutil
 import sys
+import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import parse_qs, urlsplit
 
 from watcher import config as config_mod
 from watcher import keychain
 from watcher.cli import common
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
-from watcher.models import HealthKind, PageKind
+from watcher.keychain import Credentials
+from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
+from watcher.store import LOGIN_BLOCK_KEY
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Page, Request
 
-    from watcher.crowdworks.site import Site
+    from watcher.crowdworks.site import Fetched, Site
 
 HEADED_WAIT_S = 300
+_WALLS = (PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA, PageKind.BOT_CHECK)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("login", help="store your password in the keyring and log in once",
-                       description="Ask for the e-mail and password, store the password in the "
-                       "OS keyring (service 'cwwatch'), log in to check it and save the session.")
+    p = sub.add_parser("login", help="log in once to check your password, then keep it in the keyring",
+                       description="Ask for the e-mail and password and log in to check them. Only "
+                       "when the site shows a logged-in page: store the password in the OS keyring "
+                       "(service 'cwwatch'), the e-mail in the config file and the new session. A "
+                       "wrong password changes nothing (scans stop logging in until a login succeeds).")
     p.add_argument("--email", help="the e-mail address you log in with")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input instead of asking")
@@ -63,82 +82,233 @@ def _ask_password(from_stdin: bool) -> str:
     return pw
 
 
-def run(args: argparse.Namespace) -> int:
+class _NotVerified(Exception):
+    """The login was not verified: what the site showed, and whether it refused the e-mail or
+    password (what makes a failed scan set the login block). Its text never holds a secret."""
 
-    env = common.env_of(args)
-    email = (args.email or "").strip() or _ask_email(env.config.email)
-    if "@" not in email:
-        raise ConfigError(f"{email!r} does not look like an e-mail address")
+    def __init__(self, problem: Problem, refused: bool) -> None:
+        super().__init__(f"{problem.kind}: {problem.detail}")
+        self.problem = problem
+        self.refused = refused
+
+
+def _check_keyring(email: str, timeout: float) -> None:
+    """Before the password is asked: a keyring that can take it. Raises CredentialsError (and
+    KeyringLockedError, whose text says how to unlock it), one line; never an unlock prompt."""
     if not keychain.backend_is_usable():
         raise CredentialsError(
             f"no usable keyring ({keychain.backend_name()}): on Linux start a Secret Service "
-            "(gnome-keyring or KeePassXC) in your desktop session")
+            "(gnome-keyring or KeePassXC) in your desktop session; nothing was changed")
     if keychain.backend_is_plaintext():
         print(f"cwwatch: warning: the keyring backend {keychain.backend_name()} stores passwords "
               "in plain text on disk", file=sys.stderr)
-    password = _ask_password(args.password_stdin)
-    keychain.set_password(email, password)
-    del password
-    if email != env.config.email:
-        cfg_file = Path(args.config) if args.config else env.paths.config_file
-        env.paths.ensure(cfg_file.parent)
-        write_private(cfg_file, config_mod.dump(replace(env.config, email=email)))
-        env.config = replace(env.config, email=email)
-    env.paths.ensure(env.paths.data_dir)
-    creds = common.keyring_credentials(email)
-    site = common.site_factory(env, creds, lambda: datetime.now(UTC), headless=not args.headed)(True)
+    keychain.load_unattended(email, timeout)  # locked, or not answering: said before the password
+
+
+def run(args: argparse.Namespace) -> int:
+    env = common.env_of(args)
+    cfg_file = Path(args.config) if args.config else env.paths.config_file
+    email = (args.email or "").strip() or _ask_email(env.config.email)
+    if "@" not in email:
+        raise ConfigError(f"{email!r} does not look like an e-mail address")
+    _check_keyring(email, env.config.keyring_timeout_s)
+    typed = Credentials(email, _ask_password(args.password_stdin))
     try:
-        asyncio.run(_verify(site, env, args.headed))
-    except Unhealthy as exc:
-        p = exc.problem
-        print(f"cwwatch: login not verified: {p.kind}: {p.detail}", file=sys.stderr)
-        if p.kind == "login_challenge":
-            print("cwwatch: run `cwwatch login --headed` to pass it in a browser window", file=sys.stderr)
-        return int(Exit.UNHEALTHY)
+        verified, session = _verify_privately(env, typed, args.headed)
+    except _NotVerified as exc:
+        return _not_verified(env, exc.problem, exc.refused)
+    _keep(env, cfg_file, verified, session)
+    print(f"cwwatch: logged in as {verified.email}; the password is in the keyring "
+          f"({keychain.backend_name()}), the session in {env.paths.session_file}")
+    return int(Exit.OK)
+
+
+def _verify_privately(env: common.Env, typed: Credentials, headed: bool) -> tuple[Credentials, bytes]:
+    """Log in with ``typed`` in a browser of its own whose session lives in a private temporary
+    folder (0700, removed afterwards): the credentials the site accepted and the new session.
+
+    Raises _NotVerified.
+    """
+    from playwright.async_api import Error as PlaywrightError
+
+    from watcher.crowdworks.site import Site, SiteOptions
+
+    folder = Path(tempfile.mkdtemp(prefix="cwwatch-login-"))
+    try:
+        os.chmod(folder, 0o700)
+        session_file = folder / "session.json"
+        opts = SiteOptions(base_url=env.base_url, session_file=session_file,
+                           browser_path=env.config.browser, headless=not headed,
+                           page_timeout_s=env.config.page_timeout_s,
+                           min_interval_s=env.config.min_interval_s, login_allowed=True,
+                           pool_size=1, settle_s=env.config.settle_s)
+        site = Site(env.selectors, opts, lambda: typed, lambda: datetime.now(UTC))
+        try:
+            verified = asyncio.run(_verify(site, typed, headed))
+        except Unhealthy as exc:
+            raise _NotVerified(exc.problem, site.login_failed) from None
+        except PlaywrightError as exc:  # only its name: its text may quote what was typed
+            raise _NotVerified(Problem(HealthKind.SITE_UNREACHABLE, "login",
+                                       f"the browser stopped ({type(exc).__name__})"), False) from None
+        if not session_file.exists():
+            raise _NotVerified(Problem(HealthKind.SITE_UNREACHABLE, "login", "the browser kept no session"),
+                               False)
+        return verified, session_file.read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _verify(site: Site, typed: Credentials, headed: bool) -> Credentials:
+    await site.open()
+    try:
+        async with site.page() as page:
+            if headed:
+                verified = await headed_login(site, page, typed)
+            else:
+                await site.login(page)
+                await _logged_in_page(site, page)
+                verified = typed
+            await site.save_session()
+            return verified
+    finally:
+        await site.close()
+
+
+def _is_member_page(fetched: Fetched) -> bool:
+    rec = fetched.recognised
+    return rec.logged_in is True and rec.kind not in _WALLS and not rec.login_error
+
+
+async def _logged_in_page(site: Site, page: Page) -> None:
+    """After the login: the page shows a member, or the dashboard does. Raises Unhealthy."""
+    if _is_member_page(await site.snapshot(page)):
+        return
+    fetched = await site.get(page, site.sel.urls.dashboard, "dashboard")
+    if not _is_member_page(fetched):
+        raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login",
+                           "the site showed no logged-in page after the login")
+
+
+def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
+    """One line on what happened; the login block when the site refused the e-mail or password."""
+    if login_failed:
+        store = common.open_store(env.paths)
+        try:
+            with store.transaction():  # as a failed scan does (scan._record)
+                store.set_meta(LOGIN_BLOCK_KEY, datetime.now(UTC).isoformat())
+        finally:
+            store.close()
+        print(f"cwwatch: login failed: {p.detail}: the e-mail or the password is wrong. Nothing "
+              "was changed (config, keyring, session); scans will not log in until `cwwatch login` "
+              "succeeds", file=sys.stderr)
+    elif p.kind == HealthKind.LOGIN_CHALLENGE:
+        print(f"cwwatch: login not finished: {p.detail}. Nothing was changed; run "
+              "`cwwatch login --headed` to pass it in a browser window", file=sys.stderr)
+    else:
+        print(f"cwwatch: login not verified: {p.kind}: {p.detail}. Nothing was changed",
+              file=sys.stderr)
+    return int(Exit.UNHEALTHY)
+
+
+def _keep(env: common.Env, cfg_file: Path, creds: Credentials, session: bytes) -> None:
+    """After a verified login: keyring, then config, then session, then the login block. Should
+    the config not be written, the keyring gets back what it held."""
+    previous = keychain.load_unattended(creds.email, env.config.keyring_timeout_s)
+    keychain.set_password(creds.email, creds.password)
+    try:
+        if creds.email != env.config.email:
+            env.paths.ensure(cfg_file.parent)
+            config_mod.set_email(cfg_file, creds.email)
+    except BaseException:
+        with contextlib.suppress(CredentialsError):
+            if previous is not None:
+                keychain.set_password(previous.email, previous.password)
+            else:
+                keychain.delete_password(creds.email)
+        raise
+    env.paths.ensure(env.paths.session_file.parent)
+    write_private(env.paths.session_file, session)
     store = common.open_store(env.paths)
     try:
         store.clear_login_block()
     finally:
         store.close()
-    print(f"cwwatch: logged in as {email}; the password is in the keyring "
-          f"({keychain.backend_name()}), the session in {env.paths.session_file}")
-    return int(Exit.OK)
 
 
-async def _verify(site: Site, env: common.Env, headed: bool) -> None:
-    await site.open()
-    try:
-        async with site.page() as page:
-            if headed:
-                await _headed(site, page, env)
-            else:
-                await site.login(page)
-                await site.save_session()
-    finally:
-        await site.close()
+# -- the headed login -----------------------------------------------------------------------------
 
 
-async def _headed(site: Site, page: Page, env: common.Env) -> None:
-    """Let the person log in in the visible window; wait until a member page shows."""
+def headed_instructions(filled: bool, wait_s: float) -> str:
+    what = "your e-mail and password are filled in" if filled else "fill in your e-mail and password"
+    return (f"cwwatch: a browser window shows the CrowdWorks login page ({what}): press ログイン, "
+            f"then enter the two-step code, solve the captcha or pass the bot check if the site asks. "
+            f"cwwatch waits up to {wait_s / 60:g} minutes for the logged-in page; nothing is saved before")
 
-    await site.open_login_page(page)
-    creds = site.credentials()
-    if creds is not None:
+
+async def headed_login(site: Site, page: Page, typed: Credentials, *, wait_s: float | None = None,
+                       out: TextIO | None = None, poll_s: float = 1.0) -> Credentials:
+    """The page-level steps of ``login --headed`` on an open headed ``site``: the login page in
+    the front tab, the e-mail and password filled in, a line on ``out`` (stderr) saying what to do,
+    then a wait (``wait_s``, 5 minutes) for a logged-in page. The credentials the site accepted: the
+    ones the form last sent (the person may correct them in the window), else ``typed``.
+
+    Raises Unhealthy (login_challenge) when no logged-in page shows in time or the window closes.
+    """
+    wait_s = HEADED_WAIT_S if wait_s is None else wait_s
+    out = sys.stderr if out is None else out
+    lg = site.sel.login
+    sent: dict[str, str] = {}
+    names: dict[str, str] = {}
+
+    async def fill_form() -> bool:
         try:
-            await page.locator(env.selectors.login.username.css).first.fill(creds.email)
-            await page.locator(env.selectors.login.password.css).first.fill(creds.password)
-        except Exception:
-            pass  # the person types it themselves
-    print("cwwatch: finish logging in in the browser window (two-step code, captcha) ...", file=sys.stderr)
-    deadline = time.monotonic() + HEADED_WAIT_S
+            user, pw = page.locator(lg.username.css).first, page.locator(lg.password.css).first
+            names["email"] = await user.get_attribute("name") or ""
+            names["password"] = await pw.get_attribute("name") or ""
+            await user.fill(typed.email)
+            await pw.fill(typed.password)
+            await user.focus()
+            return True
+        except Exception:  # Playwright's text may quote the value: the person types it themselves
+            return False
+
+    page.on("request", _form_listener(site, names, sent))
+    await page.bring_to_front()
+    before = await site.open_login_page(page)
+    filled = before.recognised.kind is PageKind.LOGIN and await fill_form()
+    await page.bring_to_front()
+    print(headed_instructions(filled, wait_s), file=out, flush=True)
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        await asyncio.sleep(1)
+        await asyncio.sleep(poll_s)
+        if page.is_closed():
+            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
+                               "the browser window was closed before the login finished")
         try:
             fetched = await site.snapshot(page)
-        except Exception:
+        except Exception:  # the page is between two documents
             continue
-        if fetched.recognised.logged_in and fetched.recognised.kind not in (
-                PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA):
-            await site.save_session()
+        if _is_member_page(fetched):
+            return Credentials(sent.get("email") or typed.email, sent.get("password") or typed.password)
+        if not filled and fetched.recognised.kind is PageKind.LOGIN and not fetched.recognised.login_error:
+            filled = await fill_form()  # the form shows once a bot check is passed
+    raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
+                       f"not logged in within {wait_s / 60:g} minutes")
+
+
+def _form_listener(site: Site, names: dict[str, str], sent: dict[str, str]) -> Callable[[Request], Any]:
+    """Keep what the login form sends (in memory only): the credentials the site then accepts."""
+    login_path = urlsplit(site.url(site.sel.urls.login)).path
+
+    def on_request(request: Request) -> None:
+        if request.method != "POST" or urlsplit(request.url).path != login_path:
             return
-    raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login", "not logged in within 5 minutes")
+        try:
+            form = parse_qs(request.post_data or "", keep_blank_values=True)
+        except Exception:
+            return
+        for key in ("email", "password"):
+            values = form.get(names.get(key) or "")
+            if values:
+                sent[key] = values[-1]
+    return on_request
