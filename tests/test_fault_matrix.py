@@ -22,9 +22,12 @@ import dataclasses
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,7 +35,9 @@ import pytest
 
 from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, story, with_faults, with_long_thread
 from watcher.decide import alerts
+from watcher.keychain import Credentials
 from watcher.models import HealthKind
+from watcher.sample.scenario import SMessage
 from watcher.sample.server import SampleSite
 
 pytestmark = pytest.mark.browser
@@ -120,6 +125,23 @@ def fast_again(h: Harness) -> None:
     h.set(story())
 
 
+def past_time_limit(h: Harness) -> None:
+    """Every answer 0.6 s late and a 3 s limit: each page is in time, the whole scan is not."""
+    h.config = dataclasses.replace(h.config, scan_timeout_min=0.05)
+    h.set(with_faults(story(), latency_ms=600))
+
+
+def within_time_limit(h: Harness) -> None:
+    h.config = dataclasses.replace(h.config, scan_timeout_min=10.0)
+    h.set(story())
+
+
+def late_inbox_api(h: Harness) -> None:
+    """The inbox page loads, its list's API answers only after the page timeout."""
+    h.config = dataclasses.replace(h.config, page_timeout_s=2.0)
+    h.set(with_faults(story(), inbox_api_delay_ms=4000))
+
+
 def refuse(h: Harness) -> None:
     h.site.stop()
 
@@ -180,6 +202,13 @@ ROWS = [
     Row("list shrinks to zero rows", HealthKind.LAYOUT_CHANGED, faults(empty_list=True), detail="list is empty"),
     Row("external redirect", HealthKind.SITE_UNREACHABLE, external_redirect, detail="not followed"),
     Row("external 「次へ」 link", HealthKind.SITE_UNREACHABLE, external_next_link, detail="outside"),
+    # Issue 11: a scan never hangs, never lies about why it stopped; a list that never arrived is not empty.
+    Row("a page that reloads itself for ever", HealthKind.SITE_UNREACHABLE, faults(reload_loop=[QUIET_ROOM]),
+        detail="kept moving"),
+    Row("the scan runs past its time limit", HealthKind.SITE_UNREACHABLE, past_time_limit, within_time_limit,
+        detail="scan_timeout_min"),
+    Row("the inbox API answers after the page timeout", HealthKind.SITE_UNREACHABLE, late_inbox_api, fast_again,
+        detail="never arrived"),
 ]
 
 
@@ -343,3 +372,112 @@ def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness) ->
         assert store.contract_states() == []
     finally:
         store.close()
+
+
+# -- issue 11: what is read is what is there -----------------------------------------------------
+
+
+def test_a_page_that_moves_once_by_script_is_read_after_it_settles(harness) -> None:
+    """Item 1: a script redirect right after ``load`` made ``page.content()`` raise "the page is
+    navigating" and the scan died with a traceback. The read waits for the page to settle."""
+    h = harness(with_faults(story(), redirect_once=[QUIET_ROOM, "/e/contracts"]))
+    r = h.scan(full=True)
+    assert r.healthy, r.problems
+    assert rules_of(r) == EXPECTED_STORY and r.health_notified == []
+    assert any(p.startswith(QUIET_ROOM + "?moved=1") for p in h.site.paths), "the page did move"
+    record({"row": "a page that moves once by script right after loading", "kind": "healthy (read after it settled)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
+
+
+def test_a_reply_behind_a_late_inbox_api_is_seen(harness) -> None:
+    """Item 5: the inbox fills its list from its API; read before that answer came, it was an empty
+    inbox (healthy), the client's reply was missed and a false quiet_client went out."""
+    h = harness(story())
+    first = h.scan()
+    assert first.healthy and ("quiet_client", 963659463) in rules_of(first)
+    replied = with_faults(story(), inbox_api_delay_ms=1500)
+    replied.contract(963659463).messages.append(
+        SMessage("client", replied.now - timedelta(minutes=5), "遅くなりすみません。本日中に検収します。"))
+    h.set(replied)
+    r = h.scan()  # incremental: only the inbox says which workroom to read again
+    assert r.healthy, r.problems
+    assert ("quiet_client", 963659463) not in rules_of(r), "the reply was missed"
+    assert r.pages_by_kind["workroom"] >= 1
+    record({"row": "the inbox API answers 1.5 s late (page timeout 10 s)", "kind": "healthy (the reply seen)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
+
+
+def test_a_removed_message_is_recorded_as_removed_and_scans_stay_healthy(harness, tmp_path) -> None:
+    """Item 6: a message the store knew that the site no longer shows made every later scan
+    layout_changed. Now the live inbox is compared with the live workroom; the message is marked
+    removed (the report's timeline shows it) and the rules run on what is there now."""
+    h = harness(story())
+    assert h.scan().healthy
+    gone = story()
+    room = gone.contract(963688001)
+    removed = room.messages.pop()  # the client's 「ありがとうございます。…」 of 19 November
+    h.set(gone)
+    scans = [h.scan(full=True), h.scan(), h.scan(full=True)]
+    for r in scans:
+        assert r.healthy, r.problems
+    fresh = harness(gone)
+    assert rules_of(scans[-1]) == rules_of(fresh.scan()), "the rules run on what is there now"
+    store = h.store()
+    try:
+        (msg, at), = store.removed_messages(963688001)
+        assert msg.body == removed.body and at == gone.now
+        assert removed.body not in [m.body for m in store.messages_of(963688001)]
+    finally:
+        store.close()
+    report = subprocess.run([sys.executable, "-m", "watcher", "report", "963688001", "--now", gone.now.isoformat()],
+                            env=dict(os.environ, CWWATCH_HOME=str(h.paths.data_dir.parent)), capture_output=True,
+                            text=True, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert "メッセージが削除されていました" in report.stdout and "削除されていました）" in report.stdout
+    record({"row": "a message removed from a workroom", "kind": "healthy (recorded as removed)",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
+
+
+def test_an_unreadable_last_access_blinds_only_that_client(harness) -> None:
+    """Item 7: one unknown wording of the last access made the whole scan layout_changed and hid
+    every other contract's findings. Now that client's access is unknown (no_reply, never
+    quiet_client), a notice names the text, and every other contract is evaluated."""
+    sc = story()
+    sc.clients[900009001].last_access_text = "ちょっと前"
+    h = harness(sc)
+    r = h.scan(full=True)
+    assert r.healthy, r.problems
+    (notice,) = r.notices
+    assert notice.kind == "unreadable_access" and "900009001" in notice.page and "ちょっと前" in notice.detail
+    found = rules_of(r)
+    assert ("no_reply", 963659463) in found and ("quiet_client", 963659463) not in found
+    assert found - {("no_reply", 963659463)} == EXPECTED_STORY - {("quiet_client", 963659463)}
+    record({"row": "a last access in an unknown wording (「ちょっと前」)",
+            "kind": "healthy (that client unknown: no_reply; a notice)", "health_notes": 0,
+            "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
+
+
+# -- issue 11: a note is never stale -------------------------------------------------------------
+
+
+def test_a_health_problem_that_changes_kind_is_notified_again(harness) -> None:
+    """Item 9: network → logged out sent no new note; the person kept checking the network."""
+    h = harness(story())
+    assert h.scan().healthy
+    h.set(with_faults(story(), server_error=["/e/contracts"]))
+    mark = len(h.console.getvalue())
+    down = [h.scan(full=True) for _ in range(2)]
+    assert [r.health_notified for r in down] == [[], ["site_unreachable"]]
+    h.set(story())
+    h.site.expire_sessions()
+    h.credentials = None  # the password is no longer in the keyring
+    out = [h.scan(full=True) for _ in range(2)]
+    assert [p.kind for p in out[0].problems] == ["logged_out"]
+    assert [r.health_notified for r in out] == [["logged_out"], []], "one note on the change, not one per scan"
+    h.credentials = Credentials(h.scenario.worker.email, h.scenario.worker.password)
+    back = h.scan(full=True)
+    assert back.healthy and back.health_notified == ["recovered"]
+    assert notes(h, mark) == [alerts.health_note(down[1].problems[0]).title,
+                              alerts.health_note(out[0].problems[0]).title, RECOVERY_TITLE]
+    record({"row": "site unreachable, then logged out", "kind": "site_unreachable → logged_out",
+            "health_notes": 2, "finding_notes_while_unhealthy": 0, "recovery_notes": 1, "store_intact": True})

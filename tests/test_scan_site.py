@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import stat
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from tests.sitefixtures import EXPECTED_STORY, rules_of, story, with_faults
+from watcher.crowdworks.pages import Pages
 from watcher.sample.scenario import SMessage
 
 pytestmark = pytest.mark.browser
@@ -69,6 +73,32 @@ def test_two_step_and_captcha_are_login_challenges(harness, fault):
     assert not r.healthy
     assert [p.kind for p in r.problems] == ["login_challenge"]
     assert r.findings == []
+
+
+def test_saved_evidence_has_a_folder_per_scan_and_names_that_never_collide(harness):
+    """Issue 11 item 13: pages saved on layout_changed were named by time and kind, so two workrooms
+    failing in one scan overwrote each other's HTML. Now: a folder per scan, ``kind-id`` names."""
+    h = harness(with_faults(story(), layout_changed=["workroom"]))
+    first = h.scan(full=True)
+    (problem,) = first.problems
+    saved = Path(problem.saved)
+    contract_id = re.search(r"/contracts/(\d+)", problem.page).group(1)
+    assert saved.name == f"workroom-{contract_id}.html"
+    assert saved.with_suffix(".png").exists()
+    assert saved.parent.parent == h.paths.layout_dir
+    before = {f.name: f.read_bytes() for f in saved.parent.iterdir()}
+    second = h.scan(full=True)
+    (again,) = second.problems
+    assert Path(again.saved).parent != saved.parent, "each scan keeps its own folder"
+    assert {f.name: f.read_bytes() for f in saved.parent.iterdir()} == before, "nothing overwritten"
+    # Within one scan, a second page of the same kind and id gets a name of its own.
+    pages = Pages(site=None, sel=None, layout_dir=h.paths.layout_dir, known_strings=set,  # type: ignore[arg-type]
+                  clock=lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
+    folder, stem = pages.evidence_name(f"workroom-{contract_id}")
+    folder.mkdir(parents=True)
+    (folder / f"{stem}.html").write_text("one", encoding="utf-8")
+    assert pages.evidence_name(f"workroom-{contract_id}") == (folder, f"workroom-{contract_id}-2")
+    assert pages.evidence_name("workroom-1")[0] == folder, "one folder for the whole scan"
 
 
 @pytest.mark.parametrize("kind", ["contracts", "workroom", "profile", "inbox"])

@@ -329,7 +329,15 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
                              f"the last access reads 「{c.last_access_unreadable}」, a wording cwwatch cannot read: "
                              "taken as unknown (no_reply, never quiet_client); what does your page show?")
                       for c in seen.clients if c.last_access_unreadable]
-    _record(ctx, result, seen, site)
+    try:
+        _record(ctx, result, seen, site)
+    except Exception as exc:  # an error of ours while deciding: nothing of this scan's reading is kept
+        logger.opt(exception=exc).error("the scan stopped on an unexpected error while recording")
+        failed = ScanResult(started_at=started, now=now, healthy=True, pages_by_kind=result.pages_by_kind,
+                            logins=result.logins)
+        _unhealthy(failed, HealthKind.SCAN_FAILED, "scan", f"{type(exc).__name__}: {first_line(exc)}")
+        _record(ctx, failed, _Seen(), site)  # the transaction above was rolled back
+        result = failed
     if ctx.notifier is not None:
         flush_outbox(ctx.store, ctx.notifier)
     return result

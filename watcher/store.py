@@ -480,6 +480,11 @@ class Store:
         return [(r["id"], Note(r["title"], r["body"], r["url"], bool(r["urgent"])))
                 for r in self.db.execute("SELECT * FROM outbox ORDER BY id")]
 
+    def waiting(self) -> tuple[int, datetime | None]:
+        """Notes no channel has taken yet: how many, and when the oldest was queued (UTC)."""
+        r = self.db.execute("SELECT COUNT(*), MIN(created_at) FROM outbox").fetchone()
+        return int(r[0]), (datetime.fromisoformat(r[1]) if r[1] else None)
+
     def delivered(self, note_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id=?", (note_id,))
 

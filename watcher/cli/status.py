@@ -71,19 +71,31 @@ def run(args: argparse.Namespace) -> int:
     try:
         last = _last_scan(store) if store else None
         facts = collect(store, env, now) if store else []
+        waiting, oldest = store.waiting() if store else (0, None)
     finally:
         if store:
             store.close()
     if args.json:
         print(json.dumps({"schema": SCHEMA, "now": now.isoformat(), "last_scan": last,
+                          "notes_waiting": {"count": waiting, "oldest": oldest.isoformat() if oldest else None},
                           "contracts": [f.to_json() for f in facts]}, ensure_ascii=False), flush=True)
         return 0
     lang = args.lang
     if last is None:
         print(_NO_SCAN[lang], flush=True)
-        return 0
-    print_table(facts, last, now, lang)
+    else:
+        print_table(facts, last, now, lang)
+    if waiting:
+        print(_WAITING[lang].format(n=waiting, at=fmt_time(oldest, lang) if oldest else "?"), flush=True)
     return 0
+
+
+_WAITING = {
+    "ja": "未配信の通知が {n} 件あります（最も古いもの: {at}）。通知サービスが応答すると送られます"
+          "（`cwwatch doctor` で確認できます）。",
+    "en": "{n} notification(s) not delivered yet (oldest: {at}). They go out when a notification service "
+          "answers (`cwwatch doctor` checks).",
+}
 
 
 _HEAD = {

@@ -66,6 +66,7 @@ class Pages:
     clock: Callable[[], datetime]
     max_list_pages: int = 50
     on_page: PageHook | None = None
+    _scan_folder: Path | None = dataclasses.field(default=None, init=False, repr=False)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -85,10 +86,32 @@ class Pages:
             known |= {creds.email, creds.password}
         return Redactor(known, self.sel)
 
-    async def _layout(self, page: Page, fetched: Fetched, exc: ExtractionError, kind: str) -> Unhealthy:
-        folder = self.layout_dir / self.clock().strftime("%Y%m%dT%H%M%SZ")
+    def evidence_name(self, name: str) -> tuple[Path, str]:
+        """This scan's evidence folder (one per scan, named by the time of its first saved page, UTC) and
+        a file stem in it that nothing saved before has: ``workroom-963659463``, then
+        ``workroom-963659463-2``. Two pages failing in one scan never overwrite each other."""
+        if self._scan_folder is None:
+            stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
+            folder = self.layout_dir / stamp
+            n = 1
+            while folder.exists():  # a second scan in the same second keeps its own folder
+                n += 1
+                folder = self.layout_dir / f"{stamp}-{n}"
+            self._scan_folder = folder
+        folder = self._scan_folder
+        stem, n = name, 1
+        while any((folder / f"{stem}{ext}").exists() for ext in (".html", ".png")):
+            n += 1
+            stem = f"{name}-{n}"
+        return folder, stem
+
+    async def _layout(self, page: Page, fetched: Fetched, exc: ExtractionError, kind: str,
+                      ident: int | str) -> Unhealthy:
+        """Save the page whose layout changed as evidence (``kind-ident.html`` and ``.png``, redacted)
+        and the problem naming it."""
         try:
-            saved: str | None = str(await self.site.save_copy(page, fetched, folder, kind,
+            folder, stem = self.evidence_name(f"{kind}-{ident}")
+            saved: str | None = str(await self.site.save_copy(page, fetched, folder, stem,
                                                                self.redactor().redact))
         except OSError as err:
             saved = None
@@ -129,13 +152,13 @@ class Pages:
                     try:
                         reading = inbox_from_json(payload, sel, f"inbox api page {page_no}")
                     except ExtractionError as exc:
-                        raise await self._layout(page, fetched, exc, "inbox") from None
+                        raise await self._layout(page, fetched, exc, "inbox", page_no) from None
                     break
                 if reading is None:
                     try:
                         reading = extract_inbox(fetched.tree, sel, fetched.url)
                     except ExtractionError as exc:  # neither the page's JSON nor the page can be read
-                        raise await self._layout(page, fetched, exc, "inbox") from None
+                        raise await self._layout(page, fetched, exc, "inbox", page_no) from None
                     if not reading.items and not reading.says_empty:
                         # The page fills its list from its API call: an answer that never came is not
                         # "no messages".
@@ -172,7 +195,7 @@ class Pages:
                 try:
                     listing = extract_contracts(fetched.tree, sel, fetched.url)
                 except ExtractionError as exc:
-                    raise await self._layout(page, fetched, exc, "contracts") from None
+                    raise await self._layout(page, fetched, exc, "contracts", page_no) from None
                 for row in listing.rows:
                     if row.stage is None:
                         raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, f"contracts page {page_no}",
@@ -228,7 +251,7 @@ class Pages:
                 elif room.folded:
                     room = dataclasses.replace(room, folded=False, partial=True)  # the visible part suffices
             except ExtractionError as exc:
-                raise await self._layout(page, fetched, exc, "workroom") from None
+                raise await self._layout(page, fetched, exc, "workroom", contract_id) from None
         if room.contract_id != contract_id:
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, where, f"the page is about contract {room.contract_id}")
         if row is not None and room.page_stage is not None and stage_family(room.page_stage) != stage_family(row.stage):
@@ -273,7 +296,7 @@ class Pages:
             try:
                 return extract_profile(fetched.tree, self.sel, fetched.url, fetched.fetched_at)
             except ExtractionError as exc:
-                raise await self._layout(page, fetched, exc, "profile") from None
+                raise await self._layout(page, fetched, exc, "profile", client_id) from None
 
 
 

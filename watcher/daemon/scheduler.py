@@ -44,6 +44,7 @@ from watcher.store import Store
 
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
 KILL_AFTER = timedelta(minutes=1)  # past its own time limit, a scan gets this long before the daemon kills it
+NOTE_RETRY = timedelta(minutes=1)  # notes no channel took are offered again this often
 BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
 
 
@@ -104,8 +105,10 @@ class DaemonOptions:
     backoff_cap: timedelta
     child_argv: list[str]  # the command line of one scan
     policy: rules.Policy = field(default_factory=rules.Policy)
-    scan_timeout: timedelta = timedelta(minutes=10)  # the scan stops itself then; the daemon a minute later
+    scan_timeout: timedelta = timedelta(minutes=10)  # the scan stops itself then; the daemon kill_after later
     health_notify_after: int = 2
+    kill_after: timedelta = KILL_AFTER
+    note_retry: timedelta = NOTE_RETRY
 
 
 class Daemon:
@@ -160,7 +163,7 @@ class Daemon:
             self._failed(started, HealthKind.SCAN_FAILED, f"the scan could not start: {exc.strerror or exc}")
             return None
         child = self._child
-        limit = self.opts.scan_timeout + KILL_AFTER
+        limit = self.opts.scan_timeout + self.opts.kill_after
         try:
             out, err = child.communicate(timeout=limit.total_seconds())
         except subprocess.TimeoutExpired:
@@ -214,14 +217,29 @@ class Daemon:
         return self.opts.quiet is not None and within(self.clock(), self.opts.quiet)
 
     def flush(self) -> int:
-        """Deliver queued notes, unless it is quiet hours (they wait for the morning)."""
-        if self.quiet_now():
+        """Deliver queued notes, unless it is quiet hours (they wait for the morning). A note no
+        channel takes stays queued: ``retry_job`` offers it again."""
+        if self.quiet_now() or not self.paths.db_file.exists():
             return 0
         store = Store(self.paths.db_file)
         try:
             return flush_outbox(store, self.notifier)
         finally:
             store.close()
+
+    def retry_job(self) -> None:
+        """Offer the notes still waiting again (the notification service may have started since)."""
+        if self.stopping.is_set() or not self.paths.db_file.exists():
+            return
+        store = Store(self.paths.db_file)
+        try:
+            waiting, _ = store.waiting()
+        finally:
+            store.close()
+        if waiting:
+            delivered = self.flush()
+            if delivered:
+                logger.info("{} waiting note(s) delivered", delivered)
 
     def digest_job(self) -> None:
         if not self.paths.db_file.exists():
@@ -275,6 +293,7 @@ class Daemon:
         sched.add_job(self.scan_job, IntervalTrigger(seconds=self.interval.total_seconds(),
                                                      jitter=self.opts.jitter_s or None),
                       id="scan", next_run_time=datetime.now(JST))
+        sched.add_job(self.retry_job, IntervalTrigger(seconds=self.opts.note_retry.total_seconds()), id="retry")
         if self.opts.quiet is not None:
             end = self.opts.quiet[1]
             sched.add_job(self.flush, CronTrigger(hour=end.hour, minute=end.minute), id="morning")

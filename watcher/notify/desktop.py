@@ -129,16 +129,24 @@ class Notifier:
     def __init__(self, channels: list[Channel], console_counts: bool = True) -> None:
         self.channels = channels
         self.console_counts = console_counts
+        self._on_console: set[object] = set()  # keys of the queued notes the console has shown
 
-    def send(self, note: Note) -> bool:
+    def send(self, note: Note, key: object | None = None) -> bool:
+        """``key``: the note's outbox id. A note offered again (it waits for a notification service)
+        is not printed on the console a second time."""
         ok = False
         for ch in self.channels:
+            console = ch.name == "console"
+            if console and key is not None and key in self._on_console:
+                continue
             try:
                 took = ch.send(note)
             except Exception as exc:  # one broken channel must not stop the others
                 logger.warning("{} channel failed: {}", ch.name, exc)
                 continue
-            if took and (ch.name != "console" or self.console_counts):
+            if console and key is not None:
+                self._on_console.add(key)
+            if took and (not console or self.console_counts):
                 ok = True
         return ok
 

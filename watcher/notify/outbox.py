@@ -17,7 +17,7 @@ def flush_outbox(store: Store, notifier: Notifier) -> int:
     """
     sent = 0
     for note_id, note in store.pending():
-        if not notifier.send(note):
+        if not notifier.send(note, key=note_id):
             continue
         with store.transaction():
             store.delivered(note_id)
