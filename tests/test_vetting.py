@@ -594,3 +594,65 @@ def test_adding_a_bad_sign_never_lowers_the_verdict(record, access, history, sig
     assert after.total >= before.total
     for s in after.signals:
         assert s.id in SIGNALS and s.weight >= 0
+
+
+# --- the history with a client, from the contracts the store holds (history_of) -------------------
+
+from watcher.decide.vetting import history_of  # noqa: E402
+from watcher.models import Message, PastContract, Sender, Stage  # noqa: E402
+
+MON = datetime(2026, 11, 9, 10, 0, tzinfo=JST)  # a Monday; no holiday that week but 11-23 (Mon)
+
+
+def past(cid: int = 1, stages: tuple = (), active: bool = False, messages: tuple = (), delivered=None,
+         findings: tuple = (), last_seen=None) -> PastContract:
+    first = stages[0][0] if stages else MON
+    return PastContract(cid, first, last_seen or first, active, stages, messages, delivered, findings)
+
+
+def msg(sender: Sender, at: datetime) -> Message:
+    return Message(sender, at, "本文", "message", None, f"{sender}-{at.isoformat()}")
+
+
+def test_history_escrow_waits_are_business_days_from_the_first_seen_wait():
+    paid_fri = past(stages=((MON, Stage.AWAITING_ESCROW), (MON + 4 * DAY, Stage.IN_PROGRESS)))
+    seen_late = past(2, stages=((MON, Stage.IN_PROGRESS),))  # the wait began before the watcher: unknown
+    h = history_of([paid_fri, seen_late], MON + 30 * DAY)
+    assert h.contracts == 2 and h.escrow_waits_days == (4.0,) and h.escrow_never == 0
+
+
+def test_history_escrow_never_and_an_ongoing_wait_at_its_threshold():
+    ended_unpaid = past(stages=((MON, Stage.AWAITING_ESCROW),), active=False)
+    waiting = past(2, stages=((MON, Stage.AWAITING_ESCROW),), active=True)
+    assert history_of([ended_unpaid], MON + 10 * DAY).escrow_never == 1
+    # Still waiting: counted once it has waited escrow_late_days (3) business days, not before.
+    assert history_of([waiting], MON + 2 * DAY).escrow_waits_days == ()
+    assert history_of([waiting], MON + 3 * DAY).escrow_waits_days == (3.0,)
+
+
+def test_history_reply_waits_from_my_first_message_to_their_answer():
+    m = (msg(Sender.CLIENT, MON), msg(Sender.WORKER, MON + DAY), msg(Sender.WORKER, MON + 2 * DAY),
+         msg(Sender.CLIENT, MON + 3 * DAY), msg(Sender.WORKER, MON + 3 * DAY + timedelta(hours=1)))
+    h = history_of([past(messages=m)], MON + 30 * DAY)
+    assert h.reply_waits_days == (2.0,), "my reminder does not restart the wait; an open wait is not a reply"
+
+
+def test_history_acceptance_late_at_one_week_and_a_day():
+    delivered = MON
+    on_time = past(stages=((MON - DAY, Stage.IN_PROGRESS), (MON, Stage.IN_ACCEPTANCE),
+                           (MON + 7 * DAY, Stage.FINISHED)), delivered=delivered)
+    late = past(2, stages=((MON, Stage.IN_ACCEPTANCE), (MON + 7 * DAY + S, Stage.FINISHED)), delivered=delivered)
+    gone_late = past(3, stages=((MON, Stage.IN_ACCEPTANCE),), delivered=delivered, active=False,
+                     last_seen=MON + 9 * DAY)
+    open_late = past(4, stages=((MON, Stage.IN_ACCEPTANCE),), delivered=delivered, active=True)
+    assert history_of([on_time], MON + 30 * DAY).acceptance_late == 0
+    assert history_of([late, gone_late], MON + 30 * DAY).acceptance_late == 2
+    assert history_of([open_late], MON + 7 * DAY).acceptance_late == 0
+    assert history_of([open_late], MON + 7 * DAY + S).acceptance_late == 1
+
+
+def test_history_earlier_findings_leave_out_the_vetting_itself():
+    h = history_of([past(findings=("quiet_client", "client_risk", "quiet_client"))], MON)
+    assert h.earlier_findings == ("quiet_client", "quiet_client")
+    v = vet(ClientRecord(), None, h, NOW)
+    assert "earlier_findings" in {s.id for s in v.signals}

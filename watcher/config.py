@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from watcher.decide.rules import Policy
+from watcher.decide.vetting import VetPolicy
 from watcher.errors import ConfigError
 
 
@@ -48,7 +49,13 @@ class Config:
     keyring_timeout_s: float = 10.0  # the keyring must answer within this (a locked one is never unlocked)
     log_max_mb: float = 5.0
     log_keep: int = 5
+    watch_applications: bool = True  # read /e/proposals and vet the clients who answer an application
+    vet: tuple[tuple[str, Any], ...] = ()  # [vet] thresholds and weights over VetPolicy's defaults
     source: str = "<defaults>"
+
+    def vet_policy(self) -> VetPolicy:
+        """The vetting's thresholds: VetPolicy's documented defaults with the ``[vet]`` table over them."""
+        return VetPolicy(**dict(self.vet))
 
     def policy(self, contract_url: str = "") -> Policy:
         """The rules' settings; ``contract_url`` a template such as ``https://…/contracts/{id}``."""
@@ -86,6 +93,8 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "keyring_timeout_s": ((int, float), "seconds, 1 to 120"),
     "log_max_mb": ((int, float), "megabytes, more than 0"),
     "log_keep": (int, "a number of old log files, 0 or more"),
+    "watch_applications": (bool, "true or false"),
+    "vet": (dict, "a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70"),
 }
 
 
@@ -123,10 +132,36 @@ def _check_value(source: str, key: str, value: Any) -> None:
         pattern = r"\d{2}:\d{2}" if key == "digest_at" else r"\d{2}:\d{2}-\d{2}:\d{2}"
         if not re.fullmatch(pattern, value) or any(int(x) > 24 for x in re.findall(r"(\d{2}):", value)):
             raise ConfigError(f"{source}: {key}: expected {expect}, got {value!r}")
+    if key == "vet":
+        _check_vet(source, value)
     if key == "base_url":
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{source}: base_url: expected {expect}")
+
+
+def _check_vet(source: str, table: dict[str, Any]) -> None:
+    defaults = VetPolicy()
+    known = {f.name: getattr(defaults, f.name) for f in fields(VetPolicy)}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{source}: vet.{key}: unknown key (known: {', '.join(sorted(known))})")
+        default = known[key]
+        if isinstance(default, tuple):
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            expect = "a list of rule ids"
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            expect = "a whole number"
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            expect = "a number"
+        if not ok:
+            raise ConfigError(f"{source}: vet.{key}: expected {expect} (default {default!r})")
+    try:
+        VetPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
+    except ValueError as exc:
+        raise ConfigError(f"{source}: vet: {exc}") from None
 
 
 def from_mapping(data: dict[str, Any], source: str) -> Config:
@@ -140,6 +175,8 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
         values["scan_jitter_s"] = int(values["scan_jitter_s"])
     if "apprise_urls" in values:
         values["apprise_urls"] = tuple(values["apprise_urls"])
+    if "vet" in values:
+        values["vet"] = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in values["vet"].items())
     if "base_url" in values:
         values["base_url"] = values["base_url"].rstrip("/")
     cfg = replace(Config(), source=source, **values)

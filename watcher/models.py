@@ -374,3 +374,61 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     return obj
+
+
+def record_from_json(obj: Any) -> ClientRecord:
+    """A ClientRecord from what ``jsonable`` made of one (the store keeps it as JSON)."""
+    if not isinstance(obj, dict):
+        return ClientRecord()
+    known = {f for f in ClientRecord.__dataclass_fields__}
+    kw = {k: v for k, v in obj.items() if k in known}
+    if kw.get("created_at"):
+        kw["created_at"] = datetime.fromisoformat(kw["created_at"])
+    kw["ratings"] = tuple(Rating(r.get("score"), r.get("comment", ""), r.get("job", ""), r.get("rated_at", ""))
+                          for r in kw.get("ratings") or () if isinstance(r, dict))
+    return ClientRecord(**kw)
+
+
+@dataclass(frozen=True)
+class ProposalSeen:
+    """An application (応募) as the scans saw it: ``/proposals/ID`` before any contract."""
+
+    proposal_id: int
+    title: str
+    job_id: int | None = None
+    client_id: int | None = None  # from the job page (a guess); None: not known
+    thread_id: int | None = None
+    client_wrote_at: datetime | None = None  # the client's first message in the thread (UTC)
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PastContract:
+    """One contract of the worker's history with a client, as the vetting's history reads it.
+
+    ``stages``: the stages seen, with when each was first seen (UTC), in order. ``findings``: the
+    rule ids cwwatch notified for it."""
+
+    contract_id: int
+    first_seen: datetime
+    last_seen: datetime
+    active: bool
+    stages: tuple[tuple[datetime, Stage], ...]
+    messages: tuple[Message, ...]
+    delivered_at: datetime | None
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VettingRecord:
+    """A verdict kept in the history: about a contract or an application (``subject``)."""
+
+    subject: str  # "contract" | "proposal"
+    subject_id: int
+    client_id: int
+    verdict: str  # "ok" | "caution" | "warning"
+    total: int
+    signals: tuple[dict[str, Any], ...]  # as Signal.to_json()
+    summary: str
+    advice: tuple[str, ...]
+    vetted_at: datetime

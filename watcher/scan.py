@@ -23,7 +23,7 @@ from loguru import logger
 from watcher.crowdworks.pages import InboxReading, Pages, profile_page, workroom_page
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Site
-from watcher.decide import alerts, plan, rules
+from watcher.decide import alerts, plan, rules, vetting
 from watcher.errors import Unhealthy, first_line
 from watcher.jptime import format_jst
 from watcher.models import (
@@ -35,7 +35,9 @@ from watcher.models import (
     Known,
     Notice,
     Problem,
+    ProposalSeen,
     Stage,
+    VettingRecord,
     Workroom,
 )
 from watcher.notify.desktop import Notifier
@@ -68,6 +70,8 @@ class ScanResult:
     contracts_seen: int = 0
     workrooms_loaded: dict[int, str] = field(default_factory=dict)
     thread_sources: dict[int, str] = field(default_factory=dict)  # contract id -> "json" | "dom"
+    vetted: list[VettingRecord] = field(default_factory=list)  # clients vetted in this scan
+    vetted_notified: list[str] = field(default_factory=list)  # "contract:ID" / "proposal:ID" notified now
     logins: int = 0
     scan_id: int = 0
 
@@ -98,6 +102,8 @@ class ScanResult:
             "contracts": self.contracts_seen,
             "workrooms_loaded": {str(k): v for k, v in self.workrooms_loaded.items()},
             "thread_sources": {str(k): v for k, v in self.thread_sources.items()},
+            "vetted": [{"subject": v.subject, "id": v.subject_id, "client_id": v.client_id, "verdict": v.verdict,
+                        "notified": f"{v.subject}:{v.subject_id}" in self.vetted_notified} for v in self.vetted],
             "logins": self.logins,
             "scan_id": self.scan_id,
         }
@@ -118,6 +124,9 @@ class ScanContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     on_page: Callable[[str, str, str], None] | None = None  # (kind, url, html) of every page read
     timeout: timedelta = timedelta(minutes=10)  # a scan still running after this is stopped, unhealthy
+    watch_applications: bool = True  # read /e/proposals and vet the clients who answer
+    vet_policy: vetting.VetPolicy = field(default_factory=vetting.VetPolicy)
+    proposal_url: str = ""  # the application page, e.g. "https://…/proposals/{id}"
 
 
 @dataclass
@@ -128,6 +137,9 @@ class _Seen:
     inbox: list[InboxItem] = field(default_factory=list)
     replied_flags: bool = False
     loaded_why: dict[int, str] = field(default_factory=dict)
+    new_contracts: list[int] = field(default_factory=list)  # first seen in this scan: vetted once
+    proposals: list[ProposalSeen] = field(default_factory=list)  # applications read in this scan
+    notices: list[Notice] = field(default_factory=list)
 
 
 def _check_threads_whole(ctx: ScanContext, seen: _Seen) -> None:
@@ -229,8 +241,63 @@ async def _read_site(pages: Pages, ctx: ScanContext, seen: _Seen, full: bool, no
             continue
         if rules.waited_since(messages) is not None:
             awaited.append(client)
-    wanted = plan.plan_profiles(awaited, store.profiles_observed_at(), now, ctx.profile_ttl, full)
+    # 3b. New contracts and applications whose client wrote: their clients are vetted once.
+    seen.new_contracts = [w.contract_id for w in seen.workrooms if w.contract_id not in known]
+    to_vet = [w.client_id for w in seen.workrooms if w.contract_id not in known]
+    if ctx.watch_applications:
+        await _read_applications(pages, ctx, seen)
+        to_vet += [p.client_id for p in _proposals_to_vet(store, seen) if p.client_id is not None]
+    observed = store.profiles_observed_at()
+    wanted = plan.plan_profiles(awaited, observed, now, ctx.profile_ttl, full)
+    wanted += [c for c in plan.plan_profiles(to_vet, observed, now, ctx.profile_ttl, full) if c not in wanted]
     seen.clients = await _all([pages.profile(cid) for cid in wanted])
+
+
+async def _read_applications(pages: Pages, ctx: ScanContext, seen: _Seen) -> None:
+    """The applications list, the pages of new applications and of those whose thread the inbox says
+    moved (``proposal_status`` "proposed"), and, once, each application's client (from its job page)."""
+    store = ctx.store
+    known = store.known_proposals()
+    listed = await pages.proposals(lambda pid: pid in known)
+    titles = dict(listed)
+    by_thread = {p.thread_id: p.proposal_id for p in known.values() if p.thread_id is not None}
+    inbox_known = store.inbox_seen_ids()
+    proposed = ctx.sel.inbox_api.proposed.value
+    stirred = {by_thread[i.thread_id] for i in seen.inbox if i.thread_id in by_thread
+               and i.proposal_status == proposed and i.message_id not in inbox_known}
+    to_read = [pid for pid, _ in listed
+               if pid not in known or (pid in stirred and known[pid].client_wrote_at is None)]
+    read = await _all([pages.proposal(pid) for pid in to_read])
+    out: list[ProposalSeen] = []
+    for pid, page in zip(to_read, read, strict=True):
+        if page is None:  # it became a contract: the contract list has it
+            continue
+        before = known.get(pid)
+        out.append(ProposalSeen(pid, page.title or titles.get(pid, ""), page.job_id or (before and before.job_id),
+                                before.client_id if before else None, page.thread_id, page.client_wrote,
+                                before.first_seen if before else None))
+    jobs = [p for p in out if p.client_id is None and p.job_id is not None]
+    clients = await _all([pages.job_client(p.job_id) for p in jobs if p.job_id is not None])
+    found = {p.proposal_id: c for p, c in zip(jobs, clients, strict=True)}
+    for i, p in enumerate(out):
+        if p.proposal_id in found:
+            cid = found[p.proposal_id]
+            out[i] = ProposalSeen(p.proposal_id, p.title, p.job_id, cid, p.thread_id, p.client_wrote_at, p.first_seen)
+            if cid is None:
+                seen.notices.append(Notice(
+                    "unknown_client", f"job {ctx.sel.urls.job.format(id=p.job_id)}",
+                    f"application {p.proposal_id}: the job page shows no link to its client's profile; "
+                    "that application's client is not vetted (what does your page show?)"))
+    seen.proposals = out
+
+
+def _proposals_to_vet(store: Store, seen: _Seen) -> list[ProposalSeen]:
+    """Applications whose client has written and who was not vetted for them yet."""
+    vetted = store.vettings("proposal")
+    merged = dict(store.known_proposals())
+    merged.update({p.proposal_id: p for p in seen.proposals})
+    return [p for p in merged.values() if p.client_wrote_at is not None and p.client_id is not None
+            and p.proposal_id not in vetted]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -325,7 +392,7 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     result.contracts_seen = len(seen.rows)
     result.workrooms_loaded = dict(seen.loaded_why)
     result.thread_sources = {w.contract_id: w.source for w in seen.workrooms}
-    result.notices = [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
+    result.notices = seen.notices + [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
                              f"the last access reads 「{c.last_access_unreadable}」, a wording cwwatch cannot read: "
                              "taken as unknown (no_reply, never quiet_client); what does your page show?")
                       for c in seen.clients if c.last_access_unreadable]
@@ -341,6 +408,56 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     if ctx.notifier is not None:
         flush_outbox(ctx.store, ctx.notifier)
     return result
+
+
+def vet_client(store: Store, client_id: int, now: datetime, policy: vetting.VetPolicy,
+               rules_policy: rules.Policy, fresh: ClientSeen | None = None,
+               exclude: int | None = None) -> tuple[str, vetting.Verdict] | None:
+    """The client's name and verdict from their profile (``fresh``, else the last one the history
+    holds) and the worker's own history with them (but contract ``exclude``). None when no profile
+    of theirs was ever read."""
+    if fresh is not None:
+        name, record, access = fresh.name, fresh.record, fresh.last_access
+    else:
+        kept = store.client_record(client_id)
+        if kept is None:
+            return None
+        name, record = kept
+        seen_access = store.latest_access(client_id)
+        access = seen_access.interval if seen_access is not None else None
+    history = vetting.history_of(store.past_contracts(client_id, exclude=exclude), now, policy,
+                                 rules_policy.acceptance_days, rules_policy.year_end_break)
+    return name, vetting.vet(record, access, history, now, policy)
+
+
+def _vet_new(ctx: ScanContext, result: ScanResult, seen: _Seen, now: datetime) -> None:
+    """Vet the clients of the contracts first seen now, and of the applications whose client wrote;
+    each subject once. A caution or warning about a contract, a warning about an application,
+    notifies (rule ``client_risk``), once: the verdict kept in the history is the ledger."""
+    store = ctx.store
+    fresh = {c.client_id: c for c in seen.clients}
+    rooms = {w.contract_id: w for w in seen.workrooms}
+    for p in seen.proposals:
+        store.save_proposal(p, now)
+    vetted_contracts = store.vettings("contract")
+    subjects: list[tuple[str, int, int]] = [("contract", cid, rooms[cid].client_id) for cid in seen.new_contracts
+                                            if cid in rooms and cid not in vetted_contracts]
+    subjects += [("proposal", p.proposal_id, p.client_id) for p in _proposals_to_vet(store, seen)
+                 if p.client_id is not None]
+    for subject, sid, client_id in subjects:
+        found = vet_client(store, client_id, now, ctx.vet_policy, ctx.policy, fresh.get(client_id),
+                           exclude=sid if subject == "contract" else None)
+        if found is None:
+            continue
+        name, verdict = found
+        record = VettingRecord(subject, sid, client_id, verdict.verdict, verdict.total,
+                               tuple(s.to_json() for s in verdict.signals), verdict.summary, verdict.advice, now)
+        store.save_vetting(record)
+        result.vetted.append(record)
+        if alerts.client_risk_notifies(subject, verdict.verdict):
+            url = (ctx.policy.contract_url if subject == "contract" else ctx.proposal_url).format(id=sid)
+            store.enqueue(alerts.client_risk_note(subject, sid, name, verdict, url), now)
+            result.vetted_notified.append(f"{subject}:{sid}")
 
 
 def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> None:
@@ -373,6 +490,7 @@ def _record(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site) -> No
                 store.enqueue(alerts.finding_note(f), now)
                 store.record_finding_alert(f, now)
                 result.notified.append(f)
+            _vet_new(ctx, result, seen, now)
         result.health_notified += record_health(store, scan_id, result.healthy, result.problems, now,
                                                 ctx.health_notify_after)
         store.add_scan(result.started_at, now, result.healthy, result.problems,

@@ -21,6 +21,7 @@ from watcher.errors import StoreError
 from watcher.models import (
     AccessSeen,
     AlertRecord,
+    ClientRecord,
     ClientSeen,
     ContractState,
     Finding,
@@ -30,15 +31,19 @@ from watcher.models import (
     Message,
     Mute,
     Note,
+    PastContract,
     Problem,
+    ProposalSeen,
     ScanRecord,
     Sender,
     Stage,
+    VettingRecord,
     Workroom,
     jsonable,
+    record_from_json,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
 _SCHEMA = """
@@ -98,6 +103,15 @@ ALTER TABLE clients ADD COLUMN record TEXT;
 """,
     """
 ALTER TABLE messages ADD COLUMN removed_at TEXT;
+""",
+    """
+CREATE TABLE IF NOT EXISTS proposals (
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL, job_id INTEGER, client_id INTEGER, thread_id INTEGER,
+  client_wrote_at TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vettings (
+  subject TEXT NOT NULL, subject_id INTEGER NOT NULL, client_id INTEGER NOT NULL, verdict TEXT NOT NULL,
+  total INTEGER NOT NULL, signals TEXT NOT NULL, summary TEXT NOT NULL, advice TEXT NOT NULL,
+  vetted_at TEXT NOT NULL, PRIMARY KEY (subject, subject_id));
 """,
 ]
 
@@ -470,6 +484,66 @@ class Store:
         return [self._alert(r) for r in self.db.execute(
             "SELECT * FROM alerts WHERE contract_id=? ORDER BY notified_at", (contract_id,))]
 
+    # -- clients: their record, and my history with them ------------------------------------------
+
+    def client_record(self, client_id: int) -> tuple[str, ClientRecord] | None:
+        """The client's name and record as the last profile read showed them; None: never read."""
+        r = self.db.execute("SELECT name, record FROM clients WHERE id=?", (client_id,)).fetchone()
+        if r is None or r["record"] is None:
+            return None
+        return r["name"], record_from_json(json.loads(r["record"]))
+
+    def client_name(self, client_id: int) -> str | None:
+        r = self.db.execute("SELECT name FROM clients WHERE id=?", (client_id,)).fetchone()
+        return None if r is None else r["name"]
+
+    def past_contracts(self, client_id: int, exclude: int | None = None) -> list[PastContract]:
+        """Every contract the history holds with this client (but ``exclude``), for the vetting."""
+        out = []
+        for r in self.db.execute("SELECT * FROM contracts WHERE client_id=? ORDER BY first_seen", (client_id,)):
+            cid = r["id"]
+            if cid == exclude:
+                continue
+            stages = tuple((_dt(x["seen_at"]), Stage(x["stage"])) for x in self.db.execute(
+                "SELECT seen_at, stage FROM status_changes WHERE contract_id=? ORDER BY seen_at, rowid", (cid,)))
+            rules = tuple(x["rule"] for x in self.db.execute(
+                "SELECT rule FROM alerts WHERE contract_id=? ORDER BY notified_at", (cid,)))
+            out.append(PastContract(cid, _dt(r["first_seen"]), _dt(r["last_seen"]),  # type: ignore[arg-type]
+                                    bool(r["active"]), stages, tuple(self.messages_of(cid)),  # type: ignore[arg-type]
+                                    _dt(r["delivered_at"]), rules))
+        return out
+
+    # -- applications and verdicts -----------------------------------------------------------------
+
+    def known_proposals(self) -> dict[int, ProposalSeen]:
+        return {r["id"]: ProposalSeen(r["id"], r["title"], r["job_id"], r["client_id"], r["thread_id"],
+                                      _dt(r["client_wrote_at"]), _dt(r["first_seen"]))
+                for r in self.db.execute("SELECT * FROM proposals")}
+
+    def save_proposal(self, p: ProposalSeen, seen_at: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO proposals(id, title, job_id, client_id, thread_id, client_wrote_at, first_seen, last_seen)"
+            " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
+            " job_id=COALESCE(excluded.job_id, job_id), client_id=COALESCE(excluded.client_id, client_id),"
+            " thread_id=COALESCE(excluded.thread_id, thread_id),"
+            " client_wrote_at=COALESCE(client_wrote_at, excluded.client_wrote_at), last_seen=excluded.last_seen",
+            (p.proposal_id, p.title, p.job_id, p.client_id, p.thread_id, _iso(p.client_wrote_at),
+             _iso(seen_at), _iso(seen_at)))
+
+    def save_vetting(self, v: VettingRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO vettings VALUES(?,?,?,?,?,?,?,?,?)",
+            (v.subject, v.subject_id, v.client_id, v.verdict, v.total,
+             json.dumps(list(v.signals), ensure_ascii=False), v.summary, json.dumps(list(v.advice), ensure_ascii=False),
+             _iso(v.vetted_at)))
+
+    def vettings(self, subject: str) -> dict[int, VettingRecord]:
+        return {r["subject_id"]: VettingRecord(
+            r["subject"], r["subject_id"], r["client_id"], r["verdict"], r["total"],
+            tuple(json.loads(r["signals"])), r["summary"], tuple(json.loads(r["advice"])),
+            _dt(r["vetted_at"]))  # type: ignore[arg-type]
+            for r in self.db.execute("SELECT * FROM vettings WHERE subject=?", (subject,))}
+
     # -- the outbox: notifications decided in a scan's transaction, delivered after it ------------
 
     def enqueue(self, note: Note, at: datetime) -> None:
@@ -491,7 +565,8 @@ class Store:
     def personal_strings(self) -> set[str]:
         """Names, titles and message bodies the history holds: what redaction must remove."""
         out: set[str] = set()
-        for sql in ("SELECT name FROM clients", "SELECT title FROM contracts", "SELECT body FROM messages"):
+        for sql in ("SELECT name FROM clients", "SELECT title FROM contracts", "SELECT body FROM messages",
+                    "SELECT title FROM proposals"):
             out |= {r[0] for r in self.db.execute(sql) if r[0]}
         return out
 

@@ -25,7 +25,7 @@ from watcher.daemon import locks
 from watcher.decide.rules import Policy
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
 from watcher.jptime import JST
-from watcher.models import ContractState, Finding, HealthKind, Mute
+from watcher.models import ContractState, Finding, HealthKind, Mute, VettingRecord
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.report.history import Facts
@@ -156,7 +156,9 @@ def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials:
         max_list_pages=env.config.max_list_pages, clock=clock,
         profile_ttl=timedelta(hours=env.config.profile_ttl_h),
         revalidate=timedelta(hours=env.config.revalidate_h),
-        timeout=timedelta(minutes=env.config.scan_timeout_min))
+        timeout=timedelta(minutes=env.config.scan_timeout_min),
+        watch_applications=env.config.watch_applications, vet_policy=env.config.vet_policy(),
+        proposal_url=env.selectors.url_template(env.base_url, "proposal"))
 
 
 @contextlib.contextmanager
@@ -233,9 +235,36 @@ def parse_time(text: str, what: str) -> datetime:
     return (t if t.tzinfo else t.replace(tzinfo=JST)).astimezone(UTC)
 
 
+def demo_marker(home: Path) -> Path:
+    """The file ``cwwatch demo`` writes into its home: it marks the folder as the demo's (the next
+    run may clear it) and holds the story's clock, ``now = "2026-11-20T10:00:00+09:00"``."""
+    return home / "cwwatch-demo.toml"
+
+
 def now_of(args: argparse.Namespace) -> datetime:
+    """The moment to judge at: ``--now``; else, in a demo home (``CWWATCH_HOME``, ``--home``), the
+    story's clock from its :func:`demo_marker`; else the real clock."""
     text = getattr(args, "now", None)
-    return parse_time(text, "--now") if text else datetime.now(UTC)
+    if text:
+        return parse_time(text, "--now")
+    import os
+    import tomllib
+
+    from watcher.paths import HOME_ENV
+
+    home = os.environ.get(HOME_ENV)
+    marker = demo_marker(Path(home)) if home else None
+    if marker is None or not marker.is_file():
+        return datetime.now(UTC)
+    try:
+        clock = tomllib.loads(marker.read_text(encoding="utf-8")).get("now")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{marker}: not valid TOML ({exc})") from None
+    if clock is None:  # a demo of scenarios without a fixed `now`: they lived at the real time
+        return datetime.now(UTC)
+    if not isinstance(clock, str):
+        raise ConfigError(f"{marker}: now: expected a string (ISO 8601 with an offset)")
+    return parse_time(clock, f"{marker}: now")
 
 
 def add_now_option(p: argparse.ArgumentParser) -> None:
@@ -256,11 +285,12 @@ def contract_id_arg(text: str) -> int:
 
 
 def facts_of(state: ContractState, env: Env, now: datetime, findings: list[Finding],
-             mute: Mute | None) -> Facts:
+             mute: Mute | None, vetting: VettingRecord | None = None) -> Facts:
     policy = env.policy()
     return Facts(state=state, now=now, url=env.contract_url(state.contract_id), amount=state.amount,
                  active=state.active, findings=tuple(f for f in findings if f.contract_id == state.contract_id),
-                 mute=mute, acceptance_days=policy.acceptance_days, year_end_break=policy.year_end_break)
+                 mute=mute, acceptance_days=policy.acceptance_days, year_end_break=policy.year_end_break,
+                 vetting=vetting)
 
 
 def known_contract(store: Store | None, contract_id: int) -> ContractState:

@@ -23,6 +23,7 @@ from watcher.report.words import (
     mute_words,
     plural,
     status_word,
+    verdict_words,
 )
 from watcher.store import Store
 
@@ -61,7 +62,8 @@ def collect(store: Store, env: Env, now: datetime) -> list[Facts]:
     states = store.contract_states()
     findings = rules.evaluate(states, now, env.policy())
     mutes = store.mutes()
-    return [facts_of(st, env, now, findings, mutes.get(st.contract_id)) for st in states]
+    vets = store.vettings("contract")
+    return [facts_of(st, env, now, findings, mutes.get(st.contract_id), vets.get(st.contract_id)) for st in states]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,7 +120,10 @@ def row_cells(f: Facts, lang: str) -> list[str]:
     mute = "" if f.mute is None else mute_words(f.mute, f.waiting_since, now, lang)
     if f.mute is not None and f.mute.reason:
         mute += f"\n{f.mute.reason}"
-    return [s.client_name, f"{s.title}\n{s.contract_id}", status_word(s.status_label, s.stage, lang),
+    client = s.client_name
+    if f.vetting is not None:
+        client += f"\n{verdict_words(f.vetting.verdict, lang)}"
+    return [client, f"{s.title}\n{s.contract_id}", status_word(s.status_label, s.stage, lang),
             escrow_word(s.escrow_deposited, lang), waiting, access_words(s.access, lang, now), deadline,
             "\n".join(f.rules()) or "—", mute]
 

@@ -981,3 +981,130 @@ def unique(items: Iterable[InboxItem]) -> list[InboxItem]:
             seen.add(it.thread_id)
             out.append(it)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Applications: the list /e/proposals, an application's page /proposals/ID, a job's client
+
+
+@dataclass(frozen=True)
+class ProposalsPage:
+    """One page of ``/e/proposals``: the applications listed, newest first (seen, S1)."""
+
+    proposals: tuple[tuple[int, str], ...]  # (proposal id, title as listed)
+    page_no: int
+    total_pages: int | None  # the highest page number the paging links name (None: no paging links)
+    next_url: str | None  # the path of the next page, if a paging link names it
+
+
+def _page_no(url: str) -> int:
+    m = re.search(r"[?&]page=(\d+)", url)
+    return int(m.group(1)) if m else 1
+
+
+def extract_proposals(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace | None = None) -> ProposalsPage:
+    """The applications of one list page. The table is required (seen); an empty table is an empty
+    list. Paging: ``a[href*="/e/proposals?page="]`` links (seen). Raises ExtractionError."""
+    tree = parse_html(doc) if isinstance(doc, str) else doc
+    tr = _trace(trace)
+    p = sel.proposals
+    page = _page_name("proposals", url)
+    table, _ = _css_first(tree, p.table, tr)
+    if table is None:
+        raise ExtractionError(page, "applications table", f"no element matches {p.table.css!r}")
+    found: dict[int, str] = {}
+    for link in _css_all(table, p.row_link, tr):
+        pid = _int_from(p.row_link_id.pattern, link.attributes.get("href"))
+        if pid is not None and pid not in found:
+            found[pid] = _plain(link)
+    if found:
+        tr.hit(p.row_link_id, p.row_link_id.first.grade)
+    here = _page_no(url)
+    numbers: dict[int, str] = {}
+    for link in tree.css(p.page_link.css):
+        href = link.attributes.get("href") or ""
+        m = p.page_link_number.pattern.search(href)
+        if m:
+            numbers.setdefault(int(m.group(1)), _path_of(href) + "?" + urlsplit(href).query)
+    if numbers:
+        tr.hit(p.page_link, p.page_link.first.grade)
+    return ProposalsPage(tuple(found.items()), here, max(numbers) if numbers else None, numbers.get(here + 1))
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    """``/proposals/ID``: the application, its job and its thread as shown."""
+
+    proposal_id: int
+    thread_id: int
+    job_id: int | None  # the job link (seen); None when the page shows none
+    title: str
+    messages: tuple[Message, ...]
+    folded: bool
+
+    @property
+    def client_wrote(self) -> datetime | None:
+        """When the client first wrote in this thread (None: not yet)."""
+        return next((m.sent_at for m in self.messages if m.sender is Sender.CLIENT), None)
+
+
+def extract_proposal_page(doc: str | Tree, sel: SelectorSet, url: str, worker_id: int | None = None,
+                          trace: Trace | None = None) -> ProposalPage:
+    """The application's thread root (``#pack-message-thread``: ``id``, ``proposalId``; seen), its
+    job link (seen) and the thread as the page shows it. Raises ExtractionError."""
+    tree = parse_html(doc) if isinstance(doc, str) else doc
+    tr = _trace(trace)
+    w, p = sel.workroom, sel.proposals
+    page = _page_name("proposal", url)
+    thread, _ = _css_first(tree, w.thread, tr)
+    if thread is None:
+        raise ExtractionError(page, "message thread", f"no element matches {w.thread.css!r}")
+    tdata = data_json(thread, page, "message thread data")
+    tid = _as_int(json_path(tdata, w.thread_id.value))
+    pid = _as_int(json_path(tdata, p.thread_proposal_id.value))
+    if tid is None or pid is None:
+        raise ExtractionError(page, "thread data", f"no {w.thread_id.value!r} or {p.thread_proposal_id.value!r}")
+    tr.hit(w.thread_id, w.thread_id.first.grade)
+    tr.hit(p.thread_proposal_id, p.thread_proposal_id.first.grade)
+    job_id = None
+    for link in tree.css(p.job_link.css):
+        if not _within(link, thread):
+            job_id = _int_from(p.job_id.pattern, link.attributes.get("href"))
+            if job_id is not None:
+                tr.hit(p.job_link, p.job_link.first.grade)
+                break
+    if job_id is None:
+        tr.miss("job link", f"no {p.job_link.css!r} outside the thread")
+    node = tree.css_first(p.title.css)
+    title = _plain(node) if node is not None and not _within(node, thread) else ""
+    messages, folded = thread_from_dom(thread, sel, page, worker_id, tr)
+    return ProposalPage(pid, tid, job_id, title, messages, folded)
+
+
+def client_of_job(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace | None = None) -> int | None:
+    """The client of a public job page ``/public/jobs/ID``: its link to ``/public/employers/ID``
+    (a guess: None when the page shows no such link)."""
+    tree = parse_html(doc) if isinstance(doc, str) else doc
+    tr = _trace(trace)
+    p = sel.proposals
+    for link in tree.css(p.job_client_link.css):
+        cid = _int_from(sel.workroom.client_id.pattern, link.attributes.get("href"))
+        if cid is not None:
+            tr.hit(p.job_client_link, p.job_client_link.first.grade)
+            return cid
+    tr.miss("client link", f"no {p.job_client_link.css!r} on the job page")
+    return None
+
+
+def vet_target(text: str, sel: SelectorSet) -> tuple[str, int] | None:
+    """What ``cwwatch vet`` was given: ``("client", ID)`` for a client id or profile URL (or path),
+    ``("job", ID)`` for a job URL; None when it is neither."""
+    s = text.strip()
+    if s.isdigit():
+        return "client", int(s)
+    path = urlsplit(s).path if "://" in s else s
+    for kind, pattern in (("client", sel.workroom.client_id.pattern), ("job", sel.proposals.job_id.pattern)):
+        m = pattern.match(path.rstrip("/"))
+        if m:
+            return kind, int(m.group(1))
+    return None

@@ -27,10 +27,14 @@ from playwright.async_api import Page
 
 from watcher.crowdworks.extract import (
     InboxPage,
+    ProposalPage,
+    client_of_job,
     extract_contract_page,
     extract_contracts,
     extract_inbox,
     extract_profile,
+    extract_proposal_page,
+    extract_proposals,
     inbox_from_json,
     stage_family,
     thread_from_json,
@@ -298,6 +302,61 @@ class Pages:
             except ExtractionError as exc:
                 raise await self._layout(page, fetched, exc, "profile", client_id) from None
 
+
+    # -- applications ------------------------------------------------------------------------------
+
+    async def proposals(self, known: Callable[[int], bool]) -> list[tuple[int, str]]:
+        """The applications of ``/e/proposals`` (id, title), newest first. Paging stops at the last
+        page, or at a page that lists one ``known`` application (newest first: the rest are older)."""
+        sel = self.sel
+        out: dict[int, str] = {}
+        page_no = 1
+        async with self.site.page() as page:
+            while True:
+                path = sel.urls.proposals.format(page=page_no)
+                fetched = await self.site.get(page, path, "proposals", ready=sel.ready.proposals.css)
+                self._seen("proposals", fetched)
+                self._found(fetched, "proposals", f"{path} answered 404")
+                try:
+                    listing = extract_proposals(fetched.tree, sel, fetched.url)
+                except ExtractionError as exc:
+                    raise await self._layout(page, fetched, exc, "proposals", page_no) from None
+                fresh = [pid for pid, _ in listing.proposals if pid not in out]
+                out.update(listing.proposals)
+                more = listing.next_url is not None or (listing.total_pages or 0) > page_no
+                if not more or not fresh or any(known(pid) for pid in fresh):  # the rest are older, known
+                    return list(out.items())
+                page_no += 1
+                if page_no > self.max_list_pages:
+                    raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "proposals",
+                                       f"more than {self.max_list_pages} application pages: paging loops?")
+
+    async def proposal(self, proposal_id: int) -> ProposalPage | None:
+        """An application's page; None when it has become a contract (the site redirects
+        ``/proposals/ID`` to ``/contracts/ID``, seen): the contract list has it then."""
+        sel = self.sel
+        path = sel.urls.proposal.format(id=proposal_id)
+        async with self.site.page() as page:
+            fetched = await self.site.get(page, path, "proposal", ready=sel.ready.workroom.css)
+            self._seen("proposal", fetched)
+            self._found(fetched, f"proposal {path}", "listed as an application but answered 404")
+            if _template(sel.urls.workroom).search(urlsplit(fetched.url).path):
+                return None
+            try:
+                return extract_proposal_page(fetched.tree, sel, fetched.url, self.site.worker_id)
+            except ExtractionError as exc:
+                raise await self._layout(page, fetched, exc, "proposal", proposal_id) from None
+
+    async def job_client(self, job_id: int) -> int | None:
+        """The client of a public job page (the link to their profile: a guess). None when the page
+        shows none: that one application's client stays unknown, the scan stays healthy."""
+        path = self.sel.urls.job.format(id=job_id)
+        async with self.site.page() as page:
+            fetched = await self.site.get(page, path, "job")
+            self._seen("job", fetched)
+            if fetched.not_found:
+                return None
+            return client_of_job(fetched.tree, self.sel, fetched.url)
 
 
 def workroom_page(sel: SelectorSet, contract_id: int) -> str:

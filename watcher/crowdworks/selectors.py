@@ -66,7 +66,8 @@ SCHEMA: dict[str, dict[str, str]] = {
               "item_title": "css", "time": "css", "next_page": "css", "next_page_texts": "texts",
               "empty_texts": "texts"},
     "proposals": {"table": "css", "row_link": "css", "row_link_id": "re", "page_link": "css",
-                  "page_link_number": "re", "job_link": "css", "job_id": "re", "price": "css"},
+                  "page_link_number": "re", "job_link": "css", "job_id": "re", "price": "css",
+                  "thread_proposal_id": "path", "title": "css", "job_client_link": "css"},
 }
 URL_KEYS = ("login", "dashboard", "contracts", "workroom", "thread_json", "profile", "inbox", "inbox_api",
             "proposals", "proposal", "job")

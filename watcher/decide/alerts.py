@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from watcher.decide.rules import waited_since
+from watcher.decide.vetting import Verdict
 from watcher.models import ContractState, Finding, HealthKind, Mute, Note, Problem
 
 HEALTH_RULE = "health"
@@ -134,3 +135,24 @@ def digest_note(findings: Sequence[Finding]) -> Note:
     if len(findings) > 8:
         lines.append(f"ほか{len(findings) - 8}件")
     return Note(f"cwwatch: 未対応 {len(findings)}件", "\n".join(lines))
+
+
+# -- client_risk: a verdict on a client, before or at the start of the work ------------------------
+
+CLIENT_RISK_RULE = "client_risk"
+
+
+def client_risk_notifies(subject: str, verdict: str) -> bool:
+    """A contract's client notifies at caution and warning; an application's only at warning (before
+    a contract the person still chooses; a caution shows in ``cwwatch vet``)."""
+    return verdict == "warning" or (subject == "contract" and verdict == "caution")
+
+
+def client_risk_note(subject: str, subject_id: int, name: str, verdict: Verdict, url: str) -> Note:
+    """One note: the verdict, what it rests on (the three heaviest signals) and what to do."""
+    where = "応募先" if subject == "proposal" else "契約先"
+    title = f"{where}のクライアントに{verdict.label}: {name}"
+    lines = [verdict.summary]
+    lines += [f"・{s.message}（{s.evidence}）" for s in verdict.signals[:3]]
+    lines += [f"→ {a}" for a in verdict.advice[:2]]
+    return Note(title, "\n".join(lines), url, urgent=False)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from watcher.decide.bizdays import business_days_between
 from watcher.jptime import format_jst
-from watcher.models import ClientRecord, Interval
+from watcher.models import ClientRecord, Interval, PastContract, Sender, Stage
 
 SIGNALS = (
     "identity_unverified", "rule_check_failed", "low_completion", "few_finished", "low_rating",
@@ -547,3 +548,63 @@ def vet(record: ClientRecord | None, last_access: Interval | None, history: Hist
 
     return Verdict(verdict=kind, label=LABELS[kind], signals=tuple(f.signal for f in fired),
                    advice=tuple(advice), unknown=tuple(unknown), total=total, summary=summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker's own history with a client, from the contracts the store holds
+
+
+_ESCROWED = frozenset({Stage.IN_PROGRESS, Stage.DELIVERED, Stage.IN_ACCEPTANCE, Stage.FINISHED})
+_ACCEPTED = frozenset({Stage.FINISHED, Stage.ENDING})
+
+
+def history_of(contracts: Iterable[PastContract], now: datetime, policy: VetPolicy = VetPolicy(),
+               acceptance_days: int = 7, year_end_break: bool = False) -> History:
+    """``History`` from the contracts the watcher saw with one client (UTC times, ``now`` given).
+
+    Escrow: business days from the contract first seen awaiting escrow to the first stage seen
+    with escrow (known only when the watcher saw the wait begin); a contract that ended still
+    awaiting escrow never got it; one still waiting counts once it has waited ``escrow_late_days``.
+    Replies: business days from my first message after the client's last one to their answer.
+    Acceptance: a delivery accepted (the contract seen finished or gone from the active list)
+    more than ``acceptance_days`` after it was delivered, or still not accepted by then.
+    The times are those of the scans that saw each stage: as exact as the scan interval.
+    """
+    escrow_waits: list[float] = []
+    never = late_acceptance = 0
+    replies: list[float] = []
+    findings: list[str] = []
+    count = 0
+    for c in contracts:
+        count += 1
+        findings.extend(f for f in c.findings if f != "client_risk")
+        stages = sorted(c.stages, key=lambda x: x[0])
+        if stages and stages[0][1] is Stage.AWAITING_ESCROW:
+            started = stages[0][0]
+            paid = next((t for t, s in stages if s in _ESCROWED), None)
+            if paid is not None:
+                escrow_waits.append(float(business_days_between(started, paid, year_end_break)))
+            elif not c.active:
+                never += 1
+            else:
+                waited = float(business_days_between(started, now, year_end_break))
+                if waited >= policy.escrow_late_days:
+                    escrow_waits.append(waited)
+        if c.delivered_at is not None:
+            due = c.delivered_at + timedelta(days=acceptance_days)
+            accepted = next((t for t, s in stages if s in _ACCEPTED and t >= c.delivered_at), None)
+            if accepted is None and not c.active:
+                accepted = c.last_seen  # gone from the active list: accepted by the next scan at the latest
+            if (accepted if accepted is not None else now) > due:
+                late_acceptance += 1
+        first_mine: datetime | None = None
+        for m in sorted(c.messages, key=lambda x: x.sent_at):
+            if m.sender is Sender.CLIENT:
+                if first_mine is not None:
+                    replies.append(float(business_days_between(first_mine, m.sent_at, year_end_break)))
+                first_mine = None
+            elif m.sender is Sender.WORKER and first_mine is None:
+                first_mine = m.sent_at
+    return History(contracts=count, escrow_waits_days=tuple(escrow_waits), escrow_never=never,
+                   reply_waits_days=tuple(replies), acceptance_late=late_acceptance,
+                   earlier_findings=tuple(findings))

@@ -17,7 +17,7 @@ from typing import Any
 
 from watcher.decide.bizdays import business_days_between
 from watcher.decide.rules import waited_since
-from watcher.models import AccessSeen, ContractState, Finding, Interval, Message, Mute, Sender
+from watcher.models import AccessSeen, ContractState, Finding, Interval, Message, Mute, Sender, VettingRecord
 from watcher.report.words import days_left
 
 
@@ -41,6 +41,7 @@ class Facts:
     mute: Mute | None = None
     acceptance_days: int = 7
     year_end_break: bool = False
+    vetting: VettingRecord | None = None  # the client's verdict when the contract first appeared
 
     @property
     def waiting_since(self) -> datetime | None:
@@ -106,6 +107,9 @@ class Facts:
             "overdue": None if left is None else left[1],
             "findings": self.rules(),
             "mute": self.mute.to_json(self.waiting_since, self.now) if self.mute else None,
+            "client_verdict": None if self.vetting is None else {
+                "verdict": self.vetting.verdict, "total": self.vetting.total,
+                "signals": [x["id"] for x in self.vetting.signals], "vetted_at": _iso(self.vetting.vetted_at)},
         }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from watcher.models import VettingRecord
 from watcher.report.drafts import Drafts
 from watcher.report.history import Event, Facts
 from watcher.report.words import (
@@ -28,6 +29,7 @@ from watcher.report.words import (
     mute_words,
     plural,
     status_word,
+    verdict_words,
 )
 
 _WHO = {
@@ -137,6 +139,12 @@ _L = {
 }
 
 
+def _verdict_lines(v: VettingRecord, lang: str) -> list[str]:
+    """The client's verdict as the timeline opens with it: the summary and the heaviest reasons."""
+    head = v.summary if lang == "ja" else f"(vetted when the contract first appeared) {v.summary}"
+    return [head] + [f"・{s['message']}（{s['evidence']}）" for s in v.signals[:3]]
+
+
 def _head_lines(r: Report, lang: str) -> list[tuple[str, str]]:
     f, s, L = r.facts, r.facts.state, _L[lang]
     rows = [
@@ -185,7 +193,11 @@ def render_text(r: Report, lang: str) -> str:
     pad = (lambda k: k + "：") if lang == "ja" else (lambda k: f"{k + ':':<{width + 1}}")
     out += [f"  {pad(k)} {v}" if lang == "en" else f"  {pad(k)}{v}" for k, v in _head_lines(r, lang)]
     out += ["", f"■ {L['timeline']}"]
-    if not r.timeline:
+    v = r.facts.vetting
+    if v is not None:
+        out.append(f"  {fmt_time(v.vetted_at, lang)}  {verdict_words(v.verdict, lang)}")
+        out += [f"      {line}" for line in _verdict_lines(v, lang)]
+    if not r.timeline and v is None:
         out.append("  " + L["empty"])
     for e in r.timeline:
         out.append(f"  {fmt_time(e.at, lang)}  {event_head(e, lang)}")
@@ -230,7 +242,12 @@ def render_md(r: Report, lang: str) -> str:
     out = [f"# {_md(_title(r, lang))}", ""]
     out += [f"- **{k}**: {_md(v) if k != L['url'] else '<' + v + '>'}" for k, v in _head_lines(r, lang)]
     out += ["", f"## {L['timeline']}", ""]
-    if not r.timeline:
+    v = r.facts.vetting
+    if v is not None:
+        lines = _verdict_lines(v, lang)
+        out.append(f"- **{fmt_time(v.vetted_at, lang)}** {_md(verdict_words(v.verdict, lang))}: {_md(lines[0])}")
+        out += [f"  {_md(line)}" for line in lines[1:]]
+    if not r.timeline and v is None:
         out.append(L["empty"])
     for e in r.timeline:
         lines = event_body(e, lang).splitlines() or [""]

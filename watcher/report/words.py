@@ -113,6 +113,17 @@ def escrow_word(escrow: bool | None, lang: str) -> str:
     return {True: "deposited", False: "not deposited", None: "unknown"}[escrow]
 
 
+_VERDICT_WORDS = {
+    "ja": {"ok": "審査: 問題なし", "caution": "審査: 注意", "warning": "審査: 要警戒"},
+    "en": {"ok": "vetted: ok", "caution": "vetted: caution", "warning": "vetted: warning"},
+}
+
+
+def verdict_words(verdict: str, lang: str) -> str:
+    """The client's verdict (``cwwatch vet``) in a few words: 「審査: 注意」."""
+    return _VERDICT_WORDS[lang].get(verdict, verdict)
+
+
 def status_word(label: str, stage: Stage, lang: str) -> str:
     return label if lang == "ja" else f"{label} ({STAGE_EN.get(stage, str(stage))})"
 

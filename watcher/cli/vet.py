@@ -1,0 +1,204 @@
+"""``cwwatch vet``: is this client's record trouble? A verdict before the contract.
+
+``cwwatch vet (CLIENT_ID | PROFILE_URL | JOB_URL | --page FILE) [--json] [--lang en]`` reads the
+client's public profile (a job URL leads to its client) through the same polite site session as a
+scan (pacing, host guard, health rules; no login is needed for a public page), or a saved profile
+page, weighs what it shows and what the history holds of the worker's own contracts with that
+client (``decide/vetting.py``), and prints the verdict with its reasons, heaviest first.
+
+Exit codes: 0 問題なし (ok), 10 注意 or 要警戒 (caution, warning), 20 the page could not be read,
+2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from watcher.cli import common
+from watcher.cli.common import add_now_option, now_of, open_history
+from watcher.crowdworks.extract import extract_profile, parse_html, vet_target
+from watcher.decide import vetting
+from watcher.errors import ConfigError, CwError, Exit, ExtractionError, Unhealthy
+from watcher.jptime import format_jst
+from watcher.models import ClientSeen, HealthKind
+from watcher.report.words import LANGS
+
+SCHEMA = 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "vet", help="vet a client before a contract: 問題なし, 注意 or 要警戒, with the reasons",
+        description="Read a client's public profile (a client id, a profile URL, or a job URL that leads to "
+        "its client), or a saved profile page with --page, and weigh what it shows: identity and rule "
+        "check, completion rate, ratings and their comments, account age, jobs posted and contracted, "
+        "last access; and from your history with that client: escrow, reply times, acceptance, earlier "
+        "warnings. A hidden field is unknown, never a bad sign. Thresholds: the [vet] table of the "
+        "config file (docs/vetting.md). Exit codes: 0 問題なし, 10 注意 or 要警戒, 20 the page could not "
+        "be read, 2 bad usage.")
+    p.add_argument("target", nargs="?", metavar="CLIENT_ID|PROFILE_URL|JOB_URL",
+                   help="a client id (900009005), the client's profile URL, or the URL of one of their jobs")
+    p.add_argument("--page", metavar="FILE", help="a saved profile page (HTML) instead of the site")
+    p.add_argument("--fetched-at", metavar="ISO",
+                   help="with --page: when it was saved, for its relative last access (default: the "
+                   "capture manifest beside it, else the file's modification time)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"schema": 1, "client_id", "name", "verdict", "signals": [...], "fetched_at"}')
+    p.add_argument("--lang", choices=LANGS, default="ja", help="language of the frame (default: ja)")
+    add_now_option(p)
+    p.set_defaults(run=run)
+
+
+class UsageError(CwError):
+    exit_code = Exit.USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    if bool(args.target) == bool(args.page):
+        raise UsageError("give one client: a CLIENT_ID, a PROFILE_URL or a JOB_URL, or --page FILE")
+    env = common.env_of(args)
+    now = now_of(args)
+    try:
+        seen = _from_file(args, env.selectors) if args.page else _from_site(args, env)
+    except Unhealthy as exc:
+        p = exc.problem
+        print(f"cwwatch: {_UNREAD[args.lang]}: {p.kind}: {p.page}: {p.detail}", file=sys.stderr)
+        return int(Exit.UNHEALTHY)
+    store = open_history(env.paths)
+    try:
+        history = vetting.History()
+        if store is not None:
+            policy = env.policy()
+            history = vetting.history_of(store.past_contracts(seen.client_id), now, env.config.vet_policy(),
+                                 policy.acceptance_days, policy.year_end_break)
+    finally:
+        if store is not None:
+            store.close()
+    verdict = vetting.vet(seen.record, seen.last_access, history, now, env.config.vet_policy())
+    url = env.selectors.page_url(env.base_url, "profile", id=seen.client_id)
+    if args.json:
+        out = verdict.to_json(seen.client_id, seen.name, seen.observed_at)
+        out.update({"label": verdict.label, "total": verdict.total, "summary": verdict.summary,
+                    "advice": list(verdict.advice), "unknown": list(verdict.unknown), "url": url,
+                    "history_contracts": history.contracts})
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    else:
+        sys.stdout.write(render(seen, verdict, url, history, args.lang))
+        sys.stdout.flush()
+    return int(Exit.OK if verdict.verdict == "ok" else Exit.FINDINGS)
+
+
+_UNREAD = {"ja": "プロフィールを読めませんでした", "en": "could not read the profile"}
+
+
+# -- where the profile comes from ------------------------------------------------------------------
+
+
+def _from_site(args: argparse.Namespace, env: common.Env) -> ClientSeen:
+    target = vet_target(args.target, env.selectors)
+    if target is None:
+        raise UsageError(f"not a client: {args.target!r} (expected a client id such as 900009005, the client's "
+                         "profile URL, or a job's URL)")
+    from watcher.crowdworks.pages import Pages
+
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    make = common.site_factory(env, lambda: None, clock)
+    env.paths.ensure(env.paths.state_dir)
+
+    async def read() -> ClientSeen:
+        site = make(False)  # a public page: never a login
+        pages = Pages(site, env.selectors, env.paths.layout_dir, set, clock, env.config.max_list_pages)
+        try:
+            await site.open()
+            kind, ident = target
+            client = ident
+            if kind == "job":
+                found = await pages.job_client(ident)
+                if found is None:
+                    raise ConfigError(f"job {ident}: its page shows no link to the client's profile; "
+                                      "give the client's profile URL instead")
+                client = found
+            return await pages.profile(client)
+        finally:
+            await site.close()
+
+    return common.call_in_thread(lambda: asyncio.run(read()), timeout=env.config.scan_timeout_min * 60,
+                                 name="cwwatch-vet")
+
+
+def _manifest_time(file: Path) -> datetime | None:
+    manifest = file.parent / "manifest.json"
+    try:
+        pages = json.loads(manifest.read_text(encoding="utf-8"))["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for p in pages if isinstance(pages, list) else []:
+        if isinstance(p, dict) and p.get("file") == file.name and isinstance(p.get("fetched_at"), str):
+            return common.parse_time(p["fetched_at"], f"{manifest}: fetched_at")
+    return None
+
+
+def _from_file(args: argparse.Namespace, sel: Any) -> ClientSeen:
+    file = Path(args.page).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text (a saved profile page?)") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read it ({exc.strerror})") from None
+    if args.fetched_at:
+        when = common.parse_time(args.fetched_at, "--fetched-at")
+    else:
+        when = _manifest_time(file) or datetime.fromtimestamp(file.stat().st_mtime, UTC)
+    try:  # the client id from the page's JSON (the file's name says nothing)
+        return extract_profile(parse_html(text), sel, file.resolve().as_uri(), when)
+    except ExtractionError as exc:
+        raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, str(file), f"{exc.field}: {exc.detail}" if exc.detail
+                           else f"{exc.field} not found") from None
+
+
+# -- the verdict for a person ----------------------------------------------------------------------
+
+_FRAME = {
+    "ja": {"id": "クライアントID", "verdict": "判定", "weight": "重み", "reasons": "理由（重い順）",
+           "unknown": "判断していない項目（非公開・未表示）",
+           "todo": "すべきこと", "history": "これまでの取引", "contracts": "件", "no_history": "なし",
+           "profile": "プロフィール", "fetched": "取得"},
+    "en": {"id": "client id", "verdict": "verdict", "weight": "weight", "reasons": "reasons (heaviest first)",
+           "unknown": "not judged (hidden or not shown)",
+           "todo": "what to do", "history": "your contracts with them", "contracts": "",
+           "no_history": "none", "profile": "profile", "fetched": "read"},
+}
+_VERDICT_EN = {"ok": "ok", "caution": "caution", "warning": "warning"}
+
+
+def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vetting.History, lang: str) -> str:
+    """The verdict as a person reads it (the signals' own sentences are Japanese)."""
+    t = _FRAME[lang]
+    label = verdict.label if lang == "ja" else f"{_VERDICT_EN[verdict.verdict]} ({verdict.label})"
+    head = f"{seen.name}（{t['id']} {seen.client_id}）" if lang == "ja" else f"{seen.name} ({t['id']} {seen.client_id})"
+    lines = [head,
+             f"{t['verdict']}: {label}（{t['weight']} {verdict.total}）" if lang == "ja"
+             else f"{t['verdict']}: {label}, {t['weight']} {verdict.total}",
+             verdict.summary, ""]
+    if verdict.signals:
+        lines.append(f"{t['reasons']}:")
+        for s in verdict.signals:
+            lines.append(f"  [{s.weight}] {s.message}")
+            lines.append(f"      {s.evidence}")
+    if verdict.unknown:
+        names = "、".join(dict.fromkeys(vetting.FACT_LABELS[u] for u in verdict.unknown))
+        lines.append(f"{t['unknown']}: {names}")
+    done = f"{history.contracts}{t['contracts']}" if history.contracts else t["no_history"]
+    lines += [f"{t['history']}: {done}", "", f"{t['todo']}:"]
+    lines += [f"  ・{a}" for a in verdict.advice]
+    lines.append(f"{t['profile']}: {url}（{format_jst(seen.observed_at)} {t['fetched']}）" if lang == "ja"
+                 else f"{t['profile']}: {url} ({t['fetched']} {format_jst(seen.observed_at)})")
+    return "\n".join(lines) + "\n"
+
