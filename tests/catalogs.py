@@ -6,6 +6,8 @@
         # translations from the fragments (msgid → msgstr) fill in what they name
     .venv/bin/python tests/catalogs.py compile            # ja.po → ja/LC_MESSAGES/cwwatch.mo
     .venv/bin/python tests/catalogs.py check              # exit 1 listing every message without Japanese
+    .venv/bin/python tests/catalogs.py cover FRAGMENT.po FILE.py ...
+        # the messages of these files that neither the fragment nor ja.po translates
 
 The messages are the code's English strings in ``_()``, ``N_()`` and ``ngettext()``, plus the
 messages of the standard library's argparse that a person sees in ``--help`` and usage errors.
@@ -119,7 +121,41 @@ def update(fragments: list[Path]) -> list[str]:
     return untranslated(template, ja)
 
 
+def messages_of(files: list[Path]) -> list[str | tuple[str, str]]:
+    """The messages the given source files mark (``_``, ``N_``, ``ngettext``)."""
+    from babel.messages.extract import extract
+
+    out: list[str | tuple[str, str]] = []
+    for f in files:
+        with f.open("rb") as src:
+            for _lineno, message, _comments, _context in extract("python", src, keywords=KEYWORDS):
+                out.append(message if isinstance(message, str) else tuple(message))  # type: ignore[arg-type]
+    return out
+
+
+def cover(fragment: Path, files: list[Path]) -> list[str]:
+    """The messages of ``files`` with no Japanese in ``fragment`` nor in ja.po."""
+    known = {}
+    for cat in (read_catalog(fragment) if fragment.exists() else Catalog(), read_catalog()):
+        for m in cat:
+            if m.id and m.string and not m.fuzzy and all(m.string if isinstance(m.string, tuple | list)
+                                                         else (m.string,)):
+                known[m.id if isinstance(m.id, str) else m.id[0]] = True
+    missing = []
+    for msg in messages_of(files):
+        key = msg if isinstance(msg, str) else msg[0]
+        if key not in known and key not in missing:
+            missing.append(key)
+    return missing
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "cover" and len(argv) >= 3:
+        missing = cover(Path(argv[1]), [Path(a) for a in argv[2:]])
+        for m in missing:
+            print(f"no Japanese: {m!r}")
+        print(f"{len(missing)} messages without Japanese")
+        return 1 if missing else 0
     if not argv or argv[0] not in ("extract", "update", "compile", "check"):
         print(__doc__, file=sys.stderr)
         return 2
