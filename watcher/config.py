@@ -50,6 +50,7 @@ class Config:
     log_max_mb: float = 5.0
     log_keep: int = 5
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer an application
+    lang: str = ""  # "ja" or "en": the language of everything printed; "" follows --lang, then the locale
     vet: tuple[tuple[str, Any], ...] = ()  # [vet] thresholds and weights over VetPolicy's defaults
     source: str = "<defaults>"
 
@@ -94,6 +95,7 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "log_max_mb": ((int, float), "megabytes, more than 0"),
     "log_keep": (int, "a number of old log files, 0 or more"),
     "watch_applications": (bool, "true or false"),
+    "lang": (str, "\"ja\" or \"en\" (\"\" to follow the locale)"),
     "vet": (dict, "a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70"),
 }
 
@@ -132,6 +134,8 @@ def _check_value(source: str, key: str, value: Any) -> None:
         pattern = r"\d{2}:\d{2}" if key == "digest_at" else r"\d{2}:\d{2}-\d{2}:\d{2}"
         if not re.fullmatch(pattern, value) or any(int(x) > 24 for x in re.findall(r"(\d{2}):", value)):
             raise ConfigError(f"{source}: {key}: expected {expect}, got {value!r}")
+    if key == "lang" and value not in ("", "ja", "en"):
+        raise ConfigError(f"{source}: lang: expected {expect}, got {value!r}")
     if key == "vet":
         _check_vet(source, value)
     if key == "base_url":
