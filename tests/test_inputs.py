@@ -219,3 +219,32 @@ def test_a_scenario_written_for_the_earlier_sample_site_still_loads_and_serves()
         assert render.workroom(sc, c).rstrip().endswith("</html>")
         assert render.thread_json(sc, c)["messages"]
     assert render.contracts_page(sc, 1, False).rstrip().endswith("</html>")
+
+
+_CONTRACT = '\n[[contracts]]\nid = 5\nclient = 900009001\ntitle = "t"\nstatus = "進行中"\n'
+
+
+@pytest.mark.parametrize(("body", "where", "table", "meant"), [
+    (GOOD_HEAD + CLIENT + _CONTRACT.replace("[[contracts]]", "[[contract]]"), ":11:", "[[contract]]",
+     "did you mean [[contracts]]?"),
+    (GOOD_HEAD + CLIENT.replace("[[clients]]", "[[client]]"), ":7:", "[[client]]", "did you mean [[clients]]?"),
+    ('[senario]\nnow = "2026-11-20T10:00:00+09:00"\n' + GOOD_HEAD, ":1:", "[senario]",
+     "did you mean [scenario]?"),
+    (GOOD_HEAD + "\n[fault]\nlogin = \"two_step\"\n", ":7:", "[fault]", "did you mean [faults]?"),
+    # Nested: the second contract's misspelt message table, found after that contract's own header.
+    (GOOD_HEAD + CLIENT + _CONTRACT + _CONTRACT.replace("id = 5", "id = 6")
+     + '[[contracts.message]]\nfrom = "worker"\nat = "-1d"\nbody = "x"\n', ":22:", "[[contracts.message]]",
+     "did you mean [[contracts.messages]]?"),
+    # A table where a value belongs.
+    (GOOD_HEAD + CLIENT + '[[clients.rating]]\nscore = 1.0\n', ":10:", "[[clients.rating]]",
+     "did you mean [[clients.ratings]]?"),
+])
+def test_a_misspelt_table_is_one_line_naming_the_table_and_its_line(tmp_path, capsys, body, where, table, meant):
+    f = tmp_path / "bad.toml"
+    f.write_text(body, encoding="utf-8")
+    code = main(["demo", "--no-notify", "--scenario", str(f)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert f"{f}{where} {table}:" in err and meant in err, err
+    assert "Traceback" not in err

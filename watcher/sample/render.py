@@ -28,7 +28,7 @@ from string import Template
 from typing import Any
 
 from watcher.jptime import JST, format_jst
-from watcher.sample.scenario import Scenario, SClient, SContract, SMessage, SProposal
+from watcher.sample.scenario import Scenario, SClient, SContract, SMessage, SProposal, SRating
 
 PAGE_SIZE = 20  # contracts, inbox items and applications a page
 FOLD_AFTER = 10  # a thread longer than this shows only its newest FOLD_AFTER messages
@@ -41,8 +41,10 @@ CHANGED_RELEASE = "b4b4b"
 # Older names of the tail, kept importable.
 H_THREAD = H_CONTRACT = H_LIST = H_PROFILE = H_INBOX = RELEASE
 
-STEPS = ("契約", "仮払い", "業務", "納品", "検収", "完了")  # only 納品 is seen; the rest a guess
-PROPOSAL_STEPS = ("募集", "応募・スカウト", "契約", "仮払い", "業務", "納品", "検収", "完了")
+# The progress bar's steps. 応募・スカウト (step 2 of an application's bar) and 納品 are seen; the rest a
+# guess. 業務 and 納品 stay two steps: a reader finds the delivery step by its exact text 「納品」.
+STEPS = ("応募・スカウト", "契約", "仮払い", "業務", "納品", "検収", "評価")
+PROPOSAL_STEPS = ("募集", *STEPS)
 ACCEPTANCE_LABELS = ("納品済み", "納品完了", "検収中")
 FINISHED_LABELS = ("完了", "契約完了")
 SENTENCES = {
@@ -52,7 +54,7 @@ SENTENCES = {
     "ending": "契約終了の同意を待っています。",
     "finished": "この契約は完了しました。",
 }
-_CURRENT_STEP = {"escrow": 1, "working": 2, "acceptance": 4, "ending": 2, "finished": 5}
+_CURRENT_STEP = {"escrow": 2, "working": 3, "acceptance": 5, "ending": 3, "finished": 6}
 PAYMENT_NAMES = {"hourly": "時間単価制", "fixed_price": "固定報酬制", "competition": "コンペ方式"}
 SECTION_TITLES = {"hourly": "時間単価制", "fixed_price": "固定報酬制", "competition": "コンペ"}
 LOGIN_ERRORS = {
@@ -89,6 +91,12 @@ def _yen(n: int | None) -> str:
     return f"{n:,}円" if n is not None else "-"
 
 
+def _stars(score: float) -> str:
+    """Five stars, filled to ``score`` out of 5 (CSS)."""
+    width = max(0.0, min(5.0, score)) * 20
+    return f'<span class="stars">★★★★★<span style="width:{width:.0f}%">★★★★★</span></span>'
+
+
 def _ex_tax(n: int) -> int:
     return round(n * 10 / 11)
 
@@ -122,17 +130,32 @@ def other_employers(sc: Scenario, not_id: int, n: int = 3) -> list[tuple[int, st
 
 _CSS = """
 *{box-sizing:border-box}
-body{margin:0;background:#f4f5f0;color:#333;font:14px/1.75 "Hiragino Kaku Gothic ProN","Hiragino Sans",
+body{margin:0;min-height:100vh;display:flex;flex-direction:column;background:#f4f5f0;color:#333;
+font:14px/1.75 "Hiragino Kaku Gothic ProN","Hiragino Sans",
 "Noto Sans CJK JP","Yu Gothic",Meiryo,sans-serif}
 a{color:#0a6ebd;text-decoration:none}a:hover{text-decoration:underline}
 h1{font-size:22px;margin:0 0 16px}h2{font-size:17px;margin:24px 0 10px}h3{font-size:15px;margin:0 0 8px}
 .cw-header{background:#fff;border-bottom:3px solid #0c9ddc;box-shadow:0 1px 3px rgba(0,0,0,.06)}
-.cw-header_inner{max-width:1080px;margin:0 auto;padding:10px 16px;display:flex;align-items:center;gap:28px}
-.cw-logo{font-size:21px;font-weight:bold;color:#0c9ddc;letter-spacing:.04em}
-.cw-header_nav{display:flex;gap:20px;flex:1}.cw-header_nav a{color:#333;font-weight:bold}
-.cw-header_user{color:#666;font-size:13px}
-main{max-width:1080px;margin:0 auto;padding:24px 16px 48px}
-.cw-footer{text-align:center;color:#888;font-size:12px;padding:24px 0 32px}
+.cw-header_inner{max-width:1080px;margin:0 auto;padding:0 16px;min-height:60px;display:flex;align-items:center;
+gap:32px}
+.cw-logo{display:flex;align-items:baseline;gap:8px;white-space:nowrap}.cw-logo:hover{text-decoration:none}
+.cw-logo_text{font-size:22px;font-weight:900;color:#0c9ddc;letter-spacing:.06em}
+.cw-logo_note{font-size:11px;font-weight:bold;color:#fff;background:#f58220;border-radius:3px;padding:1px 6px;
+letter-spacing:.05em}
+.cw-header_nav{display:flex;gap:4px;flex:1;align-self:stretch}
+.cw-header_nav a{display:flex;align-items:center;padding:0 12px;color:#333;font-weight:bold;
+border-bottom:3px solid transparent;margin-bottom:-3px}
+.cw-header_nav a:hover{text-decoration:none;color:#0c9ddc}
+.cw-header_nav a.is-current{color:#0c9ddc;border-bottom-color:#f58220}
+.cw-header_user{display:flex;align-items:center;gap:8px;color:#555;font-size:13px;white-space:nowrap}
+.cw-header_avatar{display:inline-flex;width:28px;height:28px;border-radius:50%;background:#d9e9f5;color:#0a6ebd;
+align-items:center;justify-content:center;font-weight:bold;font-size:13px}
+main{flex:1 0 auto;width:100%;max-width:1080px;margin:0 auto;padding:28px 16px 56px}
+.cw-footer{background:#3c4146;color:#c9cdd1;font-size:12px;margin-top:24px}
+.cw-footer_inner{max-width:1080px;margin:0 auto;padding:24px 16px 32px}.cw-footer p{margin:4px 0}
+.cw-footer_logo{font-size:15px;font-weight:bold;color:#fff}
+.cw-footer_logo span{font-size:11px;font-weight:normal;color:#c9cdd1;margin-left:6px}
+.cw-footer_small{color:#9aa0a6}
 .cw-box,.section{background:#fff;border:1px solid #ddd;border-radius:4px;padding:16px 20px;margin-bottom:20px}
 .cw-box>h2:first-child,.section>h2:first-child{margin-top:0}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:9px 10px;
@@ -165,7 +188,9 @@ body.sp main{max-width:480px;padding:12px}.sp-header{background:#0c9ddc;color:#f
 .sp-header a{color:#fff;font-weight:bold}.sp-card{background:#fff;border:1px solid #ddd;border-radius:8px;
 padding:12px 14px;margin-bottom:10px;list-style:none}.sp-list{padding:0}
 .sp-card span{display:block}.sp-bubble{background:#fff;border-radius:10px;padding:10px 12px;margin:8px 0}
-.sp-bubble.mine{background:#dff1fb;margin-left:40px}
+.sp-bubble.mine{background:#dff1fb;margin-left:40px}.sp-who{font-weight:bold;margin-right:10px}
+.sp-when{font-size:11px;color:#999}.sp-note{font-size:10px;background:#f58220;border-radius:3px;padding:0 4px;
+margin-left:6px}
 """
 
 # Styles that name a page's own hooks ship with that page (a release's CSS names only its classes).
@@ -173,11 +198,21 @@ _LIST_CSS = ".nodata{color:#777;padding:12px 4px}"
 _CARDS_CSS = Template(".$card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:12px 16px;"
                       "margin-bottom:10px;display:flex;gap:16px}")
 _STEPS_CSS = Template("""
-.$box{flex:1;background:#fff;border:1px solid #ddd;border-radius:4px;padding:16px 20px}
-ul.$steps{display:flex;list-style:none;margin:0 0 12px;padding:0;gap:4px}
-ul.$steps li{flex:1;text-align:center;background:#eee;color:#888;padding:6px 0;font-weight:bold}
-ul.$steps li.done{background:#cfe8f7;color:#0a6ebd}ul.$steps li.current{background:#0c9ddc;color:#fff}
-.$note{font-size:15px}.$note .action{margin-top:10px}
+.$box{flex:1;background:#fff;border:1px solid #ddd;border-radius:4px;padding:18px 20px}
+ul.$steps{display:flex;list-style:none;margin:0 0 14px;padding:0;counter-reset:step}
+ul.$steps li{flex:1;position:relative;counter-increment:step;text-align:center;background:#eceeef;color:#8a8f94;
+font-size:13px;font-weight:bold;line-height:20px;padding:9px 6px 9px 20px;white-space:nowrap;
+clip-path:polygon(0 0,calc(100% - 14px) 0,100% 50%,calc(100% - 14px) 100%,0 100%,14px 50%);margin-right:-10px}
+ul.$steps li:first-child{clip-path:polygon(0 0,calc(100% - 14px) 0,100% 50%,calc(100% - 14px) 100%,0 100%);
+padding-left:10px;border-radius:3px 0 0 3px}
+ul.$steps li:last-child{clip-path:polygon(0 0,100% 0,100% 100%,0 100%,14px 50%);margin-right:0;
+border-radius:0 3px 3px 0}
+ul.$steps li::before{content:counter(step);display:inline-block;width:18px;height:18px;line-height:18px;
+margin-right:6px;border-radius:50%;background:#fff;color:#8a8f94;font-size:11px}
+ul.$steps li.done{background:#cfe8f7;color:#0a6ebd}ul.$steps li.done::before{content:"✓";color:#0a6ebd}
+ul.$steps li.current{background:#0c9ddc;color:#fff}ul.$steps li.current::before{color:#0c9ddc}
+.$note{font-size:15px;background:#f7fbfe;border-left:4px solid #0c9ddc;padding:10px 14px}.$note p{margin:0}
+.$note .action{margin-top:10px}
 """)
 _THREAD_CSS = Template("""
 .$list{border-top:1px solid #eee}.$item{border-bottom:1px solid #eee;padding:12px 4px}
@@ -185,20 +220,42 @@ _THREAD_CSS = Template("""
 .$preview{display:none}.$content{display:flex;gap:12px;padding:4px 8px}
 .$avatar{display:inline-flex;width:36px;height:36px;border-radius:50%;background:#d9e9f5;
 align-items:center;justify-content:center;font-weight:bold;color:#0a6ebd}
-.$media{flex:1;min-width:0}.$head{display:flex;gap:14px;align-items:baseline;font-size:13px}
-.$sender{font-weight:bold}.$text p{margin:2px 0}
+.$media{flex:1;min-width:0}.$head{display:flex;flex-wrap:wrap;column-gap:16px;align-items:baseline;
+margin-bottom:4px}
+.$sender,.$label{font-weight:bold;font-size:14px}.$label{color:#666}
+.$time{font-size:12px;color:#999;white-space:nowrap}.$text p{margin:2px 0}
 .$more{display:block;width:100%;margin:8px 0;padding:8px;background:#f7f7f7;border:1px solid #ddd;
 border-radius:4px;color:#0a6ebd;cursor:pointer;font:inherit}
 .$reply{margin-top:14px}
 """)
 _PROFILE_CSS = Template("""
-.$side{width:270px;flex:none;background:#fff;border:1px solid #ddd;border-radius:4px;padding:18px}
 .$content>div{display:flex;gap:24px;align-items:flex-start}
-.$image{text-align:center;margin-bottom:14px}
-.$picture{display:inline-flex;width:72px;height:72px;border-radius:50%;background:#d9e9f5;
-align-items:center;justify-content:center;font-size:28px;color:#0a6ebd}
-.$access{color:#666;font-size:13px;margin:4px 0}.$main{flex:1;min-width:0}
-.rating_item{border-bottom:1px solid #eee;padding:10px 0}
+.$side{width:290px;flex:none;background:#fff;border:1px solid #ddd;border-radius:4px;padding:22px 20px}
+.$image{text-align:center;padding-bottom:16px;border-bottom:1px solid #eee}
+.$picture{display:inline-flex;width:76px;height:76px;border-radius:50%;background:#d9e9f5;
+align-items:center;justify-content:center;font-size:30px;color:#0a6ebd;margin-bottom:8px}
+.$name{font-size:15px;line-height:1.5}
+.$access{display:inline-block;color:#555;font-size:12px;margin:8px 0 0;padding:2px 10px;background:#f2f4f5;
+border-radius:12px}.$access::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;
+background:#3cb371;margin-right:6px;vertical-align:1px}
+ul.$badges{list-style:none;margin:14px 0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+ul.$badges li{font-size:12px;font-weight:bold;border-radius:12px;padding:1px 10px 1px 8px}
+ul.$badges li.is-ok{background:#e6f5ec;color:#1e7b45}ul.$badges li.is-ok::before{content:"✓ "}
+ul.$badges li.is-ng{background:#fdecea;color:#b3261e}ul.$badges li.is-ng::before{content:"! "}
+.$rate{padding:12px 0;border-top:1px solid #eee}.$rate .rate_head{font-size:13px;color:#555}
+.$rate .rate_value{font-size:22px;color:#333;margin-left:6px}
+.$rate .rate_meter{height:8px;background:#eceeef;border-radius:4px;overflow:hidden;margin:4px 0 6px}
+.$rate .rate_meter span{display:block;height:100%;background:#0c9ddc}.$rate .is-low span{background:#e8710a}
+.$detail{font-size:12px;color:#777}
+.$score{padding:12px 0;border-top:1px solid #eee}.$score .side_label{font-size:13px;color:#555}
+.$score .score_value{font-size:20px;margin:0 4px}.$score .score_count,.$score .score_none{font-size:12px;color:#777}
+dl.$facts{border-top:1px solid #eee;padding-top:12px;font-size:13px}
+.$main{flex:1;min-width:0}
+.stars{position:relative;display:inline-block;color:#ddd;letter-spacing:1px;margin-right:6px}
+.stars span{position:absolute;left:0;top:0;overflow:hidden;white-space:nowrap;color:#f5a623}
+.rating_item{border-bottom:1px solid #eee;padding:12px 0}.rating_item:last-child{border-bottom:0}
+.rating_item p{margin:0}.rating_head{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 10px}
+.rating_job{color:#333}.rating_date{font-size:12px;color:#999}.rating_comment{margin-top:4px!important}
 """)
 _INBOX_CSS = Template("""
 .$list{list-style:none;margin:0;padding:0}.$item{border-bottom:1px solid #eee;padding:12px 4px}
@@ -211,21 +268,34 @@ def _style(css: str) -> str:
     return f"<style>{css}</style>"
 
 
-def header(logged_in: bool, sc: Scenario | None) -> str:
-    """``#norman-header-section[data]`` with ``headerMenuProps`` (seen), and the visible bar."""
+# The header's navigation: (key, label, path). No path here is one a reader's hook matches
+# (selectors/crowdworks.toml): no /contracts/ID, /proposals/ID, /public/jobs/ID, /public/employers/ID,
+# no ?page= link, no rel=next.
+NAV = (("dashboard", "マイページ", "/dashboard"), ("jobs", "仕事を探す", "/public/jobs"),
+       ("messages", "メッセージ", "/messages/received"), ("contracts", "契約", "/e/contracts?status=active"),
+       ("proposals", "応募した仕事", "/e/proposals"))
+NAV_LOGGED_OUT = (("jobs", "仕事を探す", "/public/jobs"), ("login", "ログイン", "/login"))
+
+
+def header(logged_in: bool, sc: Scenario | None, nav: str = "") -> str:
+    """``#norman-header-section[data]`` with ``headerMenuProps`` (seen), and the visible bar: the logo
+    (marked as the sample site), the navigation (``nav`` names the current item) and the user."""
     props: dict[str, Any] = {"headerMenuProps": {"isLogin": logged_in}}
     if logged_in:
         props["headerMenuProps"]["userRole"] = "employee"
-    if logged_in:
-        nav = ('<a href="/dashboard">マイページ</a><a href="/e/contracts?status=active">契約一覧</a>'
-               '<a href="/messages/received">メッセージ</a>')
-        user = (f'<span class="cw-header_user">{escape(sc.worker.name)} さん</span>'
-                if sc is not None else "")
-    else:
-        nav, user = '<a href="/login">ログイン</a>', ""
+    items = NAV if logged_in else NAV_LOGGED_OUT
+    current = ' class="is-current"'
+    links = "".join(f'<a href="{escape(href)}"{current if key == nav else ""}>{label}</a>'
+                    for key, label, href in items)
+    user = ""
+    if logged_in and sc is not None:
+        user = (f'<span class="cw-header_user"><span class="cw-header_avatar">{escape(sc.worker.name[:1])}'
+                f"</span>{escape(sc.worker.name)} さん</span>")
+    home = "/dashboard" if logged_in else "/login"
     return (f'<header class="cw-header"><div id="norman-header-section" data="{_data(props)}">'
-            f'<div class="cw-header_inner"><a class="cw-logo" href="/dashboard">{SITE_NAME}</a>'
-            f'<nav class="cw-header_nav">{nav}</nav>{user}</div></div></header>')
+            f'<div class="cw-header_inner"><a class="cw-logo" href="{home}">'
+            f'<span class="cw-logo_text">{SITE_NAME}</span><span class="cw-logo_note">サンプルサイト</span></a>'
+            f'<nav class="cw-header_nav">{links}</nav>{user}</div></div></header>')
 
 
 def _sp_header(logged_in: bool) -> str:
@@ -233,23 +303,31 @@ def _sp_header(logged_in: bool) -> str:
     if logged_in:
         props["headerMenuProps"]["userRole"] = "employee"
     return (f'<header class="sp-header"><div id="norman-header-section" data="{_data(props)}">'
-            f'<a href="/dashboard">{SITE_NAME}</a> <a class="sp-menu" href="/messages/received">'
+            f'<a href="/dashboard">{SITE_NAME}</a><span class="sp-note">サンプル</span> '
+            '<a class="sp-menu" href="/messages/received">'
             "メッセージ</a></div></header>")
 
 
+FOOTER = ('<footer class="cw-footer"><div class="cw-footer_inner">'
+          '<p class="cw-footer_logo">クラウドワークス <span>サンプルサイト</span></p>'
+          "<p>cwwatch のサンプルサイトです。CrowdWorks の画面を模したもので、"
+          "実在の会員・仕事・取引とは関係ありません。</p>"
+          '<p class="cw-footer_small">ここに表示される名前・金額・日時はすべて架空のものです。</p>'
+          "</div></footer>")
+
+
 def page(title: str, body: str, logged_in: bool, sc: Scenario | None, extra_head: str = "", *,
-         body_class: str = "", sp: bool = False, scripts: str = "") -> str:
-    """A whole page: the frame, ``body`` inside ``<main>``, ``scripts`` before ``</body>``."""
+         body_class: str = "", sp: bool = False, scripts: str = "", nav: str = "") -> str:
+    """A whole page: the frame, ``body`` inside ``<main>``, ``scripts`` before ``</body>``;
+    ``nav`` names the header's current item."""
     classes = " ".join(x for x in (body_class, "sp" if sp else "") if x)
     cls = f' class="{classes}"' if classes else ""
-    top = _sp_header(logged_in) if sp else header(logged_in, sc)
+    top = _sp_header(logged_in) if sp else header(logged_in, sc, nav)
     return (
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<title>{escape(title)} | {SITE_NAME}</title><style>{_CSS}</style>{extra_head}</head>"
-        f"<body{cls}>{top}<main>{body}</main>"
-        "<footer class=\"cw-footer\">cwwatch のサンプルサイト（CrowdWorks の画面を模したものです）</footer>"
-        f"{scripts}</body></html>"
+        f"<body{cls}>{top}<main>{body}</main>{FOOTER}{scripts}</body></html>"
     )
 
 
@@ -351,7 +429,7 @@ def dashboard(sc: Scenario, sp: bool = False) -> str:
     body = (f'<h1>マイページ</h1><div class="cw-box"><p>{escape(sc.worker.name)}さん、こんにちは。</p>'
             f"<p>進行中の契約: {n_active}件　／　返信待ちのスレッド: {unanswered}件</p>"
             f"<ul>{links}</ul></div>")
-    return page("マイページ", body, True, sc)
+    return page("マイページ", body, True, sc, nav="dashboard")
 
 
 # --- active contracts ----------------------------------------------------------------------------
@@ -406,7 +484,8 @@ def contracts_page(sc: Scenario, page_no: int, changed: bool, empty: bool = Fals
         nav = f'<a rel="next" href="{href}">次へ</a>' if more else ""
         body = (f'<h1>契約一覧</h1><div class="{_h("contractCards", 1, tail)}" role="list">{cards}</div>'
                 f'<nav class="{_h("pager", 3, tail)}">{nav}</nav>')
-        return page("契約一覧", body, True, sc, _style(_CARDS_CSS.substitute(card=_h("contractCard", 2, tail))))
+        return page("契約一覧", body, True, sc, _style(_CARDS_CSS.substitute(card=_h("contractCard", 2, tail))),
+                    nav="contracts")
     sections = []
     for kind in ("hourly", "fixed_price", "competition"):
         mine = [c for c in rows if payment_of(c) == kind]
@@ -435,7 +514,7 @@ def contracts_page(sc: Scenario, page_no: int, changed: bool, empty: bool = Fals
     pager = f'<div class="pagination">{"".join(nav)}</div>' if nav else ""
     body = f'<h1>契約一覧（進行中）</h1>{"".join(sections)}{pager}'
     return page("契約一覧", body, True, sc, _style(_LIST_CSS),
-                body_class="employee-contracts employee-contracts-index")
+                body_class="employee-contracts employee-contracts-index", nav="contracts")
 
 
 # --- message ids, threads and the thread JSON ----------------------------------------------------
@@ -724,7 +803,7 @@ def workroom(sc: Scenario, c: SContract, show_all: bool = False, changed: bool =
     if state == "finished":
         detail += (f'<div class="action"><a class="cw-button" href="/contracts/{c.id}/feedbacks/new">'
                    "評価を入力する</a></div>")
-    current = _CURRENT_STEP.get(state, 2 if c.escrow_deposited else 1)
+    current = _CURRENT_STEP.get(state, 3 if c.escrow_deposited else 2)
     if changed:  # the release that dropped ul.progress and div.progress_detail
         progress = (f'<div class="{_h("stateCard", 20, CHANGED_RELEASE)}">'
                     f'{_steps(STEPS, current, _h("stepper", 21, CHANGED_RELEASE))}'
@@ -764,7 +843,7 @@ def workroom(sc: Scenario, c: SContract, show_all: bool = False, changed: bool =
     )
     return page(f"{c.title} - 契約詳細", body, True, sc, _style(steps_css(changed) + thread_css(changed)),
                 body_class="employee-contracts employee-contracts-show",
-                scripts=scripts)
+                scripts=scripts, nav="contracts")
 
 
 def _sp_thread_page(sc: Scenario, owner: SContract | SProposal, status: str, sentence: str) -> str:
@@ -816,7 +895,8 @@ def proposals_page(sc: Scenario, page_no: int, sp: bool = False) -> str:
     body = ('<h1>応募した仕事</h1><div class="applications section"><table class="proposals cw-table">'
             "<thead><tr><th>仕事</th><th>クライアント</th><th>応募日時</th><th>状態</th></tr></thead>"
             f"<tbody>{trs}</tbody></table></div>{links}")
-    return page("応募した仕事", body, True, sc, body_class="employee-proposals employee-proposals-index")
+    return page("応募した仕事", body, True, sc, body_class="employee-proposals employee-proposals-index",
+                nav="proposals")
 
 
 def proposal_page(sc: Scenario, p: SProposal, show_all: bool = False, *, sp: bool = False) -> str:
@@ -844,7 +924,7 @@ def proposal_page(sc: Scenario, p: SProposal, show_all: bool = False, *, sp: boo
             f'{conditions}<div class="cw-box message_box"><h2>メッセージ</h2>{thread}</div>')
     return page(f"{p.title} - 応募詳細", body, True, sc, _style(steps_css() + thread_css()),
                 body_class="employee-proposals employee-proposals-show",
-                scripts=scripts)
+                scripts=scripts, nav="proposals")
 
 
 def find_job(sc: Scenario, job_id: int) -> SContract | SProposal | None:
@@ -863,7 +943,7 @@ def job_page(sc: Scenario, owner: SContract | SProposal, logged_in: bool) -> str
             f'<p class="job_state"><span class="status_label">{state}</span> {PAYMENT_NAMES[payment]}</p>'
             f'<div class="client_info">クライアント: <a href="/public/employers/{cl.id}">{escape(cl.name)}</a>'
             "</div><h2>仕事の詳細</h2><p>詳細はクライアントとのメッセージでご確認ください。</p></div>")
-    return page(owner.title, body, logged_in, sc if logged_in else None)
+    return page(owner.title, body, logged_in, sc if logged_in else None, nav="jobs")
 
 
 # --- client profile ------------------------------------------------------------------------------
@@ -963,6 +1043,14 @@ def profile_json(sc: Scenario, cl: SClient, logged_in: bool) -> dict[str, Any]:
     }
 
 
+def _rating_html(r: SRating) -> str:
+    """One rating of the profile's comment list: stars, score, job, date, comment."""
+    date = f'<span class="rating_date">{jst_date(r.at)}</span>' if r.at else ""
+    return (f'<div class="rating_item"><p class="rating_head">{_stars(r.score)}<strong>{r.score:.1f}</strong>'
+            f'<span class="rating_job">{escape(r.job)}</span>{date}</p>'
+            f'<p class="rating_comment">{escape(r.comment)}</p></div>')
+
+
 def profile(sc: Scenario, cl: SClient, logged_in: bool, changed: bool, sp: bool = False) -> str:
     """``/public/employers/ID`` (public): the props in ``#vue-container[data]`` and the sidebar."""
     words = last_access_text(sc.now, cl.last_access) if cl.last_access else None
@@ -993,29 +1081,34 @@ def profile(sc: Scenario, cl: SClient, logged_in: bool, changed: bool, sp: bool 
     t = RELEASE
     access = f'<p class="{_h("lastActivity", 55, t)}">最終アクセス: {shown}</p>' if shown else ""
     badges = "".join(
-        f"<li>{label}: {'済み' if ok else '未確認'}</li>" for label, ok in
-        (("本人確認", cl.identity_verified), ("発注ルールチェック", cl.rule_check)))
+        f'<li class="{"is-ok" if ok else "is-ng"}">{label}: {"済み" if ok else "未確認"}</li>'
+        for label, ok in (("本人確認", cl.identity_verified), ("発注ルールチェック", cl.rule_check)))
     if cl.certified:
-        badges += "<li>認定クライアント</li>"
-    ratings = "".join(
-        f'<div class="rating_item"><p><strong>★{r.score:.1f}</strong> {escape(r.job)}'
-        f'{" （" + jst_date(r.at) + "）" if r.at else ""}</p><p>{escape(r.comment)}</p></div>'
-        for r in cl.ratings) or "<p>公開されている評価コメントはありません。</p>"
+        badges += '<li class="is-ok">認定クライアント</li>'
+    if cl.rating_count:
+        score = (f'{_stars(cl.rating)}<strong class="score_value">{cl.rating:.1f}</strong>'
+                 f'<span class="score_count">（{cl.rating_count}件）</span>')
+    else:
+        score = '<span class="score_none">評価はまだありません</span>'
+    ratings = "".join(_rating_html(r) for r in cl.ratings) or "<p>公開されている評価コメントはありません。</p>"
     offers = "".join(f'<li>{escape(o["job_offer_title"])}{"（募集中）" if o["is_active"] else ""}</li>'
                      for o in _job_offers(sc, cl)) or "<li>公開中の仕事はありません。</li>"
     about = escape(cl.description) if cl.description else "会社概要は登録されていません。"
     url = f'<p><a href="{escape(cl.url)}" rel="nofollow">{escape(cl.url)}</a></p>' if cl.url else ""
+    rate = max(0, min(100, cl.completion_rate))
     sidebar = (
         f'<div class="{_h("normanEmployerProfilePageSidebar", 34, t)}"><div>'
         f'<div class="{_h("imageContainer", 19, t)}"><div class="{_h("profileImage", 21, t)}">'
         f'{escape(cl.name[:1])}</div><div class="{_h("displayName", 23, t)}"><strong>{escape(cl.name)}</strong>'
         f"</div>{access}</div>"
-        f'<div class="{_h("projectFinishedRateContainer", 95, t)}"><div>プロジェクト完了率 '
-        f"<strong>{cl.completion_rate}%</strong></div>"
+        f'<ul class="{_h("badges", 60, t)}">{badges}</ul>'
+        f'<div class="{_h("projectFinishedRateContainer", 95, t)}"><div class="rate_head">プロジェクト完了率 '
+        f'<strong class="rate_value">{cl.completion_rate}%</strong></div>'
+        f'<div class="rate_meter{" is-low" if rate < 80 else ""}"><span style="width:{rate}%"></span></div>'
         f'<div class="{_h("projectFinishedRateDetail", 2, t)}">完了数 {cl.finished_count} / 契約数 '
         f"{cl.acceptance_count}</div></div>"
-        f'<ul class="{_h("badges", 60, t)}">{badges}</ul>'
-        f'<dl class="{_h("facts", 70, t)}"><dt>評価</dt><dd>★{cl.rating:.1f}（{cl.rating_count}件）</dd>'
+        f'<div class="{_h("ratingSummary", 80, t)}"><div class="side_label">評価</div>{score}</div>'
+        f'<dl class="{_h("facts", 70, t)}">'
         f"<dt>募集実績</dt><dd>{cl.jobs_posted}件（契約 {cl.jobs_contracted}件）</dd>"
         f"<dt>所在地</dt><dd>{escape(cl.prefecture)}</dd>"
         f"<dt>登録日</dt><dd>{jst_date(_created(sc, cl))}</dd></dl></div></div>"
@@ -1029,7 +1122,9 @@ def profile(sc: Scenario, cl: SClient, logged_in: bool, changed: bool, sp: bool 
     css = _PROFILE_CSS.substitute(
         side=_h("normanEmployerProfilePageSidebar", 34, t), content=_h("contentPc", 17, t),
         image=_h("imageContainer", 19, t), picture=_h("profileImage", 21, t), access=_h("lastActivity", 55, t),
-        main=_h("profileMain", 40, t))
+        main=_h("profileMain", 40, t), name=_h("displayName", 23, t), badges=_h("badges", 60, t),
+        rate=_h("projectFinishedRateContainer", 95, t), detail=_h("projectFinishedRateDetail", 2, t),
+        score=_h("ratingSummary", 80, t), facts=_h("facts", 70, t))
     return page(f"{cl.name}のプロフィール", body, logged_in, frame_sc, _style(css))
 
 
@@ -1169,4 +1264,5 @@ def inbox_page(sc: Scenario, page_no: int, changed: bool, sp: bool = False) -> s
             pager = f'<a rel="next" href="/messages/received?page={page_no + 1}">次のページ</a>'
     body = (f'<h1>メッセージ（受信）</h1><div id="{root}" data="{_data({"page": page_no})}" class="cw-box">'
             f'<{tag} class="{k["list"]}">{rendered}</{tag}><nav class="{k["pager"]}">{pager}</nav></div>')
-    return page("メッセージ", body, True, sc, _style(_INBOX_CSS.substitute(k)), scripts=scripts)
+    return page("メッセージ", body, True, sc, _style(_INBOX_CSS.substitute(k)), scripts=scripts,
+                nav="messages")

@@ -7,6 +7,7 @@ expected a string``.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -202,6 +203,11 @@ class Scenario:
         return None
 
 
+def prefix_of(path: list[str | int]) -> str:
+    """``contracts.`` for the path ``["contracts", 0]``: the dotted name a table's keys sit under."""
+    return "".join(f"{part}." for part in path if isinstance(part, str))
+
+
 class _Ctx:
     """Turns a dotted key path into 'file:line: key: problem'."""
 
@@ -237,6 +243,25 @@ class _Ctx:
                 else:
                     return idx + 1 if idx else None
         return idx + 1
+
+    def header_of(self, path: list[str | int], key: str) -> tuple[int, str] | None:
+        """The first table header at or after ``path``'s line that opens table ``key`` under ``path``
+        (``[key]``, ``[[key]]``, ``[[contracts.key]]``, or a deeper one such as ``[key.sub]``): its line
+        number and its text as written. TOML parsers give no line for a key, so the text is scanned."""
+        names = [part for part in path if isinstance(part, str)] + [key]
+        dotted = r"\s*\.\s*".join(rf'(?:"{re.escape(n)}"|\'{re.escape(n)}\'|{re.escape(n)})' for n in names)
+        header = re.compile(rf"^\s*(\[\[?\s*{dotted}\s*(?:\.[^\]]*)?\]\]?)")
+        start = (self.line_of(path) or 1) - 1 if path else 0
+        for j in range(start, len(self.lines)):
+            m = header.match(self.lines[j])
+            if m:
+                return j + 1, " ".join(m.group(1).split())
+        # Not a header: an inline table (``key = {…}``) or dotted keys (``key.sub = …``).
+        inline = re.compile(rf"^\s*(?:\"{re.escape(key)}\"|{re.escape(key)})\s*[.=]")
+        for j in range(start, len(self.lines)):
+            if inline.match(self.lines[j]):
+                return j + 1, prefix_of(path) + key
+        return None
 
     def fail(self, path: list[str | int], problem: str) -> ConfigError:
         dotted = ""
@@ -283,7 +308,7 @@ def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[An
         raise ctx.fail(path, "expected a table")
     for key in table:
         if key not in spec:
-            raise ctx.fail([*path, key], f"unknown key (known: {', '.join(spec)})")
+            raise _unknown(ctx, path, key, table[key], spec)
     out: dict[str, Any] = {}
     for key, (typ, required) in spec.items():
         if key not in table:
@@ -295,11 +320,58 @@ def _take(ctx: _Ctx, path: list[str | int], table: Any, spec: dict[str, tuple[An
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
             names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in kinds)
+            found = ctx.header_of(path, key) if _is_table(value) and dict not in kinds else None
+            if found is not None:  # a table header where a value belongs: e.g. [[clients.rating]]
+                others = [k for k in spec if k != key and spec[k][0] in (dict, list)]
+                close = difflib.get_close_matches(key, others, n=1, cutoff=0.6)
+                hint = f"; did you mean {_shown(path, close[0], spec)}?" if close else ""
+                raise ConfigError(f"{ctx.source}:{found[0]}: {found[1]}: not a table: "
+                                  f"{prefix_of(path)}{key} expects {names}{hint}")
             raise ctx.fail([*path, key], f"expected {names}")
         out[key] = value
     return out
 
 
+def _is_table(value: Any) -> bool:
+    """A TOML table (``[name]``) or array of tables (``[[name]]``)."""
+    return isinstance(value, dict) or (isinstance(value, list) and bool(value)
+                                       and all(isinstance(x, dict) for x in value))
+
+
+def _shown(path: list[str | int], name: str, spec: dict[str, tuple[Any, bool]]) -> str:
+    """How a known key is written: ``[faults]``, ``[[contracts.messages]]``, or the bare key."""
+    typ = spec[name][0]
+    if typ is dict:
+        return f"[{prefix_of(path)}{name}]"
+    if typ is list and name in _TABLE_LISTS:
+        return f"[[{prefix_of(path)}{name}]]"
+    return name
+
+
+def _unknown(ctx: _Ctx, path: list[str | int], key: str, value: Any, spec: dict[str, tuple[Any, bool]]
+             ) -> ConfigError:
+    """An unknown key, or an unknown (misspelt) table: one line naming it, its line and what is known.
+
+    ``[[contract]]`` becomes ``story.toml:12: [[contract]]: unknown table (did you mean [[contracts]]?
+    known here: [scenario], [worker], [[clients]], …)``.
+    """
+    def shown(name: str) -> str:
+        return _shown(path, name, spec)
+
+    known = ", ".join(shown(k) for k in spec)
+    close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+    hint = f"did you mean {shown(close[0])}? " if close else ""
+    if not _is_table(value):
+        return ctx.fail([*path, key], f"unknown key ({hint}known: {known})")
+    found = ctx.header_of(path, key)
+    if found is not None:
+        line, written = found
+        return ConfigError(f"{ctx.source}:{line}: {written}: unknown table ({hint}known here: {known})")
+    return ctx.fail([*path, key], f"unknown table ({hint}known here: {known})")
+
+
+# Keys whose value is an array of tables (``[[name]]``): named so in an error.
+_TABLE_LISTS = ("clients", "contracts", "proposals", "messages", "ratings")
 _TIME = (str, datetime)
 _NUMBER = (int, float)
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list",
