@@ -7,10 +7,18 @@ dunst, Chromium) and ``tests/sitefixtures.py`` (the sample site and scans).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 import watcher.crowdworks.chromium
+from watcher import i18n
+
+# The language is Japanese unless a test asks for English: the runner's own locale must not decide
+# what the tests read (a developer's LANG=en_US would otherwise turn every Japanese check English).
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 pytest_plugins = ["tests.real_desktop", "tests.sitefixtures"]
 
@@ -51,3 +59,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "ignore:Session-scoped fixtures defined as instance methods"
         ":pytest.PytestRemovedIn10Warning",
     )
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """English messages in this process, and an English locale for the commands a test runs.
+
+    For the tests that check what cwwatch decides rather than its words (the words have their own
+    tests, in Japanese and English): ``pytestmark = pytest.mark.usefixtures("english")``.
+    """
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    before = i18n.current()
+    i18n.use("en")
+    yield
+    i18n.use(before)

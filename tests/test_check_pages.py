@@ -81,7 +81,7 @@ def test_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
     assert _cli("--kind", "profile", str(page_of(good))).returncode == 0
     bad = next(s for s in ALL if load(s)["ok"] is False)
     r = _cli("--kind", load(bad)["kind"], str(page_of(bad)))
-    assert r.returncode == 20 and "NOT read" in r.stdout
+    assert r.returncode == 20 and "読めませんでした" in r.stdout
     r = _cli(str(tmp_path / "nowhere.html"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     odd = tmp_path / "odd.html"
@@ -115,4 +115,4 @@ def test_the_text_output_names_hooks_by_grade() -> None:
     exp = load(side)
     r = _cli("--kind", "workroom", "--fetched-at", exp["fetched_at"], str(page_of(side)))
     assert r.returncode == 0, r.stderr
-    assert "seen hooks" in r.stdout and "workroom.thread" in r.stdout
+    assert "実物で確認したフック" in r.stdout and "workroom.thread" in r.stdout

@@ -168,7 +168,7 @@ def test_two_scans_at_once_one_waits_the_other_says_why(desktop_session, passwor
     assert a.returncode == 10, err_a
     assert b.returncode == 1
     assert b.stderr.strip().count("\n") == 0 and "Traceback" not in b.stderr
-    assert "another scan is already running" in b.stderr
+    assert "別のスキャンが実行中です" in b.stderr
     # Two at once with the default wait: the second waits for the first, both complete.
     procs = [subprocess.Popen(scan_cmd("--no-notify"), env=henv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
@@ -218,7 +218,7 @@ def _one_line_error(r: subprocess.CompletedProcess[str]) -> str:
     assert r.returncode not in (0, 10, 20), r.stdout
     err = r.stderr.strip()
     assert "Traceback" not in err, err
-    lines = [line for line in err.splitlines() if line.startswith("cwwatch: error:")]
+    lines = [line for line in err.splitlines() if line.startswith("cwwatch: エラー:")]
     assert len(lines) == 1, err
     print(lines[0])
     return lines[0]

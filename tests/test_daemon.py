@@ -153,7 +153,7 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
         store.close()
     print(f"\ndaemon RSS between scans {idle:.1f} MB; peak with its scan and browser {peak:.1f} MB")
     log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
-    assert "scan 1:" in log and "demo-pass" not in log
+    assert "スキャン 1: 正常" in log and "demo-pass" not in log
 
 
 def test_sigterm_mid_scan_stops_within_10_s_and_the_next_start_carries_on(desktop_session, password, chromium,
@@ -170,11 +170,11 @@ def test_sigterm_mid_scan_stops_within_10_s_and_the_next_start_carries_on(deskto
             other = subprocess.run([sys.executable, "-m", "watcher", "scan", "--wait-lock", "0", "--no-notify"],
                                    env=dict(env, CWWATCH_HOME=str(home)), capture_output=True, text=True,
                                    timeout=60)
-            assert other.returncode == 1 and "another scan is already running" in other.stderr
+            assert other.returncode == 1 and "別のスキャンが実行中です" in other.stderr
             assert "Traceback" not in other.stderr
             second = subprocess.run([sys.executable, "-m", "watcher", "daemon"], env=dict(env, CWWATCH_HOME=str(home)),
                                     capture_output=True, text=True, timeout=30)
-            assert second.returncode == 1 and "another cwwatch daemon is already running" in second.stderr
+            assert second.returncode == 1 and "別の cwwatch デーモンが実行中です" in second.stderr
         finally:
             took = stop(proc)
         assert proc.returncode == 0 and took < 10, took

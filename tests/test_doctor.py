@@ -25,6 +25,8 @@ from watcher.models import HealthKind, Problem
 from watcher.paths import Paths, write_private
 from watcher.store import Store
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English words
+
 
 def run_cli(*argv: str, config: str | None = None) -> int:
     ap = argparse.ArgumentParser(prog="cwwatch")

@@ -16,6 +16,8 @@ from watcher.crowdworks import selectors as selectorset
 from watcher.errors import ConfigError
 from watcher.sample.scenario import parse_scenario
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English words
+
 GOOD_HEAD = '[worker]\nid = 1\nname = "a"\nemail = "a@example.com"\npassword = "pw"\n'
 CLIENT = '\n[[clients]]\nid = 900009001\nname = "c"\n'
 

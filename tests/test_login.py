@@ -167,7 +167,7 @@ def test_a_wrong_password_changes_nothing_and_sets_the_login_block(setup: SetUp)
     assert setup.blocked() is not None  # as a failed scan: no more automatic logins
     assert setup.session_is_valid()
     line = _one_line(r.stderr)
-    assert "login failed" in line and "Nothing was changed" in line
+    assert "ログインできませんでした" in line and "何も変更していません" in line
     setup.no_secret_anywhere(r.stdout, r.stderr, secrets=("not-the-password-1",))
 
 
@@ -221,7 +221,7 @@ def test_a_typo_in_the_email_changes_nothing(setup: SetUp) -> None:
     assert b"typo-" not in setup.paths.config_file.read_bytes()
     assert setup.session_is_valid()
     assert setup.blocked() is not None  # a refused login, as a scan's
-    assert "login failed" in _one_line(r.stderr)
+    assert "ログインできませんでした" in _one_line(r.stderr)
 
 
 def test_a_two_step_challenge_changes_nothing_and_points_to_headed(setup: SetUp) -> None:
@@ -238,7 +238,7 @@ def test_a_two_step_challenge_changes_nothing_and_points_to_headed(setup: SetUp)
     assert setup.blocked() is None  # a challenge is no refused password
     assert setup.session_is_valid()
     line = _one_line(r.stderr)
-    assert "--headed" in line and "Nothing was changed" in line
+    assert "--headed" in line and "何も変更していません" in line
 
 
 def test_headed_login_shows_the_form_in_the_front_tab_with_the_email_and_says_what_to_do(
@@ -302,7 +302,7 @@ def test_headed_login_shows_the_form_in_the_front_tab_with_the_email_and_says_wh
         assert page.url.endswith("/login")
         assert on_page(page.input_value("#username")) == new
         # ... and what to do there, in the terminal.
-        assert "ログイン" in told and "two-step" in told and "5 minutes" in told, told
+        assert "「ログイン」" in told and "二段階認証" in told and "5 分" in told, told
         assert keyring_before == _keyring_get(setup.config_email) and _keyring_get(new) is None
         # The person presses ログイン in the window.
         on_page(page.get_by_role("button", name="ログイン", exact=True).click())

@@ -52,7 +52,9 @@ COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "CWWATCH_HOME"}
+    """Without a CWWATCH_HOME or a locale of its own: cwwatch speaks its default, Japanese."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CWWATCH_HOME", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
     return env | extra
 
 
@@ -75,7 +77,8 @@ def test_the_readme_has_the_commands_this_file_checks():
 def test_readme_command_is_accepted(tmp_path, line, args):
     r = cw([*args, "--help"], CWWATCH_HOME=str(tmp_path / "home"))
     assert r.returncode == 0, f"README.md:{line}: cwwatch {' '.join(args)} --help: {r.stderr}"
-    assert r.stdout.startswith("usage: cwwatch"), r.stdout[:200]
+    usage = "usage: cwwatch" if "--lang" in args and args[args.index("--lang") + 1] == "en" else "使い方: cwwatch"
+    assert r.stdout.startswith(usage), r.stdout[:200]
     assert r.stderr == ""
     assert not (tmp_path / "home").exists(), "--help stores nothing"
 
@@ -93,10 +96,10 @@ def test_demo_refuses_a_folder_that_is_not_a_demo_home(tmp_path):
         assert r.returncode == 2, r.stderr
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
-        assert str(home) in lines[0] and "not a demo home" in lines[0]
+        assert str(home) in lines[0] and "デモ用のフォルダではなく" in lines[0]
         assert r.stdout == ""
     r = cw(["demo", "--no-notify"], CWWATCH_HOME=str(home))  # the same for an exported CWWATCH_HOME
-    assert r.returncode == 2 and "not a demo home" in r.stderr and "CWWATCH_HOME" in r.stderr
+    assert r.returncode == 2 and "デモ用のフォルダではなく" in r.stderr and "CWWATCH_HOME" in r.stderr
     assert precious.read_bytes() == b"my own history"
     assert sorted(p.name for p in home.rglob("*")) == ["cwwatch.sqlite3", "data"]
 
@@ -106,7 +109,7 @@ def test_demo_checks_its_scenario_before_it_touches_the_home(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[worker]\nid = 'x'\n", encoding="utf-8")
     r = cw(["--home", str(home), "demo", "--scenario", str(bad)])
-    assert r.returncode == 2 and r.stderr.strip() == f"cwwatch: error: {bad}:2: worker.id: expected a whole number"
+    assert r.returncode == 2 and r.stderr.strip() == f"cwwatch: エラー: {bad}:2: worker.id: expected a whole number"
     assert not home.exists()
 
 
@@ -128,9 +131,9 @@ def test_status_in_a_demo_home_judges_at_the_story_clock(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ('now = "yesterday"\n', "now: 'yesterday' is not a date or time"),
-    ("now = [\n", "not valid TOML"),
-    ("now = 3\n", "now: expected a string"),
+    ('now = "yesterday"\n', "now: 'yesterday' は日付でも日時でもありません"),
+    ("now = [\n", "TOML として正しくありません"),
+    ("now = 3\n", "now: 文字列"),
 ])
 def test_a_broken_demo_marker_is_one_line(tmp_path, text, words):
     home = tmp_path / "demo"

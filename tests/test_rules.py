@@ -133,7 +133,7 @@ def test_acceptance_due_and_overdue_at_their_boundaries(now, expected):
 
 def test_overdue_names_article_9_3():
     f = next(f for f in evaluate([delivered_state()], DEADLINE) if f.rule == "acceptance_overdue")
-    assert "第9条3項" in f.message and "事務局" in f.message
+    assert "第9条第3項" in f.message and "事務局" in f.message
 
 
 @pytest.mark.parametrize("stage", [Stage.DELIVERED, Stage.IN_ACCEPTANCE])

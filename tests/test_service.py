@@ -17,6 +17,8 @@ from tests.real_desktop import require
 from watcher.cli import service as service_cmd
 from watcher.daemon import unit as service
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English words
+
 SECRET = "hunter2-not-in-any-file"
 ANALYZE = shutil.which("systemd-analyze")  # found before a test points PATH at a fake systemctl
 

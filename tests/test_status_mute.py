@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from watcher.jptime import JST
-from watcher.models import Mute
+from watcher.models import HealthKind, Mute, Problem
 from watcher.store import Store
 
 STORY_NOW = "2026-11-20T10:00:00+09:00"
@@ -24,12 +24,18 @@ EXPECTED = {
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
-    """`cwwatch ARGV` through the real main(), with this feature's commands registered."""
+    """`cwwatch ARGV` through the real main(), with this feature's commands registered, at 80 columns
+    (status lays itself out for COLUMNS), in the language the arguments ask (Japanese by default)."""
+    from watcher import i18n
     from watcher.cli import main as main_mod
     from watcher.cli import mute, report, status
 
     extra = tuple(m for m in (status, report, mute) if m not in main_mod.COMMANDS)
     monkeypatch.setattr(main_mod, "COMMANDS", main_mod.COMMANDS + extra)
+    monkeypatch.setenv("COLUMNS", "80")
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
     def run(*argv):
         try:
@@ -39,7 +45,8 @@ def cli(capsys, monkeypatch):
         out, err = capsys.readouterr()
         return rc, out, err
 
-    return run
+    yield run
+    i18n.use("ja")
 
 
 def status_json(cli):
@@ -76,7 +83,7 @@ def test_status_json_lists_the_four_story_contracts_with_their_findings(home, cl
 
 
 @pytest.mark.browser
-def test_status_table_is_plain_text_when_piped(home, cli):
+def test_status_is_plain_text_when_piped_with_rule_labels_not_ids(home, cli):
     rc, out, err = cli("status", "--now", STORY_NOW)
     assert rc == 0, err
     assert "\x1b[" not in out, "no colour codes in a pipe"
@@ -84,13 +91,55 @@ def test_status_table_is_plain_text_when_piped(home, cli):
     for title in titles:
         assert title in out
     for rule in ("quiet_client", "acceptance_overdue", "no_reply", "escrow_missing"):
-        assert rule in out
+        assert rule not in out, "rule ids only in --json"
+    for label in ("返信なし（ログインあり）", "検収期限切れ", "返信なし", "仮払い待ち"):
+        assert label in out
     assert "11/13 10:00（7日超過）" in out
     assert "11/06 10:00（10営業日）" in out
     assert "非公開" in out and "未入金" in out
     assert "最終スキャン: 2026年11月20日 10:00（正常）" in out
-    rc, out, _ = cli("status", "--lang", "en", "--now", STORY_NOW)
+    assert "検知: 最後の正常なスキャン（2026年11月20日 10:00）で見つかったものです。" in out
+    assert "返信なし（ログインあり）：返信がなく、クライアントはメッセージの後もサイトに" in out  # the legend
+    rc, out, _ = cli("--lang", "en", "status", "--now", STORY_NOW)
     assert rc == 0 and "7 days over" in out and "about 2 hours ago" in out
+    assert "no reply (client logs in)" in out and "quiet_client" not in out
+    assert "Findings: as the last healthy scan found them, at 2026-11-20 10:00 JST." in out
+
+
+@pytest.mark.browser
+def test_findings_are_those_of_the_last_healthy_scan_not_of_now(home, cli):
+    """Later (the story's 963700112 has waited long enough by then), and after an unhealthy scan,
+    status still shows what the last healthy scan found, and says when."""
+    later = "2026-11-27T10:00:00+09:00"
+    s = store_of(home)
+    try:
+        with s.transaction():
+            s.add_scan(datetime(2026, 11, 27, 0, 50, tzinfo=UTC), datetime(2026, 11, 27, 1, 0, tzinfo=UTC), False,
+                       [Problem(HealthKind.LOGGED_OUT, "contracts", "login wall")], 1, 0)
+    finally:
+        s.close()
+    rc, out, err = cli("status", "--json", "--now", later)
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert {c["contract_id"]: c["findings"] for c in doc["contracts"]} == EXPECTED
+    assert doc["last_scan"]["healthy"] is False
+    rc, out, _ = cli("status", "--now", later)
+    assert "有効な契約（2026年11月27日 10:00 現在）" in out
+    assert "最終スキャン: 2026年11月27日 10:00（異常: logged_out）" in out
+    assert "検知: 最後の正常なスキャン（2026年11月20日 10:00）で見つかったものです。" in out
+    assert "11/19 10:00（5営業日）" in out, "waiting times are worked out at now (11/23 is a holiday)"
+
+
+@pytest.mark.browser
+def test_after_the_thresholds_changed_status_shows_the_ledgers_open_alerts(home, cli):
+    """quiet_business_days = 5 would drop 963690555's no_reply (4 business days): the notifications
+    of the last healthy scan are shown instead, and the output says why."""
+    (home / "config").mkdir(exist_ok=True)
+    (home / "config" / "config.toml").write_text("quiet_business_days = 5\n", encoding="utf-8")
+    doc = status_json(cli)
+    assert {c["contract_id"]: c["findings"] for c in doc["contracts"]} == EXPECTED
+    _rc, out, _ = cli("status", "--now", STORY_NOW)
+    assert "設定のしきい値が変わったため" in out.replace("\n", "")
 
 
 def test_status_before_any_scan_says_so_and_exits_0(tmp_path, cli, monkeypatch):
@@ -126,7 +175,7 @@ def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
     assert list(muted) == [963690555] and muted[963690555]["active"] is True
     assert {c["contract_id"] for c in doc["contracts"]} == set(EXPECTED), "a muted contract still appears"
     rc, out, _ = cli("status", "--now", STORY_NOW)
-    assert "ミュート中（2026年11月23日 10:00まで）" in out and "返事待ち" in out
+    assert "ミュート中（2026年11月23日 10:00まで）・返信で解除" in out and "メモ: 返事待ち" in out
     # After the mute's end it shows as ended, not as holding.
     rc, out, _ = cli("status", "--json", "--now", "2026-11-24T10:00:00+09:00")
     assert {c["contract_id"]: c["mute"] for c in json.loads(out)["contracts"]}[963690555]["active"] is False
@@ -168,7 +217,7 @@ def test_mute_durations_and_dates(home, cli, args, until):
 def test_bad_mute_values_are_one_line_and_exit_2(home, cli, args):
     rc, out, err = cli("mute", "963659463", *args, "--now", STORY_NOW)
     assert rc == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("cwwatch: error: ") and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(("cwwatch: エラー: ", "cwwatch: error: ")) and "Traceback" not in err
     s = store_of(home)
     try:
         assert s.mutes() == {}

@@ -12,6 +12,8 @@ import pytest
 from watcher.errors import StoreError
 from watcher.store import _SCHEMA, SCHEMA_VERSION, Store
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the English words
+
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 

@@ -1,10 +1,10 @@
 """`cwwatch report`: the timeline, which drafts apply (pure, at their boundaries), and golden files.
 
 Golden files: ``tests/golden/report_<contract>_<lang>.<txt|md|json>`` hold the exact output of
-``cwwatch report <contract> --lang <lang> --format <format>`` for a store built by a real scan of
-the bundled story against the sample site (at the story's fixed now, 2026-11-20 10:00 JST, with the
-default base_url, so no real clock and no random port reaches the text). After a deliberate change
-of the texts, regenerate them and review the diff:
+``cwwatch report <contract> --lang <lang> --format <format>`` (the global ``--lang``) for a store
+built by a real scan of the bundled story against the sample site (at the story's fixed now,
+2026-11-20 10:00 JST, with the default base_url, so no real clock and no random port reaches the
+text). After a deliberate change of the texts, regenerate them and review the diff:
 
     CWWATCH_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_timeline_report.py -q
 """
@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from watcher import i18n
 from watcher.decide.rules import Policy
+from watcher.i18n import In
 from watcher.jptime import JST
 from watcher.models import AccessSeen, ContractState, Interval, Message, Sender, Stage
 from watcher.report.drafts import make, situation
 from watcher.report.history import access_events, build_timeline
-from watcher.report.words import fmt_interval, relative_en
+from watcher.report.words import fmt_interval, fmt_time, relative_en, rule_label
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CWWATCH_UPDATE_GOLDEN") == "1"
@@ -32,6 +34,14 @@ URL = "https://crowdworks.jp/contracts/1"
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 D = timedelta(days=1)
+
+
+@pytest.fixture
+def english():
+    """Everything in English for the test (the notes are made in the language chosen)."""
+    i18n.use("en")
+    yield
+    i18n.use("ja")
 
 
 def jst(*a):
@@ -85,7 +95,15 @@ def test_from_day_7_the_window_is_closed_and_the_desk_inquiry_applies(after):
     assert d.contact_reminder is None and d.contact_reminder_en is None
     assert d.desk_inquiry is not None and d.desk_inquiry_en is not None
     assert any("連絡催促の受付期間" in n and "終わっています" in n for n in d.notes)
-    assert any("window closed" in n for n in d.notes_en)
+
+
+def test_notes_are_in_the_language_chosen_and_the_drafts_japanese_with_a_gloss(english):
+    d = make(delivered_state(), DELIVERED + 8 * D, url=URL)
+    assert any("window closed" in n for n in d.notes)
+    assert not any("連絡催促の受付期間" in n for n in d.notes)
+    assert d.desk_inquiry is not None and d.desk_inquiry.startswith("件名: 検収が行われない契約について")
+    assert d.desk_inquiry_en is not None and d.desk_inquiry_en.startswith("Subject: A contract")
+    assert "2026-11-09 10:00 JST" in d.desk_inquiry_en and "2026年11月09日 10:00" in d.desk_inquiry
 
 
 def test_desk_inquiry_cites_article_9_3_with_every_date():
@@ -100,10 +118,21 @@ def test_desk_inquiry_cites_article_9_3_with_every_date():
     assert "・納品完了報告: 2026年11月02日 10:00" in text
     assert "・検収期間（納品から1週間）の終了: 2026年11月09日 10:00" in text
     assert "2026年11月06日 10:00、2026年11月11日 10:00" in text
-    assert "2026年11月14日 10:00 時点の最終アクセス: 約2時間前" in text
+    assert "・クライアント様の最終アクセス（当方で確認したもの）: 約2時間前（2026年11月14日 10:00 時点）" in text
     assert "約1日前" not in text
     assert "同項を適用し" in text and "株式会社テスト 様" in text and URL in text
+    assert "9条3項" not in text
+    assert all(line.count("最終アクセス") <= 1 for line in text.splitlines()), "「最終アクセス」 once per sentence"
     assert "Article 9(3)" in (d.desk_inquiry_en or "")
+    assert "about 2 hours ago (約2時間前), as of 2026-11-14 10:00 JST" in (d.desk_inquiry_en or "")
+
+
+def test_desk_inquiry_lists_several_visits_under_one_label():
+    t = DELIVERED
+    visits = [seen("約2時間前", t + d * D - 3 * H, t + d * D - 90 * M, t + d * D) for d in (8, 10, 12)]
+    text = make(delivered_state(), t + 12 * D, accesses=visits, url=URL).desk_inquiry or ""
+    assert "・クライアント様の最終アクセス（当方で確認したもの）:\n　　約2時間前（2026年11月10日 10:00 時点）\n" in text
+    assert text.count("最終アクセス") == 1
 
 
 def test_desk_inquiry_says_when_the_last_access_is_hidden_or_not_since():
@@ -112,7 +141,8 @@ def test_desk_inquiry_says_when_the_last_access_is_hidden_or_not_since():
     assert "非公開のため確認できません" in (d.desk_inquiry or "")
     old = [seen("約1日前", DELIVERED - 2 * D, DELIVERED - D, DELIVERED + 8 * D)]
     d = make(delivered_state(), DELIVERED + 8 * D, accesses=old, url=URL)
-    assert "納品後のアクセスは確認できていません" in (d.desk_inquiry or "")
+    assert ("・クライアント様の最終アクセス: 納品後のアクセスは確認できていません"
+            "（2026年11月10日 10:00 時点の表示: 約1日前）") in (d.desk_inquiry or "")
     assert "アクセスされているようですが" not in (d.desk_inquiry or "")
 
 
@@ -217,24 +247,42 @@ def test_english_readings_of_the_sites_words():
     assert relative_en("25分") == "25 minutes"
     assert relative_en("なにか") == "なにか"
     iv = Interval(jst(2026, 11, 20, 7), jst(2026, 11, 20, 8, 30))
-    assert fmt_interval(iv, "ja") == "2026年11月20日 07:00〜08:30"
-    assert fmt_interval(iv, "en") == "2026-11-20 07:00–08:30 JST"
+    assert fmt_interval(iv) == "2026年11月20日 07:00〜08:30"
+    assert fmt_interval(iv, In("en")) == "2026-11-20 07:00–08:30 JST"
+    two_days = Interval(jst(2026, 11, 19, 23), jst(2026, 11, 20, 1))
+    assert fmt_interval(two_days) == "2026年11月19日 23:00〜2026年11月20日 01:00"
+
+
+def test_times_and_rule_labels_follow_the_language_chosen(english):
+    t = jst(2026, 11, 20, 10)
+    assert fmt_time(t) == "2026-11-20 10:00 JST" and fmt_time(t, In("ja")) == "2026年11月20日 10:00"
+    assert rule_label("quiet_client") == "no reply (client logs in)"
+    i18n.use("ja")
+    assert fmt_time(t) == "2026年11月20日 10:00"
+    assert rule_label("quiet_client") == "返信なし（ログインあり）" and rule_label("client_away") == "返信なし（不在）"
+    assert rule_label("something_new") == "something_new"
 
 
 # -- the command, against a store built by a real scan of the story ------------------------------
 
 
 def cwwatch(capsys, monkeypatch, *argv):
-    """`cwwatch ARGV` through the real main(), with this feature's commands registered."""
+    """`cwwatch ARGV` through the real main(), with this feature's commands registered (Japanese
+    unless ARGV asks otherwise)."""
     from watcher.cli import main as main_mod
     from watcher.cli import mute, report, status
 
     extra = tuple(m for m in (status, report, mute) if m not in main_mod.COMMANDS)
     monkeypatch.setattr(main_mod, "COMMANDS", main_mod.COMMANDS + extra)
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     try:
         rc = main_mod.main(list(argv))
     except SystemExit as exc:
         rc = exc.code
+    finally:
+        i18n.use("ja")
     out, err = capsys.readouterr()
     return rc, out, err
 
@@ -251,6 +299,9 @@ def test_report_matches_golden(home, capsys, monkeypatch, contract, lang, fmt):
                            "--now", STORY_NOW)
     assert rc == 0, err
     assert "127.0.0.1" not in out
+    assert "9条3項" not in out, "one spelling: 第9条第3項"
+    assert not any(rule in out for rule in ("[quiet_client]", "`quiet_client`", "[no_reply]", "`no_reply`")), \
+        "rule ids only in JSON"
     golden = GOLDEN / f"report_{contract}_{lang}.{SUFFIX[fmt]}"
     if UPDATE:
         GOLDEN.mkdir(exist_ok=True)
@@ -274,7 +325,7 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
     assert overdue["contract"]["acceptance_deadline"] == "2026-11-13T01:00:00+00:00"
     desk = overdue["drafts"]["desk_inquiry"]
     assert "利用規約第9条第3項" in desk and "2026年11月06日 10:00" in desk
-    assert "2026年11月20日 10:00 時点の最終アクセス: 約2時間前" in desk
+    assert "・クライアント様の最終アクセス（当方で確認したもの）: 約2時間前（2026年11月20日 10:00 時点）" in desk
     assert overdue["drafts"]["contact_reminder"] is None
     kinds = [e["kind"] for e in overdue["timeline"]]
     # the re-delivery, seen an hour after it was made (nothing in the thread marks a delivery report)
@@ -295,7 +346,7 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
 def test_report_of_an_unknown_contract_is_one_line_and_exit_2(home, capsys, monkeypatch):
     rc, out, err = cwwatch(capsys, monkeypatch, "report", "123", "--now", STORY_NOW)
     assert rc == 2 and out == ""
-    assert err.count("\n") == 1 and "unknown contract 123" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and "123" in err and "Traceback" not in err
     rc, _, err = cwwatch(capsys, monkeypatch, "report", "abc")
     assert rc == 2 and err.count("\n") == 1
 
@@ -310,5 +361,5 @@ def test_report_accepts_the_contract_url(home, capsys, monkeypatch):
 def test_report_without_any_scan_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CWWATCH_HOME", str(tmp_path))
     rc, out, err = cwwatch(capsys, monkeypatch, "report", "963659463")
-    assert rc == 2 and out == "" and err.count("\n") == 1 and "no scan has run yet" in err
+    assert rc == 2 and out == "" and err.count("\n") == 1 and "cwwatch scan" in err
     assert not (tmp_path / "data").exists(), "a read-only command creates no history"

@@ -11,12 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from watcher.decide import vetting
 from watcher.decide.vetting import (
-    ADVICE_ACCEPTANCE,
-    ADVICE_CONTACT,
-    ADVICE_ESCROW,
-    ADVICE_NO_MATERIAL,
-    ADVICE_WARNING,
     FACT_LABELS,
     SIGNALS,
     TROUBLE_WORDS,
@@ -25,11 +21,18 @@ from watcher.decide.vetting import (
     Signal,
     Verdict,
     VetPolicy,
+    fact_label,
     find_trouble,
     vet,
 )
+from watcher.i18n import In
 from watcher.jptime import JST
 from watcher.models import ClientRecord, Interval, Rating
+
+# Verdict.advice holds the advice in the chosen language (Japanese, the default).
+ADVICE_ACCEPTANCE, ADVICE_CONTACT, ADVICE_ESCROW, ADVICE_NO_MATERIAL, ADVICE_WARNING = map(In("ja"), (
+    vetting.ADVICE_ACCEPTANCE, vetting.ADVICE_CONTACT, vetting.ADVICE_ESCROW, vetting.ADVICE_NO_MATERIAL,
+    vetting.ADVICE_WARNING))
 
 S = timedelta(seconds=1)
 DAY = timedelta(days=1)
@@ -127,7 +130,7 @@ def test_a_hidden_field_is_listed_and_never_weighed(field):
     v = run(rec(**{field: None}))
     assert v.signals == () and v.verdict == "ok"
     assert v.unknown == (field,)
-    assert FACT_LABELS[field] in v.summary
+    assert fact_label(field) in v.summary
     # On a bad record, hiding a field can only take weight away.
     full = run(BAD, AWAY)
     hidden = run(dataclasses.replace(BAD, **{field: None}), AWAY)

@@ -15,22 +15,43 @@ Standard library only, and it must stay parseable by old Pythons so that they ge
 message instead of a SyntaxError: it runs before anything is installed.
 """
 
+import gettext
+import os
 import sys
 
 MIN_PYTHON = (3, 11)
 
+
+def _language():
+    """The language of the messages, from the locale as ``watcher.i18n.from_locale`` reads it (that
+    module needs the installed package): the first set of LANGUAGE, LC_ALL, LC_MESSAGES, LANG
+    decides; English when it names English, else Japanese (also when unset, C or POSIX)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if not value:
+            continue
+        for item in value.split(":"):
+            code = item.split(".")[0].split("_")[0].split("@")[0].lower()
+            if code in ("ja", "en"):
+                return code
+        return "ja"
+    return "ja"
+
+
+# The package's own catalog, read with the standard library (English: the messages themselves).
+_ = gettext.translation("cwwatch", localedir=os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale"),
+                        languages=[_language()], fallback=True).gettext
+
 if sys.version_info < MIN_PYTHON:
-    sys.stderr.write(
-        f"cwwatch setup: error: Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is needed, but "
-        f"this is {sys.version.split()[0]} ({sys.executable}); run this command with a newer "
-        f"python3 (for example python3.11 -m watcher.bootstrap ...)\n"
-    )
+    sys.stderr.write("cwwatch setup: " + _(
+        "error: Python {version} or newer is needed, but this is {this} ({executable}); run this command with a "
+        "newer python3 (for example python3.11 -m watcher.bootstrap ...)").format(
+            version=f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]}", this=sys.version.split()[0], executable=sys.executable) + "\n")
     sys.exit(1)
 
 import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import shlex  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -51,10 +72,10 @@ DESKTOP_PACKAGES = ("xvfb", "dunst", "libnotify-bin", "gnome-keyring", "dbus-x11
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
 FONT_PACKAGE = "fonts-noto-cjk"
 
-USAGE = """\
+USAGE = _("""\
 usage: python3 -m watcher.bootstrap demo [ARGS...]   set up, then run `cwwatch demo ARGS...`
        python3 -m watcher.bootstrap test [ARGS...]   set up, then run the tests (ARGS go to pytest)
-"""
+""")
 
 
 class SetupError(Exception):
@@ -74,14 +95,16 @@ def _run(argv: list[str], what: str, *, timeout: float = 1800, env: dict | None 
             stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout,
         )
     except FileNotFoundError as exc:
-        raise SetupError(f"{what}: {argv[0]} not found") from exc
+        raise SetupError(_("{what}: {program} not found").format(what=what, program=argv[0])) from exc
     except subprocess.TimeoutExpired as exc:
-        raise SetupError(f"{what}: gave up after {timeout:.0f} s") from exc
+        raise SetupError(_("{what}: gave up after {seconds} s").format(what=what, seconds=f"{timeout:.0f}")
+                         ) from exc
     if proc.returncode != 0:
         tail = proc.stdout.strip().splitlines()[-25:]
         for line in tail:
             print(f"    {line}", file=sys.stderr)
-        raise SetupError(f"{what} failed (exit code {proc.returncode}): {shlex.join(argv)}")
+        raise SetupError(_("{what} failed (exit code {code}): {command}").format(
+            what=what, code=proc.returncode, command=shlex.join(argv)))
     return proc.stdout
 
 
@@ -123,9 +146,10 @@ def apt_install(packages: list[str]) -> list[str]:
     available = [p for p in wanted if _apt_available(p)]
     missing = [p for p in wanted if p not in available]
     if missing:
-        log(f"not available from apt here: {' '.join(missing)}")
+        log(_("not available from apt here: {packages}").format(packages=" ".join(missing)))
     if available:
-        log(f"apt-get install {' '.join(available)} (a minute or two the first time) ...")
+        log(_("{command} (a minute or two the first time) ...").format(
+            command=f"apt-get install {' '.join(available)}"))
         _run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=300", *available],
              "apt-get install", env=_apt_env())
     return missing
@@ -160,13 +184,13 @@ def ensure_venv() -> Path:
     if _venv_ok(python):
         return python
     if VENV.exists():
-        log(".venv is incomplete or made by an older Python: recreating it")
+        log(_(".venv is incomplete or made by an older Python: recreating it"))
     tried_apt = False
     if importlib.util.find_spec("ensurepip") is None and _can_apt():
         _install_venv_support()
         tried_apt = True
     while True:
-        log(f"creating .venv with {sys.executable} ...")
+        log(_("creating .venv with {python} ...").format(python=sys.executable))
         argv = [sys.executable, "-m", "venv"]
         if VENV.exists():
             argv.append("--clear")
@@ -181,10 +205,12 @@ def ensure_venv() -> Path:
             continue
         for line in proc.stdout.strip().splitlines()[-10:]:
             print(f"    {line}", file=sys.stderr)
-        hint = (" (Debian/Ubuntu: sudo apt-get install python3-venv)"
-                if shutil.which("apt-get") else "")
-        raise SetupError(f"could not create .venv with {sys.executable}: venv/ensurepip is "
-                         f"missing or broken{hint}")
+        if shutil.which("apt-get"):
+            raise SetupError(_("could not create .venv with {python}: venv/ensurepip is missing or broken "
+                               "(Debian/Ubuntu: {command})").format(python=sys.executable,
+                                                                    command="sudo apt-get install python3-venv"))
+        raise SetupError(_("could not create .venv with {python}: venv/ensurepip is missing or broken").format(
+            python=sys.executable))
 
 
 def _install_venv_support() -> None:
@@ -193,7 +219,8 @@ def _install_venv_support() -> None:
         if _apt_available(package):
             apt_install([package])
             return
-    raise SetupError("apt offers neither " + " nor ".join(_venv_packages()))
+    raise SetupError(_("apt offers neither {first} nor {second}").format(first=_venv_packages()[0],
+                                                                          second=_venv_packages()[1]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,13 +240,13 @@ def ensure_package(python: Path, with_test: bool) -> None:
     try:
         digest = hashlib.sha256(pyproject.read_bytes()).hexdigest()
     except OSError as exc:
-        raise SetupError(f"cannot read {pyproject}: {exc.strerror}") from exc
+        raise SetupError(_("cannot read {path}: {error}").format(path=pyproject, error=exc.strerror)) from exc
     stamp = _read_stamp()
     current = stamp.get("pyproject_sha256") == digest and stamp.get("root") == str(ROOT)
     if current and (stamp.get("test") or not with_test) and (BIN / f"cwwatch{EXE}").exists():
         return
     target = ".[test]" if with_test else "."
-    log(f"pip install -e '{target}' into .venv (under a minute the first time) ...")
+    log(_("{command} into .venv (under a minute the first time) ...").format(command=f"pip install -e '{target}'"))
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
     _run([str(python), "-m", "pip", "install", "-q", "-e", target], "pip install", env=env)
     STAMP.write_text(json.dumps({
@@ -244,7 +271,7 @@ def find_browser(python: Path) -> str | None:
     if proc.returncode == 0 and found:
         return found
     if os.environ.get("CWWATCH_CHROMIUM"):  # set, but wrong: installing another will not help
-        raise SetupError(proc.stderr.strip() or "CWWATCH_CHROMIUM does not name a browser")
+        raise SetupError(proc.stderr.strip() or _("CWWATCH_CHROMIUM does not name a browser"))
     return None
 
 
@@ -252,7 +279,7 @@ def _playwright_install(python: Path) -> None:
     argv = [str(python), "-m", "playwright", "install", "chromium"]
     if _can_apt():
         argv.insert(-1, "--with-deps")
-    log(f"trying: {shlex.join(['playwright', *argv[3:]])} ...")
+    log(_("trying: {command} ...").format(command=shlex.join(["playwright", *argv[3:]])))
     try:
         _run(argv, "playwright install", timeout=900)
     except SetupError as exc:
@@ -268,7 +295,8 @@ def _has_cjk_fonts() -> bool:
         try:
             proc = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True,
                                   text=True, errors="replace", timeout=60)
-            if proc.returncode == 0 and proc.stdout.strip():
+            # Noto Sans CJK JP in particular: the screenshot tests check that Chromium drew with it.
+            if proc.returncode == 0 and "Noto Sans CJK JP" in proc.stdout:
                 return True
         except (OSError, subprocess.TimeoutExpired):
             pass
@@ -303,23 +331,24 @@ def ensure_system(python: Path, command: str) -> None:
         _playwright_install(python)
         browser = find_browser(python)
     if browser is None:
-        raise SetupError("no Chromium found and none could be installed; install Chromium or "
-                         "Google Chrome, or set CWWATCH_CHROMIUM=/path/to/chromium")
-    log(f"browser: {browser}")
+        raise SetupError(_("no Chromium found and none could be installed; install Chromium or "
+                           "Google Chrome, or set CWWATCH_CHROMIUM=/path/to/chromium"))
+    log(_("browser: {path}").format(path=browser))
 
     if command != "test":
         return
     if not linux:
-        log("note: the desktop tests (Xvfb, dunst, gnome-keyring) need Linux; they will be "
-            "skipped here")
+        log(_("note: the desktop tests (Xvfb, dunst, gnome-keyring) need Linux; they will be "
+              "skipped here"))
         return
     still_missing = _missing_desktop()
     if still_missing:
-        log(f"warning: not installed: {' '.join(still_missing)}; their tests will be skipped "
-            f"(fail under CI=true). Install: sudo apt-get install {' '.join(DESKTOP_PACKAGES)}")
+        log(_("warning: not installed: {programs}; their tests will be skipped (fail under CI=true). "
+              "Install: {command}").format(programs=" ".join(still_missing),
+                                           command=f"sudo apt-get install {' '.join(DESKTOP_PACKAGES)}"))
     if fonts_missing and not _has_cjk_fonts():
-        log(f"warning: no Japanese font; Japanese text renders as boxes in screenshots. "
-            f"Install: sudo apt-get install {FONT_PACKAGE}")
+        log(_("warning: no Japanese font; Japanese text renders as boxes in screenshots. "
+              "Install: {command}").format(command=f"sudo apt-get install {FONT_PACKAGE}"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +357,7 @@ def ensure_system(python: Path, command: str) -> None:
 
 def run_tests(python: Path, args: list[str]) -> int:
     argv = [str(python), "-m", "pytest", *args]
-    log(f"running: pytest {shlex.join(args)}".rstrip())
+    log(_("running: {command}").format(command=f"pytest {shlex.join(args)}".rstrip()))
     sys.stdout.flush()
     proc = subprocess.Popen(argv, cwd=ROOT)
     try:
@@ -336,7 +365,7 @@ def run_tests(python: Path, args: list[str]) -> int:
     except KeyboardInterrupt:  # pytest got the SIGINT too: let it finish its teardown
         code = proc.wait()
     if code == 5:
-        log("error: pytest collected no tests; that is a failure, not a pass")
+        log(_("error: pytest collected no tests; that is a failure, not a pass"))
         return 1
     if code < 0:  # killed by a signal
         return 128 - code
@@ -346,7 +375,7 @@ def run_tests(python: Path, args: list[str]) -> int:
 def run_demo(args: list[str]) -> int:
     cwwatch = BIN / f"cwwatch{EXE}"
     if not cwwatch.exists():
-        raise SetupError(f"{cwwatch} is missing after the install")
+        raise SetupError(_("{path} is missing after the install").format(path=cwwatch))
     argv = [str(cwwatch), "demo", *args]
     sys.stdout.flush()
     sys.stderr.flush()
@@ -363,12 +392,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     command, rest = args[0], args[1:]
     if command not in ("demo", "test"):
-        sys.stderr.write(f"cwwatch setup: unknown command {command!r}\n{USAGE}")
+        sys.stderr.write("cwwatch setup: " + _("unknown command {command}").format(command=repr(command))
+                         + "\n" + USAGE)
         return 2
     try:
         if not (ROOT / "pyproject.toml").is_file():
-            raise SetupError(f"{ROOT} does not look like the cwwatch repository (no "
-                             f"pyproject.toml)")
+            raise SetupError(_("{path} does not look like the cwwatch repository (no pyproject.toml)").format(
+                path=ROOT))
         python = ensure_venv()
         ensure_package(python, with_test=command == "test")
         ensure_system(python, command)
@@ -376,10 +406,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_tests(python, rest)
         return run_demo(rest)
     except SetupError as exc:
-        log(f"error: {exc}")
+        log(_("error: {message}").format(message=exc))
         return 1
     except KeyboardInterrupt:
-        log("interrupted")
+        log(_("interrupted"))
         return 130
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from watcher.decide.rules import Policy
 from watcher.decide.vetting import VetPolicy
 from watcher.errors import ConfigError
+from watcher.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -67,45 +68,47 @@ class Config:
 
 
 _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
-    "base_url": (str, "a URL such as https://example.com (the site's address)"),
-    "email": (str, "the e-mail address you log in with"),
-    "selectors": (str, "a path to a selectors TOML file"),
-    "browser": (str, "a path to a Chromium executable"),
-    "quiet_business_days": (int, "a whole number of business days, 1 or more"),
-    "acceptance_warning_days": (int, "a whole number of days, 0 to 6"),
-    "year_end_break": (bool, "true or false"),
-    "health_notify_after": (int, "a whole number of scans, 1 or more"),
-    "page_timeout_s": ((int, float), "seconds, more than 0"),
-    "settle_s": ((int, float), "seconds, 0 to 30"),
-    "min_interval_s": ((int, float), "seconds, 0 or more"),
-    "max_list_pages": (int, "a whole number, 1 or more"),
-    "pool_size": (int, "a whole number of pages, 1 to 8"),
-    "profile_ttl_h": ((int, float), "hours, 0 or more"),
-    "revalidate_h": ((int, float), "hours, more than 0 and less than 24 (shorter than any quiet threshold)"),
-    "desktop_notifications": (bool, "true or false"),
-    "apprise_urls": (list, "a list of Apprise URLs"),
-    "scan_interval_min": ((int, float), "minutes, 5 or more (less only for a local test site)"),
-    "scan_jitter_s": (int, "seconds, 0 or more"),
-    "active_hours": (str, "HH:MM-HH:MM in Japan time, e.g. 08:00-23:00"),
-    "quiet_hours": (str, "HH:MM-HH:MM in Japan time, or \"\" for none"),
-    "digest_at": (str, "HH:MM in Japan time, or \"\" for none"),
-    "backoff_max_min": ((int, float), "minutes, 1 or more"),
-    "scan_timeout_min": ((int, float), "minutes, more than 0 (keep it well under scan_interval_min)"),
-    "keyring_timeout_s": ((int, float), "seconds, 1 to 120"),
-    "log_max_mb": ((int, float), "megabytes, more than 0"),
-    "log_keep": (int, "a number of old log files, 0 or more"),
-    "watch_applications": (bool, "true or false"),
-    "lang": (str, "\"ja\" or \"en\" (\"\" to follow the locale)"),
-    "vet": (dict, "a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70"),
+    "base_url": (str, N_("a URL such as https://example.com (the site's address)")),
+    "email": (str, N_("the e-mail address you log in with")),
+    "selectors": (str, N_("a path to a selectors TOML file")),
+    "browser": (str, N_("a path to a Chromium executable")),
+    "quiet_business_days": (int, N_("a whole number of business days, 1 or more")),
+    "acceptance_warning_days": (int, N_("a whole number of days, 0 to 6")),
+    "year_end_break": (bool, N_("true or false")),
+    "health_notify_after": (int, N_("a whole number of scans, 1 or more")),
+    "page_timeout_s": ((int, float), N_("seconds, more than 0")),
+    "settle_s": ((int, float), N_("seconds, 0 to 30")),
+    "min_interval_s": ((int, float), N_("seconds, 0 or more")),
+    "max_list_pages": (int, N_("a whole number, 1 or more")),
+    "pool_size": (int, N_("a whole number of pages, 1 to 8")),
+    "profile_ttl_h": ((int, float), N_("hours, 0 or more")),
+    "revalidate_h": ((int, float), N_("hours, more than 0 and less than 24 (shorter than any quiet threshold)")),
+    "desktop_notifications": (bool, N_("true or false")),
+    "apprise_urls": (list, N_("a list of Apprise URLs")),
+    "scan_interval_min": ((int, float), N_("minutes, 5 or more (less only for a local test site)")),
+    "scan_jitter_s": (int, N_("seconds, 0 or more")),
+    "active_hours": (str, N_("HH:MM-HH:MM in Japan time, e.g. 08:00-23:00")),
+    "quiet_hours": (str, N_("HH:MM-HH:MM in Japan time, or \"\" for none")),
+    "digest_at": (str, N_("HH:MM in Japan time, or \"\" for none")),
+    "backoff_max_min": ((int, float), N_("minutes, 1 or more")),
+    "scan_timeout_min": ((int, float), N_("minutes, more than 0 (keep it well under scan_interval_min)")),
+    "keyring_timeout_s": ((int, float), N_("seconds, 1 to 120")),
+    "log_max_mb": ((int, float), N_("megabytes, more than 0")),
+    "log_keep": (int, N_("a number of old log files, 0 or more")),
+    "watch_applications": (bool, N_("true or false")),
+    "lang": (str, N_("\"ja\" or \"en\" (\"\" to follow the locale)")),
+    "vet": (dict, N_("a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70")),
 }
 
 
 def _check_value(source: str, key: str, value: Any) -> None:
-    typ, expect = _RULES[key]
+    typ, expect_msg = _RULES[key]
+    expect = _(expect_msg)
+    wrong_type = _("{source}: {key}: expected {expected}").format(source=source, key=key, expected=expect)
     if isinstance(value, bool) and typ is not bool:
-        raise ConfigError(f"{source}: {key}: expected {expect}")
+        raise ConfigError(wrong_type)
     if not isinstance(value, typ):
-        raise ConfigError(f"{source}: {key}: expected {expect}")
+        raise ConfigError(wrong_type)
     bad = (
         (key == "quiet_business_days" and not 1 <= value <= 60)
         or (key == "acceptance_warning_days" and not 0 <= value <= 6)
@@ -125,23 +128,26 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "log_keep" and not 0 <= value <= 100)
     )
     if bad:
-        raise ConfigError(f"{source}: {key}: {value!r} is out of range (expected {expect})")
+        raise ConfigError(_("{source}: {key}: {value} is out of range (expected {expected})").format(
+            source=source, key=key, value=repr(value), expected=expect))
     if key == "apprise_urls" and not all(isinstance(u, str) and "://" in u for u in value):
-        raise ConfigError(f"{source}: apprise_urls: expected {expect}")
+        raise ConfigError(wrong_type)
     if key in ("active_hours", "quiet_hours", "digest_at") and value:
         import re
 
         pattern = r"\d{2}:\d{2}" if key == "digest_at" else r"\d{2}:\d{2}-\d{2}:\d{2}"
         if not re.fullmatch(pattern, value) or any(int(x) > 24 for x in re.findall(r"(\d{2}):", value)):
-            raise ConfigError(f"{source}: {key}: expected {expect}, got {value!r}")
+            raise ConfigError(_("{source}: {key}: expected {expected}, got {value}").format(
+                source=source, key=key, expected=expect, value=repr(value)))
     if key == "lang" and value not in ("", "ja", "en"):
-        raise ConfigError(f"{source}: lang: expected {expect}, got {value!r}")
+        raise ConfigError(_("{source}: {key}: expected {expected}, got {value}").format(
+            source=source, key=key, expected=expect, value=repr(value)))
     if key == "vet":
         _check_vet(source, value)
     if key == "base_url":
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{source}: base_url: expected {expect}")
+            raise ConfigError(wrong_type)
 
 
 def _check_vet(source: str, table: dict[str, Any]) -> None:
@@ -149,19 +155,21 @@ def _check_vet(source: str, table: dict[str, Any]) -> None:
     known = {f.name: getattr(defaults, f.name) for f in fields(VetPolicy)}
     for key, value in table.items():
         if key not in known:
-            raise ConfigError(f"{source}: vet.{key}: unknown key (known: {', '.join(sorted(known))})")
+            raise ConfigError(_("{source}: {key}: unknown key (known: {known})").format(
+                source=source, key=f"vet.{key}", known=", ".join(sorted(known))))
         default = known[key]
         if isinstance(default, tuple):
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-            expect = "a list of rule ids"
+            expect = _("a list of rule ids")
         elif isinstance(default, int):
             ok = isinstance(value, int) and not isinstance(value, bool)
-            expect = "a whole number"
+            expect = _("a whole number")
         else:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
-            expect = "a number"
+            expect = _("a number")
         if not ok:
-            raise ConfigError(f"{source}: vet.{key}: expected {expect} (default {default!r})")
+            raise ConfigError(_("{source}: {key}: expected {expected} (default {default})").format(
+                source=source, key=f"vet.{key}", expected=expect, default=repr(default)))
     try:
         VetPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
     except ValueError as exc:
@@ -172,7 +180,8 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
     for key, value in data.items():
         if key not in _RULES:
             known = ", ".join(sorted(_RULES))
-            raise ConfigError(f"{source}: {key}: unknown key (known: {known})")
+            raise ConfigError(_("{source}: {key}: unknown key (known: {known})").format(
+                source=source, key=key, known=known))
         _check_value(source, key, value)
     values = {k: (float(v) if k.endswith(("_s", "_h", "_min", "_mb")) else v) for k, v in data.items()}
     if "scan_jitter_s" in values:
@@ -186,8 +195,8 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
     cfg = replace(Config(), source=source, **values)
     local = urlsplit(cfg.base_url).hostname in ("127.0.0.1", "localhost", "::1")
     if cfg.scan_interval_min < (0.02 if local else 5):
-        raise ConfigError(f"{source}: scan_interval_min: {cfg.scan_interval_min:g} is too often for the real site "
-                          "(5 minutes at least)")
+        raise ConfigError(_("{source}: {key}: {value} is too often for the real site (5 minutes at least)").format(
+            source=source, key="scan_interval_min", value=f"{cfg.scan_interval_min:g}"))
     return cfg
 
 
@@ -198,13 +207,14 @@ def load(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+        raise ConfigError(_("{path}: the config file is not UTF-8 text").format(path=path)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        raise ConfigError(_("{path}: cannot read the config file ({error})").format(
+            path=path, error=exc.strerror)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
     return from_mapping(data, str(path))
 
 
@@ -247,13 +257,14 @@ def set_email(path: Path, email: str) -> None:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+            raise ConfigError(_("{path}: the config file is not UTF-8 text").format(path=path)) from None
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+            raise ConfigError(_("{path}: cannot read the config file ({error})").format(
+                path=path, error=exc.strerror)) from None
     try:
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
     doc["email"] = email
     make_private_dirs(path.parent)
     write_private(path, tomlkit.dumps(doc))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from watcher.i18n import _
 from watcher.models import HealthKind, Problem
 
 
@@ -81,8 +82,12 @@ class ExtractionError(CwError):
         self.page = page
         self.field = field
         self.detail = detail
-        msg = f"{page}: required field {field!r} not found"
-        super().__init__(f"{msg} ({detail})" if detail else msg)
+        if detail:
+            msg = _("{page}: required field {field} not found ({detail})").format(page=page, field=repr(field),
+                                                                                   detail=detail)
+        else:
+            msg = _("{page}: required field {field} not found").format(page=page, field=repr(field))
+        super().__init__(msg)
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

@@ -20,16 +20,17 @@ import keyring
 import keyring.errors
 
 from watcher.errors import CredentialsError
+from watcher.i18n import N_, _
 
 SERVICE = "cwwatch"
 
 _PLAINTEXT_HINTS = ("PlaintextKeyring", "keyrings.alt.file", "EncryptedKeyring", "Null")
 T = TypeVar("T")
 
-UNLOCK_HOW = (
-    "GNOME: 「パスワードと鍵」(Seahorse) で「ログイン」キーリングのロックを解除するか、"
-    "いったんログアウトしてログインし直す / KDE: KWallet を開く / KeePassXC: データベースのロックを解除する"
-    "（Secret Service 連携が有効なこと） / macOS: キーチェーンアクセスで「ログイン」キーチェーンのロックを解除する"
+UNLOCK_HOW = N_(
+    "GNOME: unlock the \"Login\" keyring in \"Passwords and Keys\" (Seahorse), or log out and log in again"
+    " / KDE: open KWallet / KeePassXC: unlock the database (with Secret Service integration on)"
+    " / macOS: unlock the \"login\" keychain in Keychain Access"
 )
 
 
@@ -37,8 +38,13 @@ class KeyringLockedError(CredentialsError):
     """The keyring holding the password is locked (it is never unlocked from here)."""
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__("キーリングがロックされています。ロックを解除してから、もう一度試してください"
-                         f"（{UNLOCK_HOW}）" + (f"。{detail}" if detail else ""))
+        how = _(UNLOCK_HOW)
+        if detail:
+            text = _("The keyring is locked. Unlock it, then try again ({how}). {detail}").format(
+                how=how, detail=detail)
+        else:
+            text = _("The keyring is locked. Unlock it, then try again ({how})").format(how=how)
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,8 @@ def get_password(email: str) -> str | None:
     except keyring.errors.KeyringLocked:
         raise KeyringLockedError() from None
     except keyring.errors.KeyringError as exc:
-        raise CredentialsError(
-            f"the keyring ({backend_name()}) could not be read: {_describe(exc)}") from None
+        raise CredentialsError(_("the keyring ({backend}) could not be read: {error}").format(
+            backend=backend_name(), error=_describe(exc))) from None
 
 
 def set_password(email: str, password: str) -> None:
@@ -107,9 +113,8 @@ def set_password(email: str, password: str) -> None:
     except keyring.errors.KeyringLocked:
         raise KeyringLockedError() from None
     except keyring.errors.KeyringError as exc:
-        raise CredentialsError(
-            f"the keyring ({backend_name()}) could not store the password: {_describe(exc)}"
-        ) from None
+        raise CredentialsError(_("the keyring ({backend}) could not store the password: {error}").format(
+            backend=backend_name(), error=_describe(exc))) from None
 
 
 def delete_password(email: str) -> None:
@@ -118,8 +123,8 @@ def delete_password(email: str) -> None:
     except keyring.errors.PasswordDeleteError:
         pass
     except keyring.errors.KeyringError as exc:
-        raise CredentialsError(f"the keyring could not delete the password: {_describe(exc)}"
-                               ) from None
+        raise CredentialsError(_("the keyring could not delete the password: {error}").format(
+            error=_describe(exc))) from None
 
 
 def load(email: str) -> Credentials | None:
@@ -144,8 +149,8 @@ def _bounded(fn: Callable[[], T], timeout: float) -> T:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise KeyringLockedError(f"キーリングが {timeout:g} 秒以内に応答しませんでした"
-                                 "（ロック解除の画面が出ていませんか）")
+        raise KeyringLockedError(_("The keyring did not answer within {seconds} s "
+                                   "(is an unlock prompt waiting on the screen?)").format(seconds=f"{timeout:g}"))
     if "error" in box:
         raise box["error"]
     return box["value"]

@@ -25,6 +25,7 @@ from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Site
 from watcher.decide import alerts, plan, rules, vetting
 from watcher.errors import Unhealthy, first_line
+from watcher.i18n import _, ngettext
 from watcher.jptime import format_jst
 from watcher.models import (
     ClientSeen,
@@ -155,7 +156,7 @@ def _check_threads_whole(ctx: ScanContext, seen: _Seen) -> None:
         if lost is not None:
             raise Unhealthy.of(
                 HealthKind.LAYOUT_CHANGED, workroom_page(ctx.sel, room.contract_id),
-                f"the inbox lists a message of {format_jst(lost)} that the workroom does not show")
+                _("the inbox lists a message of {time} that the workroom does not show").format(time=format_jst(lost)))
 
 
 EMPTY_LIST_CHECKS = 3
@@ -175,8 +176,11 @@ async def _confirm_all_ended(pages: Pages, ctx: ScanContext, known: dict[int, Kn
         if room.stage is not Stage.FINISHED:
             raise Unhealthy.of(
                 HealthKind.LAYOUT_CHANGED, "contracts",
-                f"the active list is empty, yet {len(known)} contracts were active and contract "
-                f"{k.contract_id}'s workroom still reads 「{room.status_label}」")
+                ngettext("the active list is empty, yet {n} contract was active and contract {id}'s workroom "
+                         "still reads 「{label}」",
+                         "the active list is empty, yet {n} contracts were active and contract {id}'s workroom "
+                         "still reads 「{label}」", len(known)).format(n=len(known), id=k.contract_id,
+                                                                      label=room.status_label))
 
 
 def _needs_older(ctx: ScanContext, full: bool) -> Callable[[Workroom], bool]:
@@ -265,7 +269,7 @@ async def _read_applications(pages: Pages, ctx: ScanContext, seen: _Seen) -> Non
     proposed = ctx.sel.inbox_api.proposed.value
     stirred = {by_thread[i.thread_id] for i in seen.inbox if i.thread_id in by_thread
                and i.proposal_status == proposed and i.message_id not in inbox_known}
-    to_read = [pid for pid, _ in listed
+    to_read = [pid for pid, _title in listed
                if pid not in known or (pid in stirred and known[pid].client_wrote_at is None)]
     read = await _all([pages.proposal(pid) for pid in to_read])
     out: list[ProposalSeen] = []
@@ -286,8 +290,8 @@ async def _read_applications(pages: Pages, ctx: ScanContext, seen: _Seen) -> Non
             if cid is None:
                 seen.notices.append(Notice(
                     "unknown_client", f"job {ctx.sel.urls.job.format(id=p.job_id)}",
-                    f"application {p.proposal_id}: the job page shows no link to its client's profile; "
-                    "that application's client is not vetted (what does your page show?)"))
+                    _("application {id}: the job page shows no link to its client's profile; "
+                      "that application's client is not vetted (what does your page show?)").format(id=p.proposal_id)))
     seen.proposals = out
 
 
@@ -357,7 +361,8 @@ async def _guarded(ctx: ScanContext, result: ScanResult, seen: _Seen, site: Site
             await task
         minutes = ctx.timeout.total_seconds() / 60
         _unhealthy(result, HealthKind.SITE_UNREACHABLE, "scan",
-                   f"the scan did not finish within {minutes:g} min (scan_timeout_min); stopped")
+                   _("the scan did not finish within {minutes} min ({key}); stopped").format(
+                       minutes=f"{minutes:g}", key="scan_timeout_min"))
     except asyncio.CancelledError:
         if not interrupted:
             raise
@@ -393,8 +398,9 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     result.workrooms_loaded = dict(seen.loaded_why)
     result.thread_sources = {w.contract_id: w.source for w in seen.workrooms}
     result.notices = seen.notices + [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
-                             f"the last access reads 「{c.last_access_unreadable}」, a wording cwwatch cannot read: "
-                             "taken as unknown (no_reply, never quiet_client); what does your page show?")
+                             _("the last access reads 「{text}」, a wording cwwatch cannot read: taken as "
+                               "unknown ({rule}, never {quiet}); what does your page show?").format(
+                                 text=c.last_access_unreadable, rule="no_reply", quiet="quiet_client"))
                       for c in seen.clients if c.last_access_unreadable]
     try:
         _record(ctx, result, seen, site)

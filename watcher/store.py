@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.errors import StoreError
+from watcher.i18n import _
 from watcher.models import (
     AccessSeen,
     AlertRecord,
@@ -139,8 +140,8 @@ class Store:
             self.db.execute("PRAGMA foreign_keys=ON")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StoreError(f"{path}: made by a newer cwwatch (schema {version}); "
-                                 "upgrade cwwatch")
+                raise StoreError(_("{path}: made by a newer cwwatch (schema {version}); upgrade cwwatch").format(
+                    path=path, version=version))
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     scripts = ([_SCHEMA] if version == 0 else []) + _MIGRATIONS[max(version - 1, 0):]
@@ -150,10 +151,11 @@ class Store:
                                 self.db.execute(stmt)
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot open the history database ({exc})") from None
+            raise StoreError(_("{path}: cannot open the history database ({error})").format(
+                path=path, error=exc)) from None
         except OSError as exc:
-            raise StoreError(f"{path}: cannot create the history database ({exc.strerror})"
-                             ) from None
+            raise StoreError(_("{path}: cannot create the history database ({error})").format(
+                path=path, error=exc.strerror)) from None
 
     def close(self) -> None:
         self.db.close()
@@ -164,21 +166,23 @@ class Store:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: the history is busy or unwritable ({exc})") from None
+            raise StoreError(_("{path}: the history is busy or unwritable ({error})").format(
+                path=self.path, error=exc)) from None
         try:
             yield self.db
         except BaseException as exc:
             self._rollback()
             if isinstance(exc, sqlite3.Error):  # e.g. the disk filled up in the middle
-                raise StoreError(f"{self.path}: nothing was saved ({exc})") from None
+                raise StoreError(_("{path}: nothing was saved ({error})").format(path=self.path, error=exc)
+                                 ) from None
             raise
         else:
             try:
                 self.db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
-                raise StoreError(f"{self.path}: could not save the scan; nothing was saved ({exc})"
-                                 ) from None
+                raise StoreError(_("{path}: could not save the scan; nothing was saved ({error})").format(
+                    path=self.path, error=exc)) from None
 
     def _rollback(self) -> None:
         """Undo the open transaction (SQLite may already have, after a full disk or I/O error)."""

@@ -16,15 +16,17 @@ from pathlib import Path
 from watcher.cli import common
 from watcher.cli.check_pages import MANIFEST
 from watcher.crowdworks.redact import Redactor
+from watcher.i18n import _, ngettext
 from watcher.paths import write_private
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("capture", help="save the pages a scan sees, redacted, for a bug report",
-                       description="Run a full scan and save every page it read, with names, message "
-                       "bodies, ids, e-mail addresses and tokens replaced by placeholders.")
-    p.add_argument("--out", metavar="DIR", help="folder to write (default: a new folder under the state dir)")
-    p.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+    p = sub.add_parser("capture", help=_("save the pages a scan sees, redacted, for a bug report"),
+                       description=_("Run a full scan and save every page it read, with names, message "
+                                     "bodies, ids, e-mail addresses and tokens replaced by placeholders."))
+    p.add_argument("--out", metavar=_("DIR"),
+                   help=_("folder to write (default: a new folder under the state dir)"))
+    p.add_argument("--no-notify", action="store_true", help=_("no desktop notifications"))
     p.set_defaults(run=run)
 
 
@@ -52,9 +54,11 @@ def run(args: argparse.Namespace) -> int:
         known |= {creds.email, creds.password}
     write_capture(out, pages, Redactor(known, env.selectors), env, result.healthy,
                   [p.to_json() for p in result.problems])
-    print(f"cwwatch: {len(pages)} pages and answers saved, redacted, in {out} (manifest: {MANIFEST})")
-    print("cwwatch: look them over before you send them: the redaction is thorough, not infallible")
-    print(f"cwwatch: check them with: cwwatch check-pages {out}")
+    print(ngettext("cwwatch: {n} page or answer saved, redacted, in {folder} (manifest: {manifest})",
+                   "cwwatch: {n} pages and answers saved, redacted, in {folder} (manifest: {manifest})",
+                   len(pages)).format(n=len(pages), folder=out, manifest=MANIFEST))
+    print(_("cwwatch: look them over before you send them: the redaction is thorough, not infallible"))
+    print(_("cwwatch: check them with: {command}").format(command=f"cwwatch check-pages {out}"))
     return int(common.exit_code(result))
 
 

@@ -24,22 +24,27 @@ from watcher.cli import common
 from watcher.crowdworks.check import KINDS, Checked, check, recognise_kind
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.errors import ConfigError, Exit
+from watcher.i18n import N_, _, ngettext
 
 MANIFEST = "manifest.json"
 BESIDE = ".messages.json"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("check-pages", help="read saved pages as a scan would, and say what was read",
-                       description="Read saved CrowdWorks pages (HTML) or JSON answers, or a folder written "
-                       "by `cwwatch capture`, the way a scan reads them. Per file: what was read, which "
-                       "facts came from seen, reported or guessed hooks, and what is missing. Exit 0 when "
-                       "every page read, 20 when one did not, 2 for bad usage.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a saved page, a JSON answer, or a capture folder")
-    p.add_argument("--kind", choices=KINDS, help="what the files are (default: from the manifest or the content)")
+    p = sub.add_parser("check-pages", help=_("read saved pages as a scan would, and say what was read"),
+                       description=_("Read saved CrowdWorks pages (HTML) or JSON answers, or a folder written "
+                                     "by `cwwatch capture`, the way a scan reads them. Per file: what was read, "
+                                     "which facts came from seen, reported or guessed hooks, and what is "
+                                     "missing. Exit 0 when every page read, 20 when one did not, 2 for bad "
+                                     "usage."))
+    p.add_argument("paths", nargs="+", metavar=_("PATH"),
+                   help=_("a saved page, a JSON answer, or a capture folder"))
+    p.add_argument("--kind", choices=KINDS,
+                   help=_("what the files are (default: from the manifest or the content)"))
     p.add_argument("--fetched-at", metavar="ISO",
-                   help="when the pages were saved, for relative times (default: each file's modification time)")
-    p.add_argument("--json", action="store_true", help="one JSON object per file (schema 1)")
+                   help=_("when the pages were saved, for relative times (default: each file's modification "
+                          "time)"))
+    p.add_argument("--json", action="store_true", help=_("one JSON object per file (schema 1)"))
     p.set_defaults(run=run)
 
 
@@ -59,7 +64,7 @@ def _manifest_entries(folder: Path) -> list[Entry]:
         pages = data["pages"]
         assert isinstance(pages, list)
     except (OSError, ValueError, KeyError, AssertionError, UnicodeDecodeError):
-        raise ConfigError(f"{path}: not a manifest written by cwwatch capture") from None
+        raise ConfigError(_("{file}: not a manifest written by cwwatch capture").format(file=path)) from None
     out: list[Entry] = []
     threads = {str(p.get("url", "")): folder / str(p.get("file", "")) for p in pages
                if isinstance(p, dict) and p.get("kind") == "thread"}
@@ -89,7 +94,7 @@ def _entries(paths: list[str]) -> list[Entry]:
         elif path.is_file():
             out.append(_loose(path))
         else:
-            raise ConfigError(f"{path}: no such file or folder")
+            raise ConfigError(_("{file}: no such file or folder").format(file=path))
     return out
 
 
@@ -102,9 +107,9 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text (a saved page or JSON answer?)") from None
+        raise ConfigError(_("{file}: not UTF-8 text (a saved page or JSON answer?)").format(file=path)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise ConfigError(_("{file}: cannot read it ({error})").format(file=path, error=exc.strerror)) from None
 
 
 def check_entry(entry: Entry, sel: SelectorSet, kind: str | None, fetched_at: datetime | None) -> Checked:
@@ -112,8 +117,8 @@ def check_entry(entry: Entry, sel: SelectorSet, kind: str | None, fetched_at: da
     text = _read_text(entry.file)
     kind = kind or entry.kind or recognise_kind(text, sel)
     if kind is None or kind not in KINDS:
-        raise ConfigError(f"{entry.file}: cannot tell what page this is; say it with --kind "
-                          f"({', '.join(KINDS)})")
+        raise ConfigError(_("{file}: cannot tell what page this is; say it with --kind ({kinds})").format(
+            file=entry.file, kinds=", ".join(KINDS)))
     when = fetched_at or entry.fetched_at or datetime.fromtimestamp(entry.file.stat().st_mtime, UTC)
     beside: Any = None
     if entry.beside is not None and kind == "workroom":
@@ -125,38 +130,73 @@ def check_entry(entry: Entry, sel: SelectorSet, kind: str | None, fetched_at: da
     return check(kind, text, sel, url, when, beside)
 
 
+# i18n: how sure a hook is (docs/site.md): seen on real pages, reported by others, or a guess
+_GRADES = {"seen": N_("seen"), "reported": N_("reported"), "guess": N_("guessed")}
+
+
 def describe(file: str, c: Checked) -> str:
-    """A few lines for a person: what was read, from which hooks, what is missing."""
-    head = f"{file}: {c.kind} — " + ("read" if c.ok else "NOT read")
-    lines = [head]
+    """A few lines for a person: what was read, from which hooks, what is missing. Kinds, stages,
+    fields and hook names are the ids of docs/site.md and ``--json``; the values are as read."""
+    head = _("{file}: {kind} — read") if c.ok else _("{file}: {kind} — NOT read")
+    lines = [head.format(file=file, kind=c.kind)]
     if c.problem:
-        lines.append(f"  problem: {c.problem['kind']}: {c.problem['field']}: {c.problem.get('detail', '')}")
+        lines.append("  " + _("problem: {kind}: {field}: {detail}").format(
+            kind=c.problem["kind"], field=c.problem["field"], detail=c.problem.get("detail", "")))
     r = c.record or {}
     if c.kind == "contracts" and c.record is not None:
         rows = r["contracts"]
-        lines.append(f"  {len(rows)} contracts" + (" (the list says there are none)" if r.get("empty") else "")
-                     + (f", next page {r['next_page']}" if r.get("next_page") else ""))
+        line = ngettext("{n} contract", "{n} contracts", len(rows)).format(n=len(rows))
+        if r.get("empty"):
+            line = _("{contracts} (the list says there are none)").format(contracts=line)
+        if r.get("next_page"):
+            line = _("{contracts}, next page {page}").format(contracts=line, page=r["next_page"])
+        lines.append("  " + line)
         lines += [f"    {x['id']}  {x['status_label']} → {x['stage']}  {x['client_name']}: {x['title']}" for x in rows]
     elif c.kind == "workroom" and c.record is not None:
-        lines.append(f"  contract {r['contract_id']}, thread {r['thread_id']}, client {r['client_id']} "
-                     f"({r['client_name']}), stage {r['stage']}, escrow {r['escrow_deposited']}, "
-                     f"{len(r['messages'])} messages from the {'thread JSON' if r['source'] == 'json' else 'page'}"
-                     + (" (older ones folded)" if r["folded"] else ""))
+        n = len(r["messages"])
+        messages = (ngettext("{n} message from the thread JSON", "{n} messages from the thread JSON", n)
+                    if r["source"] == "json" else ngettext("{n} message from the page", "{n} messages from the page",
+                                                           n)).format(n=n)
+        if r["folded"]:
+            messages = _("{messages} (older ones folded)").format(messages=messages)
+        lines.append("  " + _("contract {contract}, thread {thread}, client {client} ({name}), stage {stage}, "
+                              "escrow {escrow}, {messages}").format(
+            contract=r["contract_id"], thread=r["thread_id"], client=r["client_id"], name=r["client_name"],
+            stage=r["stage"], escrow=r["escrow_deposited"], messages=messages))
     elif c.kind == "thread" and c.record is not None:
-        lines.append(f"  {len(r['messages'])} messages")
+        lines.append("  " + ngettext("{n} message", "{n} messages", len(r["messages"])).format(n=len(r["messages"])))
     elif c.kind == "profile" and c.record is not None:
         la = r["last_access"]
-        access = (f"last access {la['text']} ({la['earliest']} – {la['latest']})" if la
-                  else f"last access unreadable: {r['last_access_unreadable']}" if r["last_access_unreadable"]
-                  else "last access hidden")
-        lines.append(f"  client {r['client_id']} ({r['name']}), {access}, identity verified "
-                     f"{r['identity_verified']}, completion {r['completion_rate']}")
+        access = (_("last access {text} ({earliest} – {latest})").format(
+                      text=la["text"], earliest=la["earliest"], latest=la["latest"]) if la
+                  else _("last access unreadable: {text}").format(text=r["last_access_unreadable"])
+                  if r["last_access_unreadable"] else _("last access hidden"))
+        lines.append("  " + _("client {client} ({name}), {access}, identity verified {verified}, completion "
+                              "{rate}").format(client=r["client_id"], name=r["name"], access=access,
+                                               verified=r["identity_verified"], rate=r["completion_rate"]))
+    elif c.kind == "proposals" and c.record is not None:
+        n = len(r["proposals"])
+        lines.append("  " + ngettext("{n} application", "{n} applications", n).format(n=n))
+        lines += [f"    {x['id']}  {x['title']}" for x in r["proposals"]]
+    elif c.kind == "proposal" and c.record is not None:
+        lines.append("  " + _("application {proposal}, thread {thread}, job {job}, the client wrote: {wrote}").format(
+            proposal=r["proposal_id"], thread=r["thread_id"], job=r["job_id"],
+            wrote=r["client_wrote_at"] or _("not yet")))
+    elif c.kind == "job" and c.record is not None:
+        lines.append("  " + (_("client {client}").format(client=r["client_id"]) if r["client_id"]
+                             else _("no link to the client's profile")))
     elif c.record is not None:
-        lines.append(f"  {len(r['items'])} threads" + (f", {r['total_pages']} pages" if r.get("total_pages") else ""))
+        line = ngettext("{n} thread", "{n} threads", len(r["items"])).format(n=len(r["items"]))
+        if r.get("total_pages"):
+            line = ngettext("{threads}, {n} page", "{threads}, {n} pages", r["total_pages"]).format(
+                threads=line, n=r["total_pages"])
+        lines.append("  " + line)
     for grade, names in c.trace.by_grade().items():
         if names:
-            lines.append(f"  {grade} hooks ({len(names)}): {', '.join(sorted(names))}")
-    lines += [f"  missing: {m}" for m in c.trace.missing]
+            label = _(_GRADES[grade]) if grade in _GRADES else grade
+            lines.append("  " + _("{grade} hooks ({n}): {names}").format(grade=label, n=len(names),
+                                                                       names=", ".join(sorted(names))))
+    lines += ["  " + _("missing: {what}").format(what=m) for m in c.trace.missing]
     return "\n".join(lines)
 
 
@@ -165,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     fetched_at = common.parse_time(args.fetched_at, "--fetched-at") if args.fetched_at else None
     entries = _entries(args.paths)
     if not entries:
-        raise ConfigError("no saved pages found in " + ", ".join(args.paths))
+        raise ConfigError(_("no saved pages found in {paths}").format(paths=", ".join(args.paths)))
     worst = Exit.OK
     for entry in entries:
         if args.kind is None and entry.kind == "thread" and entry.file.name.endswith(BESIDE):
@@ -173,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = check_entry(entry, env.selectors, args.kind, fetched_at)
         except ConfigError as exc:
-            print(f"cwwatch: error: {exc}", file=sys.stderr)
+            print(_("cwwatch: error: {message}").format(message=exc), file=sys.stderr)
             worst = Exit.USAGE
             continue
         if args.json:

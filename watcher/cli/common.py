@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -24,12 +25,13 @@ from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.daemon import locks
 from watcher.decide.rules import Policy
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
+from watcher.i18n import _, ngettext
 from watcher.jptime import JST
 from watcher.models import ContractState, Finding, HealthKind, Mute, VettingRecord
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.report.history import Facts
-from watcher.report.words import RULE_LABELS
+from watcher.report.words import rule_label
 from watcher.store import Store
 
 if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
@@ -171,7 +173,8 @@ def scanning(env: Env, notifier: Notifier | None, credentials: CredentialSource,
     another scan holds the lock longer than ``wait_lock`` seconds.
     """
     env.paths.ensure(env.paths.data_dir)
-    with locks.hold(env.paths.scan_lock, "another scan", wait_lock):
+    with locks.hold(env.paths.scan_lock, _("Another scan is already running (pid {pid}); try again later."),
+                    wait_lock):
         store = open_store(env.paths)
         try:
             yield scan_context(env, store, notifier, credentials, clock, health_notify_after)
@@ -188,12 +191,14 @@ def progress(enabled: bool) -> Iterator[Callable[[str, str, str], None] | None]:
     from rich.console import Console
 
     counts: dict[str, int] = {}
-    with Console(stderr=True).status("scanning…") as status:
+    with Console(stderr=True).status(_("scanning…")) as status:
 
         def on_page(kind: str, url: str, html: str) -> None:
             counts[kind] = counts.get(kind, 0) + 1
-            done = ", ".join(f"{k} {n}" for k, n in counts.items())
-            status.update(f"scanning… {sum(counts.values())} pages ({done})")
+            total = sum(counts.values())
+            done = ", ".join(f"{k} {n}" for k, n in counts.items())  # page kinds: ids, as in --json
+            status.update(ngettext("scanning… {n} page ({kinds})", "scanning… {n} pages ({kinds})", total).format(
+                n=total, kinds=done))
 
         yield on_page
 
@@ -204,21 +209,58 @@ def exit_code(result: ScanResult) -> Exit:
     return Exit.FINDINGS if result.findings else Exit.OK
 
 
-def print_summary(result: ScanResult, out: TextIO) -> None:
+def text_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (Japanese) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` filled with spaces to ``width`` columns."""
+    return text + " " * max(width - text_width(text), 0)
+
+
+def contract_names(store: Store, result: ScanResult) -> dict[int, str]:
+    """Who and what each contract of the result's findings is, for people:
+    ``株式会社サンプルトラベル「旅行スポット紹介記事 5本」``."""
+    names: dict[int, str] = {}
+    for f in result.findings:
+        state = None if f.contract_id in names else store.contract_state(f.contract_id)
+        if state is not None:
+            names[f.contract_id] = _('{client} "{title}"').format(client=state.client_name or "?",
+                                                                   title=state.title)
+    return names
+
+
+def print_summary(result: ScanResult, out: TextIO, names: dict[int, str] | None = None) -> None:
+    """The scan for a person: one line on how it went, its problems and notices, then one line per
+    open finding: new or not, the rule's label, the contract and who and what it is (``names``,
+    :func:`contract_names`)."""
+    pages = ngettext("{n} page loaded", "{n} pages loaded", result.pages_loaded).format(n=result.pages_loaded)
     if result.healthy:
-        head = (f"scan ok: {result.contracts_seen} contracts, {result.pages_loaded} pages loaded, "
-                f"{len(result.findings)} open findings ({len(result.notified)} notified now)")
+        head = _("scan ok: {contracts}, {pages}, {findings} ({notified})").format(
+            contracts=ngettext("{n} contract", "{n} contracts", result.contracts_seen).format(
+                n=result.contracts_seen),
+            pages=pages,
+            findings=ngettext("{n} open finding", "{n} open findings", len(result.findings)).format(
+                n=len(result.findings)),
+            notified=ngettext("{n} notified now", "{n} notified now", len(result.notified)).format(
+                n=len(result.notified)))
     else:
-        head = f"scan UNHEALTHY ({result.pages_loaded} pages loaded): no findings from this scan"
+        head = _("scan UNHEALTHY ({pages}): no findings from this scan").format(pages=pages)
     print(head, file=out)
-    for p in result.problems:
-        saved = f"\n    saved: {p.saved}" if p.saved else ""
-        print(f"  ! {p.kind}: {p.page}: {p.detail}{saved}", file=out)
+    for p in result.problems:  # health kinds and page kinds are ids, as in --json and the docs
+        print(f"  ! {p.kind}: {p.page}: {p.detail}", file=out)
+        if p.saved:
+            print("    " + _("saved: {path}").format(path=p.saved), file=out)
     for n in result.notices:
         print(f"  ? {n.kind}: {n.page}: {n.detail}", file=out)
-    for f in result.findings:
-        new = "new" if f in result.notified else "   "
-        print(f"  {new} {f.rule:<19} {f.contract_id}  {RULE_LABELS['ja'][f.rule]}: {f.title}", file=out)
+    new = _("new")
+    labels = [rule_label(f.rule) for f in result.findings]
+    width = max(map(text_width, labels), default=0)
+    for f, label in zip(result.findings, labels, strict=True):
+        mark = new if f in result.notified else ""
+        what = (names or {}).get(f.contract_id, "")
+        print(f"  {pad(mark, text_width(new))}  {pad(label, width)}  {f.contract_id}  {what}".rstrip(), file=out)
     out.flush()
 
 
@@ -230,8 +272,8 @@ def parse_time(text: str, what: str) -> datetime:
     try:
         t = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(f"{what}: {text!r} is not a date or time "
-                          "(expected 2026-12-01, 2026-12-01T09:00 or ISO 8601 with an offset)") from None
+        raise ConfigError(_("{what}: {text!r} is not a date or time (expected 2026-12-01, 2026-12-01T09:00 or "
+                            "ISO 8601 with an offset)").format(what=what, text=text)) from None
     return (t if t.tzinfo else t.replace(tzinfo=JST)).astimezone(UTC)
 
 
@@ -259,11 +301,11 @@ def now_of(args: argparse.Namespace) -> datetime:
     try:
         clock = tomllib.loads(marker.read_text(encoding="utf-8")).get("now")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{marker}: not valid TOML ({exc})") from None
+        raise ConfigError(_("{file}: not valid TOML ({error})").format(file=marker, error=exc)) from None
     if clock is None:  # a demo of scenarios without a fixed `now`: they lived at the real time
         return datetime.now(UTC)
     if not isinstance(clock, str):
-        raise ConfigError(f"{marker}: now: expected a string (ISO 8601 with an offset)")
+        raise ConfigError(_("{file}: now: expected a string (ISO 8601 with an offset)").format(file=marker))
     return parse_time(clock, f"{marker}: now")
 
 
@@ -277,7 +319,8 @@ def contract_id_arg(text: str) -> int:
     s = text.strip().rstrip("/")
     tail = s.rsplit("/", 1)[-1] if "://" in s else s
     if not tail.isdigit():
-        raise argparse.ArgumentTypeError(f"not a contract id: {text!r} (expected a number such as 963659463)")
+        raise argparse.ArgumentTypeError(_("not a contract id: {text!r} (expected a number such as 963659463)").format(
+            text=text))
     return int(tail)
 
 
@@ -296,10 +339,11 @@ def facts_of(state: ContractState, env: Env, now: datetime, findings: list[Findi
 def known_contract(store: Store | None, contract_id: int) -> ContractState:
     """A contract the history knows; ConfigError (exit 2) naming what to do otherwise."""
     if store is None:
-        raise ConfigError(f"unknown contract {contract_id}: no scan has run yet (cwwatch scan)")
+        raise ConfigError(_("unknown contract {id}: no scan has run yet (cwwatch scan)").format(id=contract_id))
     state = store.contract_state(contract_id)
     if state is None:
-        raise ConfigError(f"unknown contract {contract_id}: not in the history (cwwatch status lists the known ones)")
+        raise ConfigError(_("unknown contract {id}: not in the history (cwwatch status lists the known ones)").format(
+            id=contract_id))
     return state
 
 
@@ -324,7 +368,8 @@ def call_in_thread(fn: Callable[[], T], timeout: float, name: str = "cwwatch-wor
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise TimeoutError(f"{getattr(fn, '__name__', 'the call')} gave no answer within {timeout:g} s")
+        raise TimeoutError(_("{call} gave no answer within {seconds} s").format(
+            call=getattr(fn, "__name__", "the call"), seconds=f"{timeout:g}"))
     if "error" in box:
         raise box["error"]
     return box["value"]

@@ -12,21 +12,24 @@ from watcher.cli import common
 from watcher.daemon import locks
 from watcher.daemon.scheduler import Daemon, DaemonOptions, child_argv, parse_hhmm, parse_span
 from watcher.errors import ConfigError
+from watcher.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("daemon", help="scan on a schedule until stopped (run it as a service)",
-                       description="Scan every scan_interval_min (with jitter) within active_hours; "
-                       "notifications found in quiet_hours wait for the morning. SIGTERM/SIGINT stop it.")
+    p = sub.add_parser("daemon", help=_("scan on a schedule until stopped (run it as a service)"),
+                       description=_("Scan every scan_interval_min (with jitter) within active_hours; "
+                                     "notifications found in quiet_hours wait for the morning. SIGTERM/SIGINT "
+                                     "stop it. It logs to cwwatch.log in the user log dir (log/ under --home)."))
     p.set_defaults(run=run)
 
 
 def setup_file_log(env: common.Env) -> None:
-    """Rotated, retained log files in the user log dir (0600: the process umask is 077)."""
+    """Rotated, retained log files in the user log dir (0600: the process umask is 077). Each line's
+    time is local time with its offset (``2026-12-10 08:00:00 +09:00``)."""
     env.paths.ensure(env.paths.log_dir)
     logger.add(env.paths.log_file, level="INFO", rotation=f"{env.config.log_max_mb:g} MB",
                retention=env.config.log_keep, encoding="utf-8",
-               format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
+               format="{time:YYYY-MM-DD HH:mm:ss Z} {level} {message}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         digest = parse_hhmm(cfg.digest_at) if cfg.digest_at else None
     except ValueError:
-        raise ConfigError(f"{cfg.source}: digest_at: expected HH:MM") from None
+        raise ConfigError(_("{file}: digest_at: expected HH:MM").format(file=cfg.source)) from None
     opts = DaemonOptions(
         interval=timedelta(minutes=cfg.scan_interval_min), jitter_s=cfg.scan_jitter_s,
         active=parse_span(cfg.active_hours, "active_hours"), quiet=parse_span(cfg.quiet_hours, "quiet_hours"),
@@ -44,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         child_argv=child_argv(args.config, args.selectors), policy=env.policy(),
         scan_timeout=timedelta(minutes=cfg.scan_timeout_min), health_notify_after=cfg.health_notify_after)
     env.paths.ensure(env.paths.data_dir)
-    with locks.hold(env.paths.daemon_lock, "another cwwatch daemon"):
+    with locks.hold(env.paths.daemon_lock, _("Another cwwatch daemon is already running (pid {pid}).")):
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
         notifier = common.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls,
                                         console_counts=not (cfg.desktop_notifications or cfg.apprise_urls))

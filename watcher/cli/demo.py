@@ -27,9 +27,11 @@ import platformdirs
 from watcher.cli import common
 from watcher.daemon import locks
 from watcher.errors import ConfigError, Exit
-from watcher.jptime import JST, format_jst
+from watcher.i18n import _
+from watcher.jptime import JST
 from watcher.keychain import Credentials
 from watcher.paths import HOME_ENV, Paths, write_private
+from watcher.report.words import fmt_time
 from watcher.sample.scenario import Scenario, bundled_story, load_scenario
 
 if TYPE_CHECKING:
@@ -41,20 +43,21 @@ DEMO_HOME = Path(platformdirs.user_state_dir("cwwatch-demo"))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("demo", help="try cwwatch on the bundled sample site",
-                       description="Start the sample site and scan it once per scenario file, "
-                       "in order, as successive states of one account. Without --scenario, plays "
-                       "the bundled story. The demo keeps its data in a folder of its own: --home DIR "
-                       f"(or {HOME_ENV}), else {DEMO_HOME}. Each run first clears what the previous "
-                       "run left there (it refuses a folder that is neither empty nor a demo home) and "
-                       "ends with the command that shows the result: cwwatch --home DIR status. "
-                       "Exit codes as for scan: 0 nothing found, 10 findings open after the last "
-                       "state, 20 when a scan was unhealthy, 2 bad usage or scenario file.")
-    p.add_argument("--scenario", action="append", metavar="FILE", default=[],
-                   help="a scenario TOML file (repeatable; see docs/scenario.md)")
+    p = sub.add_parser("demo", help=_("try cwwatch on the bundled sample site"),
+                       description=_("Start the sample site and scan it once per scenario file, "
+                                     "in order, as successive states of one account. Without --scenario, plays "
+                                     "the bundled story. The demo keeps its data in a folder of its own: --home "
+                                     "{dir} (or {env}), else {default}. Each run first clears what the previous "
+                                     "run left there (it refuses a folder that is neither empty nor a demo home) "
+                                     "and ends with the command that shows the result: cwwatch --home {dir} "
+                                     "status. Exit codes as for scan: 0 nothing found, 10 findings open after the "
+                                     "last state, 20 when a scan was unhealthy, 2 bad usage or scenario "
+                                     "file.").format(dir=_("DIR"), env=HOME_ENV, default=DEMO_HOME))
+    p.add_argument("--scenario", action="append", metavar=_("FILE"), default=[],
+                   help=_("a scenario TOML file (repeatable; see docs/scenario.md)"))
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object per scan (and the rest on stderr)")
-    p.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+                   help=_("print one JSON object per scan (and the rest on stderr)"))
+    p.add_argument("--no-notify", action="store_true", help=_("no desktop notifications"))
     p.set_defaults(run=run)
 
 
@@ -66,10 +69,12 @@ def run(args: argparse.Namespace) -> int:
     env = common.load_env(None, args.selectors, paths)  # checked before anything is cleared
     _prepare(home, source, paths, scenarios[-1])
     console = sys.stderr if args.json else sys.stdout
-    print(f"デモの保存先: {home}（実行のたびに作り直します）", file=console, flush=True)
+    print(_("The demo keeps its data in: {home} (made anew at every run)").format(home=home), file=console,
+          flush=True)
     results = _play(args, scenarios, env)
     code = Exit.UNHEALTHY if any(not r.healthy for r in results) else common.exit_code(results[-1])
-    print(f"結果を見るには: {_command()} --home {shlex.quote(str(home))} status", file=console, flush=True)
+    print(_("To see the result: {command}").format(command=f"{_command()} --home {shlex.quote(str(home))} status"),
+          file=console, flush=True)
     return int(code)
 
 
@@ -81,7 +86,7 @@ def _home(args: argparse.Namespace) -> tuple[Path, str]:
     ``CWWATCH_HOME``, else DEMO_HOME."""
     given = os.environ.get(HOME_ENV)
     if not given:
-        return DEMO_HOME, "the default"
+        return DEMO_HOME, _("the default")
     return Path(os.path.abspath(Path(given).expanduser())), "--home" if args.home else HOME_ENV
 
 
@@ -91,13 +96,14 @@ def _prepare(home: Path, source: str, paths: Paths, last: Scenario) -> None:
     story's clock. Raises ConfigError for a folder that is not empty and not a demo home."""
     marker = common.demo_marker(home)
     if home.exists() and not home.is_dir():
-        raise ConfigError(f"demo home {home} ({source}): not a folder")
+        raise ConfigError(_("demo home {home} ({source}): not a folder").format(home=home, source=source))
     if home.is_dir() and not marker.is_file() and any(home.iterdir()):
-        raise ConfigError(f"{home} ({source}) is not a demo home (no {marker.name}) and not empty: the demo clears "
-                          "its home at every run, so it leaves this folder alone; give it another with "
-                          "cwwatch --home DIR demo")
+        raise ConfigError(_("{home} ({source}) is not a demo home (no {marker}) and not empty: the demo clears its "
+                            "home at every run, so it leaves this folder alone; give it another with {command}").format(
+            home=home, source=source, marker=marker.name, command=f"cwwatch --home {_('DIR')} demo"))
     paths.ensure(home)
-    with locks.hold(paths.scan_lock, "a demo in this folder", 0.0):
+    with locks.hold(paths.scan_lock, _("A demo is already running in this folder (pid {pid}); try again later."),
+                    0.0):
         for folder in (paths.data_dir, paths.state_dir, paths.cache_dir, paths.log_dir):
             for item in sorted(folder.iterdir()) if folder.is_dir() else ():
                 if item == paths.scan_lock:
@@ -164,13 +170,13 @@ def _play_all(args: argparse.Namespace, scenarios: list[Scenario], current: list
         current[0] = sc
         site.set_scenario(sc)
         if not args.json:
-            print(f"── {n}/{len(scenarios)}: {sc.source} "
-                  f"（{format_jst(sc.now)} の状態）──", file=out, flush=True)
+            print(_("── {n}/{total}: {scenario} (the account at {time}) ──").format(
+                n=n, total=len(scenarios), scenario=sc.source, time=fmt_time(sc.now)), file=out, flush=True)
         result = run_scan(ctx)
         results.append(result)
         if args.json:
             line = result.to_json() | {"scenario": sc.source}
             print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
         else:
-            common.print_summary(result, out)
+            common.print_summary(result, out, common.contract_names(store, result))
     return results

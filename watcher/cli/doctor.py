@@ -35,6 +35,7 @@ from watcher.crowdworks import chromium as browser_mod
 from watcher.crowdworks import selectors as selectorset
 from watcher.daemon import unit
 from watcher.errors import CwError, Exit, first_line
+from watcher.i18n import N_, _, ngettext
 from watcher.paths import Paths
 
 SCHEMA = 1
@@ -47,6 +48,8 @@ SERVICE_TIMEOUT_S = 10.0
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 SECRETS_NAME = "org.freedesktop.secrets"
 _MAX_LISTED = 5
+# How a name stands on the bus (the keys are what _bus_names says, the values what a person reads).
+_BUS_STATES = {"running": N_("running"), "activatable": N_("activatable")}
 
 T = TypeVar("T")
 
@@ -59,24 +62,25 @@ class Check:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("doctor", help="check the browser, keyring, notifications, files and history",
-                       description="Check everything a scan needs, one line each: ok, warn or FAIL. "
-                       "Exit code 1 when a check FAILs, else 0.")
+    p = sub.add_parser("doctor", help=_("check the browser, keyring, notifications, files and history"),
+                       description=_("Check everything a scan needs, one line each: ok, warn or FAIL. "
+                                     "Exit code 1 when a check FAILs, else 0."))
     p.add_argument("--json", action="store_true",
-                   help='print {"schema": 1, "checks": [{"name", "status", "detail"}]}')
+                   help=_("print {json}").format(json='{"schema": 1, "checks": [{"name", "status", "detail"}]}'))
     p.add_argument("--fix", action="store_true",
-                   help="tighten the data and state folders' permissions (folders 0700, files 0600)")
+                   help=_("tighten the data and state folders' permissions (folders 0700, files 0600)"))
     p.set_defaults(run=run)
 
 
 def _age(seconds: float) -> str:
     if seconds < 90:
-        return f"{max(seconds, 0):.0f} s"
+        return _("{n} s").format(n=f"{max(seconds, 0):.0f}")
     if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
+        return _("{n} min").format(n=f"{seconds / 60:.0f}")
     if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
+        return _("{n} h").format(n=f"{seconds / 3600:.0f}")
+    days = round(seconds / 86400)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -87,8 +91,8 @@ def check_config(config_path: str | None, paths: Paths) -> tuple[Config, Check]:
     path = Path(config_path).expanduser() if config_path else paths.config_file
     if not path.exists():
         if config_path:
-            return Config(), Check("config", FAIL, f"{path}: the config file does not exist")
-        return Config(), Check("config", OK, f"no config file, the defaults ({path})")
+            return Config(), Check("config", FAIL, _("{path}: the config file does not exist").format(path=path))
+        return Config(), Check("config", OK, _("no config file, the defaults ({path})").format(path=path))
     try:
         cfg = config_mod.load(path)
     except CwError as exc:
@@ -102,7 +106,7 @@ def check_selectors(selectors_path: str | None, cfg: Config) -> Check:
         sel = selectorset.load(given)
     except CwError as exc:
         return Check("selectors", FAIL, str(exc))
-    return Check("selectors", OK, f"{'' if given else 'bundled: '}{sel.source}")
+    return Check("selectors", OK, sel.source if given else _("bundled: {path}").format(path=sel.source))
 
 
 def _launch(exe: Path) -> tuple[str, float]:
@@ -131,37 +135,41 @@ def check_browser(cfg: Config) -> Check:
     try:
         version, took = call_in_thread(lambda: _launch(exe), BROWSER_TIMEOUT_S, "cwwatch-doctor")
     except Exception as exc:
-        return Check("browser", FAIL, f"{exe} does not start headless: {first_line(exc)}")
+        return Check("browser", FAIL, _("{exe} does not start headless: {error}").format(
+            exe=exe, error=first_line(exc)))
     total = time.monotonic() - started
-    return Check("browser", OK, f"{exe} (Chromium {version}): launched headless, loaded about:blank "
-                                f"and closed in {took:.2f} s ({total:.2f} s with Playwright's start)")
+    return Check("browser", OK, _("{exe} (Chromium {version}): launched headless, loaded about:blank and closed "
+                                  "in {took} s ({total} s with Playwright's start)").format(
+                                      exe=exe, version=version, took=f"{took:.2f}", total=f"{total:.2f}"))
 
 
 def check_keyring(cfg: Config) -> Check:
     try:
         name = keychain.backend_name()
     except Exception as exc:
-        return Check("keyring", FAIL, f"no keyring backend: {first_line(exc)}")
+        return Check("keyring", FAIL, _("no keyring backend: {error}").format(error=first_line(exc)))
     if not keychain.backend_is_usable():
-        return Check("keyring", FAIL, f"{name} cannot store passwords: on Linux start a Secret Service "
-                                      "(gnome-keyring, KeePassXC) in your session")
+        return Check("keyring", FAIL, _("{backend} cannot store passwords: on Linux start a Secret Service "
+                                        "(gnome-keyring, KeePassXC) in your session").format(backend=name))
     try:  # a real read: a locked or absent Secret Service shows here, not at the next scan
         stored = keychain.get_password(cfg.email or KEYRING_PROBE_USER) is not None
     except CwError as exc:
         return Check("keyring", FAIL, str(exc))
     if keychain.backend_is_plaintext():
-        return Check("keyring", WARN, f"{name} stores passwords in PLAIN TEXT; install and use a "
-                                      "Secret Service (gnome-keyring, KeePassXC) or set PYTHON_KEYRING_BACKEND")
+        return Check("keyring", WARN, _("{backend} stores passwords in PLAIN TEXT; install and use a Secret Service "
+                                        "(gnome-keyring, KeePassXC) or set PYTHON_KEYRING_BACKEND").format(
+                                            backend=name))
     if not cfg.email:
-        return Check("keyring", OK, f"{name} (no account yet: run cwwatch login)")
+        return Check("keyring", OK, _("{backend} (no account yet: run cwwatch login)").format(backend=name))
     if not stored:
-        return Check("keyring", WARN, f"{name}: no password stored for {cfg.email}: run cwwatch login")
-    return Check("keyring", OK, f"{name}: a password is stored for {cfg.email}")
+        return Check("keyring", WARN, _("{backend}: no password stored for {email}: run cwwatch login").format(
+            backend=name, email=cfg.email))
+    return Check("keyring", OK, _("{backend}: a password is stored for {email}").format(backend=name, email=cfg.email))
 
 
 def check_notifications(cfg: Config) -> Check:
     if not cfg.desktop_notifications:
-        return Check("notifications", OK, "desktop notifications are off in the config (console only)")
+        return Check("notifications", OK, _("desktop notifications are off in the config (console only)"))
     from watcher.notify.desktop import DesktopChannel
 
     def probe() -> tuple[bool, str]:
@@ -176,9 +184,9 @@ def check_notifications(cfg: Config) -> Check:
     except Exception as exc:
         ok, reason = False, first_line(exc)
     if ok:
-        return Check("notifications", OK, "a desktop notification service answers")
-    return Check("notifications", WARN, f"no desktop notification service ({reason}): "
-                                        "alerts go to the console only")
+        return Check("notifications", OK, _("a desktop notification service answers"))
+    return Check("notifications", WARN, _("no desktop notification service ({reason}): alerts go to the console only"
+                                          ).format(reason=reason))
 
 
 # -- the installed service: what it reaches ------------------------------------------------------
@@ -189,7 +197,7 @@ def _systemctl_user(systemctl: str, *args: str) -> tuple[bool, str]:
         proc = subprocess.run([systemctl, "--user", *args], capture_output=True, text=True,
                               timeout=SERVICE_TIMEOUT_S, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return False, f"no answer within {SERVICE_TIMEOUT_S:.0f} s"
+        return False, _("no answer within {seconds} s").format(seconds=f"{SERVICE_TIMEOUT_S:.0f}")
     except OSError as exc:
         return False, exc.strerror or str(exc)
     return proc.returncode == 0, (proc.stdout or "") + (proc.stderr or "")
@@ -236,8 +244,8 @@ def check_service(cfg: Config) -> list[Check]:
     if kind == "systemd" and unit.unit_path().exists():
         return [_check_systemd_service(cfg, unit.unit_path())]
     if kind == "launchd" and unit.plist_path().exists():
-        return [Check("service", OK, f"launchd agent {unit.plist_path()}: runs in your Aqua (GUI login) "
-                                     "session, with its notifications and login keychain")]
+        return [Check("service", OK, _("launchd agent {path}: runs in your Aqua (GUI login) session, with its "
+                                       "notifications and login keychain").format(path=unit.plist_path()))]
     return []
 
 
@@ -245,12 +253,13 @@ def _check_systemd_service(cfg: Config, path: Path) -> Check:
     restart = f"systemctl --user restart {unit.UNIT_NAME}"
     systemctl = shutil.which("systemctl")
     if not systemctl:
-        return Check("service", WARN, f"{path} is installed but systemctl is not available: nothing starts it")
+        return Check("service", WARN, _("{path} is installed but systemctl is not available: nothing starts it"
+                                        ).format(path=path))
     ok, out = _systemctl_user(systemctl, "show-environment")
     if not ok:
-        why = first_line(out) if out.strip() else "no answer"
-        return Check("service", WARN, f"no systemd user manager answers ({why}): run cwwatch doctor in "
-                                      "your desktop session to learn what the service reaches")
+        why = first_line(out) if out.strip() else _("no answer")
+        return Check("service", WARN, _("no systemd user manager answers ({why}): run cwwatch doctor in your "
+                                        "desktop session to learn what the service reaches").format(why=why))
     manager = unit.parse_environment(out)
     try:
         unit_env = unit.read_unit(path.read_text())[1]
@@ -258,65 +267,79 @@ def _check_systemd_service(cfg: Config, path: Path) -> Check:
         unit_env = {}
     _ok, out = _systemctl_user(systemctl, "show", unit.UNIT_NAME, "--property=ActiveState,MainPID")
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-    active = props.get("ActiveState") or "unknown"
+    active = props.get("ActiveState") or "unknown"  # systemd's word, shown as it is
     pid = int(props["MainPID"]) if props.get("MainPID", "").isdigit() else 0
     running = _process_env(pid) if active == "active" and pid > 0 else None
     if running is not None:
-        env, who = running, f"the running {unit.UNIT_NAME} (pid {pid})"
+        env, who = running, _("the running {unit} (pid {pid})").format(unit=unit.UNIT_NAME, pid=pid)
     else:
-        env, who = manager, f"{unit.UNIT_NAME} ({active}; the user manager's environment, which it gets when it starts)"
+        env, who = manager, _("{unit} ({state}; the user manager's environment, which it gets when it starts)"
+                              ).format(unit=unit.UNIT_NAME, state=active)
 
     problems: list[tuple[str, str]] = []  # (status, what is wrong and what to do)
     if active == "failed":
-        problems.append((WARN, f"it has failed: see journalctl --user -u {unit.UNIT_NAME}"))
+        problems.append((WARN, _("it has failed: see {command}").format(
+            command=f"journalctl --user -u {unit.UNIT_NAME}")))
     bus = env.get("DBUS_SESSION_BUS_ADDRESS", "")
     display = next((f"{k}={env[k]}" for k in ("WAYLAND_DISPLAY", "DISPLAY") if env.get(k)), "")
     wanted = "WAYLAND_DISPLAY" if os.environ.get("WAYLAND_DISPLAY") else "DISPLAY"
     missing = [k for k, v in (("DBUS_SESSION_BUS_ADDRESS", bus), (wanted, display)) if not v]
-    fix = f"in your desktop session run `systemctl --user import-environment {' '.join(missing)}`, then `{restart}`"
+    fix = _("in your desktop session run `{command}`, then `{restart}`").format(
+        command=f"systemctl --user import-environment {' '.join(missing)}", restart=restart)
     if running is not None and missing and all(manager.get(k) for k in missing):
-        fix = f"it started before your session's variables reached the user manager: run `{restart}`"
+        fix = _("it started before your session's variables reached the user manager: run `{restart}`").format(
+            restart=restart)
     if not bus:
-        problems.append((FAIL, "no DBUS_SESSION_BUS_ADDRESS, so it reaches neither the notification service "
-                               f"nor the keyring; {fix}"))
+        problems.append((FAIL, _("no DBUS_SESSION_BUS_ADDRESS, so it reaches neither the notification service "
+                                 "nor the keyring; {fix}").format(fix=fix)))
         return _service_check(who, problems)
     if not display:
-        problems.append((WARN, "no DISPLAY or WAYLAND_DISPLAY, so a notification service or keyring prompt "
-                               f"started on demand cannot show; {fix}"))
+        problems.append((WARN, _("no DISPLAY or WAYLAND_DISPLAY, so a notification service or keyring prompt "
+                                 "started on demand cannot show; {fix}").format(fix=fix)))
     try:
         names = call_in_thread(lambda: _bus_names(bus, (NOTIFICATIONS_NAME, SECRETS_NAME)),
                                SERVICE_TIMEOUT_S * 2, "cwwatch-doctor")
     except Exception as exc:
-        problems.append((FAIL, f"its session bus {bus} does not answer ({first_line(exc)}): in your desktop "
-                               "session run `systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS`, "
-                               f"then `{restart}`"))
+        problems.append((FAIL, _("its session bus {bus} does not answer ({error}): in your desktop session run "
+                                 "`{command}`, then `{restart}`").format(
+                                     bus=bus, error=first_line(exc),
+                                     command="systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS",
+                                     restart=restart)))
         return _service_check(who, problems)
 
     reached = []
     if not cfg.desktop_notifications:
-        reached.append("no notification service (desktop notifications are off in the config)")
+        reached.append(_("no notification service (desktop notifications are off in the config)"))
     elif names[NOTIFICATIONS_NAME] == "missing":
-        problems.append((WARN, f"no notification service ({NOTIFICATIONS_NAME}) on its bus {bus}, so alerts go "
-                               "to its log only; start one in your session (your desktop's, dunst, mako)"))
+        problems.append((WARN, _("no notification service ({name}) on its bus {bus}, so alerts go to its log only; "
+                                 "start one in your session (your desktop's, dunst, mako)").format(
+                                     name=NOTIFICATIONS_NAME, bus=bus)))
     else:
-        reached.append(f"{NOTIFICATIONS_NAME} ({names[NOTIFICATIONS_NAME]})")
+        reached.append(f"{NOTIFICATIONS_NAME} ({_bus_state(names[NOTIFICATIONS_NAME])})")
     backend = env.get("PYTHON_KEYRING_BACKEND") or unit_env.get("PYTHON_KEYRING_BACKEND", "")
     if backend and "SecretService" not in backend:
-        reached.append(f"its keyring {backend} (no Secret Service needed)")
+        reached.append(_("its keyring {backend} (no Secret Service needed)").format(backend=backend))
     elif names[SECRETS_NAME] == "missing":
-        problems.append((FAIL, f"no Secret Service ({SECRETS_NAME}) on its bus {bus}, so it cannot read the "
-                               "password to log in again; start gnome-keyring or KeePassXC in your session"))
+        problems.append((FAIL, _("no Secret Service ({name}) on its bus {bus}, so it cannot read the password to "
+                                 "log in again; start gnome-keyring or KeePassXC in your session").format(
+                                     name=SECRETS_NAME, bus=bus)))
     else:
-        reached.append(f"{SECRETS_NAME} ({names[SECRETS_NAME]})")
+        reached.append(f"{SECRETS_NAME} ({_bus_state(names[SECRETS_NAME])})")
     if problems:
         return _service_check(who, problems)
-    return Check("service", OK, f"{who}: reaches {' and '.join(reached)} on {bus}, {display}")
+    first, second = reached  # one for the notifications, one for the keyring
+    return Check("service", OK, _("{who}: reaches {first} and {second} on {bus}, {display}").format(
+        who=who, first=first, second=second, bus=bus, display=display))
+
+
+def _bus_state(state: str) -> str:
+    return _(_BUS_STATES[state]) if state in _BUS_STATES else state
 
 
 def _service_check(who: str, problems: list[tuple[str, str]]) -> Check:
-    status = FAIL if any(s == FAIL for s, _ in problems) else WARN
+    status = FAIL if any(s == FAIL for s, _d in problems) else WARN
     ordered = sorted(problems, key=lambda p: p[0] != FAIL)  # the FAIL first
-    return Check("service", status, f"{who}: " + "; ".join(d for _, d in ordered))
+    return Check("service", status, f"{who}: " + "; ".join(d for _s, d in ordered))
 
 
 def _loose(paths: list[Path]) -> list[tuple[Path, int, bool]]:
@@ -341,17 +364,18 @@ def _loose(paths: list[Path]) -> list[tuple[Path, int, bool]]:
 def check_permissions(paths: Paths, fix: bool = False) -> Check:
     roots = list(dict.fromkeys([paths.data_dir, paths.state_dir]))
     if not any(r.exists() for r in roots):
-        return Check("permissions", OK, "nothing stored yet")
+        return Check("permissions", OK, _("nothing stored yet"))
     try:
         loose = _loose(roots)
     except OSError as exc:
-        return Check("permissions", FAIL, f"cannot read {exc.filename}: {exc.strerror}")
+        return Check("permissions", FAIL, _("cannot read {path}: {error}").format(
+            path=exc.filename, error=exc.strerror))
     uid = os.getuid() if hasattr(os, "getuid") else None
     foreign = []
     if uid is not None:
         for r in roots:
             if r.exists() and r.stat().st_uid != uid:
-                foreign.append(f"{r} (owner uid {r.stat().st_uid})")
+                foreign.append(_("{path} (owner uid {uid})").format(path=r, uid=r.stat().st_uid))
     where = ", ".join(str(r) for r in roots if r.exists())
     if loose and fix:
         errors = []
@@ -361,19 +385,25 @@ def check_permissions(paths: Paths, fix: bool = False) -> Check:
             except OSError as exc:
                 errors.append(f"{p} ({exc.strerror})")
         if errors:
-            return Check("permissions", FAIL, "could not tighten: " + ", ".join(errors))
+            return Check("permissions", FAIL, _("could not tighten: {paths}").format(paths=", ".join(errors)))
         if foreign:
-            return Check("permissions", WARN, f"tightened {len(loose)} paths; owned by someone else: "
-                                              + ", ".join(foreign))
-        return Check("permissions", OK, f"tightened {len(loose)} paths (folders 0700, files 0600) in {where}")
+            return Check("permissions", WARN, ngettext(
+                "tightened {n} path; owned by someone else: {paths}",
+                "tightened {n} paths; owned by someone else: {paths}", len(loose)).format(
+                    n=len(loose), paths=", ".join(foreign)))
+        return Check("permissions", OK, ngettext(
+            "tightened {n} path (folders 0700, files 0600) in {where}",
+            "tightened {n} paths (folders 0700, files 0600) in {where}", len(loose)).format(n=len(loose), where=where))
     if loose:
-        listed = [f"{p} ({mode:04o})" for p, mode, _ in loose[:_MAX_LISTED]]
-        more = f" and {len(loose) - _MAX_LISTED} more" if len(loose) > _MAX_LISTED else ""
-        return Check("permissions", WARN, "readable by others: " + ", ".join(listed) + more
-                     + ": run cwwatch doctor --fix")
+        listed = ", ".join(f"{p} ({mode:04o})" for p, mode, _is_dir in loose[:_MAX_LISTED])
+        if len(loose) > _MAX_LISTED:
+            return Check("permissions", WARN, _("readable by others: {paths} and {n} more: run cwwatch doctor --fix"
+                                                ).format(paths=listed, n=len(loose) - _MAX_LISTED))
+        return Check("permissions", WARN, _("readable by others: {paths}: run cwwatch doctor --fix").format(
+            paths=listed))
     if foreign:
-        return Check("permissions", WARN, "owned by someone else: " + ", ".join(foreign))
-    return Check("permissions", OK, f"folders 0700, files 0600 in {where}")
+        return Check("permissions", WARN, _("owned by someone else: {paths}").format(paths=", ".join(foreign)))
+    return Check("permissions", OK, _("folders 0700, files 0600 in {where}").format(where=where))
 
 
 def check_session(paths: Paths, now: float | None = None) -> Check:
@@ -381,21 +411,21 @@ def check_session(paths: Paths, now: float | None = None) -> Check:
     try:
         mtime = f.stat().st_mtime
     except FileNotFoundError:
-        return Check("session", WARN, "no saved session: run cwwatch login")
+        return Check("session", WARN, _("no saved session: run cwwatch login"))
     except OSError as exc:
         return Check("session", FAIL, f"{f}: {exc.strerror}")
     age = (time.time() if now is None else now) - mtime
     if age > SESSION_MAX_AGE_DAYS * 86400:
-        return Check("session", WARN, f"the saved session is {_age(age)} old (more than {SESSION_MAX_AGE_DAYS} "
-                                      "days): the site may have ended it; run cwwatch login if scans "
-                                      "report logged_out")
-    return Check("session", OK, f"saved {_age(age)} ago ({f})")
+        return Check("session", WARN, _("the saved session is {age} old (more than {days} days): the site may have "
+                                        "ended it; run cwwatch login if scans report logged_out").format(
+                                            age=_age(age), days=SESSION_MAX_AGE_DAYS))
+    return Check("session", OK, _("saved {age} ago ({path})").format(age=_age(age), path=f))
 
 
 def check_store(paths: Paths) -> Check:
     db = paths.db_file
     if not db.exists():
-        return Check("store", WARN, f"no history yet ({db}): never scanned")
+        return Check("store", WARN, _("no history yet ({path}): never scanned").format(path=db))
     from watcher.store import Store
 
     try:
@@ -404,23 +434,27 @@ def check_store(paths: Paths) -> Check:
         return Check("store", FAIL, str(exc))
     try:
         if not store.integrity_ok():
-            return Check("store", FAIL, f"{db}: the integrity check failed (move it aside; "
-                                        "the next scan starts a new history)")
+            return Check("store", FAIL, _("{path}: the integrity check failed (move it aside; the next scan starts "
+                                          "a new history)").format(path=db))
         scans = store.recent_scans(1)
     except Exception as exc:  # sqlite3.DatabaseError and kin: a damaged file
         return Check("store", FAIL, f"{db}: {first_line(exc)}")
     finally:
         store.close()
     if not scans:
-        return Check("store", WARN, f"{db}: never scanned")
+        return Check("store", WARN, _("{path}: never scanned").format(path=db))
     last = scans[0]
     when = last.started_at
-    ago = _age((datetime.now(UTC) - when).total_seconds()) + " ago" if when else "at an unknown time"
-    head = f"last scan #{last.id} {ago}"
+    if when:
+        head = _("last scan #{id} {age} ago").format(id=last.id, age=_age((datetime.now(UTC) - when).total_seconds()))
+    else:
+        head = _("last scan #{id} at an unknown time").format(id=last.id)
     if last.healthy:
-        return Check("store", OK, f"{head}: healthy, {last.pages_loaded} pages loaded")
+        return Check("store", OK, ngettext("{head}: healthy, {n} page loaded", "{head}: healthy, {n} pages loaded",
+                                           last.pages_loaded).format(head=head, n=last.pages_loaded))
     kinds = sorted({str(p.get("kind", "?")) for p in last.problems}) or ["unknown"]
-    return Check("store", WARN, f"{head}: UNHEALTHY ({', '.join(kinds)}): see cwwatch scan")
+    return Check("store", WARN, _("{head}: UNHEALTHY ({kinds}): see cwwatch scan").format(
+        head=head, kinds=", ".join(kinds)))
 
 
 def run_checks(config_path: str | None = None, selectors_path: str | None = None, fix: bool = False,

@@ -35,6 +35,7 @@ from watcher import config as config_mod
 from watcher import keychain
 from watcher.cli import common
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
+from watcher.i18n import _
 from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
@@ -50,23 +51,25 @@ _WALLS = (PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA, PageKind.BOT_CHEC
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("login", help="log in once to check your password, then keep it in the keyring",
-                       description="Ask for the e-mail and password and log in to check them. Only "
-                       "when the site shows a logged-in page: store the password in the OS keyring "
-                       "(service 'cwwatch'), the e-mail in the config file and the new session. A "
-                       "wrong password changes nothing (scans stop logging in until a login succeeds).")
-    p.add_argument("--email", help="the e-mail address you log in with")
+    p = sub.add_parser("login", help=_("log in once to check your password, then keep it in the keyring"),
+                       description=_("Ask for the e-mail and password and log in to check them. Only "
+                                     "when the site shows a logged-in page: store the password in the OS keyring "
+                                     "(service 'cwwatch'), the e-mail in the config file and the new session. A "
+                                     "wrong password changes nothing (scans stop logging in until a login "
+                                     "succeeds)."))
+    p.add_argument("--email", metavar=_("EMAIL"), help=_("the e-mail address you log in with"))
     p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from standard input instead of asking")
+                   help=_("read the password from standard input instead of asking"))
     p.add_argument("--headed", action="store_true",
-                   help="open a visible browser to pass two-step authentication or a captcha")
+                   help=_("open a visible browser to pass two-step authentication or a captcha"))
     p.set_defaults(run=run)
 
 
 def _ask_email(default: str) -> str:
     if not sys.stdin.isatty():
-        raise ConfigError("no e-mail given: use --email when standard input is not a terminal")
-    prompt = f"CrowdWorks e-mail [{default}]: " if default else "CrowdWorks e-mail: "
+        raise ConfigError(_("no e-mail given: use --email when standard input is not a terminal"))
+    prompt = (_("CrowdWorks e-mail [{default}]: ").format(default=default) if default
+              else _("CrowdWorks e-mail: "))
     return input(prompt).strip() or default
 
 
@@ -75,10 +78,10 @@ def _ask_password(from_stdin: bool) -> str:
         pw = sys.stdin.readline().rstrip("\r\n")
     else:
         if not sys.stdin.isatty():
-            raise ConfigError("no terminal to ask for the password: use --password-stdin")
-        pw = getpass.getpass("CrowdWorks password (not shown): ")
+            raise ConfigError(_("no terminal to ask for the password: use --password-stdin"))
+        pw = getpass.getpass(_("CrowdWorks password (not shown): "))
     if not pw:
-        raise ConfigError("the password is empty")
+        raise ConfigError(_("the password is empty"))
     return pw
 
 
@@ -96,12 +99,12 @@ def _check_keyring(email: str, timeout: float) -> None:
     """Before the password is asked: a keyring that can take it. Raises CredentialsError (and
     KeyringLockedError, whose text says how to unlock it), one line; never an unlock prompt."""
     if not keychain.backend_is_usable():
-        raise CredentialsError(
-            f"no usable keyring ({keychain.backend_name()}): on Linux start a Secret Service "
-            "(gnome-keyring or KeePassXC) in your desktop session; nothing was changed")
+        raise CredentialsError(_(
+            "no usable keyring ({backend}): on Linux start a Secret Service (gnome-keyring or KeePassXC) "
+            "in your desktop session; nothing was changed").format(backend=keychain.backend_name()))
     if keychain.backend_is_plaintext():
-        print(f"cwwatch: warning: the keyring backend {keychain.backend_name()} stores passwords "
-              "in plain text on disk", file=sys.stderr)
+        print(_("cwwatch: warning: the keyring backend {backend} stores passwords in plain text on disk").format(
+            backend=keychain.backend_name()), file=sys.stderr)
     keychain.load_unattended(email, timeout)  # locked, or not answering: said before the password
 
 
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     cfg_file = Path(args.config) if args.config else env.paths.config_file
     email = (args.email or "").strip() or _ask_email(env.config.email)
     if "@" not in email:
-        raise ConfigError(f"{email!r} does not look like an e-mail address")
+        raise ConfigError(_("{email!r} does not look like an e-mail address").format(email=email))
     _check_keyring(email, env.config.keyring_timeout_s)
     typed = Credentials(email, _ask_password(args.password_stdin))
     try:
@@ -118,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
     except _NotVerified as exc:
         return _not_verified(env, exc.problem, exc.refused)
     _keep(env, cfg_file, verified, session)
-    print(f"cwwatch: logged in as {verified.email}; the password is in the keyring "
-          f"({keychain.backend_name()}), the session in {env.paths.session_file}")
+    print(_("cwwatch: logged in as {email}; the password is in the keyring ({backend}), the session in "
+            "{session}").format(email=verified.email, backend=keychain.backend_name(),
+                                session=env.paths.session_file))
     return int(Exit.OK)
 
 
@@ -149,9 +153,10 @@ def _verify_privately(env: common.Env, typed: Credentials, headed: bool) -> tupl
             raise _NotVerified(exc.problem, site.login_failed) from None
         except PlaywrightError as exc:  # only its name: its text may quote what was typed
             raise _NotVerified(Problem(HealthKind.SITE_UNREACHABLE, "login",
-                                       f"the browser stopped ({type(exc).__name__})"), False) from None
+                                       _("the browser stopped ({error})").format(error=type(exc).__name__)),
+                               False) from None
         if not session_file.exists():
-            raise _NotVerified(Problem(HealthKind.SITE_UNREACHABLE, "login", "the browser kept no session"),
+            raise _NotVerified(Problem(HealthKind.SITE_UNREACHABLE, "login", _("the browser kept no session")),
                                False)
         return verified, session_file.read_bytes()
     finally:
@@ -186,7 +191,7 @@ async def _logged_in_page(site: Site, page: Page) -> None:
     fetched = await site.get(page, site.sel.urls.dashboard, "dashboard")
     if not _is_member_page(fetched):
         raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login",
-                           "the site showed no logged-in page after the login")
+                           _("the site showed no logged-in page after the login"))
 
 
 def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
@@ -198,15 +203,15 @@ def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
                 store.set_meta(LOGIN_BLOCK_KEY, datetime.now(UTC).isoformat())
         finally:
             store.close()
-        print(f"cwwatch: login failed: {p.detail}: the e-mail or the password is wrong. Nothing "
-              "was changed (config, keyring, session); scans will not log in until `cwwatch login` "
-              "succeeds", file=sys.stderr)
+        print(_("cwwatch: login failed: {detail}: the e-mail or the password is wrong. Nothing was changed "
+                "(config, keyring, session); scans will not log in until `cwwatch login` succeeds").format(
+                    detail=p.detail), file=sys.stderr)
     elif p.kind == HealthKind.LOGIN_CHALLENGE:
-        print(f"cwwatch: login not finished: {p.detail}. Nothing was changed; run "
-              "`cwwatch login --headed` to pass it in a browser window", file=sys.stderr)
+        print(_("cwwatch: login not finished: {detail}. Nothing was changed; run `cwwatch login --headed` "
+                "to pass it in a browser window").format(detail=p.detail), file=sys.stderr)
     else:
-        print(f"cwwatch: login not verified: {p.kind}: {p.detail}. Nothing was changed",
-              file=sys.stderr)
+        print(_("cwwatch: login not verified: {kind}: {detail}. Nothing was changed").format(
+            kind=p.kind, detail=p.detail), file=sys.stderr)
     return int(Exit.UNHEALTHY)
 
 
@@ -239,10 +244,16 @@ def _keep(env: common.Env, cfg_file: Path, creds: Credentials, session: bytes) -
 
 
 def headed_instructions(filled: bool, wait_s: float) -> str:
-    what = "your e-mail and password are filled in" if filled else "fill in your e-mail and password"
-    return (f"cwwatch: a browser window shows the CrowdWorks login page ({what}): press ログイン, "
-            f"then enter the two-step code, solve the captcha or pass the bot check if the site asks. "
-            f"cwwatch waits up to {wait_s / 60:g} minutes for the logged-in page; nothing is saved before")
+    minutes = f"{wait_s / 60:g}"
+    if filled:
+        return _("cwwatch: a browser window shows the CrowdWorks login page (your e-mail and password are "
+                 "filled in): press ログイン, then enter the two-step code, solve the captcha or pass the bot "
+                 "check if the site asks. cwwatch waits up to {minutes} minutes for the logged-in page; "
+                 "nothing is saved before").format(minutes=minutes)
+    return _("cwwatch: a browser window shows the CrowdWorks login page (fill in your e-mail and password): "
+             "press ログイン, then enter the two-step code, solve the captcha or pass the bot check if the "
+             "site asks. cwwatch waits up to {minutes} minutes for the logged-in page; nothing is saved "
+             "before").format(minutes=minutes)
 
 
 async def headed_login(site: Site, page: Page, typed: Credentials, *, wait_s: float | None = None,
@@ -283,7 +294,7 @@ async def headed_login(site: Site, page: Page, typed: Credentials, *, wait_s: fl
         await asyncio.sleep(poll_s)
         if page.is_closed():
             raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
-                               "the browser window was closed before the login finished")
+                               _("the browser window was closed before the login finished"))
         try:
             fetched = await site.snapshot(page)
         except Exception:  # the page is between two documents
@@ -293,7 +304,7 @@ async def headed_login(site: Site, page: Page, typed: Credentials, *, wait_s: fl
         if not filled and fetched.recognised.kind is PageKind.LOGIN and not fetched.recognised.login_error:
             filled = await fill_form()  # the form shows once a bot check is passed
     raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
-                       f"not logged in within {wait_s / 60:g} minutes")
+                       _("not logged in within {minutes} minutes").format(minutes=f"{wait_s / 60:g}"))
 
 
 def _form_listener(site: Site, names: dict[str, str], sent: dict[str, str]) -> Callable[[Request], Any]:

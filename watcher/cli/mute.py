@@ -15,8 +15,9 @@ from watcher.cli import common
 from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, open_history, parse_time
 from watcher.decide.rules import waited_since
 from watcher.errors import ConfigError
-from watcher.jptime import format_jst
+from watcher.i18n import _
 from watcher.models import ContractState
+from watcher.report.words import fmt_time
 from watcher.store import Store
 
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
@@ -28,29 +29,35 @@ def parse_duration(text: str) -> timedelta:
     """``12h``, ``3d``, ``2w``."""
     m = _DURATION.match(text)
     if not m or int(m[1]) == 0:
-        raise ConfigError(f"--for: {text!r} is not a duration (expected a number and h, d or w: 12h, 3d, 2w)")
+        raise ConfigError(_("--for: {text!r} is not a duration (expected a number and h, d or w: 12h, 3d, 2w)").format(
+            text=text))
     d = int(m[1]) * _UNIT[m[2].lower()]
     if d > MAX_MUTE:
-        raise ConfigError(f"--for: {text!r} is longer than a year (to mute for good, leave out --for)")
+        raise ConfigError(_("--for: {text!r} is longer than a year (to mute for good, leave out --for)").format(
+            text=text))
     return d
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("mute", help="hold a contract's notifications",
-                       description="Hold a contract's notifications for a while (--for), until a moment "
-                       "(--until), or until `cwwatch unmute`. A reply from the client ends the mute of the "
-                       "wait it was set on.")
-    p.add_argument("contract", type=contract_id_arg, metavar="CONTRACT_ID", help="the contract id (or its page URL)")
+    p = sub.add_parser("mute", help=_("hold a contract's notifications"),
+                       description=_("Hold a contract's notifications for a while (--for), until a moment "
+                                     "(--until), or until `cwwatch unmute`. A reply from the client ends the mute "
+                                     "of the wait it was set on."))
+    p.add_argument("contract", type=contract_id_arg, metavar=_("CONTRACT_ID"),
+                   help=_("the contract id (or its page URL)"))
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--for", dest="duration", metavar="DURATION", help="how long: 12h, 3d, 2w")
-    when.add_argument("--until", metavar="DATE",
-                      help="until when: 2026-12-01 or 2026-12-01T09:00 (Japan time), or ISO 8601 with an offset")
-    p.add_argument("--reason", default="", metavar="TEXT", help="a note for yourself (shown by status and report)")
+    when.add_argument("--for", dest="duration", metavar=_("DURATION"), help=_("how long: 12h, 3d, 2w"))
+    when.add_argument("--until", metavar=_("DATE"),
+                      help=_("until when: 2026-12-01 or 2026-12-01T09:00 (Japan time), or ISO 8601 with an "
+                             "offset"))
+    p.add_argument("--reason", default="", metavar=_("TEXT"),
+                   help=_("a note for yourself (shown by status and report)"))
     add_now_option(p)
     p.set_defaults(run=run_mute)
 
-    u = sub.add_parser("unmute", help="end a contract's mute", description="End a contract's mute.")
-    u.add_argument("contract", type=contract_id_arg, metavar="CONTRACT_ID", help="the contract id (or its page URL)")
+    u = sub.add_parser("unmute", help=_("end a contract's mute"), description=_("End a contract's mute."))
+    u.add_argument("contract", type=contract_id_arg, metavar=_("CONTRACT_ID"),
+                   help=_("the contract id (or its page URL)"))
     add_now_option(u)
     u.set_defaults(run=run_unmute)
 
@@ -75,7 +82,7 @@ def run_mute(args: argparse.Namespace) -> int:
     elif args.until:
         until = parse_time(args.until, "--until")
         if until <= now:
-            raise ConfigError(f"--until: {args.until!r} is already past")
+            raise ConfigError(_("--until: {text!r} is already past").format(text=args.until))
     store, state = _open(args)
     try:
         since = waited_since(state.messages)
@@ -83,10 +90,16 @@ def run_mute(args: argparse.Namespace) -> int:
             store.set_mute(args.contract, until, since, args.reason, now)
     finally:
         store.close()
-    head = f"{args.contract}「{state.title}」の通知を"
-    span = f"{format_jst(until)}まで" if until else "解除するまで"
-    tail = "（クライアントから返信があれば解除されます）" if since else ""
-    print(f"{head}{span}ミュートしました{tail}。", flush=True)
+    if until and since:
+        text = _('Muted the notifications of {id} "{title}" until {until} (a reply from the client ends the mute).')
+    elif until:
+        text = _('Muted the notifications of {id} "{title}" until {until}.')
+    elif since:
+        text = _('Muted the notifications of {id} "{title}" until you unmute them (a reply from the client ends '
+                 'the mute).')
+    else:
+        text = _('Muted the notifications of {id} "{title}" until you unmute them.')
+    print(text.format(id=args.contract, title=state.title, until=fmt_time(until) if until else ""), flush=True)
     return 0
 
 
@@ -97,8 +110,6 @@ def run_unmute(args: argparse.Namespace) -> int:
             removed = store.clear_mute(args.contract)
     finally:
         store.close()
-    if removed:
-        print(f"{args.contract}「{state.title}」のミュートを解除しました。", flush=True)
-    else:
-        print(f"{args.contract}「{state.title}」はミュートされていません。", flush=True)
+    text = _('Unmuted {id} "{title}".') if removed else _('{id} "{title}" is not muted.')
+    print(text.format(id=args.contract, title=state.title), flush=True)
     return 0

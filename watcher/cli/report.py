@@ -1,5 +1,6 @@
 """``cwwatch report CONTRACT_ID``: a contract's timeline from the history, and the drafts that apply
-(an inquiry to the support desk citing Art. 9(3), the reason for a 連絡催促)."""
+(an inquiry to the support desk citing Art. 9(3), the reason for a 連絡催促), in the language chosen
+by the global ``--lang`` (the drafts themselves are always Japanese; English adds a gloss)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,25 @@ import sys
 from watcher.cli import common
 from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of, open_history
 from watcher.decide import rules
+from watcher.i18n import _
 from watcher.report import drafts
 from watcher.report.history import build_timeline
 from watcher.report.render import Report, render
-from watcher.report.words import FORMATS, LANGS
+from watcher.report.words import FORMATS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("report", help="a contract's timeline and drafted texts for the desk",
-                       description="The contract's history as scanned (messages in and out, deliveries, "
-                       "status changes, the client's last access), in Japan time; then, when they apply, a "
-                       "drafted inquiry to the support desk (事務局) asking it to apply Article 9(3) of the "
-                       "terms, and a drafted reason for a contact reminder (連絡催促). The drafts are always "
-                       "Japanese; --lang en adds an English gloss of each.")
+    p = sub.add_parser("report", help=_("a contract's timeline and drafted texts for the desk"),
+                       description=_("The contract's history as scanned (messages in and out, deliveries, "
+                                     "status changes, the client's last access), in Japan time; then, when they "
+                                     "apply, a drafted inquiry to the support desk (事務局) asking it to apply "
+                                     "Article 9(3) of the terms, and a drafted reason for a contact reminder "
+                                     "(連絡催促). The drafts are always Japanese; --lang en adds an English "
+                                     "gloss of each."))
     p.add_argument("contract", type=contract_id_arg, metavar="CONTRACT_ID",
-                   help="the contract id (or its page URL)")
-    p.add_argument("--lang", choices=LANGS, default="ja", help="language of the report (default: ja)")
+                   help=_("the contract id (or its page URL)"))
     p.add_argument("--format", choices=FORMATS, default="text", dest="fmt",
-                   help="text (default), md (Markdown) or json (schema 1)")
+                   help=_("text (default), md (Markdown) or json (schema 1)"))
     add_now_option(p)
     p.set_defaults(run=run)
 
@@ -48,6 +50,6 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     made = drafts.make(state, now, env.policy(), accesses, facts.url, state.active)
-    sys.stdout.write(render(Report(facts, timeline, made), args.lang, args.fmt))
+    sys.stdout.write(render(Report(facts, timeline, made), args.fmt))
     sys.stdout.flush()
     return 0

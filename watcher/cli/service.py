@@ -27,40 +27,45 @@ import platformdirs
 
 from watcher.daemon import unit as service
 from watcher.errors import ConfigError, Exit
+from watcher.i18n import _
 from watcher.paths import APP, Paths, make_private_dirs
 
 CALL_TIMEOUT_S = 30.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("service", help="install, remove or inspect the background service",
-                       description="Run `cwwatch daemon` as a user service: a systemd user unit on "
-                       "Linux, a launchd agent on macOS.")
+    p = sub.add_parser("service", help=_("install, remove or inspect the background service"),
+                       description=_("Run `cwwatch daemon` as a user service: a systemd user unit on "
+                                     "Linux, a launchd agent on macOS."))
     actions = p.add_subparsers(dest="service_action", metavar="ACTION", required=True)
-    inst = actions.add_parser("install", help="write the service definition and start it",
-                              description="Write the service definition (systemd user unit or "
-                              "launchd agent) for `cwwatch daemon`, then enable and start it when "
-                              "the service manager answers.")
+    inst = actions.add_parser("install", help=_("write the service definition and start it"),
+                              description=_("Write the service definition (systemd user unit or "
+                                            "launchd agent) for `cwwatch daemon`, then enable and start it when "
+                                            "the service manager answers."))
     inst.add_argument("--no-start", action="store_true",
-                      help="only write the definition (and import nothing into the service manager)")
+                      help=_("only write the definition (and import nothing into the service manager)"))
     inst.add_argument("--print", dest="print_only", action="store_true",
-                      help="print the definition instead of writing it")
+                      help=_("print the definition instead of writing it"))
     inst.add_argument("--home", metavar="DIR",
-                      help="write CWWATCH_HOME=DIR into the definition (an exported CWWATCH_HOME is "
-                      "not written without it)")
+                      help=_("write CWWATCH_HOME=DIR into the definition (an exported CWWATCH_HOME is "
+                             "not written without it)"))
     inst.add_argument("--target", choices=service.TARGETS,
-                      help=f"systemd: the target that starts the service (default: {service.GRAPHICAL_TARGET} "
-                      f"when this systemd has it and your session starts it, else {service.DEFAULT_TARGET})")
-    actions.add_parser("uninstall", help="stop and disable the service, remove its definition")
-    actions.add_parser("status", help="whether the service is installed, known and running")
+                      help=_("systemd: the target that starts the service (default: {graphical} when this "
+                             "systemd has it and your session starts it, else {fallback})").format(
+                                 graphical=service.GRAPHICAL_TARGET, fallback=service.DEFAULT_TARGET))
+    actions.add_parser("uninstall", help=_("stop and disable the service, remove its definition"),
+                       description=_("Stop and disable the service, then remove its definition."))
+    actions.add_parser("status", help=_("whether the service is installed, known and running"),
+                       description=_("Say whether the service definition is installed and up to date, whether "
+                                     "the service manager knows it, and whether it is running."))
     p.set_defaults(run=run)
 
 
 def _kind() -> str:
     k = service.kind()
     if not k:
-        raise ConfigError(f"cwwatch service: not supported on this platform ({sys.platform}); "
-                          "run `cwwatch daemon` from your own scheduler")
+        raise ConfigError(_("cwwatch service: not supported on this platform ({platform}); "
+                            "run `cwwatch daemon` from your own scheduler").format(platform=sys.platform))
     return k
 
 
@@ -72,7 +77,7 @@ class Result:
     @property
     def first_line(self) -> str:
         lines = [ln.strip() for ln in self.out.splitlines() if ln.strip()]
-        return lines[0] if lines else "no output"
+        return lines[0] if lines else _("no output")
 
 
 def _call(argv: list[str]) -> Result:
@@ -80,7 +85,8 @@ def _call(argv: list[str]) -> Result:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=CALL_TIMEOUT_S,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return Result(False, f"{' '.join(argv)}: no answer within {CALL_TIMEOUT_S:.0f} s")
+        return Result(False, _("{command}: no answer within {seconds} s").format(
+            command=" ".join(argv), seconds=f"{CALL_TIMEOUT_S:.0f}"))
     except OSError as exc:
         return Result(False, f"{argv[0]}: {exc.strerror}")
     return Result(proc.returncode == 0, (proc.stdout or "") + (proc.stderr or ""))
@@ -96,40 +102,42 @@ def _systemctl() -> str | None:
 def _user_manager(systemctl: str | None) -> tuple[bool, str]:
     """Whether a systemd user manager answers, and why not."""
     if not systemctl:
-        return False, "systemctl not available"
+        return False, _("{program} not available").format(program="systemctl")
     r = _call([systemctl, "--user", "show-environment"])
     if r.ok:
         return True, ""
-    return False, f"no systemd user manager answers ({r.first_line})"
+    return False, _("no systemd user manager answers ({why})").format(why=r.first_line)
 
 
 def _choose_target(systemctl: str | None, asked: str | None) -> tuple[str, str]:
     """The target the unit is wanted by, and why that one (for the user to read)."""
     graphical, fallback = service.GRAPHICAL_TARGET, service.DEFAULT_TARGET
     if asked:
-        return asked, "as asked (--target)"
+        return asked, _("as asked (--target)")
     if not systemctl:
-        return fallback, f"systemctl not available, so no {graphical} to bind to"
+        return fallback, _("systemctl not available, so no {target} to bind to").format(target=graphical)
     # list-unit-files reads the unit folders: it answers without a running user manager too
     r = _call([systemctl, "--user", "list-unit-files", "--no-legend", graphical])
     if not any(line.split()[:1] == [graphical] for line in r.out.splitlines()):
         if r.out.strip():
-            return fallback, f"systemctl --user cannot list {graphical} ({r.first_line})"
-        return fallback, f"this systemd has no {graphical} (a server, or systemd older than 234)"
+            return fallback, _("systemctl --user cannot list {target} ({why})").format(target=graphical,
+                                                                                        why=r.first_line)
+        return fallback, _("this systemd has no {target} (a server, or systemd older than 234)").format(
+            target=graphical)
     r = _call([systemctl, "--user", "show", "--property=ActiveState", graphical])
     state = _props(r.out).get("ActiveState", "") if r.ok else ""
     if not state:
-        return graphical, "this systemd has it (no user manager answers to say whether your session starts it)"
+        return graphical, _("this systemd has it (no user manager answers to say whether your session starts it)")
     if state == "active":
-        return graphical, "your desktop session has started it"
+        return graphical, _("your desktop session has started it")
     display = {k: v for k, v in _desktop_session().items() if k in ("DISPLAY", "WAYLAND_DISPLAY")}
     if display:
         where = ", ".join(f"{k}={v}" for k, v in display.items())
-        return fallback, (f"{graphical} is {state} in this desktop session ({where}): your session does "
-                          "not start it (some window managers do not)")
-    return graphical, (f"this systemd has it, {state} now (no desktop session in this shell): the service "
-                       f"starts when your session starts it; if yours never does, install again with "
-                       f"--target {fallback}")
+        return fallback, _("{target} is {state} in this desktop session ({where}): your session does not "
+                           "start it (some window managers do not)").format(target=graphical, state=state, where=where)
+    return graphical, _("this systemd has it, {state} now (no desktop session in this shell): the service starts "
+                        "when your session starts it; if yours never does, install again with --target {fallback}"
+                        ).format(state=state, fallback=fallback)
 
 
 def _props(text: str) -> dict[str, str]:
@@ -148,16 +156,21 @@ def _report_env(env: dict[str, str], previous_home: str | None) -> None:
     home = env.get(service.HOME_ENV)
     exported = os.environ.get(service.HOME_ENV, "")
     if home:
-        print(f"  {service.HOME_ENV}={home} (from --home)")
+        print("  " + _("{setting} (from --home)").format(setting=f"{service.HOME_ENV}={home}"))
     elif exported:
-        print(f"  {service.HOME_ENV} is set here ({exported}) but NOT written into the definition: the "
-              f"service uses the default folders (to use this one: --home {exported})")
+        print("  " + _("{name} is set here ({value}) but NOT written into the definition: the service uses the "
+                       "default folders (to use this one: --home {value})").format(name=service.HOME_ENV,
+                                                                                   value=exported))
     if previous_home and previous_home != home:
-        print(f"  the previous definition had {service.HOME_ENV}={previous_home}; this one "
-              + (f"has {home}" if home else f"has none (to keep it: --home {previous_home})"))
+        if home:
+            print("  " + _("the previous definition had {setting}; this one has {home}").format(
+                setting=f"{service.HOME_ENV}={previous_home}", home=home))
+        else:
+            print("  " + _("the previous definition had {setting}; this one has none (to keep it: --home {home})"
+                           ).format(setting=f"{service.HOME_ENV}={previous_home}", home=previous_home))
     carried = [f"{k}={v}" for k, v in env.items() if k in service.CARRIED_ENV]
     if carried:
-        print(f"  carried over from this environment: {', '.join(carried)}")
+        print("  " + _("carried over from this environment: {settings}").format(settings=", ".join(carried)))
 
 
 def _over_ssh() -> bool:
@@ -174,24 +187,24 @@ def _manual_steps(path: Path, session: dict[str, str]) -> str:
     imports = f"  systemctl --user import-environment {' '.join(session)}\n" if session else ""
     return (imports + "  systemctl --user daemon-reload\n"
             f"  systemctl --user enable --now {service.UNIT_NAME}\n"
-            f"(the unit is {path})")
+            + _("(the unit is {path})").format(path=path))
 
 
 def _import_session(systemctl: str, session: dict[str, str]) -> None:
     """Give the user manager the session variables this shell has (desktops usually do it too)."""
     if not session:
-        where = "this shell is an SSH login" if _over_ssh() else \
-            f"none of {', '.join(service.SESSION_ENV)} is set in this shell"
-        print(f"  {where}: nothing imported (the service gets what your desktop session gives the user "
-              "manager; cwwatch doctor tells)")
+        where = _("this shell is an SSH login") if _over_ssh() else \
+            _("none of {names} is set in this shell").format(names=", ".join(service.SESSION_ENV))
+        print("  " + _("{where}: nothing imported (the service gets what your desktop session gives the user "
+                       "manager; cwwatch doctor tells)").format(where=where))
         return
     r = _call([systemctl, "--user", "import-environment", *session])
     if r.ok:
-        print("  imported into the systemd user manager: "
-              + ", ".join(f"{k}={v}" for k, v in session.items()))
+        print("  " + _("imported into the systemd user manager: {settings}").format(
+            settings=", ".join(f"{k}={v}" for k, v in session.items())))
     else:
-        print(f"cwwatch: warning: systemctl --user import-environment failed: {r.first_line}",
-              file=sys.stderr)
+        print(_("cwwatch: warning: {command} failed: {why}").format(
+            command="systemctl --user import-environment", why=r.first_line), file=sys.stderr)
 
 
 def _install_systemd(args: argparse.Namespace) -> int:
@@ -205,21 +218,24 @@ def _install_systemd(args: argparse.Namespace) -> int:
     path = service.unit_path()
     previous = _read_text(path)
     changed = service.write_definition(path, text)
-    print(f"{'wrote' if changed else 'unchanged:'} {path}")
-    kind = "bound to your desktop session" if target == service.GRAPHICAL_TARGET else "fallback"
-    print(f"  started by {target} ({kind}): {why}")
+    print((_("wrote {path}") if changed else _("unchanged: {path}")).format(path=path))
+    if target == service.GRAPHICAL_TARGET:
+        print("  " + _("started by {target} (bound to your desktop session): {why}").format(target=target, why=why))
+    else:
+        print("  " + _("started by {target} (fallback): {why}").format(target=target, why=why))
     _report_env(env, service.read_unit(previous)[1].get(service.HOME_ENV) if previous else None)
     for link in service.wants_links():
         if link != service.wants_link(target) and link.is_symlink():
             link.unlink()  # left by an install for the other target: enable makes the new one
-            print(f"  removed the old link {link}")
+            print("  " + _("removed the old link {path}").format(path=link))
     session = _desktop_session()
     if args.no_start:
-        print("not started (--no-start). To start it:\n" + _manual_steps(path, session))
+        print(_("not started (--no-start). To start it:") + "\n" + _manual_steps(path, session))
         return int(Exit.OK)
     up, why = _user_manager(systemctl)
     if not up:
-        print(f"not started: {why}.\nIn your desktop session, run:\n" + _manual_steps(path, session))
+        print(_("not started: {why}.\nIn your desktop session, run:").format(why=why) + "\n"
+              + _manual_steps(path, session))
         return int(Exit.OK)
     assert systemctl is not None
     _import_session(systemctl, session)
@@ -228,12 +244,12 @@ def _install_systemd(args: argparse.Namespace) -> int:
                  ["restart" if changed else "start", service.UNIT_NAME]):
         r = _call([systemctl, "--user", *step])
         if not r.ok:
-            print(f"cwwatch: error: systemctl --user {' '.join(step)} failed: {r.first_line}",
-                  file=sys.stderr)
+            print(_("cwwatch: error: {command} failed: {why}").format(
+                command=f"systemctl --user {' '.join(step)}", why=r.first_line), file=sys.stderr)
             return int(Exit.FAILURE)
     state = _call([systemctl, "--user", "is-active", service.UNIT_NAME]).first_line
-    print(f"enabled and started: {service.UNIT_NAME} is {state} "
-          f"(logs: journalctl --user -u {service.UNIT_NAME}; cwwatch doctor checks what it reaches)")
+    print(_("enabled and started: {unit} is {state} (logs: {logs}; cwwatch doctor checks what it reaches)").format(
+        unit=service.UNIT_NAME, state=state, logs=f"journalctl --user -u {service.UNIT_NAME}"))
     return int(Exit.OK)
 
 
@@ -243,19 +259,19 @@ def _uninstall_systemd(args: argparse.Namespace) -> int:
     systemctl = _systemctl()
     up, why = _user_manager(systemctl)
     if not path.exists() and not links:
-        print(f"not installed: no {path}")
+        print(_("not installed: no {path}").format(path=path))
         return int(Exit.OK)
     if up:
         assert systemctl is not None
         r = _call([systemctl, "--user", "disable", "--now", service.UNIT_NAME])
-        print("stopped and disabled" if r.ok else f"could not stop it: {r.first_line}")
+        print(_("stopped and disabled") if r.ok else _("could not stop it: {why}").format(why=r.first_line))
     else:
-        print(f"not stopped: {why}")
+        print(_("not stopped: {why}").format(why=why))
     for link in links:
         if link.is_symlink():
             link.unlink()
     path.unlink(missing_ok=True)
-    print(f"removed {path}")
+    print(_("removed {path}").format(path=path))
     if up:
         assert systemctl is not None
         _call([systemctl, "--user", "daemon-reload"])
@@ -265,15 +281,15 @@ def _uninstall_systemd(args: argparse.Namespace) -> int:
 
 def _file_state(path: Path, expected: bytes, home: str | None = None) -> str:
     if not path.exists():
-        return "not installed"
+        return _("not installed")
     try:
         same = path.read_bytes() == expected
     except OSError as exc:
-        return f"installed, unreadable ({exc.strerror})"
+        return _("installed, unreadable ({error})").format(error=exc.strerror)
     if same:
-        return "installed, up to date"
-    again = "`cwwatch service install" + (f" --home {home}`" if home else "`")
-    return f"installed, differs from what {again} would write now (run it again to update)"
+        return _("installed, up to date")
+    again = "cwwatch service install" + (f" --home {home}" if home else "")
+    return _("installed, differs from what `{command}` would write now (run it again to update)").format(command=again)
 
 
 def _status_systemd(args: argparse.Namespace) -> int:
@@ -286,10 +302,11 @@ def _status_systemd(args: argparse.Namespace) -> int:
                                      target or service.GRAPHICAL_TARGET).encode()
     except service.ServiceError:
         expected = b""
-    print(f"unit file: {path} ({_file_state(path, expected, home)})")
+    print(_("unit file: {path} ({state})").format(path=path, state=_file_state(path, expected, home)))
     if text is not None:
-        print(f"  started by {target or 'no target cwwatch knows'}"
-              + (f"; {service.HOME_ENV}={home}" if home else ""))
+        started = (_("started by {target}").format(target=target) if target
+                   else _("started by no target cwwatch knows"))
+        print("  " + started + (f"; {service.HOME_ENV}={home}" if home else ""))
     systemctl = _systemctl()
     up, why = _user_manager(systemctl)
     if not up:
@@ -301,14 +318,17 @@ def _status_systemd(args: argparse.Namespace) -> int:
     props = _props(r.out)
     load = props.get("LoadState", "")
     if not r.ok or not load:
-        print(f"systemd: cannot ask about {service.UNIT_NAME}: {r.first_line}")
+        print(_("systemd: cannot ask about {unit}: {why}").format(unit=service.UNIT_NAME, why=r.first_line))
     elif load == "not-found":
-        print(f"systemd: does not know {service.UNIT_NAME}"
-              + (" (run: systemctl --user daemon-reload)" if path.exists() else ""))
+        print(_("systemd: does not know {unit} (run: {command})").format(
+            unit=service.UNIT_NAME, command="systemctl --user daemon-reload") if path.exists()
+              else _("systemd: does not know {unit}").format(unit=service.UNIT_NAME))
     else:
+        # systemd's own words (loaded, enabled, active, running), shown as they are
         enabled = props.get("UnitFileState") or "unknown"
-        print(f"systemd: knows it ({load}), {enabled}, "
-              f"{props.get('ActiveState', 'unknown')} ({props.get('SubState', 'unknown')})")
+        print(_("systemd: knows it ({load}), {enabled}, {active} ({sub})").format(
+            load=load, enabled=enabled, active=props.get("ActiveState", "unknown"),
+            sub=props.get("SubState", "unknown")))
     return int(Exit.OK)
 
 
@@ -325,11 +345,11 @@ def _gui_domain() -> str:
 
 def _launchd_up(launchctl: str | None) -> tuple[bool, str]:
     if not launchctl:
-        return False, "launchctl not available"
+        return False, _("{program} not available").format(program="launchctl")
     r = _call([launchctl, "print", _gui_domain()])
     if r.ok:
         return True, ""
-    return False, f"no GUI login session for launchd ({r.first_line})"
+    return False, _("no GUI login session for launchd ({why})").format(why=r.first_line)
 
 
 def _log_dir(home: str | None) -> Path:
@@ -355,7 +375,8 @@ def _installed_plist_home(path: Path) -> str | None:
 
 def _install_launchd(args: argparse.Namespace) -> int:
     if args.target:
-        print(f"  --target {args.target}: systemd only; a launchd agent runs in your Aqua (GUI login) session")
+        print("  " + _("--target {target}: systemd only; a launchd agent runs in your Aqua (GUI login) session"
+                       ).format(target=args.target))
     env = service.service_env(home=args.home)
     home = env.get(service.HOME_ENV)
     data = _plist(args.home)
@@ -367,17 +388,17 @@ def _install_launchd(args: argparse.Namespace) -> int:
     path = service.plist_path()
     previous_home = _installed_plist_home(path) if path.exists() else None
     changed = service.write_definition(path, data)
-    print(f"{'wrote' if changed else 'unchanged:'} {path}")
-    print("  runs in your Aqua (GUI login) session: nothing to import, launchd gives it the session")
+    print((_("wrote {path}") if changed else _("unchanged: {path}")).format(path=path))
+    print("  " + _("runs in your Aqua (GUI login) session: nothing to import, launchd gives it the session"))
     _report_env(env, previous_home)
     steps = f"  launchctl bootstrap {_gui_domain()} {path}"
     if args.no_start:
-        print("not started (--no-start). To start it:\n" + steps)
+        print(_("not started (--no-start). To start it:") + "\n" + steps)
         return int(Exit.OK)
     launchctl = _launchctl()
     up, why = _launchd_up(launchctl)
     if not up:
-        print(f"not started: {why}.\nIn your login session, run:\n" + steps)
+        print(_("not started: {why}.\nIn your login session, run:").format(why=why) + "\n" + steps)
         return int(Exit.OK)
     assert launchctl is not None
     target = f"{_gui_domain()}/{service.LAUNCHD_LABEL}"
@@ -385,27 +406,28 @@ def _install_launchd(args: argparse.Namespace) -> int:
     _call([launchctl, "enable", target])
     r = _call([launchctl, "bootstrap", _gui_domain(), str(path)])
     if not r.ok:
-        print(f"cwwatch: error: launchctl bootstrap failed: {r.first_line}", file=sys.stderr)
+        print(_("cwwatch: error: {command} failed: {why}").format(command="launchctl bootstrap", why=r.first_line),
+              file=sys.stderr)
         return int(Exit.FAILURE)
-    print(f"loaded: {service.LAUNCHD_LABEL} (logs in {log_dir})")
+    print(_("loaded: {label} (logs in {path})").format(label=service.LAUNCHD_LABEL, path=log_dir))
     return int(Exit.OK)
 
 
 def _uninstall_launchd(args: argparse.Namespace) -> int:
     path = service.plist_path()
     if not path.exists():
-        print(f"not installed: no {path}")
+        print(_("not installed: no {path}").format(path=path))
         return int(Exit.OK)
     launchctl = _launchctl()
     up, why = _launchd_up(launchctl)
     if up:
         assert launchctl is not None
         r = _call([launchctl, "bootout", f"{_gui_domain()}/{service.LAUNCHD_LABEL}"])
-        print("stopped and unloaded" if r.ok else f"not loaded ({r.first_line})")
+        print(_("stopped and unloaded") if r.ok else _("not loaded ({why})").format(why=r.first_line))
     else:
-        print(f"not stopped: {why}")
+        print(_("not stopped: {why}").format(why=why))
     path.unlink(missing_ok=True)
-    print(f"removed {path}")
+    print(_("removed {path}").format(path=path))
     return int(Exit.OK)
 
 
@@ -416,7 +438,7 @@ def _status_launchd(args: argparse.Namespace) -> int:
         expected = _plist(home)
     except service.ServiceError:
         expected = b""
-    print(f"agent file: {path} ({_file_state(path, expected, home)})")
+    print(_("agent file: {path} ({state})").format(path=path, state=_file_state(path, expected, home)))
     if home:
         print(f"  {service.HOME_ENV}={home}")
     launchctl = _launchctl()
@@ -427,11 +449,11 @@ def _status_launchd(args: argparse.Namespace) -> int:
     assert launchctl is not None
     r = _call([launchctl, "print", f"{_gui_domain()}/{service.LAUNCHD_LABEL}"])
     if not r.ok:
-        print(f"launchd: does not know {service.LAUNCHD_LABEL}")
+        print(_("launchd: does not know {label}").format(label=service.LAUNCHD_LABEL))
         return int(Exit.OK)
     state = next((ln.split("=", 1)[1].strip() for ln in r.out.splitlines()
-                  if ln.strip().startswith("state =")), "unknown")
-    print(f"launchd: knows it, {state}")
+                  if ln.strip().startswith("state =")), "unknown")  # launchd's word, shown as it is
+    print(_("launchd: knows it, {state}").format(state=state))
     return int(Exit.OK)
 
 
@@ -452,6 +474,6 @@ def run(args: argparse.Namespace) -> int:
     except service.ServiceError as exc:
         raise ConfigError(f"cwwatch service: {exc}") from None
     except OSError as exc:
-        where = f" {exc.filename}:" if exc.filename else ""
-        print(f"cwwatch: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        what = f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc)
+        print(_("cwwatch: error: {what}").format(what=what), file=sys.stderr)
         return int(Exit.FAILURE)

@@ -1,10 +1,11 @@
 """``cwwatch vet``: is this client's record trouble? A verdict before the contract.
 
-``cwwatch vet (CLIENT_ID | PROFILE_URL | JOB_URL | --page FILE) [--json] [--lang en]`` reads the
+``cwwatch vet (CLIENT_ID | PROFILE_URL | JOB_URL | --page FILE) [--json]`` reads the
 client's public profile (a job URL leads to its client) through the same polite site session as a
 scan (pacing, host guard, health rules; no login is needed for a public page), or a saved profile
 page, weighs what it shows and what the history holds of the worker's own contracts with that
-client (``decide/vetting.py``), and prints the verdict with its reasons, heaviest first.
+client (``decide/vetting.py``), and prints the verdict with its reasons, heaviest first, in the
+language chosen for everything (``cwwatch --lang``).
 
 Exit codes: 0 問題なし (ok), 10 注意 or 要警戒 (caution, warning), 20 the page could not be read,
 2 bad usage.
@@ -25,32 +26,34 @@ from watcher.cli.common import add_now_option, now_of, open_history
 from watcher.crowdworks.extract import extract_profile, parse_html, vet_target
 from watcher.decide import vetting
 from watcher.errors import ConfigError, CwError, Exit, ExtractionError, Unhealthy
-from watcher.jptime import format_jst
+from watcher.i18n import _
 from watcher.models import ClientSeen, HealthKind
-from watcher.report.words import LANGS
+from watcher.report.words import fmt_time, join_list
 
 SCHEMA = 1
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    labels = {v: vetting.verdict_label(v) for v in vetting.VERDICTS}
     p = sub.add_parser(
-        "vet", help="vet a client before a contract: 問題なし, 注意 or 要警戒, with the reasons",
-        description="Read a client's public profile (a client id, a profile URL, or a job URL that leads to "
-        "its client), or a saved profile page with --page, and weigh what it shows: identity and rule "
-        "check, completion rate, ratings and their comments, account age, jobs posted and contracted, "
-        "last access; and from your history with that client: escrow, reply times, acceptance, earlier "
-        "warnings. A hidden field is unknown, never a bad sign. Thresholds: the [vet] table of the "
-        "config file (docs/vetting.md). Exit codes: 0 問題なし, 10 注意 or 要警戒, 20 the page could not "
-        "be read, 2 bad usage.")
-    p.add_argument("target", nargs="?", metavar="CLIENT_ID|PROFILE_URL|JOB_URL",
-                   help="a client id (900009005), the client's profile URL, or the URL of one of their jobs")
-    p.add_argument("--page", metavar="FILE", help="a saved profile page (HTML) instead of the site")
+        "vet", help=_("vet a client before a contract: {ok}, {caution} or {warning}, with the reasons").format(
+            **labels),
+        description=_("Read a client's public profile (a client id, a profile URL, or a job URL that leads to "
+                      "its client), or a saved profile page with --page, and weigh what it shows: identity and "
+                      "rule check, completion rate, ratings and their comments, account age, jobs posted and "
+                      "contracted, last access; and from your history with that client: escrow, reply times, "
+                      "acceptance, earlier warnings. A hidden field is unknown, never a bad sign. Thresholds: the "
+                      "[vet] table of the config file (docs/vetting.md). Exit codes: 0 {ok}, 10 {caution} or "
+                      "{warning}, 20 the page could not be read, 2 bad usage.").format(**labels))
+    p.add_argument("target", nargs="?", metavar=_("CLIENT_ID|PROFILE_URL|JOB_URL"),
+                   help=_("a client id (900009005), the client's profile URL, or the URL of one of their jobs"))
+    p.add_argument("--page", metavar=_("FILE"), help=_("a saved profile page (HTML) instead of the site"))
     p.add_argument("--fetched-at", metavar="ISO",
-                   help="with --page: when it was saved, for its relative last access (default: the "
-                   "capture manifest beside it, else the file's modification time)")
+                   help=_("with --page: when it was saved, for its relative last access (default: the "
+                          "capture manifest beside it, else the file's modification time)"))
     p.add_argument("--json", action="store_true",
-                   help='print {"schema": 1, "client_id", "name", "verdict", "signals": [...], "fetched_at"}')
-    p.add_argument("--lang", choices=LANGS, default="ja", help="language of the frame (default: ja)")
+                   help=_('print {json} (the verdict and signals as ids, their texts in the chosen language)').format(
+                       json='{"schema": 1, "client_id", "name", "verdict", "signals": [...], "fetched_at"}'))
     add_now_option(p)
     p.set_defaults(run=run)
 
@@ -61,14 +64,16 @@ class UsageError(CwError):
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.target) == bool(args.page):
-        raise UsageError("give one client: a CLIENT_ID, a PROFILE_URL or a JOB_URL, or --page FILE")
+        raise UsageError(_("give one client: a {target}, or --page {file}").format(
+            target=_("CLIENT_ID|PROFILE_URL|JOB_URL"), file=_("FILE")))
     env = common.env_of(args)
     now = now_of(args)
     try:
         seen = _from_file(args, env.selectors) if args.page else _from_site(args, env)
     except Unhealthy as exc:
         p = exc.problem
-        print(f"cwwatch: {_UNREAD[args.lang]}: {p.kind}: {p.page}: {p.detail}", file=sys.stderr)
+        print(_("cwwatch: could not read the profile: {kind}: {page}: {detail}").format(
+            kind=p.kind, page=p.page, detail=p.detail), file=sys.stderr)
         return int(Exit.UNHEALTHY)
     store = open_history(env.paths)
     try:
@@ -89,12 +94,9 @@ def run(args: argparse.Namespace) -> int:
                     "history_contracts": history.contracts})
         print(json.dumps(out, ensure_ascii=False), flush=True)
     else:
-        sys.stdout.write(render(seen, verdict, url, history, args.lang))
+        sys.stdout.write(render(seen, verdict, url, history))
         sys.stdout.flush()
     return int(Exit.OK if verdict.verdict == "ok" else Exit.FINDINGS)
-
-
-_UNREAD = {"ja": "プロフィールを読めませんでした", "en": "could not read the profile"}
 
 
 # -- where the profile comes from ------------------------------------------------------------------
@@ -103,8 +105,8 @@ _UNREAD = {"ja": "プロフィールを読めませんでした", "en": "could n
 def _from_site(args: argparse.Namespace, env: common.Env) -> ClientSeen:
     target = vet_target(args.target, env.selectors)
     if target is None:
-        raise UsageError(f"not a client: {args.target!r} (expected a client id such as 900009005, the client's "
-                         "profile URL, or a job's URL)")
+        raise UsageError(_("not a client: {target!r} (expected a client id such as 900009005, the client's "
+                           "profile URL, or a job's URL)").format(target=args.target))
     from watcher.crowdworks.pages import Pages
 
     clock = lambda: datetime.now(UTC)  # noqa: E731
@@ -121,8 +123,8 @@ def _from_site(args: argparse.Namespace, env: common.Env) -> ClientSeen:
             if kind == "job":
                 found = await pages.job_client(ident)
                 if found is None:
-                    raise ConfigError(f"job {ident}: its page shows no link to the client's profile; "
-                                      "give the client's profile URL instead")
+                    raise ConfigError(_("job {id}: its page shows no link to the client's profile; give the "
+                                        "client's profile URL instead").format(id=ident))
                 client = found
             return await pages.profile(client)
         finally:
@@ -149,9 +151,9 @@ def _from_file(args: argparse.Namespace, sel: Any) -> ClientSeen:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not UTF-8 text (a saved profile page?)") from None
+        raise ConfigError(_("{file}: not UTF-8 text (a saved profile page?)").format(file=file)) from None
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read it ({exc.strerror})") from None
+        raise ConfigError(_("{file}: cannot read it ({error})").format(file=file, error=exc.strerror)) from None
     if args.fetched_at:
         when = common.parse_time(args.fetched_at, "--fetched-at")
     else:
@@ -160,45 +162,27 @@ def _from_file(args: argparse.Namespace, sel: Any) -> ClientSeen:
         return extract_profile(parse_html(text), sel, file.resolve().as_uri(), when)
     except ExtractionError as exc:
         raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, str(file), f"{exc.field}: {exc.detail}" if exc.detail
-                           else f"{exc.field} not found") from None
+                           else _("{field} not found").format(field=exc.field)) from None
 
 
 # -- the verdict for a person ----------------------------------------------------------------------
 
-_FRAME = {
-    "ja": {"id": "クライアントID", "verdict": "判定", "weight": "重み", "reasons": "理由（重い順）",
-           "unknown": "判断していない項目（非公開・未表示）",
-           "todo": "すべきこと", "history": "これまでの取引", "contracts": "件", "no_history": "なし",
-           "profile": "プロフィール", "fetched": "取得"},
-    "en": {"id": "client id", "verdict": "verdict", "weight": "weight", "reasons": "reasons (heaviest first)",
-           "unknown": "not judged (hidden or not shown)",
-           "todo": "what to do", "history": "your contracts with them", "contracts": "",
-           "no_history": "none", "profile": "profile", "fetched": "read"},
-}
-_VERDICT_EN = {"ok": "ok", "caution": "caution", "warning": "warning"}
-
-
-def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vetting.History, lang: str) -> str:
-    """The verdict as a person reads it (the signals' own sentences are Japanese)."""
-    t = _FRAME[lang]
-    label = verdict.label if lang == "ja" else f"{_VERDICT_EN[verdict.verdict]} ({verdict.label})"
-    head = f"{seen.name}（{t['id']} {seen.client_id}）" if lang == "ja" else f"{seen.name} ({t['id']} {seen.client_id})"
-    lines = [head,
-             f"{t['verdict']}: {label}（{t['weight']} {verdict.total}）" if lang == "ja"
-             else f"{t['verdict']}: {label}, {t['weight']} {verdict.total}",
+def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vetting.History) -> str:
+    """The verdict as a person reads it, in the chosen language (the signals' sentences too)."""
+    lines = [_("{name} (client id {id})").format(name=seen.name, id=seen.client_id),
+             _("Verdict: {label}, weight {total}").format(label=verdict.label, total=verdict.total),
              verdict.summary, ""]
     if verdict.signals:
-        lines.append(f"{t['reasons']}:")
+        lines.append(_("Reasons (heaviest first):"))
         for s in verdict.signals:
             lines.append(f"  [{s.weight}] {s.message}")
             lines.append(f"      {s.evidence}")
     if verdict.unknown:
-        names = "、".join(dict.fromkeys(vetting.FACT_LABELS[u] for u in verdict.unknown))
-        lines.append(f"{t['unknown']}: {names}")
-    done = f"{history.contracts}{t['contracts']}" if history.contracts else t["no_history"]
-    lines += [f"{t['history']}: {done}", "", f"{t['todo']}:"]
-    lines += [f"  ・{a}" for a in verdict.advice]
-    lines.append(f"{t['profile']}: {url}（{format_jst(seen.observed_at)} {t['fetched']}）" if lang == "ja"
-                 else f"{t['profile']}: {url} ({t['fetched']} {format_jst(seen.observed_at)})")
+        names = join_list(list(dict.fromkeys(vetting.fact_label(u) for u in verdict.unknown)))
+        lines.append(_("Not judged (hidden or not shown): {names}").format(names=names))
+    lines.append(_("Your contracts with them: {n}").format(n=history.contracts) if history.contracts
+                 else _("Your contracts with them: none"))
+    lines += ["", _("What to do:")]
+    lines += ["  " + _("- {advice}").format(advice=a) for a in verdict.advice]
+    lines.append(_("Profile: {url} (read {time})").format(url=url, time=fmt_time(seen.observed_at)))
     return "\n".join(lines) + "\n"
-

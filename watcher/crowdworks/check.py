@@ -14,6 +14,9 @@ docs/site.md):
   "last_access_unreadable", "identity_verified", ...the record}``
 - ``inbox_api``: ``{"items": [{"thread_id", "message_id", "sent_at", "title", "proposal_status",
   "is_replied"}], "total_pages"}``; ``inbox`` (the page itself, a guess): ``{"items", "next_page"}``
+- ``proposals``: ``{"proposals": [{"id", "title"}], "total_pages", "next_page"}``
+- ``proposal``: ``{"proposal_id", "thread_id", "job_id", "title", "client_wrote_at", "messages": [...]}``
+- ``job``: ``{"client_id"}`` (null: the page shows no link to its client; the link is a guess)
 """
 
 from __future__ import annotations
@@ -25,10 +28,14 @@ from typing import Any
 
 from watcher.crowdworks.extract import (
     Trace,
+    client_of_job,
+    data_json,
     extract_contract_page,
     extract_contracts,
     extract_inbox,
     extract_profile,
+    extract_proposal_page,
+    extract_proposals,
     inbox_from_json,
     parse_html,
     recognise,
@@ -36,18 +43,19 @@ from watcher.crowdworks.extract import (
 )
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.errors import ExtractionError
+from watcher.i18n import N_, _
 from watcher.jptime import JST
 from watcher.models import ClientSeen, HealthKind, InboxItem, Message, PageKind
 
-KINDS = ("contracts", "workroom", "thread", "profile", "inbox", "inbox_api")
+KINDS = ("contracts", "workroom", "thread", "profile", "inbox", "inbox_api", "proposals", "proposal", "job")
 SCHEMA = 1
 
 _WALLS = {
-    PageKind.LOGIN: (HealthKind.LOGGED_OUT, "the login page, not a member page"),
-    PageKind.TWO_STEP: (HealthKind.LOGIN_CHALLENGE, "the two-step authentication page"),
-    PageKind.CAPTCHA: (HealthKind.LOGIN_CHALLENGE, "a captcha page"),
-    PageKind.BOT_CHECK: (HealthKind.LOGIN_CHALLENGE, "a bot check (「人間であることを確認します」)"),
-    PageKind.NOT_FOUND: (HealthKind.LAYOUT_CHANGED, "the 404 page"),
+    PageKind.LOGIN: (HealthKind.LOGGED_OUT, N_("this is the login page, not a member page")),
+    PageKind.TWO_STEP: (HealthKind.LOGIN_CHALLENGE, N_("this is the two-step authentication page")),
+    PageKind.CAPTCHA: (HealthKind.LOGIN_CHALLENGE, N_("this is a captcha page")),
+    PageKind.BOT_CHECK: (HealthKind.LOGIN_CHALLENGE, N_("this is a bot check (「人間であることを確認します」)")),
+    PageKind.NOT_FOUND: (HealthKind.LAYOUT_CHANGED, N_("this is the 404 page")),
 }
 
 
@@ -110,14 +118,25 @@ def recognise_kind(text: str, sel: SelectorSet) -> str | None:
         return None
     tree = parse_html(text)
     w = sel.workroom
-    if any(tree.css_first(css) is not None for css in (w.thread.css, w.state_area.css, w.milestone_form.css)):
+    thread = tree.css_first(w.thread.css)
+    if thread is not None:
+        try:
+            kind = data_json(thread, "page", "thread data").get(w.thread_type.value)
+        except ExtractionError:
+            kind = None
+        return "proposal" if kind == "Proposal" else "workroom"
+    if any(tree.css_first(css) is not None for css in (w.state_area.css, w.milestone_form.css)):
         return "workroom"
+    if tree.css_first(sel.proposals.table.css) is not None:
+        return "proposals"
     if tree.css_first(sel.profile.container.css) is not None:
         return "profile"
     if tree.css_first(sel.contracts.row_link.css) is not None or tree.css_first(sel.contracts.empty.css) is not None:
         return "contracts"
     if tree.css_first(sel.inbox.list.css) is not None:
         return "inbox"
+    if tree.css_first(sel.proposals.job_client_link.css) is not None:
+        return "job"
     return None
 
 
@@ -150,7 +169,8 @@ def _unknown_status(kind: str, record: dict[str, Any]) -> dict[str, str] | None:
         for row in record["contracts"]:
             if row["stage"] is None:
                 return {"kind": str(HealthKind.UNKNOWN_STATUS), "field": f"contract {row['id']} status",
-                        "detail": f"「{row['status_label']}」 is not in [labels.status]"}
+                        "detail": _("「{label}」 is not in {section}").format(label=row["status_label"],
+                                                                             section="[labels.status]")}
     return None
 
 
@@ -160,7 +180,7 @@ def _read(kind: str, text: str, sel: SelectorSet, url: str, fetched_at: datetime
         try:
             obj = json.loads(text)
         except ValueError:
-            raise ExtractionError(f"{kind} {url}", "answer", "not JSON (cut short?)") from None
+            raise ExtractionError(f"{kind} {url}", "answer", _("not JSON (cut short?)")) from None
         if kind == "thread":
             return {"messages": [_message(m) for m in thread_from_json(obj, sel, f"thread {url}", tr)]}
         page = inbox_from_json(obj, sel, f"inbox api {url}", tr)
@@ -171,7 +191,7 @@ def _read(kind: str, text: str, sel: SelectorSet, url: str, fetched_at: datetime
     rec = recognise(tree, url, 200, sel)
     if rec.kind in _WALLS:
         health, what = _WALLS[rec.kind]
-        raise _Wall({"kind": str(health), "field": "page", "detail": f"this is {what}"})
+        raise _Wall({"kind": str(health), "field": "page", "detail": _(what)})
     if kind == "contracts":
         listing = extract_contracts(tree, sel, url, tr)
         return {"contracts": [{"id": r.contract_id, "title": r.title, "client_name": r.client_name,
@@ -189,5 +209,16 @@ def _read(kind: str, text: str, sel: SelectorSet, url: str, fetched_at: datetime
                 "messages": [_message(m) for m in messages], "source": source}
     if kind == "profile":
         return _profile(extract_profile(tree, sel, url, fetched_at, tr))
+    if kind == "proposals":
+        listing = extract_proposals(tree, sel, url, tr)
+        return {"proposals": [{"id": pid, "title": title} for pid, title in listing.proposals],
+                "total_pages": listing.total_pages, "next_page": listing.next_url}
+    if kind == "proposal":
+        prop = extract_proposal_page(tree, sel, url, rec.worker_id, tr)
+        return {"proposal_id": prop.proposal_id, "thread_id": prop.thread_id, "job_id": prop.job_id,
+                "title": prop.title, "client_wrote_at": _iso(prop.client_wrote),
+                "messages": [_message(m) for m in prop.messages]}
+    if kind == "job":
+        return {"client_id": client_of_job(tree, sel, url, tr)}
     inbox = extract_inbox(tree, sel, url, tr)
     return {"items": [_item(i) for i in inbox.items], "next_page": inbox.next_url}

@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from watcher.i18n import _
+
 ENV_VAR = "CWWATCH_CHROMIUM"
 
 # Flags that keep Chromium quiet on a machine with no route to Google's hosts, and usable as root.
@@ -98,13 +100,15 @@ def find_chromium(explicit: str | os.PathLike[str] | None = None) -> Path:
             p = Path(given).expanduser()
             if p.is_file() and os.access(p, os.X_OK):
                 return p
-            raise BrowserNotFound(f"the browser given as {str(given)!r} is not an executable file")
+            raise BrowserNotFound(_("the browser given as {path} is not an executable file").format(
+                path=repr(str(given))))
     for found in (_playwright_own(), _system()):
         if found:
             return found
     hint = ("apt-get install chromium" if sys.platform.startswith("linux")
             else "playwright install chromium")
-    raise BrowserNotFound(f"no Chromium found (install one: {hint}, or set {ENV_VAR})")
+    raise BrowserNotFound(_("no Chromium found (install one: {hint}, or set {variable})").format(
+        hint=hint, variable=ENV_VAR))
 
 
 if __name__ == "__main__":  # used by the bootstrap: prints the browser or exits 1

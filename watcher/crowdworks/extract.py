@@ -432,7 +432,11 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
         return ContractsPage(tuple(rows), next_url)
     nodata = [n for n in tree.css(c.empty.css) if any(t in _text(n) for t in c.empty_texts.texts)]
     sections = tree.css(c.sections.css)
-    if nodata and all(any(_within(n, s) for n in nodata) for s in sections):
+    # Only when every section says so is the list empty (reported): one section of the three gone
+    # (its rows with it) must not read as "no contracts".
+    kinds = [k.strip() for k in c.sections.css.split(",") if k.strip()]
+    every_kind = not sections or all(tree.css_first(k) is not None for k in kinds)
+    if nodata and every_kind and all(any(_within(n, s) for n in nodata) for s in sections):
         tr.hit(c.empty, c.empty.first.grade)
         if sections:
             tr.hit(c.sections, c.sections.first.grade)

@@ -45,6 +45,7 @@ from watcher.crowdworks.redact import Redactor
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Fetched, Site
 from watcher.errors import ExtractionError, Unhealthy
+from watcher.i18n import _
 from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Workroom
 
 PageHook = Callable[[str, str, str], None]  # (kind, url, html) of every page read
@@ -120,7 +121,7 @@ class Pages:
         except OSError as err:
             saved = None
             logger.warning("could not save the changed page: {}", err)
-        detail = f"{exc.field}: {exc.detail}" if exc.detail else f"{exc.field} not found"
+        detail = f"{exc.field}: {exc.detail}" if exc.detail else _("{field} not found").format(field=exc.field)
         return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
 
     @staticmethod
@@ -149,7 +150,7 @@ class Pages:
                 path = sel.urls.inbox.format(page=page_no)
                 fetched = await self.site.get(page, path, "inbox", capture=api)
                 self._seen("inbox", fetched)
-                self._found(fetched, "inbox", f"{path} answered 404")
+                self._found(fetched, "inbox", _("{path} answered 404").format(path=path))
                 reading: InboxPage | None = None
                 for url, payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
                     self._seen_json("inbox_api", url, payload)
@@ -167,8 +168,9 @@ class Pages:
                         # The page fills its list from its API call: an answer that never came is not
                         # "no messages".
                         raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, f"inbox page {page_no}",
-                                           "the inbox's list never arrived (its own API answer did not "
-                                           f"come within {self.site.opts.page_timeout_s:g} s)")
+                                           _("the inbox's list never arrived (its own API answer did not "
+                                             "come within {seconds} s)").format(
+                                               seconds=f"{self.site.opts.page_timeout_s:g}"))
                 # The replied flags come only with the JSON: without them, my replies are invisible here.
                 flags_all = flags_all and all(i.is_replied is not None for i in reading.items)
                 out.extend(reading.items)
@@ -181,7 +183,7 @@ class Pages:
                 page_no += 1
                 if page_no > self.max_list_pages:
                     raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "inbox",
-                                       f"more than {self.max_list_pages} inbox pages: paging loops?")
+                                       _("more than {n} inbox pages: paging loops?").format(n=self.max_list_pages))
 
     # -- the active contracts --------------------------------------------------------------------
 
@@ -195,7 +197,7 @@ class Pages:
             while next_path is not None:
                 fetched = await self.site.get(page, next_path, "contracts", ready=sel.ready.contracts.css)
                 self._seen("contracts", fetched)
-                self._found(fetched, "contracts", f"{next_path} answered 404")
+                self._found(fetched, "contracts", _("{path} answered 404").format(path=next_path))
                 try:
                     listing = extract_contracts(fetched.tree, sel, fetched.url)
                 except ExtractionError as exc:
@@ -203,17 +205,18 @@ class Pages:
                 for row in listing.rows:
                     if row.stage is None:
                         raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, f"contracts page {page_no}",
-                                           f"contract {row.contract_id}: 「{row.status_label}」")
+                                           _("contract {id}: 「{label}」").format(id=row.contract_id,
+                                                                                 label=row.status_label))
                 rows.extend(listing.rows)
                 page_no += 1
                 next_path = listing.next_url
                 if page_no > self.max_list_pages and next_path:
                     raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "contracts",
-                                       f"more than {self.max_list_pages} list pages: paging loops?")
+                                       _("more than {n} list pages: paging loops?").format(n=self.max_list_pages))
         ids = [r.contract_id for r in rows]
         if len(set(ids)) != len(ids):
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "contracts",
-                               "the same contract appeared on two list pages")
+                               _("the same contract appeared on two list pages"))
         return rows
 
     # -- a workroom --------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ class Pages:
             fetched = await site.get(page, path, "workroom", capture=(_template(sel.urls.thread_json),),
                                      ready=sel.ready.workroom.css)
             self._seen("workroom", fetched)
-            self._found(fetched, where, "listed as active but answered 404")
+            self._found(fetched, where, _("listed as active but answered 404"))
             try:
                 summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
                 messages, source = await self._thread_json(page, fetched, summary.thread_id)
@@ -251,20 +254,21 @@ class Pages:
                         summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
                         room = workroom_from(summary, row, summary.messages, "dom", summary.folded)
                     if room.folded:
-                        raise ExtractionError(where, "whole thread", "older messages stay folded")
+                        raise ExtractionError(where, "whole thread", _("older messages stay folded"))
                 elif room.folded:
                     room = dataclasses.replace(room, folded=False, partial=True)  # the visible part suffices
             except ExtractionError as exc:
                 raise await self._layout(page, fetched, exc, "workroom", contract_id) from None
         if room.contract_id != contract_id:
-            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, where, f"the page is about contract {room.contract_id}")
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, where,
+                               _("the page is about contract {id}").format(id=room.contract_id))
         if row is not None and room.page_stage is not None and stage_family(room.page_stage) != stage_family(row.stage):
             raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where,
-                               f"the contract list says 「{row.status_label}」 but the contract page says "
-                               f"「{summary.stage_text}」")
+                               _("the contract list says 「{listed}」 but the contract page says 「{page}」").format(
+                                   listed=row.status_label, page=summary.stage_text))
         if room.stage is None:
-            said = f"「{row.status_label}」" if row is not None else f"「{summary.stage_text}」"
-            raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where, f"no known state: {said}")
+            said = row.status_label if row is not None else summary.stage_text
+            raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, where, _("no known state: 「{said}」").format(said=said))
         return room
 
     async def _thread_json(self, page: Page, fetched: Fetched,
@@ -296,7 +300,7 @@ class Pages:
         async with self.site.page() as page:
             fetched = await self.site.get(page, path, "profile", ready=self.sel.ready.profile.css)
             self._seen("profile", fetched)
-            self._found(fetched, f"profile {path}", "the client's profile answered 404")
+            self._found(fetched, f"profile {path}", _("the client's profile answered 404"))
             try:
                 return extract_profile(fetched.tree, self.sel, fetched.url, fetched.fetched_at)
             except ExtractionError as exc:
@@ -316,12 +320,12 @@ class Pages:
                 path = sel.urls.proposals.format(page=page_no)
                 fetched = await self.site.get(page, path, "proposals", ready=sel.ready.proposals.css)
                 self._seen("proposals", fetched)
-                self._found(fetched, "proposals", f"{path} answered 404")
+                self._found(fetched, "proposals", _("{path} answered 404").format(path=path))
                 try:
                     listing = extract_proposals(fetched.tree, sel, fetched.url)
                 except ExtractionError as exc:
                     raise await self._layout(page, fetched, exc, "proposals", page_no) from None
-                fresh = [pid for pid, _ in listing.proposals if pid not in out]
+                fresh = [pid for pid, _title in listing.proposals if pid not in out]
                 out.update(listing.proposals)
                 more = listing.next_url is not None or (listing.total_pages or 0) > page_no
                 if not more or not fresh or any(known(pid) for pid in fresh):  # the rest are older, known
@@ -329,7 +333,8 @@ class Pages:
                 page_no += 1
                 if page_no > self.max_list_pages:
                     raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "proposals",
-                                       f"more than {self.max_list_pages} application pages: paging loops?")
+                                       _("more than {n} application pages: paging loops?").format(
+                                           n=self.max_list_pages))
 
     async def proposal(self, proposal_id: int) -> ProposalPage | None:
         """An application's page; None when it has become a contract (the site redirects
@@ -339,7 +344,7 @@ class Pages:
         async with self.site.page() as page:
             fetched = await self.site.get(page, path, "proposal", ready=sel.ready.workroom.css)
             self._seen("proposal", fetched)
-            self._found(fetched, f"proposal {path}", "listed as an application but answered 404")
+            self._found(fetched, f"proposal {path}", _("listed as an application but answered 404"))
             if _template(sel.urls.workroom).search(urlsplit(fetched.url).path):
                 return None
             try:

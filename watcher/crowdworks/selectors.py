@@ -24,6 +24,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from watcher.errors import ConfigError
+from watcher.i18n import _
 from watcher.models import Stage
 
 BUNDLED_NAME = "crowdworks.toml"
@@ -210,7 +211,7 @@ def bundled_path() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "selectors" / BUNDLED_NAME
     if checkout.is_file():
         return checkout
-    raise ConfigError(f"the bundled selectors file {BUNDLED_NAME} is missing from this install")
+    raise ConfigError(_("the bundled selectors file {name} is missing from this install").format(name=BUNDLED_NAME))
 
 
 _PROBE = LexborHTMLParser("<html><body><p class='x'>x</p></body></html>")
@@ -218,40 +219,44 @@ _PROBE = LexborHTMLParser("<html><body><p class='x'>x</p></body></html>")
 
 def _alt(where: str, kinds: str, raw: Any) -> Alt:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a table such as {{ css = \"...\", grade = \"seen\" }}")
+        raise ConfigError(_("{where}: expected a table such as {example}").format(
+            where=where, example='{ css = "...", grade = "seen" }'))
     present = [k for k in KINDS if k in raw]
     allowed = kinds.split("|")
     if len(present) != 1 or present[0] not in allowed:
-        raise ConfigError(f"{where}: expected exactly one of {', '.join(allowed)}")
+        raise ConfigError(_("{where}: expected exactly one of {allowed}").format(
+            where=where, allowed=", ".join(allowed)))
     extra = set(raw) - {present[0], "grade", "source", "note"}
     if extra:
-        raise ConfigError(f"{where}: unknown key {sorted(extra)[0]!r}")
+        raise ConfigError(_("{where}: unknown key {key}").format(where=where, key=repr(sorted(extra)[0])))
     kind = present[0]
     value = raw[kind]
     grade = raw.get("grade")
     if grade not in GRADES:
-        raise ConfigError(f"{where}: grade: expected one of {', '.join(GRADES)}")
+        raise ConfigError(_("{where}: {key}: expected one of {allowed}").format(
+            where=where, key="grade", allowed=", ".join(GRADES)))
     source = raw.get("source", "")
     if not isinstance(source, str):
-        raise ConfigError(f"{where}: source: expected a string")
+        raise ConfigError(_("{where}: {key}: expected a string").format(where=where, key="source"))
     pattern = None
     if kind in ("texts", "all"):
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(f"{where}: {kind}: expected a list of non-empty strings")
+            raise ConfigError(_("{where}: {key}: expected a list of non-empty strings").format(where=where, key=kind))
     elif not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: {kind}: expected a non-empty string")
+        raise ConfigError(_("{where}: {key}: expected a non-empty string").format(where=where, key=kind))
     elif kind == "css":
         try:
             _PROBE.css(value)
         except Exception as exc:
-            raise ConfigError(f"{where}: not a valid CSS selector ({exc})") from None
+            raise ConfigError(_("{where}: not a valid CSS selector ({error})").format(where=where, error=exc)) from None
     elif kind == "re":
         try:
             pattern = re.compile(value)
         except re.error as exc:
-            raise ConfigError(f"{where}: not a valid regular expression ({exc})") from None
+            raise ConfigError(_("{where}: not a valid regular expression ({error})").format(
+                where=where, error=exc)) from None
     elif kind == "cookie" and not re.fullmatch(r"[A-Za-z0-9_\-]+=[^;\s]+", value):
-        raise ConfigError(f"{where}: expected name=value")
+        raise ConfigError(_("{where}: expected name=value").format(where=where))
     return Alt(kind, value, grade, source, pattern)
 
 
@@ -259,7 +264,7 @@ def _hook(source: str, section: str, key: str, kinds: str, raw: Any) -> Hook:
     where = f"{source}: [{section}] {key}"
     items = raw if isinstance(raw, list) else [raw]
     if not items:
-        raise ConfigError(f"{where}: an empty list of alternatives")
+        raise ConfigError(_("{where}: an empty list of alternatives").format(where=where))
     return Hook(f"{section}.{key}", tuple(_alt(f"{where}[{i}]" if isinstance(raw, list) else where, kinds, r)
                                           for i, r in enumerate(items)))
 
@@ -269,7 +274,8 @@ def _stage(source: str, where: str, value: Any) -> Stage:
         return Stage(value)
     except ValueError:
         allowed = ", ".join(s.value for s in Stage)
-        raise ConfigError(f"{source}: {where}: {value!r} is not one of {allowed}") from None
+        raise ConfigError(_("{source}: {where}: {value} is not one of {allowed}").format(
+            source=source, where=where, value=repr(value), allowed=allowed)) from None
 
 
 def parse(text: str, source: str) -> SelectorSet:
@@ -277,61 +283,69 @@ def parse(text: str, source: str) -> SelectorSet:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        raise ConfigError(_("{path}: not valid TOML: {error}").format(path=source, error=exc)) from None
     version = data.get("version")
     if version == 1:
-        raise ConfigError(f"{source}: version 1 is the format of an older cwwatch; copy the bundled file "
-                          f"({bundled_path()}) and make your change again")
+        raise ConfigError(_("{source}: version 1 is the format of an older cwwatch; copy the bundled file "
+                            "({bundled}) and make your change again").format(source=source, bundled=bundled_path()))
     if version != VERSION:
-        raise ConfigError(f"{source}: version: expected {VERSION}, found {version!r}")
+        raise ConfigError(_("{source}: {key}: expected {expected}, found {value}").format(
+            source=source, key="version", expected=VERSION, value=repr(version)))
     known = set(SCHEMA) | {"version", "site", "urls", "labels", "states"}
     unknown = set(data) - known
     if unknown:
-        raise ConfigError(f"{source}: unknown section [{sorted(unknown)[0]}]")
+        raise ConfigError(_("{source}: unknown section {section}").format(
+            source=source, section=f"[{sorted(unknown)[0]}]"))
     urls = data.get("urls")
     if not isinstance(urls, dict):
-        raise ConfigError(f"{source}: the section [urls] is missing")
+        raise ConfigError(_("{source}: the section {section} is missing").format(source=source, section="[urls]"))
     for key in URL_KEYS:
         v = urls.get(key)
         if not isinstance(v, str) or not v.startswith("/"):
-            raise ConfigError(f"{source}: [urls] {key}: expected a path on the site starting with '/'")
+            raise ConfigError(_("{source}: {where}: expected a path on the site starting with '/'").format(
+                source=source, where=f"[urls] {key}"))
     extra = set(urls) - set(URL_KEYS)
     if extra:
-        raise ConfigError(f"{source}: [urls] {sorted(extra)[0]}: unknown key")
+        raise ConfigError(_("{source}: {where}: unknown key").format(source=source, where=f"[urls] {sorted(extra)[0]}"))
     sections: dict[str, Section] = {}
     document_end = ""
     for name, keys in SCHEMA.items():
         raw = data.get(name)
         if not isinstance(raw, dict):
-            raise ConfigError(f"{source}: the section [{name}] is missing")
+            raise ConfigError(_("{source}: the section {section} is missing").format(
+                source=source, section=f"[{name}]"))
         raw = dict(raw)
         if name == "session":
             document_end = raw.pop("document_end", "")
             if not isinstance(document_end, str):
-                raise ConfigError(f"{source}: [session] document_end: expected a string (empty for none)")
+                raise ConfigError(_("{source}: {where}: expected a string (empty for none)").format(
+                    source=source, where="[session] document_end"))
         extra = set(raw) - set(keys)
         if extra:
-            raise ConfigError(f"{source}: [{name}] {sorted(extra)[0]}: unknown key")
+            raise ConfigError(_("{source}: {where}: unknown key").format(
+                source=source, where=f"[{name}] {sorted(extra)[0]}"))
         hooks = {}
         for key, kinds in keys.items():
             if key not in raw:
-                raise ConfigError(f"{source}: [{name}] {key}: required selector missing")
+                raise ConfigError(_("{source}: {where}: required selector missing").format(
+                    source=source, where=f"[{name}] {key}"))
             hooks[key] = _hook(source, name, key, kinds, raw[key])
         sections[name] = Section(name, hooks)
     states_raw = data.get("states")
     if not isinstance(states_raw, list) or not states_raw:
-        raise ConfigError(f"{source}: [[states]] is missing or empty")
+        raise ConfigError(_("{source}: {section} is missing or empty").format(source=source, section="[[states]]"))
     states = []
     for i, st in enumerate(states_raw):
         where = f"[[states]] {i + 1}"
         if not isinstance(st, dict) or set(st) - {"stage", "all", "grade", "source"}:
-            raise ConfigError(f"{source}: {where}: expected stage, all, grade (and source)")
+            raise ConfigError(_("{source}: {where}: expected stage, all, grade (and source)").format(
+                source=source, where=where))
         alt = _alt(f"{source}: {where}", "all", {k: v for k, v in st.items() if k != "stage"})
         states.append(StateRule(_stage(source, f"{where} stage", st.get("stage")), tuple(alt.value), alt.grade,
                                 alt.source))
     labels_raw = data.get("labels", {}).get("status")
     if not isinstance(labels_raw, dict) or not labels_raw:
-        raise ConfigError(f"{source}: [labels.status] is missing or empty")
+        raise ConfigError(_("{source}: {section} is missing or empty").format(source=source, section="[labels.status]"))
     labels: dict[str, Label] = {}
     for label, value in labels_raw.items():
         where = f"[labels.status] {label!r}"
@@ -339,7 +353,8 @@ def parse(text: str, source: str) -> SelectorSet:
             labels[label.strip()] = Label(_stage(source, where, value), "seen")
             continue
         if not isinstance(value, dict) or value.get("grade") not in GRADES or set(value) - {"stage", "grade", "source"}:
-            raise ConfigError(f"{source}: {where}: expected a stage, or {{ stage = …, grade = … }}")
+            raise ConfigError(_("{source}: {where}: expected a stage, or {example}").format(
+                source=source, where=where, example="{ stage = …, grade = … }"))
         labels[label.strip()] = Label(_stage(source, where, value.get("stage")), value["grade"],
                                       str(value.get("source", "")))
     return SelectorSet(source=source, urls=Urls(dict(urls)), document_end=document_end,
@@ -352,9 +367,10 @@ def _load_cached(path: str, mtime_ns: int) -> SelectorSet:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the selectors file ({exc.strerror})") from None
+        raise ConfigError(_("{path}: cannot read the selectors file ({error})").format(
+            path=path, error=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the selectors file is not UTF-8 text") from None
+        raise ConfigError(_("{path}: the selectors file is not UTF-8 text").format(path=path)) from None
     return parse(text, str(p))
 
 
@@ -364,5 +380,5 @@ def load(path: str | Path | None = None) -> SelectorSet:
     try:
         mtime = p.stat().st_mtime_ns
     except OSError:
-        raise ConfigError(f"{p}: the selectors file does not exist") from None
+        raise ConfigError(_("{path}: the selectors file does not exist").format(path=p)) from None
     return _load_cached(str(p.resolve()), mtime)

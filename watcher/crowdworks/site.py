@@ -37,6 +37,7 @@ from watcher.crowdworks import chromium as browser_mod
 from watcher.crowdworks.extract import Recognised, Tree, parse_html, recognise
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.errors import Unhealthy, first_line
+from watcher.i18n import N_, _
 from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind
 from watcher.paths import write_private
@@ -124,7 +125,7 @@ class Site:
         except PlaywrightError as exc:
             await self.close()
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
-                              f"Chromium did not start: {first_line(exc)}") from None
+                              _("Chromium did not start: {error}").format(error=first_line(exc))) from None
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})
@@ -132,7 +133,7 @@ class Site:
         if urlsplit(self.opts.base_url).hostname in REAL_HOSTS:
             await self._context.route(BLOCKED_RESOURCES, lambda route: route.abort())
         self._free = asyncio.Queue()
-        for _ in range(max(1, self.opts.pool_size)):
+        for _n in range(max(1, self.opts.pool_size)):
             page = await self._context.new_page()
             await self._keep_on_host(page)
             self._pages.append(page)
@@ -259,7 +260,7 @@ class Site:
                     ready: str | None = None) -> tuple[int, list[tuple[str, Any]]]:
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
-                               f"refused to load a page outside {self._host}")
+                               _("refused to load a page outside {host}").format(host=self._host))
         await self._throttle()
         await self._pin_device()
         self.loads[kind] += 1
@@ -281,19 +282,19 @@ class Site:
             payloads = await self._payloads(page, asked, capture) if capture and status < 400 else []
         except PlaywrightTimeout:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                               f"no answer within {timeout_s:g} s") from None
+                               _("no answer within {seconds} s").format(seconds=f"{timeout_s:g}")) from None
         except PlaywrightError as exc:
             if len(self.blocked) > blocked:
                 raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                                   f"redirected outside {self._host} (to {self.blocked[-1]}); not followed"
-                                   ) from None
+                                   _("redirected outside {host} (to {target}); not followed").format(
+                                       host=self._host, target=self.blocked[-1])) from None
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
         finally:
             if capture:
                 page.remove_listener("request", on_request)
         if urlsplit(page.url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                               f"redirected outside {self._host}")
+                               _("redirected outside {host}").format(host=self._host))
         if status >= 500:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
         body: bytes | None = None
@@ -304,8 +305,8 @@ class Site:
         if end and body is not None and "html" in (resp.headers.get("content-type") or "html") and \
                 not body.rstrip().lower().endswith(end):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
-                               f"the page arrived truncated ({len(body)} bytes, no closing "
-                               f"{self.sel.document_end.strip()})")
+                               _("the page arrived truncated ({size} bytes, no closing {end})").format(
+                                   size=len(body), end=self.sel.document_end.strip()))
         return status, payloads
 
     async def _payloads(self, page: Page, asked: list[Request],
@@ -333,7 +334,7 @@ class Site:
         redirect or reload right after loading) is waited for and read again, a few times at most,
         within the page timeout. Raises Unhealthy (site_unreachable) when it never settles."""
         deadline = time.monotonic() + self.opts.page_timeout_s
-        for _ in range(NAVIGATION_RETRIES):
+        for _try in range(NAVIGATION_RETRIES):
             try:
                 return await page.content()
             except PlaywrightError as exc:
@@ -344,15 +345,15 @@ class Site:
                 await page.wait_for_load_state("domcontentloaded", timeout=left * 1000)
             await asyncio.sleep(0.2)
         raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(page.url),
-                           "the page kept moving to another page while it was being read "
-                           f"({NAVIGATION_RETRIES} tries): a redirect or reload loop")
+                           _("the page kept moving to another page while it was being read "
+                             "({tries} tries): a redirect or reload loop").format(tries=NAVIGATION_RETRIES))
 
     async def _snapshot(self, page: Page, status: int) -> Fetched:
         try:
             html = await self._content(page)
         except PlaywrightError as exc:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(page.url),
-                               f"the page could not be read: {first_line(exc)}") from None
+                               _("the page could not be read: {error}").format(error=first_line(exc))) from None
         tree = parse_html(html)
         rec = recognise(tree, page.url, status, self.sel)
         if rec.worker_id is not None:
@@ -376,7 +377,7 @@ class Site:
             if rk is PageKind.LOGIN:
                 if attempt == 2:
                     raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
-                                       "still at the login page after logging in")
+                                       _("still at the login page after logging in"))
                 await self.login(page)
                 continue
             return fetched
@@ -388,7 +389,8 @@ class Site:
         pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host."""
         url = self.url(path)
         if urlsplit(url).netloc != self._host or urlsplit(url).path.startswith("/api/"):
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to fetch {_short(url)}")
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
+                               _("refused to fetch {path}").format(path=_short(url)))
         await self._throttle()
         self.loads[kind] += 1
         try:
@@ -402,7 +404,7 @@ class Site:
             return status, None
 
     async def open_login_page(self, page: Page) -> Fetched:
-        status, _ = await self._goto(page, self.url(self.sel.urls.login), "login")
+        status, _payloads = await self._goto(page, self.url(self.sel.urls.login), "login")
         return await self._snapshot(page, status)
 
     async def snapshot(self, page: Page) -> Fetched:
@@ -415,13 +417,13 @@ class Site:
             if self.logged_in_by_us:
                 return  # another page of the pool met the wall first and logged in
             if self.logins:
-                raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login", "one login per scan; not retrying")
+                raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login", _("one login per scan; not retrying"))
             if not self.opts.login_allowed:
                 raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login",
-                                  "an earlier login failed; run `cwwatch login` to try again")
+                                  _("an earlier login failed; run `cwwatch login` to try again"))
             creds = self.credentials()
             if creds is None:
-                raise Unhealthy.of(HealthKind.LOGGED_OUT, "login", "no stored password; run `cwwatch login`")
+                raise Unhealthy.of(HealthKind.LOGGED_OUT, "login", _("no stored password; run `cwwatch login`"))
             self.logins += 1
             self.credentials_seen = creds
             await self._login(page, creds)
@@ -439,7 +441,7 @@ class Site:
             if before.recognised.logged_in:
                 await self.save_session()
                 return
-            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login", "no login form found")
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login", _("no login form found"))
         try:
             await page.locator(lg.username.css).first.fill(creds.email)
             await page.locator(lg.password.css).first.fill(creds.password)
@@ -449,11 +451,11 @@ class Site:
             async with page.expect_navigation(wait_until="domcontentloaded"):
                 await page.locator(lg.submit.css).first.click()
         except PlaywrightTimeout:
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "login", "the login form did not answer") from None
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "login", _("the login form did not answer")) from None
         except PlaywrightError:
             # Playwright's message may quote the selector and the typed value: do not pass it on.
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login",
-                              "could not fill in and submit the login form") from None
+                              _("could not fill in and submit the login form")) from None
         self.loads["login_submit"] += 1
         after = await self._snapshot(page, 200)
         kind = after.recognised.kind
@@ -462,7 +464,7 @@ class Site:
         _challenge(kind, "login")
         if kind is PageKind.LOGIN or after.recognised.login_error:
             self.login_failed = True
-            reason = after.recognised.login_error or "the site kept showing the login form"
+            reason = after.recognised.login_error or _("the site kept showing the login form")
             raise Unhealthy.of(HealthKind.LOGIN_FAILED, "login", reason)
         logger.info("logged in")
         await self.save_session()
@@ -488,7 +490,8 @@ class Site:
                     arg=[pattern.pattern, text], timeout=self.opts.page_timeout_s * 1000)
             except PlaywrightError as exc:
                 raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, kind,
-                                   f"could not open the folded messages ({type(exc).__name__})") from None
+                                   _("could not open the folded messages ({error})").format(
+                                       error=type(exc).__name__)) from None
             clicks += 1
         if not clicks:
             return None
@@ -516,17 +519,17 @@ _FETCH_JS = """async (url) => {
 }"""
 
 _CHALLENGES = {
-    PageKind.TWO_STEP: "two-step authentication: run `cwwatch login --headed`",
-    PageKind.CAPTCHA: "a captcha: run `cwwatch login --headed`",
-    PageKind.BOT_CHECK: "a bot check (「人間であることを確認します」): pass it once in a browser with "
-                        "`cwwatch login --headed`",
+    PageKind.TWO_STEP: N_("two-step authentication: run `cwwatch login --headed`"),
+    PageKind.CAPTCHA: N_("a captcha: run `cwwatch login --headed`"),
+    PageKind.BOT_CHECK: N_("a bot check (「人間であることを確認します」): pass it once in a browser with "
+                           "`cwwatch login --headed`"),
 }
 
 
 def _challenge(kind: PageKind | None, where: str) -> None:
     """A page that needs the person (a code, a captcha, a bot check) ends the scan: never a retry."""
     if kind in _CHALLENGES:
-        raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, where, _CHALLENGES[kind])
+        raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, where, _(_CHALLENGES[kind]))
 
 
 def _origin(url: str) -> str:

@@ -14,8 +14,10 @@ from watcher.errors import Busy
 
 
 @contextlib.contextmanager
-def hold(path: Path, what: str, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``, waiting up to ``wait_s`` seconds for it."""
+def hold(path: Path, busy: str, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``, waiting up to ``wait_s`` seconds for it. ``busy``: the
+    sentence for a person when another process holds it, with a ``{pid}`` field (translated by the
+    caller). Raises Busy."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -27,7 +29,7 @@ def hold(path: Path, what: str, wait_s: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                    raise Busy(f"{what} is already running (pid {holder}); try again later") from None
+                    raise Busy(busy.format(pid=holder)) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -14,6 +14,10 @@
   on the first healthy scan. Login failures stop login attempts inside the scan
   itself until `cwwatch login` succeeds.
 - SIGTERM and SIGINT stop it within seconds, mid-scan included.
+- Its log lines for people (started, each scan's result, interval changes, the night's pause with
+  the next scan's time, notes delivered, stopping) are in the chosen language; the times in them are
+  this computer's local time (with the zone's name when that is not Japan time); the child scans
+  speak the same language (``--lang``).
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from typing import Any
 
 from loguru import logger
 
+from watcher import i18n
 from watcher.decide import rules
 from watcher.decide.alerts import digest_note
+from watcher.i18n import N_, _, ngettext
 from watcher.jptime import JST
 from watcher.models import HealthKind, Problem
 from watcher.notify.desktop import Notifier
@@ -61,7 +67,8 @@ def parse_span(text: str, key: str) -> tuple[time, time] | None:
         start = parse_hhmm(a)
         end = parse_hhmm(b)
     except ValueError:
-        raise ConfigError(f"{key}: expected HH:MM-HH:MM, e.g. 08:00-23:00; got {text!r}") from None
+        raise ConfigError(_("{key}: expected HH:MM-HH:MM, e.g. 08:00-23:00; got {text!r}").format(
+            key=key, text=text)) from None
     return start, end
 
 
@@ -81,6 +88,47 @@ def within(now: datetime, span: tuple[time, time] | None) -> bool:
     if start <= end:
         return start <= t < end or (end == time(23, 59, 59) and t >= start)
     return t >= start or t < end
+
+
+def next_at(now: datetime, at: time) -> datetime:
+    """The first moment after ``now`` whose Japan time is ``at`` (the start of the active hours)."""
+    j = now.astimezone(JST)
+    moment = j.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    return moment if moment > j else moment + timedelta(days=1)
+
+
+# -- the log's words ---------------------------------------------------------------------------------
+
+# i18n: months as the daemon's log writes a moment: "10 Dec 08:00" (Japanese: 「12月10日 08:00」)
+_MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"),
+           N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
+
+
+def _not_japan_time(t: datetime) -> bool:
+    return t.astimezone().utcoffset() != t.astimezone(JST).utcoffset()
+
+
+def fmt_local(t: datetime) -> str:
+    """A moment in this computer's local time: ``10 Dec 08:00`` (「12月10日 08:00」), with the zone's
+    name when that is not Japan time (``9 Dec 23:00 UTC``)."""
+    loc = t.astimezone()
+    text = _("{day} {month} {time}").format(day=loc.day, month=_(_MONTHS[loc.month - 1]), time=f"{loc:%H:%M}")
+    return f"{text} {loc.tzname()}" if _not_japan_time(t) else text
+
+
+def fmt_span(span: tuple[time, time] | None, now: datetime, none: str) -> str:
+    """``08:00-23:00`` as the config writes it (Japan time: ``JST`` added when this computer's time is
+    another); ``none`` for no span."""
+    if span is None:
+        return none
+    start, end = span
+    text = f"{start:%H:%M}-{'24:00' if end == time(23, 59, 59) else f'{end:%H:%M}'}"
+    return f"{text} JST" if _not_japan_time(now) else text
+
+
+def fmt_minutes(d: timedelta) -> str:
+    """``30 min`` (「30 分」)."""
+    return _("{n} min").format(n=f"{d.total_seconds() / 60:g}")
 
 
 def next_interval(current: timedelta, base: timedelta, cap: timedelta, healthy: bool,
@@ -131,23 +179,43 @@ class Daemon:
             return None
         now = self.clock()
         if self.opts.active is not None and not within(now, self.opts.active):
-            logger.info("outside active hours: no scan")
+            start = next_at(now, self.opts.active[0])
+            self._reschedule(start)  # no wake-ups through the night: the next scan is at the start
+            logger.info(_("outside the active hours ({span}): no scan; next scan: {when}").format(
+                span=fmt_span(self.opts.active, now, ""), when=fmt_local(start)))
             return None
         result = self._run_child()
         if result is None:
             return None
         self.scans += 1
         kinds = {p["kind"] for p in result.get("problems", [])}
-        logger.info("scan {}: {} ({} pages, {} findings, {} queued)", self.scans, result.get("outcome"),
-                    result.get("pages_loaded"), len(result.get("findings", [])), len(result.get("notified", [])))
+        self._log_result(result, kinds)
         new = next_interval(self.interval, self.opts.interval, self.opts.backoff_cap, bool(result.get("healthy")),
                             kinds)
         if new != self.interval:
-            logger.info("scan interval {} → {}", self.interval, new)
+            logger.info(_("scan interval {old} → {new}").format(old=fmt_minutes(self.interval),
+                                                                new=fmt_minutes(new)))
             self.interval = new
             self._reschedule()
+        queued = len(result.get("notified", []))
+        if queued and self.quiet_now() and self.opts.quiet is not None:
+            later = self.clock()
+            logger.info(ngettext("quiet hours ({span}): {n} note waits until {when}",
+                                 "quiet hours ({span}): {n} notes wait until {when}", queued).format(
+                span=fmt_span(self.opts.quiet, later, ""), n=queued,
+                when=fmt_local(next_at(later, self.opts.quiet[1]))))
         self.flush()
         return result
+
+    def _log_result(self, result: dict[str, Any], kinds: set[str]) -> None:
+        pages = result.get("pages_loaded", 0)
+        if result.get("healthy"):
+            logger.info(_("scan {n}: ok; pages: {pages}, open findings: {findings}, notes queued: {queued}").format(
+                n=self.scans, pages=pages, findings=len(result.get("findings", [])),
+                queued=len(result.get("notified", []))))
+        else:  # health kinds are ids, as in the docs and `cwwatch scan --json`
+            logger.info(_("scan {n}: UNHEALTHY ({kinds}); pages: {pages}").format(
+                n=self.scans, kinds=", ".join(sorted(kinds)) or "?", pages=pages))
 
     def _run_child(self) -> dict[str, Any] | None:
         """One scan in a child process; its JSON result. A child that runs past its time limit is
@@ -159,8 +227,9 @@ class Daemon:
             self._child = subprocess.Popen(self.opts.child_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                            text=True, start_new_session=True)
         except OSError as exc:
-            logger.error("could not start a scan: {}", exc)
-            self._failed(started, HealthKind.SCAN_FAILED, f"the scan could not start: {exc.strerror or exc}")
+            logger.error(_("could not start a scan: {error}").format(error=exc))
+            self._failed(started, HealthKind.SCAN_FAILED,
+                         _("the scan could not start: {error}").format(error=exc.strerror or exc))
             return None
         child = self._child
         limit = self.opts.scan_timeout + self.opts.kill_after
@@ -172,10 +241,12 @@ class Daemon:
             self._child = None
             if self.stopping.is_set():
                 return None
-            minutes = self.opts.scan_timeout.total_seconds() / 60
-            logger.error("the scan ran past its time limit ({:g} min) and was stopped", minutes)
+            minutes = f"{self.opts.scan_timeout.total_seconds() / 60:g}"
+            logger.error(_("the scan ran past its time limit ({minutes} min) and was stopped").format(
+                minutes=minutes))
             self._failed(started, HealthKind.SITE_UNREACHABLE,
-                         f"the scan did not finish within {minutes:g} min (scan_timeout_min); stopped")
+                         _("the scan did not finish within {minutes} min (scan_timeout_min); stopped").format(
+                             minutes=minutes))
             return None
         code = child.returncode
         self._child = None
@@ -190,8 +261,9 @@ class Daemon:
             return self._no_result(started, code)
 
     def _no_result(self, started: datetime, code: int) -> None:
-        logger.error("the scan ended with code {} and no result", code)
-        self._failed(started, HealthKind.SCAN_FAILED, f"the scan process ended (code {code}) without a result")
+        logger.error(_("the scan ended with code {code} and no result").format(code=code))
+        self._failed(started, HealthKind.SCAN_FAILED,
+                     _("the scan process ended (code {code}) without a result").format(code=code))
         return None
 
     def _failed(self, started: datetime, kind: HealthKind, detail: str) -> None:
@@ -199,7 +271,7 @@ class Daemon:
         try:
             store = Store(self.paths.db_file)
         except Exception as exc:  # no history yet and none can be made: the log says it
-            logger.error("could not record the failed scan: {}", exc)
+            logger.error(_("could not record the failed scan: {error}").format(error=exc))
             return
         try:
             notified = record_failed_scan(store, Problem(kind, "scan", detail), started, self.clock(),
@@ -207,7 +279,7 @@ class Daemon:
         finally:
             store.close()
         if notified:
-            logger.info("health notified: {}", ", ".join(notified))
+            logger.info(_("notified that the scans cannot see: {kinds}").format(kinds=", ".join(notified)))
         self.scans += 1
         self.flush()
 
@@ -223,9 +295,12 @@ class Daemon:
             return 0
         store = Store(self.paths.db_file)
         try:
-            return flush_outbox(store, self.notifier)
+            delivered = flush_outbox(store, self.notifier)
         finally:
             store.close()
+        if delivered:
+            logger.info(ngettext("{n} note delivered", "{n} notes delivered", delivered).format(n=delivered))
+        return delivered
 
     def retry_job(self) -> None:
         """Offer the notes still waiting again (the notification service may have started since)."""
@@ -233,13 +308,11 @@ class Daemon:
             return
         store = Store(self.paths.db_file)
         try:
-            waiting, _ = store.waiting()
+            waiting, _held = store.waiting()
         finally:
             store.close()
         if waiting:
-            delivered = self.flush()
-            if delivered:
-                logger.info("{} waiting note(s) delivered", delivered)
+            self.flush()
 
     def digest_job(self) -> None:
         if not self.paths.db_file.exists():
@@ -255,10 +328,10 @@ class Daemon:
 
     # -- running and stopping --------------------------------------------------------------------
 
-    def stop(self, *_: object) -> None:
+    def stop(self, *_signal: object) -> None:
         if self.stopping.is_set():
             return
-        logger.info("stopping")
+        logger.info(_("stopping"))
         self.stopping.set()
         child = self._child
         if child is not None and child.poll() is None:
@@ -274,13 +347,17 @@ class Daemon:
         except subprocess.TimeoutExpired:
             _signal_group(child, signal.SIGKILL)
 
-    def _reschedule(self) -> None:
+    def _reschedule(self, start: datetime | None = None) -> None:
+        """The scan job at the current interval, from ``start`` (default: now). Called from the scan
+        job itself: the scheduler holds its job store's lock until it has set the job's next run, so
+        this change comes after and stays."""
         if self._scheduler is None:
             return
         from apscheduler.triggers.interval import IntervalTrigger
 
         self._scheduler.reschedule_job("scan", trigger=IntervalTrigger(
-            seconds=self.interval.total_seconds(), jitter=self.opts.jitter_s or None))
+            seconds=self.interval.total_seconds(), jitter=self.opts.jitter_s or None, start_date=start,
+            timezone=JST))
 
     def run(self) -> int:
         from apscheduler.schedulers.blocking import BlockingScheduler
@@ -302,8 +379,10 @@ class Daemon:
                                                        minute=self.opts.digest_at.minute), id="digest")
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        logger.info("daemon started (every {}, active {}, quiet {})", self.interval, self.opts.active,
-                    self.opts.quiet)
+        now = self.clock()
+        logger.info(_("daemon started: a scan every {interval}; active hours {active}; quiet hours {quiet}").format(
+            interval=fmt_minutes(self.interval), active=fmt_span(self.opts.active, now, _("always")),
+            quiet=fmt_span(self.opts.quiet, now, _("none"))))
         try:
             sched.start()
         except (KeyboardInterrupt, SystemExit):
@@ -314,7 +393,8 @@ class Daemon:
             if t is not threading.current_thread() and not t.daemon:
                 t.join(timeout=STOP_GRACE_S + 2)
         deadline.set()
-        logger.info("daemon stopped after {} scans", self.scans)
+        logger.info(ngettext("daemon stopped after {n} scan", "daemon stopped after {n} scans", self.scans).format(
+            n=self.scans))
         return 0
 
 
@@ -324,7 +404,8 @@ def _signal_group(child: subprocess.Popen[str], sig: int) -> None:
 
 
 def child_argv(config: str | None, selectors: str | None) -> list[str]:
-    argv = [sys.executable, "-m", "watcher"]
+    """One scan's command line, in the daemon's language (its log takes the scan's lines)."""
+    argv = [sys.executable, "-m", "watcher", "--lang", i18n.current()]
     if config:
         argv += ["--config", config]
     if selectors:

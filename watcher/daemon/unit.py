@@ -26,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from watcher.i18n import _
 from watcher.paths import make_private_dirs, write_atomic
 
 UNIT_NAME = "cwwatch.service"
@@ -87,7 +88,7 @@ def service_env(environ: Mapping[str, str] | None = None, home: str | None = Non
     env = {"PYTHONUNBUFFERED": "1"}
     if home is not None:
         if not home.strip():
-            raise ServiceError("--home: an empty folder name")
+            raise ServiceError(_("--home: an empty folder name"))
         env[HOME_ENV] = _abs(home)
     for key in CARRIED_ENV:
         value = environ.get(key, "")
@@ -153,8 +154,8 @@ def _c_unescape(body: str) -> str:
 
 def _no_controls(what: str, value: str) -> None:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ServiceError(f"{what} {value!r} contains a control character (a newline?); "
-                           "systemd cannot take it")
+        raise ServiceError(_("{what} {value} contains a control character (a newline?); systemd cannot take it"
+                             ).format(what=what, value=repr(value)))
 
 
 def _quote(word: str) -> str:
@@ -172,17 +173,17 @@ def exec_line(argv: Sequence[str]) -> str:
     holding a quote or a backslash, so that is an error here rather than a broken unit.
     """
     if not argv:
-        raise ServiceError("no command to run")
+        raise ServiceError(_("no command to run"))
     exe, *args = argv
-    _no_controls("the program path", exe)
+    _no_controls(_("the program path"), exe)
     if not os.path.isabs(exe):
-        raise ServiceError(f"the program path {exe!r} is not absolute")
+        raise ServiceError(_("the program path {path} is not absolute").format(path=repr(exe)))
     if any(c in exe for c in "\"'\\"):
-        raise ServiceError(f"systemd cannot run a program whose path holds a quote or a backslash: "
-                           f"{exe!r} (install cwwatch somewhere else)")
+        raise ServiceError(_("systemd cannot run a program whose path holds a quote or a backslash: "
+                             "{path} (install cwwatch somewhere else)").format(path=repr(exe)))
     words = [_quote(exe.replace("%", "%%"))]
     for arg in args:
-        _no_controls("the argument", arg)
+        _no_controls(_("the argument"), arg)
         words.append(_quote(arg.replace("%", "%%").replace("$", "$$")))
     return " ".join(words)
 
@@ -190,8 +191,8 @@ def exec_line(argv: Sequence[str]) -> str:
 def environment_line(key: str, value: str) -> str:
     """One ``Environment=`` assignment (no ``$`` expansion there; ``%`` is still a specifier)."""
     if not key.replace("_", "").isalnum() or key[0].isdigit():
-        raise ServiceError(f"{key!r} is not a valid environment variable name")
-    _no_controls(f"the value of {key}", value)
+        raise ServiceError(_("{name} is not a valid environment variable name").format(name=repr(key)))
+    _no_controls(_("the value of {name}").format(name=key), value)
     return _quote(f"{key}={value}".replace("%", "%%"))
 
 
@@ -205,7 +206,8 @@ def unit_text(exe_argv: Sequence[str], env: Mapping[str, str] | None = None,
     manager, and nothing ties it to a session.
     """
     if target not in TARGETS:
-        raise ServiceError(f"unknown target {target!r} (one of: {', '.join(TARGETS)})")
+        raise ServiceError(_("unknown target {target} (one of: {targets})").format(
+            target=repr(target), targets=", ".join(TARGETS)))
     env = {"PYTHONUNBUFFERED": "1"} if env is None else env
     if target == GRAPHICAL_TARGET:
         binding = ["# Started and stopped with your desktop session (systemd.special(7)).",
@@ -296,7 +298,7 @@ def plist_bytes(exe_argv: Sequence[str], log_dir: Path, env: Mapping[str, str] |
     session's context itself).
     """
     if not exe_argv:
-        raise ServiceError("no command to run")
+        raise ServiceError(_("no command to run"))
     env = {"PYTHONUNBUFFERED": "1"} if env is None else env
     agent = {
         "Label": LAUNCHD_LABEL,

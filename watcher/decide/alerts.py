@@ -15,6 +15,7 @@ from datetime import datetime
 
 from watcher.decide.rules import waited_since
 from watcher.decide.vetting import Verdict
+from watcher.i18n import N_, _, ngettext
 from watcher.models import ContractState, Finding, HealthKind, Mute, Note, Problem
 
 HEALTH_RULE = "health"
@@ -82,59 +83,95 @@ def plan_health(healthy: bool, problems: Sequence[Problem], consecutive_unhealth
 
 _HEALTH_TEXT: dict[HealthKind, tuple[str, str]] = {
     HealthKind.LOGGED_OUT: (
-        "cwwatch: ログインできません",
-        "保存されたパスワードがありません。`cwwatch login` を実行してください。"),
+        N_("cwwatch: cannot log in"),
+        N_("No password is saved. Run `cwwatch login`.")),
     HealthKind.KEYRING_LOCKED: (
-        "cwwatch: キーリングがロックされています",
-        "パスワードを保存しているキーリングがロックされていて、読めません。ロックを解除してください"
-        "（GNOME:「パスワードと鍵」、KDE: KWallet、KeePassXC: データベース、macOS: キーチェーンアクセス）。"),
+        N_("cwwatch: the keyring is locked"),
+        N_("The keyring that keeps the password is locked and cannot be read. Unlock it (GNOME: "
+           "“Passwords and Keys”, KDE: KWallet, KeePassXC: the database, macOS: Keychain Access).")),
     HealthKind.SCAN_FAILED: (
-        "cwwatch: スキャンが途中で止まりました",
-        "cwwatch 自身のエラーでスキャンが止まりました。詳しくはログを見てください。"),
+        N_("cwwatch: a scan stopped halfway"),
+        N_("A scan stopped on an error of cwwatch itself. The log has the details.")),
     HealthKind.LOGIN_FAILED: (
-        "cwwatch: ログインに失敗しました",
-        "パスワードが変わった可能性があります。`cwwatch login` で設定し直してください。"
-        "それまで監視は止まっています。"),
+        N_("cwwatch: login failed"),
+        N_("The password may have changed. Set it again with `cwwatch login`. Until then the watch is stopped.")),
     HealthKind.LOGIN_CHALLENGE: (
-        "cwwatch: 本人確認が必要です",
-        "2段階認証またはreCAPTCHAが表示されました。`cwwatch login --headed` で"
-        "ブラウザからログインしてください。"),
+        N_("cwwatch: identity check needed"),
+        N_("Two-step verification or reCAPTCHA was shown. Log in from the browser with `cwwatch login --headed`.")),
     HealthKind.LAYOUT_CHANGED: (
-        "cwwatch: ページの構成が変わりました",
-        "クラウドワークスのページが読めなくなりました。監視できていません。"),
+        N_("cwwatch: the pages changed"),
+        N_("The CrowdWorks pages can no longer be read. Nothing is being watched. Update cwwatch; "
+           "`cwwatch scan` shows which page and field.")),
     HealthKind.UNKNOWN_STATUS: (
-        "cwwatch: 不明な契約状態があります",
-        "知らない状態ラベルが表示されました。監視できていません。"),
+        N_("cwwatch: unknown contract status"),
+        N_("A status label cwwatch does not know was shown. Nothing is being watched. Update cwwatch; "
+           "`cwwatch scan` shows which label.")),
     HealthKind.SITE_UNREACHABLE: (
-        "cwwatch: サイトに接続できません",
-        "クラウドワークスに接続できませんでした。ネットワークを確認してください。"),
+        N_("cwwatch: cannot reach the site"),
+        N_("Could not connect to CrowdWorks. Check the network.")),
 }
+
+# Critical urgency (most desktops keep such a notification until it is dismissed) only where the person
+# must act: an acceptance past its week (the desk must be asked), and a watch that stays stopped until
+# the person logs in, unlocks the keyring or updates cwwatch. A site that does not answer and a scan
+# that failed on its own usually pass by themselves (the next scans retry): normal. Everything else
+# (the other findings, recovery, the digest, client_risk) is normal too.
+URGENT_RULES = frozenset({"acceptance_overdue"})
+URGENT_HEALTH = frozenset({
+    HealthKind.LOGGED_OUT, HealthKind.KEYRING_LOCKED, HealthKind.LOGIN_FAILED, HealthKind.LOGIN_CHALLENGE,
+    HealthKind.LAYOUT_CHANGED, HealthKind.UNKNOWN_STATUS,
+})
 
 
 def health_note(p: Problem) -> Note:
+    """A sentence for the person: what happened, what to do, and where a copy of the page was saved.
+    The technical detail (``p.detail``, a browser or OS error) is not for the notification: the scan's
+    output, its record (``status``, ``doctor``) and the daemon's log carry it."""
     title, body = _HEALTH_TEXT[p.kind]
-    detail = f"\n{p.page}: {p.detail}" if p.detail else ""
-    saved = f"\n保存先: {p.saved}" if p.saved else ""
-    return Note(title, body + detail + saved, urgent=True)
+    text = _(body)
+    if p.saved:
+        text = _("{text}\nSaved page: {path}").format(text=text, path=p.saved)
+    return Note(_(title), text, urgent=p.kind in URGENT_HEALTH)
 
 
 def recovery_note() -> Note:
-    return Note("cwwatch: 監視を再開しました", "問題が解消し、正常にスキャンできました。")
+    return Note(_("cwwatch: watching again"), _("The problem is gone; the scan went through."))
 
 
 def finding_note(f: Finding) -> Note:
-    return Note(f.title, f.message, f.url,
-                urgent=f.rule in ("acceptance_overdue", "escrow_missing", "quiet_client"))
+    return Note(f.title, f.message, f.url, urgent=f.rule in URGENT_RULES)
+
+
+DIGEST_LINES = 8
 
 
 def digest_note(findings: Sequence[Finding]) -> Note:
     """One notification summarising what is open (the daemon's optional daily digest)."""
     if not findings:
-        return Note("cwwatch: 未対応はありません", "監視中の契約に、対応が必要なものはありません。")
-    lines = [f"・{f.title}" for f in findings[:8]]
-    if len(findings) > 8:
-        lines.append(f"ほか{len(findings) - 8}件")
-    return Note(f"cwwatch: 未対応 {len(findings)}件", "\n".join(lines))
+        return Note(_("cwwatch: nothing open"), _("No watched contract needs anything from you."))
+    lines = [_("• {title}").format(title=f.title) for f in findings[:DIGEST_LINES]]
+    if len(findings) > DIGEST_LINES:
+        more = len(findings) - DIGEST_LINES
+        lines.append(ngettext("and {n} more", "and {n} more", more).format(n=more))
+    n = len(findings)
+    return Note(ngettext("cwwatch: {n} open item", "cwwatch: {n} open items", n).format(n=n), "\n".join(lines))
+
+
+# -- many notes at once: one summary ---------------------------------------------------------------
+
+SUMMARY_ABOVE = 3  # more new notes than this in one delivery: one summary note on the desktop
+
+
+def summary_note(notes: Sequence[Note]) -> Note | None:
+    """One note standing for ``notes`` when there are more than ``SUMMARY_ABOVE`` of them (a wall of
+    notifications helps nobody), else None: each is shown. Critical when one of them is (an overdue
+    acceptance or a stopped watch must not hide behind a normal one). No URL: ``cwwatch status`` is a
+    command, not a page."""
+    if len(notes) <= SUMMARY_ABOVE:
+        return None
+    n = len(notes)
+    return Note(ngettext("{n} new notification", "{n} new notifications", n).format(n=n),
+                _("See them with cwwatch status."), urgent=any(x.urgent for x in notes))
 
 
 # -- client_risk: a verdict on a client, before or at the start of the work ------------------------
@@ -150,9 +187,12 @@ def client_risk_notifies(subject: str, verdict: str) -> bool:
 
 def client_risk_note(subject: str, subject_id: int, name: str, verdict: Verdict, url: str) -> Note:
     """One note: the verdict, what it rests on (the three heaviest signals) and what to do."""
-    where = "応募先" if subject == "proposal" else "契約先"
-    title = f"{where}のクライアントに{verdict.label}: {name}"
+    if subject == "proposal":
+        title = _("Client of your application – {verdict}: {name}").format(verdict=verdict.label, name=name)
+    else:
+        title = _("Client of your contract – {verdict}: {name}").format(verdict=verdict.label, name=name)
     lines = [verdict.summary]
-    lines += [f"・{s.message}（{s.evidence}）" for s in verdict.signals[:3]]
+    lines += [_("• {message} ({evidence})").format(message=s.message, evidence=s.evidence)
+              for s in verdict.signals[:3]]
     lines += [f"→ {a}" for a in verdict.advice[:2]]
     return Note(title, "\n".join(lines), url, urgent=False)

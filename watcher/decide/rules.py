@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from watcher.decide.bizdays import add_business_days, business_days_between
-from watcher.jptime import format_jst
+from watcher.i18n import _, ngettext
+from watcher.jptime import JST
 from watcher.models import ContractState, Finding, Message, Sender, Stage
 
 RULES = ("quiet_client", "client_away", "no_reply", "acceptance_due", "acceptance_overdue",
@@ -46,7 +47,16 @@ def waited_since(messages: Iterable[Message]) -> datetime | None:
 
 
 def _d(t: datetime) -> str:
-    return format_jst(t, with_time=False)
+    """A day in Japan time: 「2026年11月06日」 / "2026-11-06" (the same messages as report/words.py)."""
+    j = t.astimezone(JST)
+    return _("{year}-{month:02}-{day:02}").format(year=j.year, month=j.month, day=j.day)
+
+
+def _t(t: datetime) -> str:
+    """A moment in Japan time: 「2026年11月13日 10:00」 / "2026-11-13 10:00 JST"."""
+    j = t.astimezone(JST)
+    return _("{year}-{month:02}-{day:02} {hour:02}:{minute:02} JST").format(
+        year=j.year, month=j.month, day=j.day, hour=j.hour, minute=j.minute)
 
 
 def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
@@ -62,45 +72,61 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
     base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=stage, since=since,
                 deadline=None, url=url)
     facts = {"business_days": days, "access": acc.text if acc else None}
-    head = f"「{c.title}」"
+    fields = dict(title=c.title, date=_d(since), days=days)
     delivered = c.delivered_at
     # 連絡催促 can be asked for until one week after delivery; after that only the desk helps.
     if delivered is not None and now >= delivered + timedelta(days=policy.acceptance_days):
-        step = (f"連絡催促の受付期間（納品から1週間）は終わっています。事務局に問い合わせてください"
-                f"（下書き: cwwatch report {c.contract_id}）。")
+        step = _("The period for asking for a contact reminder (one week from delivery) is over. "
+                 "Ask the support desk (draft: cwwatch report {id}).").format(id=c.contract_id)
     elif stage == 2:
-        step = ("長く返信がありません。今すぐ契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を"
-                "依頼してください。")
+        step = _("No reply for a long time. Ask for a contact reminder now, from "
+                 "「契約相手と連絡とれない場合はこちら」 on the contract page.")
     else:
-        step = "契約ページの「契約相手と連絡とれない場合はこちら」から連絡催促を依頼できます。"
+        step = _("You can ask for a contact reminder from 「契約相手と連絡とれない場合はこちら」 on the contract page.")
     if acc is not None and acc.interval is not None and acc.interval.earliest > since:
         return Finding(
             rule="quiet_client",
-            title=f"返信がありません: {c.client_name}",
-            message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありませんが、"
-                     f"クライアントはその後もログインしています（最終アクセス: {acc.text}）。{step}"),
+            title=_("No reply: {client}").format(client=c.client_name),
+            message=ngettext(
+                "Your message in “{title}” of {date} has had no reply for {days} business day, yet the client "
+                "has logged in since (last access: {access}). {step}",
+                "Your message in “{title}” of {date} has had no reply for {days} business days, yet the client "
+                "has logged in since (last access: {access}). {step}", days).format(
+                    **fields, access=acc.text, step=step),
             facts=facts, **base)
     fresh = acc is not None and now - acc.observed_at <= policy.access_max_age
     if acc is not None and acc.interval is not None and acc.interval.latest < since and fresh:
         return Finding(
             rule="client_away",
-            title=f"クライアントが不在です: {c.client_name}",
-            message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありません。"
-                     f"クライアントはその後サイトにアクセスしていません（最終アクセス: {acc.text}）。"
-                     f"しばらく待つか、次の手を考えてください。{step}"),
+            title=_("Client away: {client}").format(client=c.client_name),
+            message=ngettext(
+                "Your message in “{title}” of {date} has had no reply for {days} business day. The client has "
+                "not visited the site since (last access: {access}). Wait a while, or think about your next "
+                "step. {step}",
+                "Your message in “{title}” of {date} has had no reply for {days} business days. The client has "
+                "not visited the site since (last access: {access}). Wait a while, or think about your next "
+                "step. {step}", days).format(**fields, access=acc.text, step=step),
             facts=facts, **base)
     if acc is None or (acc.interval is None and not acc.text):
-        why = "最終アクセスは非公開です"
+        message = ngettext(
+            "Your message in “{title}” of {date} has had no reply for {days} business day (the client's last "
+            "access is hidden). {step}",
+            "Your message in “{title}” of {date} has had no reply for {days} business days (the client's last "
+            "access is hidden). {step}", days).format(**fields, step=step)
     elif acc.interval is None:
-        why = f"最終アクセスの表示「{acc.text}」を読み取れません"
+        message = ngettext(
+            "Your message in “{title}” of {date} has had no reply for {days} business day (the last access "
+            "shown, 「{access}」, cannot be read). {step}",
+            "Your message in “{title}” of {date} has had no reply for {days} business days (the last access "
+            "shown, 「{access}」, cannot be read). {step}", days).format(**fields, access=acc.text, step=step)
     else:
-        why = f"最終アクセス（{acc.text}）からは判断できません"
-    return Finding(
-        rule="no_reply",
-        title=f"返信がありません: {c.client_name}",
-        message=(f"{head}で{_d(since)}に送ったメッセージに{days}営業日返信がありません"
-                 f"（{why}）。{step}"),
-        facts=facts, **base)
+        message = ngettext(
+            "Your message in “{title}” of {date} has had no reply for {days} business day (the last access, "
+            "{access}, does not tell). {step}",
+            "Your message in “{title}” of {date} has had no reply for {days} business days (the last access, "
+            "{access}, does not tell). {step}", days).format(**fields, access=acc.text, step=step)
+    return Finding(rule="no_reply", title=_("No reply: {client}").format(client=c.client_name),
+                   message=message, facts=facts, **base)
 
 
 def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
@@ -110,22 +136,23 @@ def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Fi
     if delivered is None:
         return None
     deadline = delivered + timedelta(days=policy.acceptance_days)
-    head = f"「{c.title}」"
     base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=1, since=delivered,
                 deadline=deadline, url=url)
     if now >= deadline:
         return Finding(
             rule="acceptance_overdue",
-            title=f"検収期限を過ぎました: {c.client_name}",
-            message=(f"{head}は{_d(delivered)}の納品から1週間が過ぎましたが、検収されていません"
-                     f"（期限 {format_jst(deadline)}）。事務局に第9条3項の適用を依頼できます。"),
+            title=_("Acceptance overdue: {client}").format(client=c.client_name),
+            message=_("A week has passed since “{title}” was delivered on {date}, and it has not been accepted "
+                      "(deadline {deadline}). You can ask the support desk to apply Article 9(3).").format(
+                          title=c.title, date=_d(delivered), deadline=_t(deadline)),
             **base)
     if now >= deadline - timedelta(days=policy.due_warning_days):
         return Finding(
             rule="acceptance_due",
-            title=f"検収期限が近づいています: {c.client_name}",
-            message=(f"{head}の検収期限は{format_jst(deadline)}です（{_d(delivered)}納品）。"
-                     "期限までに返事がなければ、連絡催促を依頼してください（納品から1週間まで）。"),
+            title=_("Acceptance deadline near: {client}").format(client=c.client_name),
+            message=_("The acceptance deadline of “{title}” is {deadline} (delivered {date}). If there is no "
+                      "answer by then, ask for a contact reminder (possible until one week after delivery).").format(
+                          title=c.title, date=_d(delivered), deadline=_t(deadline)),
             **base)
     return None
 
@@ -136,9 +163,9 @@ def _escrow(c: ContractState, now: datetime, policy: Policy, url: str) -> Findin
     return Finding(
         rule="escrow_missing", contract_id=c.contract_id, client_id=c.client_id, stage=1,
         since=c.status_since, deadline=None, url=url,
-        title=f"仮払いがまだです: {c.client_name}",
-        message=(f"「{c.title}」はまだ仮払いされていません。仮払いが完了するまで業務を開始しないで"
-                 "ください（仮払い前の作業は保護されません）。"))
+        title=_("No escrow yet: {client}").format(client=c.client_name),
+        message=_("“{title}” has no escrow payment yet. Do not start the work until the escrow is paid (work done "
+                  "before the escrow is not protected).").format(title=c.title))
 
 
 def evaluate(contracts: Iterable[ContractState], now: datetime, policy: Policy = Policy()

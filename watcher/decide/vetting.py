@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from watcher.decide.bizdays import business_days_between
-from watcher.jptime import format_jst
+from watcher.i18n import N_, _, ngettext
+from watcher.jptime import JST
 from watcher.models import ClientRecord, Interval, PastContract, Sender, Stage
 
 SIGNALS = (
@@ -33,41 +34,55 @@ SIGNALS = (
 
 VerdictKind = Literal["ok", "caution", "warning"]
 VERDICTS: tuple[VerdictKind, ...] = ("ok", "caution", "warning")
-LABELS: dict[str, str] = {"ok": "問題なし", "caution": "注意", "warning": "要警戒"}
+# The verdicts as a person reads them: verdict_label(id).
+LABELS: dict[str, str] = {"ok": N_("No concerns"), "caution": N_("Needs caution"), "warning": N_("High risk")}
 
 # The profile's facts that vet reads; when one is None it is listed in Verdict.unknown by this id.
+# Marked for the catalog: show them with fact_label(id).
 FACT_LABELS: dict[str, str] = {
-    "identity_verified": "本人確認",
-    "rule_check_passed": "ルールチェック",
-    "completion_rate": "完了率",
-    "acceptance_count": "完了数・契約数",  # which of the two is which is unclear (platform notes)
-    "finished_count": "完了数・契約数",
-    "rating": "評価の平均",
-    "rating_count": "評価の件数",
-    "created_at": "登録日",
-    "jobs_posted": "募集実績",
-    "jobs_posted_contracted": "募集実績",
-    "last_access": "最終アクセス",
+    "identity_verified": N_("Identity check"),
+    "rule_check_passed": N_("Rule check"),
+    "completion_rate": N_("Completion rate"),
+    "acceptance_count": N_("Finished and contracted counts"),  # which of the two is which is unclear (platform notes)
+    "finished_count": N_("Finished and contracted counts"),
+    "rating": N_("Average rating"),
+    "rating_count": N_("Number of ratings"),
+    "created_at": N_("Registration date"),
+    "jobs_posted": N_("Jobs posted"),
+    "jobs_posted_contracted": N_("Jobs posted"),
+    "last_access": N_("Last access"),
 }
 
-# What to do, chosen by the signals that fired (docs/vetting.md, "Advice").
-ADVICE_ESCROW = "仮払いを確認してから着手してください"
-ADVICE_ACCEPTANCE = "契約前に納品方法と検収の流れを書面で確認しましょう"
-ADVICE_CONTACT = "途中で連絡が途絶えた場合に備え、やり取りは契約のメッセージで残しましょう"
-ADVICE_RATINGS = "評価コメントを読み、これまでのワーカーが困った点を確かめましょう"
-ADVICE_JOBS = "応募する前に、本当に発注する予定か、報酬と納期が決まっているかをメッセージで確かめましょう"
-ADVICE_WARNING = "注意すべき点が重なっています。契約するかどうか慎重に判断しましょう"
-ADVICE_NO_MATERIAL = ("判断材料がありません。プロフィールの項目が非公開か表示されておらず、このクライアントとの"
-                      "取引履歴もありません。契約前にメッセージで条件を確かめましょう")
+
+def fact_label(fact: str) -> str:
+    """The name of a profile fact (a ``FACT_LABELS`` id) in the chosen language."""
+    return _(FACT_LABELS[fact]) if fact in FACT_LABELS else fact
+
+
+def verdict_label(verdict: str) -> str:
+    """問題なし / 注意 / 要警戒 (No concerns / Needs caution / High risk) in the chosen language."""
+    return _(LABELS[verdict])
+
+# What to do, chosen by the signals that fired (docs/vetting.md, "Advice"). Marked for the catalog;
+# Verdict.advice holds them translated (_(ADVICE_ESCROW)), in the language chosen when vet ran.
+ADVICE_ESCROW = N_("Check the escrow payment before you start")
+ADVICE_ACCEPTANCE = N_("Before the contract, agree in writing on how you deliver and how acceptance works")
+ADVICE_CONTACT = N_("Keep your exchanges in the contract's messages, in case contact breaks off halfway")
+ADVICE_RATINGS = N_("Read the rating comments and find out what earlier workers had trouble with")
+ADVICE_JOBS = N_("Before applying, ask in a message whether they really mean to order, and whether the pay "
+                 "and the deadline are settled")
+ADVICE_WARNING = N_("Several warning signs come together. Think carefully before you take the contract")
+ADVICE_NO_MATERIAL = N_("Nothing to judge by: the profile's fields are hidden or not shown, and you have no "
+                        "history with this client. Confirm the terms in a message before the contract")
 
 # The earlier findings' names, for the evidence (rule ids as in docs/rules.md).
 FINDING_LABELS: dict[str, str] = {
-    "quiet_client": "ログインしているのに返信がない",
-    "client_away": "返信がなくサイトにも来ていない",
-    "no_reply": "返信がない",
-    "acceptance_due": "検収期限が近い",
-    "acceptance_overdue": "検収期限切れ",
-    "escrow_missing": "仮払い待ち",
+    "quiet_client": N_("logged in yet no reply"),
+    "client_away": N_("no reply and no visit to the site"),
+    "no_reply": N_("no reply came"),
+    "acceptance_due": N_("acceptance deadline was near"),
+    "acceptance_overdue": N_("acceptance went past its deadline"),
+    "escrow_missing": N_("waiting for escrow"),
 }
 
 
@@ -148,8 +163,8 @@ class Signal:
     id: str
     weight: int
     value: object  # JSON-ready
-    evidence: str  # what the page or the history showed, with the number (Japanese)
-    message: str  # a plain Japanese sentence for a freelancer
+    evidence: str  # what the page or the history showed, with the number (in the chosen language)
+    message: str  # a plain sentence for a freelancer (in the chosen language)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "weight": self.weight, "value": self.value, "evidence": self.evidence,
@@ -159,9 +174,9 @@ class Signal:
 @dataclass(frozen=True)
 class Verdict:
     verdict: VerdictKind
-    label: str  # 問題なし / 注意 / 要警戒
+    label: str  # 問題なし / 注意 / 要警戒 (in the chosen language; the id is ``verdict``)
     signals: tuple[Signal, ...]  # by weight, heaviest first, then by id
-    advice: tuple[str, ...]  # what to do (Japanese)
+    advice: tuple[str, ...]  # what to do (in the chosen language)
     unknown: tuple[str, ...]  # the facts the profile hid or did not show (FACT_LABELS ids): never weighed
     total: int = 0  # the sum of the weights
     summary: str = ""  # one plain sentence: what the verdict rests on
@@ -223,7 +238,8 @@ _TROUBLE: dict[str, tuple[str, str]] = {
     "放置": ("contact", ""),
 }
 TROUBLE_WORDS: tuple[str, ...] = tuple(_TROUBLE)
-TOPIC_LABELS: dict[str, str] = {"payment": "支払い", "acceptance": "検収", "contact": "連絡"}
+TOPIC_LABELS: dict[str, str] = {"payment": N_("payment"), "acceptance": N_("acceptance of the work"),
+                                "contact": N_("communication")}
 
 _TROUBLE_RE = tuple(
     (word, topic, re.compile(re.escape(word) + (f"(?:{after})" if after else "")))
@@ -270,7 +286,7 @@ def find_trouble(comment: str) -> tuple[Trouble, ...]:
             clause = _CLAUSE_TEXT.match(s, m.start())
             text = clause.group(0) if clause and len(clause.group(0)) >= len(m.group(0)) else m.group(0)
             hits.append((m.start(), Trouble(word, topic, text)))
-    return tuple(t for _, t in sorted(hits, key=lambda h: h[0]))
+    return tuple(t for _pos, t in sorted(hits, key=lambda h: h[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,6 +297,12 @@ def find_trouble(comment: str) -> tuple[Trouble, ...]:
 class _Fired:
     signal: Signal
     advice: tuple[str, ...]
+
+
+def _date(t: datetime) -> str:
+    """A day in Japan time: 「2026年11月06日」 / "2026-11-06" (the same message as report/words.py)."""
+    j = t.astimezone(JST)
+    return _("{year}-{month:02}-{day:02}").format(year=j.year, month=j.month, day=j.day)
 
 
 def _n(x: float) -> str:
@@ -295,14 +317,34 @@ def _light(full: int, count: int | None, solid: int, policy: VetPolicy) -> tuple
     return min(full, policy.w_few_data), True
 
 
-_FEW = "（件数が少ないため参考程度です）"
-_FEW_UNKNOWN = "（件数が分からないため参考程度です）"
-
-
-def _few_note(light: bool, count: int | None) -> str:
+def _few(message: str, light: bool, count: int | None) -> str:
+    """``message``, with a note that it rests on few data points when its weight is light."""
     if not light:
+        return message
+    if count is None:
+        return _("{message} (the count is not known, so take it as a hint only)").format(message=message)
+    return _("{message} (few data points, so take it as a hint only)").format(message=message)
+
+
+def _list(items: Iterable[str]) -> str:
+    """Names as a list: 「A、B、C」 / "A, B, C"."""
+    out = ""
+    for item in reversed(list(items)):
+        out = _("{item}, {more_items}").format(item=item, more_items=out) if out else item
+    return out
+
+
+def _topics(items: Iterable[str]) -> str:
+    """Trouble topics together: 「支払い・検収・連絡」 / "payment, acceptance of the work and communication"."""
+    rest = list(items)
+    if not rest:
         return ""
-    return _FEW_UNKNOWN if count is None else _FEW
+    out = rest.pop()
+    if rest:
+        out = _("{topic} and {last_topic}").format(topic=rest.pop(), last_topic=out)
+    while rest:
+        out = _("{topic}, {more_topics}").format(topic=rest.pop(), more_topics=out)
+    return out
 
 
 def _flags(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
@@ -311,14 +353,15 @@ def _flags(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
         unknown.append("identity_verified")
     elif r.identity_verified is False:
         out.append(_Fired(Signal(
-            "identity_unverified", p.w_identity_unverified, False, "本人確認: 未確認",
-            "本人確認が済んでいないクライアントです。"), (ADVICE_ESCROW,)))
+            "identity_unverified", p.w_identity_unverified, False, _("Identity check: not verified"),
+            _("This client has not verified their identity.")), (ADVICE_ESCROW,)))
     if r.rule_check_passed is None:
         unknown.append("rule_check_passed")
     elif r.rule_check_passed is False:
         out.append(_Fired(Signal(
-            "rule_check_failed", p.w_rule_check_failed, False, "ルールチェック: 未通過",
-            "クラウドワークスのルールチェックを通過していません。仮払いや検収の決まりを知らない可能性があります。"),
+            "rule_check_failed", p.w_rule_check_failed, False, _("Rule check: not passed"),
+            _("This client has not passed the CrowdWorks rule check. They may not know the rules of escrow and "
+              "acceptance.")),
             (ADVICE_ESCROW, ADVICE_ACCEPTANCE)))
     return out
 
@@ -337,20 +380,24 @@ def _completion(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fire
     candidates: list[_Fired] = []
     if rate is not None and contracts != 0 and rate < p.min_completion_rate:
         w, light = _light(p.w_low_completion, contracts, p.min_contracts_for_rate, p)
-        of = f"契約数 {contracts}件" if contracts is not None else "契約数は非公開"
+        if contracts is not None:
+            evidence = ngettext("Completion rate {rate}% ({n} contract)", "Completion rate {rate}% ({n} contracts)",
+                                contracts).format(rate=_n(rate), n=contracts)
+        else:
+            evidence = _("Completion rate {rate}% (number of contracts hidden)").format(rate=_n(rate))
         candidates.append(_Fired(Signal(
-            "low_completion", w, rate, f"完了率 {_n(rate)}%（{of}）",
-            f"完了率が{_n(p.min_completion_rate)}%未満です。途中で終わった契約が多い可能性があります。"
-            + _few_note(light, contracts)), (ADVICE_ACCEPTANCE,)))
+            "low_completion", w, rate, evidence,
+            _few(_("The completion rate is below {rate}%. Many contracts may have ended unfinished.").format(
+                rate=_n(p.min_completion_rate)), light, contracts)), (ADVICE_ACCEPTANCE,)))
     if len(counts) == 2 and contracts:
         finished = min(counts)
         if finished / contracts < p.min_finished_ratio:
             w, light = _light(p.w_few_finished, contracts, p.min_contracts_for_rate, p)
             candidates.append(_Fired(Signal(
                 "few_finished", w, {"finished": finished, "contracts": contracts},
-                f"完了数 {finished} / 契約数 {contracts}",
-                f"契約数に比べて完了した契約が少なく、{_n(p.min_finished_ratio * 100)}%に届きません。"
-                + _few_note(light, contracts)), (ADVICE_ACCEPTANCE,)))
+                _("Finished {finished} / contracted {contracts}").format(finished=finished, contracts=contracts),
+                _few(_("Few contracts were finished compared with those contracted: fewer than {pct}%.").format(
+                    pct=_n(p.min_finished_ratio * 100)), light, contracts)), (ADVICE_ACCEPTANCE,)))
     if not candidates:
         return []
     # The same fact from two fields weighs once: the heavier, low_completion on a tie.
@@ -366,10 +413,16 @@ def _rating(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
         return []
     count = r.rating_count
     w, light = _light(p.w_low_rating, count, p.min_ratings_for_average, p)
-    of = f"{count}件" if count is not None else "件数は非公開"
+    average = f"{r.rating:.1f}"
+    if count is not None:
+        evidence = ngettext("Average rating {average} ({n} rating)", "Average rating {average} ({n} ratings)",
+                            count).format(average=average, n=count)
+    else:
+        evidence = _("Average rating {average} (number of ratings hidden)").format(average=average)
     return [_Fired(Signal(
-        "low_rating", w, {"average": r.rating, "count": count}, f"評価の平均 {r.rating:.1f}（{of}）",
-        f"ワーカーからの評価の平均が{p.min_rating:.1f}未満です。" + _few_note(light, count)),
+        "low_rating", w, {"average": r.rating, "count": count}, evidence,
+        _few(_("The average rating from workers is below {rating}.").format(rating=f"{p.min_rating:.1f}"),
+             light, count)),
         (ADVICE_RATINGS,))]
 
 
@@ -378,20 +431,26 @@ def _trouble(r: ClientRecord, p: VetPolicy) -> list[_Fired]:
     found = [(rt, t) for rt, t in found if t]
     if not found:
         return []
-    topics = sorted({t.topic for _, ts in found for t in ts}, key=list(TOPIC_LABELS).index)
+    topics = sorted({t.topic for _rt, ts in found for t in ts}, key=list(TOPIC_LABELS).index)
     quotes: list[str] = []
-    for _, ts in found:
+    for _rt, ts in found:
         for t in ts:
             if not any(t.text in q for q in quotes):  # 「連絡が取れなくなりました」 inside the clause before it
                 quotes.append(t.text)
-    shown = "".join(f"「{q}」" for q in quotes[:3]) + ("など" if len(quotes) > 3 else "")
+    shown = "".join(f"「{q}」" for q in quotes[:3])  # the comments' own words, as written
+    n = len(found)
+    if len(quotes) > 3:
+        evidence = ngettext("{n} rating comment says {quotes} and more", "{n} rating comments say {quotes} and more",
+                            n).format(n=n, quotes=shown)
+    else:
+        evidence = ngettext("{n} rating comment says {quotes}", "{n} rating comments say {quotes}", n).format(
+            n=n, quotes=shown)
     advice = {"payment": ADVICE_ESCROW, "acceptance": ADVICE_ACCEPTANCE, "contact": ADVICE_CONTACT}
-    what = "・".join(TOPIC_LABELS[t] for t in topics)
+    what = _topics(_(TOPIC_LABELS[t]) for t in topics)
     return [_Fired(Signal(
         "trouble_in_ratings", p.w_trouble_in_ratings,
-        {"comments": len(found), "topics": topics, "words": quotes},
-        f"評価コメント{len(found)}件に{shown}という記述",
-        f"評価コメントに{what}のトラブルをうかがわせる記述があります。"),
+        {"comments": n, "topics": topics, "words": quotes}, evidence,
+        _("Rating comments tell of trouble with {topics}.").format(topics=what)),
         (*(advice[t] for t in topics), ADVICE_RATINGS))]
 
 
@@ -405,8 +464,11 @@ def _account(r: ClientRecord, now: datetime, p: VetPolicy, unknown: list[str]) -
     days = max(age.days, 0)
     return [_Fired(Signal(
         "new_account", p.w_new_account, days,
-        f"登録日 {format_jst(r.created_at, with_time=False)}（登録から{days}日）",
-        f"登録から{p.min_account_age_days}日未満の新しいアカウントで、まだ実績から判断できません。"),
+        ngettext("Registered {date} ({days} day ago)", "Registered {date} ({days} days ago)", days).format(
+            date=_date(r.created_at), days=days),
+        ngettext("A new account, registered less than {days} day ago: there is no record to judge by yet.",
+                 "A new account, registered less than {days} days ago: there is no record to judge by yet.",
+                 p.min_account_age_days).format(days=p.min_account_age_days)),
         (ADVICE_ESCROW,))]
 
 
@@ -423,8 +485,9 @@ def _jobs(r: ClientRecord, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
         return []
     return [_Fired(Signal(
         "jobs_rarely_contracted", p.w_jobs_rarely_contracted, {"posted": posted, "contracted": contracted},
-        f"募集 {posted}件のうち契約 {contracted}件",
-        "募集した仕事の多くが契約に至っていません。"), (ADVICE_JOBS,))]
+        ngettext("{contracted} of {posted} job posted contracted", "{contracted} of {posted} jobs posted contracted",
+                 posted).format(contracted=contracted, posted=posted),
+        _("Most of the jobs this client posted never led to a contract.")), (ADVICE_JOBS,))]
 
 
 def _access(last_access: Interval | None, now: datetime, p: VetPolicy, unknown: list[str]) -> list[_Fired]:
@@ -435,8 +498,12 @@ def _access(last_access: Interval | None, now: datetime, p: VetPolicy, unknown: 
     if away < timedelta(days=p.access_away_days):
         return []
     return [_Fired(Signal(
-        "away_long", p.w_away_long, away.days, f"最終アクセスは少なくとも{away.days}日前",
-        f"{p.access_away_days}日以上サイトにアクセスしていません。仮払いや返信が遅れるおそれがあります。"),
+        "away_long", p.w_away_long, away.days,
+        ngettext("Last access at least {days} day ago", "Last access at least {days} days ago", away.days).format(
+            days=away.days),
+        ngettext("The client has not visited the site for {days} day or more. Escrow and replies may be late.",
+                 "The client has not visited the site for {days} days or more. Escrow and replies may be late.",
+                 p.access_away_days).format(days=p.access_away_days)),
         (ADVICE_CONTACT, ADVICE_ESCROW))]
 
 
@@ -453,13 +520,18 @@ def _history(h: History, p: VetPolicy) -> list[_Fired]:
         known = len(h.escrow_waits_days)
         out.append(_Fired(Signal(
             "escrow_late", p.w_escrow_late, {"late": len(late), "known": known, "longest_days": max(late)},
-            f"仮払いまでの日数が分かる契約{known}件のうち{len(late)}件で{_n(p.escrow_late_days)}営業日以上"
-            f"（最長 {_n(max(late))}営業日）",
-            "以前の契約で仮払いが遅れたことがあります。"), (ADVICE_ESCROW,)))
+            ngettext("{late} of {known} contract with a known escrow wait: {days} business days or more "
+                     "(longest {longest} business days)",
+                     "{late} of {known} contracts with a known escrow wait: {days} business days or more "
+                     "(longest {longest} business days)", known).format(
+                late=len(late), known=known, days=_n(p.escrow_late_days), longest=_n(max(late))),
+            _("In an earlier contract the escrow came late.")), (ADVICE_ESCROW,)))
     if h.escrow_never > 0:
         out.append(_Fired(Signal(
-            "escrow_never", p.w_escrow_never, h.escrow_never, f"仮払いされなかった契約 {h.escrow_never}件",
-            "以前の契約で、仮払いされないままのことがありました。"), (ADVICE_ESCROW,)))
+            "escrow_never", p.w_escrow_never, h.escrow_never,
+            ngettext("{n} contract never got its escrow", "{n} contracts never got their escrow",
+                     h.escrow_never).format(n=h.escrow_never),
+            _("In an earlier contract the escrow never came.")), (ADVICE_ESCROW,)))
     if h.reply_waits_days:
         med = _median(h.reply_waits_days)
         if med >= p.slow_reply_days:
@@ -467,23 +539,28 @@ def _history(h: History, p: VetPolicy) -> list[_Fired]:
             w, light = _light(p.w_slow_replies, n, p.min_reply_samples, p)
             out.append(_Fired(Signal(
                 "slow_replies", w, {"median_days": med, "count": n},
-                f"返信までの中央値 {_n(med)}営業日（{n}回）",
-                "このクライアントは返信に時間がかかる傾向があります。" + _few_note(light, n)), (ADVICE_CONTACT,)))
+                ngettext("Median wait for a reply {days} business days ({n} time)",
+                         "Median wait for a reply {days} business days ({n} times)", n).format(days=_n(med), n=n),
+                _few(_("This client tends to take long to reply."), light, n)), (ADVICE_CONTACT,)))
     if h.acceptance_late > 0:
         out.append(_Fired(Signal(
             "acceptance_late", p.w_acceptance_late, h.acceptance_late,
-            f"納品から1週間を過ぎて検収された、または検収されなかった納品 {h.acceptance_late}件",
-            "以前、納品が1週間の検収期間を過ぎても検収されなかったことがあります。"), (ADVICE_ACCEPTANCE,)))
+            ngettext("{n} delivery accepted more than a week after delivery, or never",
+                     "{n} deliveries accepted more than a week after delivery, or never",
+                     h.acceptance_late).format(n=h.acceptance_late),
+            _("Before, a delivery was not accepted within the one-week acceptance period.")), (ADVICE_ACCEPTANCE,)))
     counted = Counter(f for f in h.earlier_findings if f in p.counted_findings)
     if counted:
         ids = sorted(counted)
-        shown = "、".join(f"{FINDING_LABELS.get(i, i)}（{counted[i]}回）" for i in ids)
+        shown = _list(ngettext("{finding} ({n} time)", "{finding} ({n} times)", counted[i]).format(
+            finding=_(FINDING_LABELS[i]) if i in FINDING_LABELS else i, n=counted[i]) for i in ids)
         advice = [ADVICE_ACCEPTANCE] if "acceptance_overdue" in counted else []
         if set(counted) - {"acceptance_overdue"}:
             advice.append(ADVICE_CONTACT)
         out.append(_Fired(Signal(
-            "earlier_findings", p.w_earlier_findings, ids, f"cwwatchの以前の警告: {shown}",
-            "このクライアントとの以前の契約で、cwwatchが警告したことがあります。"), tuple(advice)))
+            "earlier_findings", p.w_earlier_findings, ids, _("Earlier warnings from cwwatch: {findings}").format(
+                findings=shown),
+            _("cwwatch warned about this client in an earlier contract.")), tuple(advice)))
     return out
 
 
@@ -521,7 +598,7 @@ def vet(record: ClientRecord | None, last_access: Interval | None, history: Hist
     kind: VerdictKind = "warning" if total >= p.warning_at else "caution" if total >= p.caution_at else "ok"
     material = _material(r, last_access, history)
 
-    advice: list[str] = []
+    advice: list[str] = []  # msgids here, translated below
     if not material:
         advice.append(ADVICE_NO_MATERIAL)
     if kind == "warning":
@@ -531,23 +608,26 @@ def vet(record: ClientRecord | None, last_access: Interval | None, history: Hist
     if ADVICE_ESCROW not in advice:
         advice.append(ADVICE_ESCROW)  # the platform's rule for every contract: work before escrow is unprotected
 
-    hidden = "、".join(dict.fromkeys(FACT_LABELS[u] for u in unknown))
+    n = len(fired)
     if not material:
-        summary = ("判断材料がありません。プロフィールの項目が非公開か表示されておらず、このクライアントとの取引履歴も"
-                   "ありません。問題がないという意味ではありません。")
+        summary = _("Nothing to judge by: the profile's fields are hidden or not shown, and you have no history "
+                    "with this client. That does not mean there is no problem.")
     elif kind == "warning":
-        summary = f"注意すべき点が{len(fired)}つあり、重なっています。"
+        summary = ngettext("There is {n} point to watch, and they come together.",
+                           "There are {n} points to watch, and they come together.", n).format(n=n)
     elif kind == "caution":
-        summary = f"注意が必要な点が{len(fired)}つあります。"
+        summary = ngettext("There is {n} point that needs care.", "There are {n} points that need care.", n).format(n=n)
     elif fired:
-        summary = f"大きな問題は見当たりませんが、気になる点が{len(fired)}つあります。"
+        summary = ngettext("No big problem is in sight, but there is {n} point of concern.",
+                           "No big problem is in sight, but there are {n} points of concern.", n).format(n=n)
     else:
-        summary = "公開されている情報と取引履歴の範囲では、目立った注意点はありません。"
+        summary = _("Within what is public and your history with this client, nothing stands out.")
     if material and unknown:
-        summary += f"（非公開・未表示のため判断していない項目: {hidden}）"
+        hidden = _list(dict.fromkeys(fact_label(u) for u in unknown))
+        summary = _("{summary} (not judged, as hidden or not shown: {fields})").format(summary=summary, fields=hidden)
 
-    return Verdict(verdict=kind, label=LABELS[kind], signals=tuple(f.signal for f in fired),
-                   advice=tuple(advice), unknown=tuple(unknown), total=total, summary=summary)
+    return Verdict(verdict=kind, label=verdict_label(kind), signals=tuple(f.signal for f in fired),
+                   advice=tuple(_(a) for a in advice), unknown=tuple(unknown), total=total, summary=summary)
 
 
 # ---------------------------------------------------------------------------------------------

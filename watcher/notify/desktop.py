@@ -5,6 +5,10 @@ Linux, Notification Center on macOS, WinRT on Windows). Its ``send()`` never rai
 listens, so this module asks the service for its capabilities first and says plainly, once, when
 no service answers; the console still gets every alert. Clicking a notification opens the
 contract page while the process that sent it is alive (the daemon); the body also carries the URL.
+
+Every desktop notification comes from the app "cwwatch" with its own icon (``assets/cwwatch.png``),
+critical when the note is urgent (``Note.urgent``, decided in ``decide/alerts.py``), normal otherwise.
+Many notes at once reach the desktop as one summary (``send_summary``); the console prints each.
 """
 
 from __future__ import annotations
@@ -13,16 +17,20 @@ import asyncio
 import logging
 import sys
 import webbrowser
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from loguru import logger
 
+from watcher.i18n import _
 from watcher.models import Note
 
 # desktop-notifier logs its own failures through the logging module; we report them ourselves.
 logging.getLogger("desktop_notifier").setLevel(logging.CRITICAL)
 
 APP_NAME = "cwwatch"
+ICON = Path(__file__).resolve().with_name("assets") / "cwwatch.png"  # 128×128; assets/cwwatch.svg is the same
 
 
 class Channel(Protocol):
@@ -41,8 +49,9 @@ class ConsoleChannel:
 
     def send(self, note: Note) -> bool:
         mark = "‼" if note.urgent else "•"
+        body = note.body.replace("\n", "\n    ")  # every line of the body under its title
         url = f"\n    {note.url}" if note.url else ""
-        print(f"{mark} {note.title}\n    {note.body}{url}", file=self.stream, flush=True)
+        print(f"{mark} {note.title}\n    {body}{url}", file=self.stream, flush=True)
         return True
 
     def close(self) -> None:
@@ -71,9 +80,9 @@ class DesktopChannel:
         if self._available:
             return True
         try:
-            from desktop_notifier import DesktopNotifier
+            from desktop_notifier import DesktopNotifier, Icon
 
-            notifier = DesktopNotifier(app_name=APP_NAME)
+            notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=ICON))
             backend = type(getattr(notifier, "_backend", None)).__name__
             if backend.startswith("Dummy"):
                 raise RuntimeError("no notification backend for this platform")
@@ -85,8 +94,8 @@ class DesktopChannel:
         except Exception as exc:  # no bus, no daemon, a timeout: all mean "nobody listens"
             self.reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if self._available is None:  # said once; asked again at every note
-                print(f"cwwatch: デスクトップ通知サービスが応答しません ({self.reason})。"
-                      "通知はコンソールにのみ表示します。", file=self.warn, flush=True)
+                print(_("cwwatch: the desktop notification service does not answer ({reason}). Notifications "
+                        "go to the console only.").format(reason=self.reason), file=self.warn, flush=True)
                 logger.info("no desktop notification service: {}", self.reason)
             self._available = False
         return bool(self._available)
@@ -94,7 +103,7 @@ class DesktopChannel:
     def send(self, note: Note) -> bool:
         if not self.available():
             return False
-        from desktop_notifier import Urgency
+        from desktop_notifier import Icon, Urgency
 
         url = note.url
 
@@ -107,7 +116,7 @@ class DesktopChannel:
             self._run(self._notifier.send(  # type: ignore[attr-defined]
                 title=note.title, message=body,
                 urgency=Urgency.Critical if note.urgent else Urgency.Normal,
-                on_clicked=on_clicked))
+                icon=Icon(path=ICON), on_clicked=on_clicked))
         except Exception as exc:
             logger.warning("desktop notification failed: {}", exc)
             self._available = False  # ask again next time
@@ -148,6 +157,35 @@ class Notifier:
                 self._on_console.add(key)
             if took and (not console or self.console_counts):
                 ok = True
+        return ok
+
+    def send_summary(self, notes: Sequence[tuple[object, Note]], summary: Note) -> bool:
+        """Many notes at once: the console prints each (once: ``key`` as in ``send``), every other
+        channel gets ``summary`` instead. True when they were delivered: a channel that reaches the
+        person took the summary, or the console showed every one of them and counts."""
+        ok = False
+        for ch in self.channels:
+            if ch.name == "console":
+                shown_all = True
+                for key, note in notes:
+                    if key in self._on_console:
+                        continue
+                    try:
+                        took = ch.send(note)
+                    except Exception as exc:
+                        logger.warning("{} channel failed: {}", ch.name, exc)
+                        shown_all = False
+                        break
+                    self._on_console.add(key)
+                    shown_all = shown_all and took
+                if shown_all and self.console_counts:
+                    ok = True
+                continue
+            try:
+                if ch.send(summary):
+                    ok = True
+            except Exception as exc:  # one broken channel must not stop the others
+                logger.warning("{} channel failed: {}", ch.name, exc)
         return ok
 
     def close(self) -> None:

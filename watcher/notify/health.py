@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from loguru import logger
+
 from watcher.decide import alerts
 from watcher.models import Problem
 from watcher.store import Store
@@ -17,6 +19,8 @@ def record_health(store: Store, scan_id: int, healthy: bool, problems: Sequence[
     """Open, replace or close the health ledger row and queue its note (inside the caller's
     transaction). Returns what was notified: problem kinds, or "recovered"."""
     notified: list[str] = []
+    for p in problems:  # the technical detail goes to the log; the note says what to do
+        logger.warning("{}: {}: {}", p.kind, p.page, p.detail)
     open_health = next((a.key for a in store.open_alerts() if a.rule == alerts.HEALTH_RULE), None)
     plan = alerts.plan_health(healthy, problems, store.consecutive_unhealthy() + (0 if healthy else 1),
                               threshold, open_health, scan_id)

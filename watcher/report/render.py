@@ -1,5 +1,6 @@
 """The report (``cwwatch report``): a contract's facts, its timeline and the drafts that apply,
-rendered as text, Markdown or a JSON-ready dict, in Japanese or English. Pure: no I/O, no clock.
+rendered as text, Markdown or a JSON-ready dict, in the language chosen (``watcher.i18n``). Pure: no
+I/O, no clock.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from watcher import i18n
+from watcher.i18n import N_, _, ngettext
 from watcher.models import VettingRecord
+from watcher.report import drafts as drafts_mod
 from watcher.report.drafts import Drafts
 from watcher.report.history import Event, Facts
 from watcher.report.words import (
-    LANGS,
-    RULE_LABELS,
     SCHEMA,
     access_text,
     access_words,
+    business_days,
+    cell_len,
     delivery_words,
     escrow_word,
     fmt_days_left,
@@ -27,64 +31,57 @@ from watcher.report.words import (
     fmt_time,
     fmt_yen,
     mute_words,
-    plural,
+    rule_label,
     status_word,
     verdict_words,
 )
 
-_WHO = {
-    "ja": {"worker": "自分 → クライアント", "client": "クライアント → 自分", "system": "システム"},
-    "en": {"worker": "me → client", "client": "client → me", "system": "site"},
-}
+_WHO = {"worker": N_("me → client"), "client": N_("client → me"), "system": N_("site")}
 
 
-def event_head(e: Event, lang: str) -> str:
+def event_head(e: Event) -> str:
     """What kind of event, in a few words."""
-    ja = lang == "ja"
     if e.kind == "delivery":
-        return "納品完了報告（自分 → クライアント）" if ja else "delivery report (me → client)"
+        return _("delivery report (me → client)")
     if e.kind in ("message", "system"):
-        return _WHO[lang][e.who or "system"]
+        return _(_WHO[e.who or "system"])
     if e.kind == "status":
-        if e.previous is None:
-            return "状態（初めて確認）" if ja else "status (first seen)"
-        return "状態の変化" if ja else "status changed"
+        return _("status (first seen)") if e.previous is None else _("status changed")
     if e.kind == "removed":
-        return "メッセージが削除されていました" if ja else "a message was removed"
-    return "クライアントの最終アクセス" if ja else "client's last access"
+        return _("a message was removed")
+    return _("client's last access")
 
 
-def event_body(e: Event, lang: str) -> str:
-    ja = lang == "ja"
+def event_body(e: Event) -> str:
     if e.kind == "removed":
-        when = fmt_time(datetime.fromisoformat(e.previous), lang) if e.previous else "?"
-        who = _WHO[lang][e.who or "system"]
-        if ja:
-            return (f"{when} の {who} のメッセージがサイトに表示されなくなりました"
-                    "（事務局による削除、または送信者による削除）")
-        return f"the message of {when} ({who}) is no longer on the site (removed by the desk, or deleted by its sender)"
+        when = fmt_time(datetime.fromisoformat(e.previous)) if e.previous else "?"
+        return _("the message of {when} ({who}) is no longer on the site (removed by the desk, or deleted by "
+                 "its sender)").format(when=when, who=_(_WHO[e.who or "system"]))
     if e.removed_at is not None:
-        note = (f"（{fmt_time(e.removed_at, lang)} の時点で削除されていました）" if ja
-                else f" (gone from the site as of {fmt_time(e.removed_at, lang)})")
-        return e.text + note
+        return _("{text} (gone from the site as of {time})").format(text=e.text, time=fmt_time(e.removed_at))
     if e.kind == "status":
         return e.text if e.previous is None else f"{e.previous} → {e.text}"
     if e.kind == "access":
         if e.hidden:
-            body = "非公開" if ja else "hidden"
+            body = _("hidden")
         elif e.interval is not None:
-            body = (f"{e.text}（{fmt_interval(e.interval, lang)} ごろ）" if ja
-                    else f"{access_text(e.text, lang)}, so at some point {fmt_interval(e.interval, lang)}")
+            body = _("{access}, so at some point {interval}").format(access=access_text(e.text),
+                                                                     interval=fmt_interval(e.interval))
         else:
             body = e.text
         if e.seen > 1 and e.last_seen is not None:
-            body += (f"［{e.seen}回確認、最後は{fmt_time(e.last_seen, lang)}］" if ja
-                     else f" [seen {e.seen} times, last at {fmt_time(e.last_seen, lang)}]")
+            body = ngettext("{body} [seen {n} time, last at {time}]", "{body} [seen {n} times, last at {time}]",
+                            e.seen).format(body=body, n=e.seen, time=fmt_time(e.last_seen))
         return body
     return e.text
 
 
 # -- the report --------------------------------------------------------------------------------
+
+
+def _gloss_wanted() -> bool:
+    """The drafts are Japanese; a reader in another language gets an English gloss of each."""
+    return i18n.current() != drafts_mod.LANG
 
 
 @dataclass(frozen=True)
@@ -93,134 +90,127 @@ class Report:
     timeline: Sequence[Event]
     drafts: Drafts
 
-    def to_json(self, lang: str) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         d = self.drafts
         return {
             "schema": SCHEMA,
-            "lang": lang,
+            "lang": i18n.current(),
             "now": self.facts.now.isoformat(),
             "contract": self.facts.to_json(),
             "timeline": [e.to_json() for e in self.timeline],
             "findings": [f.to_json() for f in self.facts.findings],
-            "notes": list(d.notes_for(lang)),
+            "notes": list(d.notes),
             "drafts": {"desk_inquiry": d.desk_inquiry, "contact_reminder": d.contact_reminder},
             "drafts_gloss": ({"desk_inquiry": d.desk_inquiry_en, "contact_reminder": d.contact_reminder_en}
-                             if lang == "en" else None),
+                             if _gloss_wanted() else None),
         }
 
 
-_L = {
-    "ja": {
-        "contract": "契約", "client": "クライアント", "status": "状態", "escrow": "仮払い",
-        "amount": "金額", "url": "URL", "now": "基準時刻", "waiting": "返信待ち",
-        "access": "最終アクセス", "deadline": "検収期限（納品から1週間）", "delivered": "納品",
-        "mute": "ミュート", "inactive": "（有効な契約一覧にありません）",
-        "timeline": "経緯（日本時間）", "empty": "（記録がありません）",
-        "findings": "未対応の検知", "notes": "注意", "none": "なし",
-        "desk": "事務局への問い合わせ（下書き）", "reminder": "連絡催促の理由（下書き）",
-        "desk_where": "送り先: ヘルプページのお問い合わせフォーム（事務局）",
-        "reminder_where": "依頼先: 契約ページの「契約相手と連絡とれない場合はこちら」",
-        "not_applicable": "今は該当しません。",
-    },
-    "en": {
-        "contract": "Contract", "client": "Client", "status": "Status", "escrow": "Escrow",
-        "amount": "Amount", "url": "URL", "now": "As of", "waiting": "Waiting for a reply since",
-        "access": "Last access", "deadline": "Acceptance deadline (delivery + 1 week)", "delivered": "Delivered",
-        "mute": "Mute", "inactive": "(no longer on the active contracts list)",
-        "timeline": "Timeline (Japan time)", "empty": "(nothing recorded)",
-        "findings": "Open findings", "notes": "Notes", "none": "none",
-        "desk": "Inquiry to the support desk (事務局), draft",
-        "reminder": "Reason for a contact reminder (連絡催促), draft",
-        "desk_where": "Send it through the help inquiry form (お問い合わせフォーム) to the desk.",
-        "reminder_where": "Request it from the contract page: 「契約相手と連絡とれない場合はこちら」.",
-        "not_applicable": "Does not apply now.",
-        "gloss": "English gloss (for your understanding; send the Japanese above)",
-    },
-}
+_CLIENT = N_("Client")
+_URL = N_("URL")
+_TIMELINE = N_("Timeline (Japan time)")
+_EMPTY = N_("(nothing recorded)")
+_FINDINGS = N_("Open findings")
+_NOTES = N_("Notes")
+_NONE = N_("none")
+_NOT_APPLICABLE = N_("Does not apply now.")
+_GLOSS = N_("English gloss (for your understanding; send the Japanese above):")
+_DRAFTS = (  # heading, where to send it
+    (N_("Inquiry to the support desk (事務局), draft"),
+     N_("Send it through the help inquiry form (お問い合わせフォーム) to the desk.")),
+    (N_("Reason for a contact reminder (連絡催促), draft"),
+     N_("Request it from the contract page: 「契約相手と連絡とれない場合はこちら」.")),
+)
 
 
-def _verdict_lines(v: VettingRecord, lang: str) -> list[str]:
-    """The client's verdict as the timeline opens with it: the summary and the heaviest reasons."""
-    head = v.summary if lang == "ja" else f"(vetted when the contract first appeared) {v.summary}"
+def _verdict_lines(v: VettingRecord) -> list[str]:
+    """The client's verdict as the timeline opens with it: the summary and the heaviest reasons
+    (written by the scan that vetted the client, in its language)."""
+    # i18n: {summary} is the verdict's summary as stored when the contract first appeared
+    head = _("(vetted when the contract first appeared) {summary}").format(summary=v.summary)
     return [head] + [f"・{s['message']}（{s['evidence']}）" for s in v.signals[:3]]
 
 
-def _head_lines(r: Report, lang: str) -> list[tuple[str, str]]:
-    f, s, L = r.facts, r.facts.state, _L[lang]
+def _head_lines(r: Report) -> list[tuple[str, str]]:
+    f, s = r.facts, r.facts.state
     rows = [
-        (L["client"], f"{s.client_name}（ID {s.client_id}）" if lang == "ja"
-         else f"{s.client_name} (ID {s.client_id})"),
-        (L["status"], status_word(s.status_label, s.stage, lang)),
-        (L["escrow"], escrow_word(s.escrow_deposited, lang)),
-        (L["amount"], fmt_yen(f.amount, lang)),
-        (L["url"], f.url),
-        (L["now"], fmt_time(f.now, lang)),
+        (_(_CLIENT), _("{name} (ID {id})").format(name=s.client_name, id=s.client_id)),
+        (_("Status"), status_word(s.status_label, s.stage)),
+        (_("Escrow"), escrow_word(s.escrow_deposited)),
+        (_("Amount"), fmt_yen(f.amount)),
+        (_(_URL), f.url),
+        (_("As of"), fmt_time(f.now)),
     ]
     since = f.waiting_since
     if since is not None:
-        n = f.waiting_business_days
-        rows.append((L["waiting"], f"{fmt_time(since, lang)}（{n}営業日）" if lang == "ja"
-                     else f"{fmt_time(since, lang)} ({plural(n or 0, 'business day')})"))
-    rows.append((L["access"], access_words(s.access, lang)))
+        rows.append((_("Waiting for a reply since"), _("{time} ({days})").format(
+            time=fmt_time(since), days=business_days(f.waiting_business_days or 0))))
+    rows.append((_("Last access"), access_words(s.access)))
     if f.deadline is not None and f.delivered_at is not None:
-        rows.append((L["delivered"], delivery_words(f.delivered_at, f.delivery_basis, lang)))
-        rows.append((L["deadline"], f"{fmt_time(f.deadline, lang)}（{fmt_days_left(f.deadline, f.now, lang)}）"
-                     if lang == "ja" else f"{fmt_time(f.deadline, lang)} ({fmt_days_left(f.deadline, f.now, lang)})"))
+        rows.append((_("Delivered"), delivery_words(f.delivered_at, f.delivery_basis)))
+        rows.append((_("Acceptance deadline (delivery + 1 week)"), _("{time} ({left})").format(
+            time=fmt_time(f.deadline), left=fmt_days_left(f.deadline, f.now))))
     if f.mute is not None:
-        m = mute_words(f.mute, f.waiting_since, f.now, lang)
+        m = mute_words(f.mute, f.waiting_since, f.now)
         if f.mute.reason:
-            m += f"（メモ: {f.mute.reason}）" if lang == "ja" else f" (note: {f.mute.reason})"
-        rows.append((L["mute"], m))
+            m = _("{mute} (note: {reason})").format(mute=m, reason=f.mute.reason)
+        rows.append((_("Mute"), m))
     return rows
 
 
-def _title(r: Report, lang: str) -> str:
+def _title(r: Report) -> str:
     s = r.facts.state
-    tail = "" if r.facts.active else " " + _L[lang]["inactive"]
-    if lang == "ja":
-        return f"契約 {s.contract_id}「{s.title}」{tail}"
-    return f"Contract {s.contract_id}: {s.title}{tail}"
+    if r.facts.active:
+        return _("Contract {id}: {title}").format(id=s.contract_id, title=s.title)
+    return _("Contract {id}: {title} (no longer on the active contracts list)").format(id=s.contract_id,
+                                                                                         title=s.title)
 
 
-_CUT_START = {"ja": "-" * 20 + " ここから " + "-" * 20, "en": "-" * 20 + " copy from here " + "-" * 20}
-_CUT_END = {"ja": "-" * 20 + " ここまで " + "-" * 20, "en": "-" * 20 + " copy up to here " + "-" * 20}
+def _cut_line(words: str) -> str:
+    return "-" * 20 + f" {words} " + "-" * 20
 
 
-def render_text(r: Report, lang: str) -> str:
-    L, d = _L[lang], r.drafts
-    out = [_title(r, lang)]
-    width = max(len(k) for k, _ in _head_lines(r, lang))
-    pad = (lambda k: k + "：") if lang == "ja" else (lambda k: f"{k + ':':<{width + 1}}")
-    out += [f"  {pad(k)} {v}" if lang == "en" else f"  {pad(k)}{v}" for k, v in _head_lines(r, lang)]
-    out += ["", f"■ {L['timeline']}"]
+def _labelled(rows: list[tuple[str, str]]) -> list[str]:
+    """``label: value`` lines, the values aligned; a label ending in a full-width colon (「：」)
+    carries its own space and is not padded."""
+    labels = [_("{label}:").format(label=k) for k, _v in rows]
+    width = max(cell_len(k) for k in labels)
+    out = []
+    for k, (_k, v) in zip(labels, rows, strict=True):
+        out.append(f"  {k}{v}" if k.endswith("：") else f"  {k}{' ' * (width - cell_len(k))} {v}")
+    return out
+
+
+def render_text(r: Report) -> str:
+    d = r.drafts
+    out = [_title(r), *_labelled(_head_lines(r))]
+    out += ["", f"■ {_(_TIMELINE)}"]
     v = r.facts.vetting
     if v is not None:
-        out.append(f"  {fmt_time(v.vetted_at, lang)}  {verdict_words(v.verdict, lang)}")
-        out += [f"      {line}" for line in _verdict_lines(v, lang)]
+        out.append(f"  {fmt_time(v.vetted_at)}  {verdict_words(v.verdict)}")
+        out += [f"      {line}" for line in _verdict_lines(v)]
     if not r.timeline and v is None:
-        out.append("  " + L["empty"])
+        out.append("  " + _(_EMPTY))
     for e in r.timeline:
-        out.append(f"  {fmt_time(e.at, lang)}  {event_head(e, lang)}")
-        out += [f"      {line}" for line in event_body(e, lang).splitlines() or [""]]
-    out += ["", f"■ {L['findings']}"]
+        out.append(f"  {fmt_time(e.at)}  {event_head(e)}")
+        out += [f"      {line}" for line in event_body(e).splitlines() or [""]]
+    out += ["", f"■ {_(_FINDINGS)}"]
     if not r.facts.findings:
-        out.append(f"  {L['none']}")
+        out.append(f"  {_(_NONE)}")
     for f in r.facts.findings:
-        out.append(f"  - [{f.rule}] {RULE_LABELS[lang].get(f.rule, f.rule)}")
-        if lang == "ja":
-            out.append(f"      {f.message}")
-    notes = d.notes_for(lang)
-    if notes:
-        out += ["", f"■ {L['notes']}"] + [f"  - {n}" for n in notes]
-    for key, text, gloss, where in (("desk", d.desk_inquiry, d.desk_inquiry_en, "desk_where"),
-                                    ("reminder", d.contact_reminder, d.contact_reminder_en, "reminder_where")):
-        out += ["", f"■ {L[key]}"]
+        out.append(f"  - {rule_label(f.rule)}")
+        out += [f"      {line}" for line in f.message.splitlines()]
+    if d.notes:
+        out += ["", f"■ {_(_NOTES)}"] + [f"  - {n}" for n in d.notes]
+    for (head, where), text, gloss in zip(_DRAFTS, (d.desk_inquiry, d.contact_reminder),
+                                          (d.desk_inquiry_en, d.contact_reminder_en), strict=True):
+        out += ["", f"■ {_(head)}"]
         if text is None:
-            out.append("  " + L["not_applicable"])
+            out.append("  " + _(_NOT_APPLICABLE))
             continue
-        out += [f"  {L[where]}", _CUT_START[lang], text, _CUT_END[lang]]
-        if lang == "en" and gloss:
-            out += [f"  {L['gloss']}:", "", *(f"  {line}" if line else "" for line in gloss.splitlines())]
+        out += [f"  {_(where)}", _cut_line(_("copy from here")), text, _cut_line(_("copy up to here"))]
+        if _gloss_wanted() and gloss:
+            out += [f"  {_(_GLOSS)}", "", *(f"  {line}" if line else "" for line in gloss.splitlines())]
     return "\n".join(out) + "\n"
 
 
@@ -237,47 +227,45 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_md(r: Report, lang: str) -> str:
-    L, d = _L[lang], r.drafts
-    out = [f"# {_md(_title(r, lang))}", ""]
-    out += [f"- **{k}**: {_md(v) if k != L['url'] else '<' + v + '>'}" for k, v in _head_lines(r, lang)]
-    out += ["", f"## {L['timeline']}", ""]
+def render_md(r: Report) -> str:
+    d = r.drafts
+    out = [f"# {_md(_title(r))}", ""]
+    url = _(_URL)
+    out += [f"- **{k}**: {_md(v) if k != url else '<' + v + '>'}" for k, v in _head_lines(r)]
+    out += ["", f"## {_(_TIMELINE)}", ""]
     v = r.facts.vetting
     if v is not None:
-        lines = _verdict_lines(v, lang)
-        out.append(f"- **{fmt_time(v.vetted_at, lang)}** {_md(verdict_words(v.verdict, lang))}: {_md(lines[0])}")
+        lines = _verdict_lines(v)
+        out.append(f"- **{fmt_time(v.vetted_at)}** {_md(verdict_words(v.verdict))}: {_md(lines[0])}")
         out += [f"  {_md(line)}" for line in lines[1:]]
     if not r.timeline and v is None:
-        out.append(L["empty"])
+        out.append(_(_EMPTY))
     for e in r.timeline:
-        lines = event_body(e, lang).splitlines() or [""]
-        out.append(f"- **{fmt_time(e.at, lang)}** {_md(event_head(e, lang))}: {_md(lines[0])}")
+        lines = event_body(e).splitlines() or [""]
+        out.append(f"- **{fmt_time(e.at)}** {_md(event_head(e))}: {_md(lines[0])}")
         out += [f"  {_md(line)}" for line in lines[1:]]
-    out += ["", f"## {L['findings']}", ""]
-    out += [f"- `{f.rule}` {_md(RULE_LABELS[lang].get(f.rule, f.rule))}"
-            + (f": {_md(f.message)}" if lang == "ja" else "") for f in r.facts.findings] or [L["none"]]
-    notes = d.notes_for(lang)
-    if notes:
-        out += ["", f"## {L['notes']}", ""] + [f"- {_md(n)}" for n in notes]
-    for key, text, gloss, where in (("desk", d.desk_inquiry, d.desk_inquiry_en, "desk_where"),
-                                    ("reminder", d.contact_reminder, d.contact_reminder_en, "reminder_where")):
-        out += ["", f"## {L[key]}", ""]
+    out += ["", f"## {_(_FINDINGS)}", ""]
+    out += [f"- {_md(rule_label(f.rule))}: {_md(f.message)}" for f in r.facts.findings] or [_(_NONE)]
+    if d.notes:
+        out += ["", f"## {_(_NOTES)}", ""] + [f"- {_md(n)}" for n in d.notes]
+    for (head, where), text, gloss in zip(_DRAFTS, (d.desk_inquiry, d.contact_reminder),
+                                          (d.desk_inquiry_en, d.contact_reminder_en), strict=True):
+        out += ["", f"## {_(head)}", ""]
         if text is None:
-            out.append(L["not_applicable"])
+            out.append(_(_NOT_APPLICABLE))
             continue
-        out += [_md(L[where]), "", _fence(text) + "text", text, _fence(text)]
-        if lang == "en" and gloss:
-            out += ["", f"{L['gloss']}:", "", _fence(gloss) + "text", gloss, _fence(gloss)]
+        out += [_md(_(where)), "", _fence(text) + "text", text, _fence(text)]
+        if _gloss_wanted() and gloss:
+            out += ["", _(_GLOSS), "", _fence(gloss) + "text", gloss, _fence(gloss)]
     return "\n".join(out) + "\n"
 
 
-def render(r: Report, lang: str, fmt: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}")
+def render(r: Report, fmt: str) -> str:
+    """The report in the language chosen (:func:`watcher.i18n.current`), as text, md or json."""
     if fmt == "json":
-        return json.dumps(r.to_json(lang), ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "md":
-        return render_md(r, lang)
+        return render_md(r)
     if fmt == "text":
-        return render_text(r, lang)
+        return render_text(r)
     raise ValueError(f"unknown format {fmt!r}")

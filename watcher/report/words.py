@@ -1,77 +1,135 @@
-"""The words people read: rule labels, stages, times, amounts, last access, mutes, in Japanese or
-English. Pure: no I/O, no clock (``now`` is always given).
+"""The words people read: rule labels, stages, times, amounts, last access, mutes. Pure: no I/O, no
+clock (``now`` is always given).
 
-- **Times** are Japan time: ``format_jst`` (``2026年11月20日 10:00``) in Japanese,
-  ``2026-11-20 10:00 JST`` in English.
+The language is the one chosen for everything (:func:`watcher.i18n.current`). The functions a
+draft to the desk also uses take ``tr``: the messages of one given language (``In("ja")``), since a
+draft has a language of its own.
+
+- **Times** are Japan time: ``2026年11月20日 10:00`` in Japanese, ``2026-11-20 10:00 JST`` in
+  English.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from watcher.jptime import JST, format_jst, normalize
+from watcher import i18n
+from watcher.i18n import N_, In, _, ngettext
+from watcher.jptime import JST, normalize
 from watcher.models import AccessSeen, Interval, Mute, Stage
 
-LANGS = ("ja", "en")
+SITE_LANG = "ja"  # the language of the site's own words (status labels, last access): glossed for others
 FORMATS = ("text", "md", "json")
 SCHEMA = 1
 
-RULE_LABELS: dict[str, dict[str, str]] = {
-    "ja": {
-        "quiet_client": "返信なし（ログインあり）",
-        "client_away": "返信なし（不在）",
-        "no_reply": "返信なし",
-        "acceptance_due": "検収期限が近い",
-        "acceptance_overdue": "検収期限切れ",
-        "escrow_missing": "仮払い待ち",
-    },
-    "en": {
-        "quiet_client": "no reply, yet the client logs in",
-        "client_away": "no reply, the client is away",
-        "no_reply": "no reply (last access hidden or unclear)",
-        "acceptance_due": "acceptance period ends soon",
-        "acceptance_overdue": "acceptance period is over: ask the desk to apply Art. 9(3)",
-        "escrow_missing": "escrow not deposited: do not start",
-    },
+# i18n: short labels of the rules, shown in tables, lists and the scan summary
+_RULE_LABELS = {
+    "quiet_client": N_("no reply (client logs in)"),
+    "client_away": N_("no reply (client away)"),
+    "no_reply": N_("no reply"),
+    "acceptance_due": N_("acceptance due soon"),
+    "acceptance_overdue": N_("acceptance overdue"),
+    "escrow_missing": N_("awaiting escrow"),
 }
 
-STAGE_EN = {
-    Stage.AWAITING_ESCROW: "awaiting escrow",
-    Stage.IN_PROGRESS: "in progress",
-    Stage.DELIVERED: "delivered",
-    Stage.IN_ACCEPTANCE: "in acceptance",
-    Stage.ENDING: "early end requested",
-    Stage.FINISHED: "finished",
+# i18n: what each rule label means (the legend under status)
+_RULE_MEANINGS = {
+    "quiet_client": N_("a reply is overdue, and the client has visited the site since your message"),
+    "client_away": N_("a reply is overdue, and the client has not visited the site since your message"),
+    "no_reply": N_("a reply is overdue; the client's last access is hidden or too vague to tell"),
+    "acceptance_due": N_("delivered and not yet accepted; the one-week acceptance period (Art. 9(3)) ends soon"),
+    "acceptance_overdue": N_("a week has passed since the delivery without acceptance: the support desk can "
+                             "apply Art. 9(3)"),
+    "escrow_missing": N_("the client has not deposited escrow: do not start the work"),
 }
 
 
-def fmt_time(t: datetime, lang: str) -> str:
+def rule_label(rule: str) -> str:
+    """What a person reads for a rule id: 「返信なし（ログインあり）」 for ``quiet_client``; an
+    unknown id as it is."""
+    label = _RULE_LABELS.get(rule)
+    return _(label) if label else rule
+
+
+def rule_meaning(rule: str) -> str:
+    """A rule label's meaning, in a few words (the legend)."""
+    meaning = _RULE_MEANINGS.get(rule)
+    return _(meaning) if meaning else rule
+
+
+_STAGES = {
+    Stage.AWAITING_ESCROW: N_("awaiting escrow"),
+    Stage.IN_PROGRESS: N_("in progress"),
+    Stage.DELIVERED: N_("delivered"),
+    Stage.IN_ACCEPTANCE: N_("in acceptance"),
+    Stage.ENDING: N_("early end requested"),
+    Stage.FINISHED: N_("finished"),
+}
+
+
+def _in(tr: In | None) -> In:
+    return tr if tr is not None else In(i18n.current())
+
+
+# -- times ---------------------------------------------------------------------------------------
+
+_TIME = N_("{year}-{month:02}-{day:02} {hour:02}:{minute:02} JST")
+# i18n: a time inside a range (「2026年11月20日 07:00〜08:30」), without the zone
+_TIME_BARE = N_("{year}-{month:02}-{day:02} {hour:02}:{minute:02}")
+_DATE = N_("{year}-{month:02}-{day:02}")
+
+
+def _parts(t: datetime) -> dict[str, int]:
+    j = t.astimezone(JST)
+    return {"year": j.year, "month": j.month, "day": j.day, "hour": j.hour, "minute": j.minute}
+
+
+def fmt_time(t: datetime, tr: In | None = None) -> str:
     """A moment in Japan time: ``2026年11月20日 10:00`` or ``2026-11-20 10:00 JST``."""
-    if lang == "ja":
-        return format_jst(t)
-    return t.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+    return _in(tr)(_TIME).format(**_parts(t))
 
 
-def fmt_date(t: datetime, lang: str) -> str:
-    if lang == "ja":
-        return format_jst(t, with_time=False)
-    return t.astimezone(JST).strftime("%Y-%m-%d")
+def fmt_date(t: datetime, tr: In | None = None) -> str:
+    return _in(tr)(_DATE).format(**_parts(t))
 
 
-def fmt_short(t: datetime, now: datetime, lang: str) -> str:
+def fmt_short(t: datetime, now: datetime) -> str:
     """A compact moment for tables: ``11/06 10:00`` this year, ``2025/11/06 10:00`` otherwise."""
     j, n = t.astimezone(JST), now.astimezone(JST)
     return j.strftime("%m/%d %H:%M" if j.year == n.year else "%Y/%m/%d %H:%M")
 
 
-def fmt_interval(iv: Interval, lang: str) -> str:
+def fmt_interval(iv: Interval, tr: In | None = None) -> str:
     """When the client was on the site: ``2026年11月20日 07:00〜08:30``."""
+    tr = _in(tr)
     a, b = iv.earliest.astimezone(JST), iv.latest.astimezone(JST)
-    tail = b.strftime("%H:%M") if a.date() == b.date() else fmt_time(b, lang).removesuffix(" JST")
-    head = fmt_time(a, lang).removesuffix(" JST")
-    return f"{head}〜{tail}" if lang == "ja" else f"{head}–{tail} JST"
+    tail = b.strftime("%H:%M") if a.date() == b.date() else tr(_TIME_BARE).format(**_parts(b))
+    return tr(N_("{start}–{end} JST")).format(start=tr(_TIME_BARE).format(**_parts(a)), end=tail)
 
+
+def join_list(items: Sequence[str], tr: In | None = None) -> str:
+    """``a, b, c`` (``a、b、c`` in Japanese)."""
+    return _in(tr)(N_(", ")).join(items)
+
+
+def cell_len(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters take two."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def sentences(parts: Sequence[str]) -> str:
+    """Sentences one after the other: a space after a Latin full stop, none after 「。」."""
+    out = ""
+    for p in parts:
+        out += p if not out or out.endswith(("。", "）", "」")) else " " + p
+    return out
+
+
+# -- the site's words ----------------------------------------------------------------------------
 
 _REL = re.compile(r"^(約|およそ)?\s*(\d+)\s*(秒|分|時間|日|週間|週|か月|ヶ月|ケ月|カ月|ヵ月|年)(前|以上前)?$")
 _REL_UNITS = {"秒": "second", "分": "minute", "時間": "hour", "日": "day", "週間": "week", "週": "week",
@@ -91,55 +149,73 @@ def relative_en(text: str) -> str:
     return f"{'about ' if m[1] else ''}{n} {unit}{'s' if n != 1 else ''}{' ago' if m[4] else ''}"
 
 
-def access_text(text: str | None, lang: str) -> str:
-    """The site's last-access text, with its English reading in English."""
+def access_text(text: str | None, tr: In | None = None) -> str:
+    """The site's last-access text; for a reader of another language than the site's, with its
+    English reading first (``about 2 hours ago (約2時間前)``)."""
+    tr = _in(tr)
     if not text:
-        return "不明" if lang == "ja" else "unknown"
-    if lang == "ja":
+        return tr(N_("unknown"))
+    reading = relative_en(text)
+    if tr.lang == SITE_LANG or reading == text:
         return text
-    en = relative_en(text)
-    return text if en == text else f"{en} ({text})"
+    # i18n: {reading}: the English reading of the site's own words {text} (not shown to Japanese readers)
+    return tr(N_("{reading} ({text})")).format(reading=reading, text=text)
 
 
-def fmt_yen(amount: int | None, lang: str) -> str:
+def fmt_yen(amount: int | None) -> str:
     if amount is None:
-        return "不明" if lang == "ja" else "unknown"
-    return f"{amount:,}円" if lang == "ja" else f"¥{amount:,}"
+        return _("unknown")
+    return _("¥{amount}").format(amount=f"{amount:,}")
 
 
-def escrow_word(escrow: bool | None, lang: str) -> str:
-    if lang == "ja":
-        return {True: "済み", False: "未入金", None: "不明"}[escrow]
-    return {True: "deposited", False: "not deposited", None: "unknown"}[escrow]
+_ESCROW = {True: N_("deposited"), False: N_("not deposited"), None: N_("unknown")}
 
 
-_VERDICT_WORDS = {
-    "ja": {"ok": "審査: 問題なし", "caution": "審査: 注意", "warning": "審査: 要警戒"},
-    "en": {"ok": "vetted: ok", "caution": "vetted: caution", "warning": "vetted: warning"},
-}
+def escrow_word(escrow: bool | None) -> str:
+    return _(_ESCROW[escrow])
 
 
-def verdict_words(verdict: str, lang: str) -> str:
+_VERDICTS = {"ok": N_("vetted: ok"), "caution": N_("vetted: caution"), "warning": N_("vetted: warning")}
+
+
+def verdict_words(verdict: str) -> str:
     """The client's verdict (``cwwatch vet``) in a few words: 「審査: 注意」."""
-    return _VERDICT_WORDS[lang].get(verdict, verdict)
+    words = _VERDICTS.get(verdict)
+    return _(words) if words else verdict
 
 
-def status_word(label: str, stage: Stage, lang: str) -> str:
-    return label if lang == "ja" else f"{label} ({STAGE_EN.get(stage, str(stage))})"
+def status_word(label: str, stage: Stage) -> str:
+    """The site's status label (data, as the site writes it: 検収中); for a reader of another
+    language than the site's, with what it means (``検収中 (in acceptance)``)."""
+    stage_words = _STAGES.get(stage)
+    if i18n.current() == SITE_LANG:
+        return label
+    # i18n: {label}: the site's own status label (検収中); {stage}: what it means (not shown to Japanese readers)
+    return _("{label} ({stage})").format(label=label, stage=_(stage_words) if stage_words else str(stage))
 
 
-def access_words(acc: AccessSeen | None, lang: str, now: datetime | None = None) -> str:
-    """The last access as the site said it, with the time of that look (short with ``now``)."""
+def access_parts(acc: AccessSeen | None, now: datetime | None = None) -> tuple[str, str | None]:
+    """The last access as the site said it, and when that was looked (short with ``now``)."""
     if acc is None:
-        return "未確認" if lang == "ja" else "not looked up"
+        return _("not looked up"), None
     if acc.interval is None and acc.text:  # a wording no rule reads: unknown, not hidden
-        what = f"不明（「{acc.text}」）" if lang == "ja" else f"unknown ({acc.text!r} could not be read)"
+        what = _("unknown (“{text}” could not be read)").format(text=acc.text)
     elif acc.interval is None:
-        what = "非公開" if lang == "ja" else "hidden"
+        what = _("hidden")
     else:
-        what = access_text(acc.text, lang)
-    at = fmt_short(acc.observed_at, now, lang) if now else fmt_time(acc.observed_at, lang)
-    return f"{what}（{at} 時点）" if lang == "ja" else f"{what}, as of {at}"
+        what = access_text(acc.text)
+    return what, fmt_short(acc.observed_at, now) if now else fmt_time(acc.observed_at)
+
+
+def access_words(acc: AccessSeen | None, now: datetime | None = None) -> str:
+    """The last access as the site said it, with the time of that look (short with ``now``)."""
+    what, at = access_parts(acc, now)
+    return what if at is None else as_of(what, at)
+
+
+def as_of(what: str, at: str, tr: In | None = None) -> str:
+    """``約2時間前（11/20 10:00 時点）``."""
+    return _in(tr)(N_("{what}, as of {at}")).format(what=what, at=at)
 
 
 def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
@@ -150,45 +226,38 @@ def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
     return (-delta) // timedelta(days=1), True
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def fmt_days_left(deadline: datetime, now: datetime, lang: str) -> str:
+def fmt_days_left(deadline: datetime, now: datetime) -> str:
     n, over = days_left(deadline, now)
-    if lang == "ja":
-        if over:
-            return f"{n}日超過" if n else "期限切れ"
-        return f"あと{n}日" if n else "あと1日未満"
     if over:
-        return f"{plural(n, 'day')} over" if n else "just over"
-    return f"{plural(n, 'day')} left" if n else "less than a day left"
+        return ngettext("{n} day over", "{n} days over", n).format(n=n) if n else _("just over")
+    return ngettext("{n} day left", "{n} days left", n).format(n=n) if n else _("less than a day left")
 
 
-def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, lang: str) -> str:
-    """A mute as a person reads it: 「ミュート中（…まで）・返信で解除」, ``muted until …``."""
+def business_days(n: int, tr: In | None = None) -> str:
+    return _in(tr).ngettext("{n} business day", "{n} business days", n).format(n=n)
+
+
+def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, short: bool = False) -> str:
+    """A mute as a person reads it: 「ミュート中（…まで）・返信で解除」, ``muted until …``.
+    ``short``: its end as tables write times (``11/23 10:00``)."""
     if not mute.active(waiting_since, now):
-        return "ミュート終了" if lang == "ja" else "mute ended"
-    if lang == "ja":
-        s = f"ミュート中（{fmt_time(mute.until, lang)}まで）" if mute.until else "ミュート中"
-        return s + ("・返信で解除" if mute.until_reply_since else "")
-    s = f"muted until {fmt_time(mute.until, lang)}" if mute.until else "muted"
-    return s + (", ends on reply" if mute.until_reply_since else "")
+        return _("mute ended")
+    if mute.until is None:
+        return _("muted, ends on reply") if mute.until_reply_since else _("muted")
+    until = fmt_short(mute.until, now) if short else fmt_time(mute.until)
+    if mute.until_reply_since:
+        return _("muted until {time}, ends on reply").format(time=until)
+    return _("muted until {time}").format(time=until)
 
 
-def delivery_words(at: datetime, basis: str | None, lang: str) -> str:
+def delivery_words(at: datetime, basis: str | None) -> str:
     """When the delivery was made, and how cwwatch knows (what the acceptance deadline counts from)."""
-    t = fmt_time(at, lang)
-    if lang == "ja":
-        return {
-            "marked": f"{t}（納品完了報告）",
-            "move_seen": f"{t}（検収中になるまでに送った自分の最後のメッセージ）",
-            "first_seen": f"遅くとも{t}（cwwatch が初めて検収中を見た時点までの自分の最後のメッセージ。"
-                          "実際の納品はそれより前かもしれません）",
-        }.get(basis or "", t)
-    return {
-        "marked": f"{t} (the delivery report)",
-        "move_seen": f"{t} (my last message before the contract moved to acceptance)",
-        "first_seen": f"{t} at the latest (my last message before cwwatch first saw the contract in "
-                      "acceptance; the delivery may have been earlier)",
-    }.get(basis or "", t)
+    t = fmt_time(at)
+    if basis == "marked":
+        return _("{time} (the delivery report)").format(time=t)
+    if basis == "move_seen":
+        return _("{time} (my last message before the contract moved to acceptance)").format(time=t)
+    if basis == "first_seen":
+        return _("{time} at the latest (my last message before cwwatch first saw the contract in acceptance; "
+                 "the delivery may have been earlier)").format(time=t)
+    return t
