@@ -92,7 +92,7 @@ def test_the_receiver_listens_on_loopback_only(receiver):
 def test_a_japanese_note_reaches_the_local_receiver(receiver):
     ch: Channel = AppriseChannel([receiver.url])  # the protocol, checked by the type checker
     assert ch.name == "apprise"
-    note = Note("検収期限を過ぎました: 株式会社サンプルトラベル", "事務局に第9条3項の適用を依頼できます。",
+    note = Note("検収期限を過ぎました: 株式会社サンプルトラベル", "事務局に第9条第3項の適用を依頼できます。",
                 "https://crowdworks.jp/contracts/963659463")
     assert ch.send(note) is True
     (post,) = receiver.posts

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -31,7 +32,10 @@ STORY_TITLES = {
     "検収期限が近づいています: 株式会社サンプルトラベル",  # first seen in acceptance: due at the latest
     "仮払いがまだです: 合同会社ミドリ商店",
     "返信がありません: 株式会社ノースゲート",
+    "契約先のクライアントに注意: 合同会社ミドリ商店",  # a new, unverified client
+    "応募先のクライアントに要警戒: 合同会社スターライトメディア",  # the application's client
 }
+SUMMARY = re.compile(r"^新しい通知が\d+件あります$")
 KILLS = int(os.environ.get("CWWATCH_KILLS", "20"))
 
 
@@ -73,7 +77,16 @@ def pending_titles(home: Path) -> list[str]:
 
 
 def titles(env: dict[str, str]) -> list[str]:
-    return [h["summary"] for h in dunst_history(env) if h["appname"] == "cwwatch"]
+    """Every note the desktop was shown: one by one, or named in a summary (more than three at once)."""
+    out: list[str] = []
+    for h in dunst_history(env):
+        if h["appname"] != "cwwatch":
+            continue
+        if SUMMARY.match(h["summary"]):
+            out += [line[1:] for line in h["body"].splitlines() if line.startswith("・")]
+        else:
+            out.append(h["summary"])
+    return out
 
 
 def with_new_clients(n: int) -> Scenario:

@@ -32,6 +32,12 @@ EXPECTED_TITLES = {
     "仮払いがまだです: 合同会社ミドリ商店",
     "返信がありません: 株式会社ノースゲート",
 }
+# The Friday scan also meets a new contract with a new, unverified client, and an application whose
+# client has a worrying record: six notes, shown on the desktop as one summary naming them.
+VETTING_TITLES = {
+    "契約先のクライアントに注意: 合同会社ミドリ商店",
+    "応募先のクライアントに要警戒: 合同会社スターライトメディア",
+}
 
 
 def cwwatch() -> list[str]:
@@ -70,13 +76,18 @@ def test_demo_json_yields_the_story_and_dunst_shows_it_once(desktop_session, chr
     assert second["logins"] == 0 and first["logins"] == 0
     overdue = next(f for f in first["findings"] if f["rule"] == "acceptance_overdue")
     assert overdue["deadline"] == "2026-11-13T01:00:00+00:00"
-    assert "事務局に第9条3項の適用を依頼できます" in overdue["message"]
-    # What the notification daemon itself received: the four, in Japanese, once each.
-    history = dunst_history(env)
-    titles = [h["summary"] for h in history if h["appname"] == "cwwatch"]
-    assert sorted(titles) == sorted(EXPECTED_TITLES), history
-    bodies = " ".join(h["body"] for h in history)
-    assert "第9条3項" in bodies and "/contracts/963659463" in bodies
+    assert "事務局に第9条第3項の適用を依頼できます" in overdue["message"]
+    assert {(v["subject"], v["id"], v["verdict"]) for v in first["vetted"] if v["notified"]} == {
+        ("contract", 963700112, "caution"), ("proposal", 981200451, "warning")}
+    # What the notification daemon itself received: one summary, in Japanese, naming the six, once.
+    history = [h for h in dunst_history(env) if h["appname"] == "cwwatch"]
+    assert [h["summary"] for h in history] == ["新しい通知が6件あります"], history
+    for title in EXPECTED_TITLES | VETTING_TITLES:
+        assert history[0]["body"].count(title) == 1, (title, history[0]["body"])
+    # The console (the person's terminal: stderr beside --json) showed each note whole, once.
+    for title in EXPECTED_TITLES | VETTING_TITLES:
+        assert r.stderr.count(title) == 1, (title, r.stderr[-3000:])
+    assert "第9条第3項" in r.stderr and "/contracts/963659463" in r.stderr
 
 
 def test_demo_without_arguments_plays_the_bundled_story(desktop_session, chromium, tmp_path):

@@ -190,8 +190,9 @@ def test_the_readme_demo_runs_and_leads_to_its_result(chromium, tmp_path):
 
     status = cw(status_args)
     assert status.returncode == 0, status.stderr
-    for shown in (*STORY_IDS, *STORY_CLIENTS, "2026年11月20日 10:00", "acceptance_overdue", "escrow_missing"):
+    for shown in (*STORY_IDS, *STORY_CLIENTS, "2026年11月20日 10:00", "検収期限切れ", "仮払い待ち"):
         assert shown in status.stdout, shown
+    assert "acceptance_overdue" not in status.stdout, "rule ids only in --json"
     # The story's clock: the acceptance week ended on 13 November, 7 days before the story's Friday.
     assert "7日超過" in status.stdout
 
@@ -202,7 +203,7 @@ def test_the_readme_demo_runs_and_leads_to_its_result(chromium, tmp_path):
             assert r2.returncode == 0, (args, r2.stderr)
             assert r2.stdout.strip() and r2.stderr == "", (args, r2.stderr)
     report = cw(["--home", str(home), "report", "963659463"])
-    assert "第9条3項" in report.stdout
+    assert "第9条第3項" in report.stdout and "第9条3項" not in report.stdout
 
     # A reader that leaves after one line: quiet (stderr checked in piped_into_head).
     for args in (status_args, ["--home", str(home), "report", "963659463"]):

@@ -160,6 +160,7 @@ def digest_note(findings: Sequence[Finding]) -> Note:
 # -- many notes at once: one summary ---------------------------------------------------------------
 
 SUMMARY_ABOVE = 3  # more new notes than this in one delivery: one summary note on the desktop
+SUMMARY_LINES = 10  # the summary names this many of them by their titles
 
 
 def summary_note(notes: Sequence[Note]) -> Note | None:
@@ -170,8 +171,11 @@ def summary_note(notes: Sequence[Note]) -> Note | None:
     if len(notes) <= SUMMARY_ABOVE:
         return None
     n = len(notes)
+    shown = [f"・{x.title}" for x in notes[:SUMMARY_LINES]]  # what they are about, one line each
+    if n > SUMMARY_LINES:
+        shown.append(ngettext("and {n} more", "and {n} more", n - SUMMARY_LINES).format(n=n - SUMMARY_LINES))
     return Note(ngettext("{n} new notification", "{n} new notifications", n).format(n=n),
-                _("See them with cwwatch status."), urgent=any(x.urgent for x in notes))
+                "\n".join([*shown, _("See them with cwwatch status.")]), urgent=any(x.urgent for x in notes))
 
 
 # -- client_risk: a verdict on a client, before or at the start of the work ------------------------
