@@ -45,8 +45,6 @@ pytestmark = pytest.mark.browser
 QUIET_ROOM = "/contracts/963659463"  # the quiet client's workroom, read by every full scan
 QUIET_PROFILE = "/public/employers/900009001"
 DATA_TABLES = ("contracts", "status_changes", "messages", "clients", "client_access", "inbox_seen")
-HEALTH_TITLES = {title for title, _ in alerts._HEALTH_TEXT.values()}
-RECOVERY_TITLE = alerts.recovery_note().title
 
 
 def snapshot(h: Harness) -> dict[str, list[tuple[Any, ...]]]:
@@ -226,6 +224,7 @@ def external():
     ext.stop()
 
 
+@pytest.mark.usefixtures("english")  # the rows name a word of each problem's (English) detail
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_unhealthy_row(harness, external, row: Row) -> None:
     h = harness(story())
@@ -260,7 +259,7 @@ def test_unhealthy_row(harness, external, row: Row) -> None:
     assert good.health_notified == ["recovered"]
     assert rules_of(good) == EXPECTED_STORY
     assert good.notified == [], "a finding notified before the fault was notified again"
-    assert notes(h, mark) == [RECOVERY_TITLE]
+    assert notes(h, mark) == [alerts.recovery_note().title]
     store = h.store()
     try:
         assert store.integrity_ok()
@@ -478,6 +477,6 @@ def test_a_health_problem_that_changes_kind_is_notified_again(harness) -> None:
     back = h.scan(full=True)
     assert back.healthy and back.health_notified == ["recovered"]
     assert notes(h, mark) == [alerts.health_note(down[1].problems[0]).title,
-                              alerts.health_note(out[0].problems[0]).title, RECOVERY_TITLE]
+                              alerts.health_note(out[0].problems[0]).title, alerts.recovery_note().title]
     record({"row": "site unreachable, then logged out", "kind": "site_unreachable → logged_out",
             "health_notes": 2, "finding_notes_while_unhealthy": 0, "recovery_notes": 1, "store_intact": True})

@@ -81,10 +81,10 @@ def test_config_errors_name_file_and_key(tmp_path, capsys, text, words):
 
 
 def test_config_round_trip(tmp_path):
-    cfg = config.from_mapping({"email": "a@example.com", "quiet_business_days": 3,
-                               "base_url": "https://crowdworks.jp/"}, "x")
+    """What `cwwatch login` writes (set_email) loads back, with the settings beside it."""
     f = tmp_path / "c.toml"
-    f.write_text(config.dump(cfg), encoding="utf-8")
+    f.write_text('quiet_business_days = 3\nbase_url = "https://crowdworks.jp/"\n', encoding="utf-8")
+    config.set_email(f, "a@example.com")
     back = config.load(f)
     assert back.email == "a@example.com" and back.quiet_business_days == 3
     assert back.base_url == "https://crowdworks.jp"

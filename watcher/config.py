@@ -6,7 +6,6 @@ leave a threshold at its default.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
@@ -200,44 +199,27 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
     return cfg
 
 
-def load(path: Path) -> Config:
-    """The config file at ``path``; the defaults when it does not exist."""
-    if not path.exists():
-        return Config()
+def _read(path: Path) -> str:
+    """The config file's text. Raises ConfigError naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(_("{path}: the config file is not UTF-8 text").format(path=path)) from None
     except OSError as exc:
         raise ConfigError(_("{path}: cannot read the config file ({error})").format(
             path=path, error=exc.strerror)) from None
+
+
+def load(path: Path) -> Config:
+    """The config file at ``path``; the defaults when it does not exist."""
+    if not path.exists():
+        return Config()
+    text = _read(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
     return from_mapping(data, str(path))
-
-
-def dump(cfg: Config) -> str:
-    """The non-default settings of ``cfg`` as TOML (for ``cwwatch login`` to save the e-mail)."""
-    default = Config()
-    lines = []
-    for f in fields(Config):
-        if f.name == "source":
-            continue
-        v = getattr(cfg, f.name)
-        if v == getattr(default, f.name):
-            continue
-        if isinstance(v, tuple):
-            lines.append(f"{f.name} = {json.dumps(list(v), ensure_ascii=False)}")
-        elif isinstance(v, bool):
-            lines.append(f"{f.name} = {'true' if v else 'false'}")
-        elif isinstance(v, int | float):
-            lines.append(f"{f.name} = {v}")
-        else:
-            escaped = str(v).replace("\\", "\\\\").replace('"', '\\"')
-            lines.append(f'{f.name} = "{escaped}"')
-    return "# cwwatch configuration (see README: Configuration)\n" + "\n".join(lines) + "\n"
 
 
 def set_email(path: Path, email: str) -> None:
@@ -252,15 +234,7 @@ def set_email(path: Path, email: str) -> None:
 
     from watcher.paths import make_private_dirs, write_private
 
-    text = ""
-    if path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ConfigError(_("{path}: the config file is not UTF-8 text").format(path=path)) from None
-        except OSError as exc:
-            raise ConfigError(_("{path}: cannot read the config file ({error})").format(
-                path=path, error=exc.strerror)) from None
+    text = _read(path) if path.exists() else ""
     try:
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:

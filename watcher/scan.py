@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from watcher.crowdworks.pages import InboxReading, Pages, profile_page, workroom
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Site
 from watcher.decide import alerts, plan, rules, vetting
-from watcher.errors import Unhealthy, first_line
+from watcher.errors import CwError, Unhealthy, first_line
 from watcher.i18n import _, ngettext
 from watcher.jptime import format_jst
 from watcher.models import (
@@ -404,6 +405,8 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
                       for c in seen.clients if c.last_access_unreadable]
     try:
         _record(ctx, result, seen, site)
+    except (OSError, sqlite3.Error, CwError):
+        raise  # the disk or the history failed: said in one line by the command, nothing half written
     except Exception as exc:  # an error of ours while deciding: nothing of this scan's reading is kept
         logger.opt(exception=exc).error("the scan stopped on an unexpected error while recording")
         failed = ScanResult(started_at=started, now=now, healthy=True, pages_by_kind=result.pages_by_kind,
