@@ -17,9 +17,10 @@ request, and measures in one run, each scan in a fresh `cwwatch scan --json` pro
 Every request the site answers counts (the sample site logs them): pages and JSON answers alike.
 `minimum_requests` is computed from the scenario, not from the scanner: the list pages (every page
 of active contracts; the inbox's first page and the API answer it loads, which hold everything
-newer than the last scan), plus two requests per workroom that must be read (the page and its
-thread's JSON, the whole thread: nothing to unfold), plus one per client whose answer is awaited
-and whose profile is not fresh. The naive watcher loads every page the way a browser does, the
+newer than the last scan; the applications list's first page), plus two requests per workroom that
+must be read (the page and its thread's JSON, the whole thread: nothing to unfold), plus one per
+client whose profile is not fresh and who must be vetted (a new contract's) or whose answer is
+awaited. The naive watcher loads every page the way a browser does, the
 JSON those pages load included. A table is printed, then as the last line one JSON object.
 `--quick` is a small run that finishes within a minute.
 """
@@ -115,12 +116,15 @@ def awaiting_client(c: SContract) -> bool:
 
 
 LIST = 1 + 2  # per scan besides the contract list: the inbox's first page and the API answer it loads
+APPLICATIONS = 1  # per scan: the first page of /e/proposals (the scenario has no application, so one page)
 WORKROOM = 2  # the contract page and its thread's JSON
 
 
 def minimum_first(sc: Scenario) -> int:
-    profiles = len({c.client for c in sc.contracts if awaiting_client(c)})
-    return pages(len(sc.contracts)) + LIST - 1 + WORKROOM * len(sc.contracts) + profiles
+    # Every contract is new to an empty history, so every client is vetted once: one profile each
+    # (the clients whose answer is awaited among them).
+    profiles = len({c.client for c in sc.contracts})
+    return pages(len(sc.contracts)) + LIST - 1 + APPLICATIONS + WORKROOM * len(sc.contracts) + profiles
 
 
 def minimum_rescan(sc: Scenario, changed: list[int]) -> int:
@@ -128,12 +132,13 @@ def minimum_rescan(sc: Scenario, changed: list[int]) -> int:
     # an item, 20 a page), each page with its API answer.
     inbox = 2 * (pages(len(changed)) if len(changed) >= PAGE else 1)
     # Their clients spoke last, so no profile is newly needed; others' are fresh.
-    return pages(len(sc.contracts)) + inbox + WORKROOM * len(changed)
+    return pages(len(sc.contracts)) + inbox + APPLICATIONS + WORKROOM * len(changed)
 
 
 def naive_requests(sc: Scenario) -> int:
     inbox = pages(len(render.inbox_entries(sc)))
-    return pages(len(sc.contracts)) + 2 * inbox + WORKROOM * len(sc.contracts) + len(sc.clients)
+    return (pages(len(sc.contracts)) + 2 * inbox + APPLICATIONS + WORKROOM * len(sc.contracts)
+            + len(sc.clients))
 
 
 # -- processes and their memory ------------------------------------------------------------------
@@ -242,6 +247,7 @@ def naive_urls(sc: Scenario) -> list[str]:
     urls = ["/e/contracts?status=active"]
     urls += [f"/e/contracts?status=active&page={n}" for n in range(2, pages(len(sc.contracts)) + 1)]
     urls += [f"/messages/received?page={n}" for n in range(1, pages(len(render.inbox_entries(sc))) + 1)]
+    urls += ["/e/proposals"]
     urls += [f"/contracts/{c.id}" for c in sc.contracts]
     urls += [f"/public/employers/{cid}" for cid in sc.clients]
     return urls
