@@ -301,6 +301,35 @@ def test_the_scan_summary_shows_each_finding_once_with_its_label_and_contract():
     ]
 
 
+def test_the_scan_summary_counts_the_vetting_notes_and_lists_the_clients_not_clean():
+    """Two notes about clients went out with the finding's: the count says three, and each client
+    whose record is not clean has its line (the clean one has none)."""
+    from watcher.cli.common import print_summary
+    from watcher.models import Finding, VettingRecord
+    from watcher.scan import ScanResult
+
+    now = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    escrow = Finding("escrow_missing", 963700112, 900009002, 1, None, None, "仮払いがまだです", "…")
+
+    def vetted(subject: str, sid: int, client: int, verdict: str) -> VettingRecord:
+        return VettingRecord(subject, sid, client, verdict, 0, (), "", (), now)
+
+    result = ScanResult(started_at=now, now=now, healthy=True, findings=[escrow], notified=[escrow],
+                        contracts_seen=4,
+                        vetted=[vetted("contract", 963700112, 900009002, "caution"),
+                                vetted("contract", 963688001, 900009003, "ok"),
+                                vetted("proposal", 981200451, 900009005, "warning")],
+                        vetted_notified=["contract:963700112", "proposal:981200451"])
+    out = StringIO()
+    print_summary(result, out, {}, {900009002: "合同会社ミドリ商店", 900009005: "合同会社スターライトメディア"})
+    assert out.getvalue().splitlines() == [
+        "スキャン正常: 契約 4 件、0 ページを読み込み、未対応 1 件（今回の通知 3 件）",
+        "  新規  仮払い待ち    963700112",
+        "  新規  審査: 注意    963700112  合同会社ミドリ商店",
+        "  新規  審査: 要警戒  応募 981200451  合同会社スターライトメディア",
+    ]
+
+
 def test_the_scan_summary_in_english(english):
     lines = summary_of().splitlines()
     assert lines[0] == "scan ok: 4 contracts, 12 pages loaded, 2 open findings (1 notified now)"

@@ -31,7 +31,7 @@ from watcher.models import ContractState, Finding, HealthKind, Mute, VettingReco
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.report.history import Facts
-from watcher.report.words import rule_label
+from watcher.report.words import rule_label, verdict_words
 from watcher.store import Store
 
 if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
@@ -231,11 +231,20 @@ def contract_names(store: Store, result: ScanResult) -> dict[int, str]:
     return names
 
 
-def print_summary(result: ScanResult, out: TextIO, names: dict[int, str] | None = None) -> None:
+def client_names(store: Store, result: ScanResult) -> dict[int, str]:
+    """The names of the clients this scan vetted, by client id (:func:`print_summary`)."""
+    return {v.client_id: store.client_name(v.client_id) or str(v.client_id) for v in result.vetted}
+
+
+def print_summary(result: ScanResult, out: TextIO, names: dict[int, str] | None = None,
+                  clients: dict[int, str] | None = None) -> None:
     """The scan for a person: one line on how it went, its problems and notices, then one line per
     open finding: new or not, the rule's label, the contract and who and what it is (``names``,
-    :func:`contract_names`)."""
+    :func:`contract_names`), then one line per client this scan vetted whose record is not clean:
+    the verdict, the contract or application, the client (``clients``, :func:`client_names`).
+    The count of notes sent counts both."""
     pages = ngettext("{n} page loaded", "{n} pages loaded", result.pages_loaded).format(n=result.pages_loaded)
+    notified = len(result.notified) + len(result.vetted_notified)
     if result.healthy:
         head = _("scan ok: {contracts}, {pages}, {findings} ({notified})").format(
             contracts=ngettext("{n} contract", "{n} contracts", result.contracts_seen).format(
@@ -243,8 +252,7 @@ def print_summary(result: ScanResult, out: TextIO, names: dict[int, str] | None 
             pages=pages,
             findings=ngettext("{n} open finding", "{n} open findings", len(result.findings)).format(
                 n=len(result.findings)),
-            notified=ngettext("{n} notified now", "{n} notified now", len(result.notified)).format(
-                n=len(result.notified)))
+            notified=ngettext("{n} notified now", "{n} notified now", notified).format(n=notified))
     else:
         head = _("scan UNHEALTHY ({pages}): no findings from this scan").format(pages=pages)
     print(head, file=out)
@@ -256,11 +264,19 @@ def print_summary(result: ScanResult, out: TextIO, names: dict[int, str] | None 
         print(f"  ? {n.kind}: {n.page}: {n.detail}", file=out)
     new = _("new")
     labels = [rule_label(f.rule) for f in result.findings]
-    width = max(map(text_width, labels), default=0)
+    vetted = [v for v in result.vetted if v.verdict != "ok"]
+    verdicts = [verdict_words(v.verdict) for v in vetted]
+    width = max(map(text_width, labels + verdicts), default=0)
     for f, label in zip(result.findings, labels, strict=True):
         mark = new if f in result.notified else ""
         what = (names or {}).get(f.contract_id, "")
         print(f"  {pad(mark, text_width(new))}  {pad(label, width)}  {f.contract_id}  {what}".rstrip(), file=out)
+    for v, label in zip(vetted, verdicts, strict=True):
+        mark = new if f"{v.subject}:{v.subject_id}" in result.vetted_notified else ""
+        subject = (str(v.subject_id) if v.subject == "contract"
+                   else _("application {id}").format(id=v.subject_id))
+        who = (clients or {}).get(v.client_id, str(v.client_id))
+        print(f"  {pad(mark, text_width(new))}  {pad(label, width)}  {subject}  {who}".rstrip(), file=out)
     out.flush()
 
 

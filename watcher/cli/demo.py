@@ -178,5 +178,6 @@ def _play_all(args: argparse.Namespace, scenarios: list[Scenario], current: list
             line = result.to_json() | {"scenario": sc.source}
             print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
         else:
-            common.print_summary(result, out, common.contract_names(store, result))
+            common.print_summary(result, out, common.contract_names(store, result),
+                                 common.client_names(store, result))
     return results

@@ -39,11 +39,12 @@ def run(args: argparse.Namespace) -> int:
                 ctx.on_page = on_page
                 result = run_scan(ctx, full=args.full)
             names = {} if args.json else common.contract_names(ctx.store, result)
+            clients = {} if args.json else common.client_names(ctx.store, result)
     finally:
         if notifier is not None:
             notifier.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
     else:
-        common.print_summary(result, sys.stdout, names)
+        common.print_summary(result, sys.stdout, names, clients)
     return int(common.exit_code(result))

@@ -94,8 +94,8 @@ class DesktopChannel:
         except Exception as exc:  # no bus, no daemon, a timeout: all mean "nobody listens"
             self.reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if self._available is None:  # said once; asked again at every note
-                print(_("cwwatch: the desktop notification service does not answer ({reason}). Notifications "
-                        "go to the console only.").format(reason=self.reason), file=self.warn, flush=True)
+                print(_("cwwatch: the desktop notification service does not answer. Notifications go to the "
+                        "console only (`cwwatch doctor` says why)."), file=self.warn, flush=True)
                 logger.info("no desktop notification service: {}", self.reason)
             self._available = False
         return bool(self._available)
