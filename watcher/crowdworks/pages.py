@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -49,6 +50,7 @@ from watcher.i18n import _
 from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Workroom
 
 PageHook = Callable[[str, str, str], None]  # (kind, url, html) of every page read
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,25 @@ class Pages:
         detail = f"{exc.field}: {exc.detail}" if exc.detail else _("{field} not found").format(field=exc.field)
         return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
 
-    @staticmethod
-    def _found(fetched: Fetched, page: str, detail: str) -> None:
-        """A page the scan needs answered 404: the site moved it (a layout change), not "no data"."""
-        if fetched.not_found:
-            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, page, detail)
+    async def _load(self, page: Page, path: str, kind: str, missing: tuple[str, str] | None,
+                    **get: Any) -> Fetched:
+        """One page through the site session (pacing, host guard, settling: ``Site.get`` with ``get``),
+        shown to the progress hook. ``missing`` = (where, detail): the scan needs this page, so a 404
+        is the site having moved it (a layout change named so), not "no data"; None: the caller
+        looks at ``not_found`` itself. Raises Unhealthy."""
+        fetched = await self.site.get(page, path, kind, **get)
+        self._seen(kind, fetched)
+        if missing is not None and fetched.not_found:
+            raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, *missing)
+        return fetched
+
+    async def _read(self, page: Page, fetched: Fetched, kind: str, ident: int | str, read: Callable[[], T]) -> T:
+        """``read()`` (a pure extractor over ``fetched``); its ExtractionError becomes the layout
+        change, with the page saved as evidence (:meth:`_layout`). Raises Unhealthy."""
+        try:
+            return read()
+        except ExtractionError as exc:
+            raise await self._layout(page, fetched, exc, kind, ident) from None
 
     # -- the inbox ---------------------------------------------------------------------------------
 
@@ -148,22 +164,17 @@ class Pages:
         async with self.site.page() as page:
             while True:
                 path = sel.urls.inbox.format(page=page_no)
-                fetched = await self.site.get(page, path, "inbox", capture=api)
-                self._seen("inbox", fetched)
-                self._found(fetched, "inbox", _("{path} answered 404").format(path=path))
+                fetched = await self._load(page, path, "inbox", ("inbox", _("{path} answered 404").format(path=path)),
+                                           capture=api)
                 reading: InboxPage | None = None
                 for url, payload in fetched.json_payloads:  # the page's own JSON, when it loaded some
                     self._seen_json("inbox_api", url, payload)
-                    try:
-                        reading = inbox_from_json(payload, sel, f"inbox api page {page_no}")
-                    except ExtractionError as exc:
-                        raise await self._layout(page, fetched, exc, "inbox", page_no) from None
+                    reading = await self._read(page, fetched, "inbox", page_no,
+                                               partial(inbox_from_json, payload, sel, f"inbox api page {page_no}"))
                     break
-                if reading is None:
-                    try:
-                        reading = extract_inbox(fetched.tree, sel, fetched.url)
-                    except ExtractionError as exc:  # neither the page's JSON nor the page can be read
-                        raise await self._layout(page, fetched, exc, "inbox", page_no) from None
+                if reading is None:  # the page made no API call: read it as it shows
+                    reading = await self._read(page, fetched, "inbox", page_no,
+                                               partial(extract_inbox, fetched.tree, sel, fetched.url))
                     if not reading.items and not reading.says_empty:
                         # The page fills its list from its API call: an answer that never came is not
                         # "no messages".
@@ -195,13 +206,11 @@ class Pages:
         next_path: str | None = sel.urls.contracts
         async with self.site.page() as page:
             while next_path is not None:
-                fetched = await self.site.get(page, next_path, "contracts", ready=sel.ready.contracts.css)
-                self._seen("contracts", fetched)
-                self._found(fetched, "contracts", _("{path} answered 404").format(path=next_path))
-                try:
-                    listing = extract_contracts(fetched.tree, sel, fetched.url)
-                except ExtractionError as exc:
-                    raise await self._layout(page, fetched, exc, "contracts", page_no) from None
+                fetched = await self._load(page, next_path, "contracts",
+                                           ("contracts", _("{path} answered 404").format(path=next_path)),
+                                           ready=sel.ready.contracts.css)
+                listing = await self._read(page, fetched, "contracts", page_no,
+                                           partial(extract_contracts, fetched.tree, sel, fetched.url))
                 for row in listing.rows:
                     if row.stage is None:
                         raise Unhealthy.of(HealthKind.UNKNOWN_STATUS, f"contracts page {page_no}",
@@ -235,10 +244,8 @@ class Pages:
         path = sel.urls.workroom.format(id=contract_id)
         where = workroom_page(sel, contract_id)
         async with site.page() as page:
-            fetched = await site.get(page, path, "workroom", capture=(_template(sel.urls.thread_json),),
-                                     ready=sel.ready.workroom.css)
-            self._seen("workroom", fetched)
-            self._found(fetched, where, _("listed as active but answered 404"))
+            fetched = await self._load(page, path, "workroom", (where, _("listed as active but answered 404")),
+                                       capture=(_template(sel.urls.thread_json),), ready=sel.ready.workroom.css)
             try:
                 summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
                 messages, source = await self._thread_json(page, fetched, summary.thread_id)
@@ -298,13 +305,11 @@ class Pages:
     async def profile(self, client_id: int) -> ClientSeen:
         path = self.sel.urls.profile.format(id=client_id)
         async with self.site.page() as page:
-            fetched = await self.site.get(page, path, "profile", ready=self.sel.ready.profile.css)
-            self._seen("profile", fetched)
-            self._found(fetched, f"profile {path}", _("the client's profile answered 404"))
-            try:
-                return extract_profile(fetched.tree, self.sel, fetched.url, fetched.fetched_at)
-            except ExtractionError as exc:
-                raise await self._layout(page, fetched, exc, "profile", client_id) from None
+            fetched = await self._load(page, path, "profile",
+                                       (f"profile {path}", _("the client's profile answered 404")),
+                                       ready=self.sel.ready.profile.css)
+            return await self._read(page, fetched, "profile", client_id,
+                                    partial(extract_profile, fetched.tree, self.sel, fetched.url, fetched.fetched_at))
 
 
     # -- applications ------------------------------------------------------------------------------
@@ -318,13 +323,11 @@ class Pages:
         async with self.site.page() as page:
             while True:
                 path = sel.urls.proposals.format(page=page_no)
-                fetched = await self.site.get(page, path, "proposals", ready=sel.ready.proposals.css)
-                self._seen("proposals", fetched)
-                self._found(fetched, "proposals", _("{path} answered 404").format(path=path))
-                try:
-                    listing = extract_proposals(fetched.tree, sel, fetched.url)
-                except ExtractionError as exc:
-                    raise await self._layout(page, fetched, exc, "proposals", page_no) from None
+                fetched = await self._load(page, path, "proposals",
+                                           ("proposals", _("{path} answered 404").format(path=path)),
+                                           ready=sel.ready.proposals.css)
+                listing = await self._read(page, fetched, "proposals", page_no,
+                                           partial(extract_proposals, fetched.tree, sel, fetched.url))
                 fresh = [pid for pid, _title in listing.proposals if pid not in out]
                 out.update(listing.proposals)
                 more = listing.next_url is not None or (listing.total_pages or 0) > page_no
@@ -342,23 +345,20 @@ class Pages:
         sel = self.sel
         path = sel.urls.proposal.format(id=proposal_id)
         async with self.site.page() as page:
-            fetched = await self.site.get(page, path, "proposal", ready=sel.ready.workroom.css)
-            self._seen("proposal", fetched)
-            self._found(fetched, f"proposal {path}", _("listed as an application but answered 404"))
+            fetched = await self._load(page, path, "proposal",
+                                       (f"proposal {path}", _("listed as an application but answered 404")),
+                                       ready=sel.ready.workroom.css)
             if _template(sel.urls.workroom).search(urlsplit(fetched.url).path):
                 return None
-            try:
-                return extract_proposal_page(fetched.tree, sel, fetched.url, self.site.worker_id)
-            except ExtractionError as exc:
-                raise await self._layout(page, fetched, exc, "proposal", proposal_id) from None
+            return await self._read(page, fetched, "proposal", proposal_id,
+                                    partial(extract_proposal_page, fetched.tree, sel, fetched.url, self.site.worker_id))
 
     async def job_client(self, job_id: int) -> int | None:
         """The client of a public job page (the link to their profile: a guess). None when the page
         shows none: that one application's client stays unknown, the scan stays healthy."""
         path = self.sel.urls.job.format(id=job_id)
         async with self.site.page() as page:
-            fetched = await self.site.get(page, path, "job")
-            self._seen("job", fetched)
+            fetched = await self._load(page, path, "job", None)
             if fetched.not_found:
                 return None
             return client_of_job(fetched.tree, self.sel, fetched.url)
