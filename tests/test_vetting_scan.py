@@ -131,3 +131,63 @@ def test_a_client_who_writes_back_later_is_vetted_then(harness):
     assert second.pages_by_kind["proposal"] == 1
     assert notes(h, mark) == ["応募先のクライアントに要警戒: 合同会社スターライトメディア"]
     assert rules_of(second) == EXPECTED_STORY, "no quiet-client rule before a contract"
+
+
+def test_an_application_that_becomes_a_contract_is_vetted_as_the_contract_once(harness):
+    """The risky client accepts the application: it leaves the applications list and a contract
+    (awaiting escrow) carries its id as ``proposal``. The contract is vetted as a contract (its own
+    note, with the escrow note beside it); nothing about the application is said again."""
+    sc = story()
+    h = harness(sc)
+    first = h.scan()
+    assert first.healthy and f"proposal:{APPLICATION}" in first.vetted_notified
+    later = copy.deepcopy(sc)
+    application = later.proposal(APPLICATION)
+    assert application is not None
+    later.proposals.remove(application)
+    base = later.contract(963700112)  # the story's contract awaiting escrow, as a model
+    contract = copy.deepcopy(base)
+    contract.id, contract.client, contract.title = 963799002, RISKY, application.title
+    contract.thread = contract.job = None
+    contract.proposal = APPLICATION
+    contract.messages = [*application.messages,
+                         SMessage("client", later.now - timedelta(hours=1), "契約しました。よろしくお願いします。")]
+    later.contracts.append(contract)
+    h.set(later)
+    mark = len(h.console.getvalue())
+    second = h.scan()
+    assert second.healthy, second.problems
+    assert [(v.subject, v.subject_id, v.verdict) for v in second.vetted] == [("contract", 963799002, "warning")]
+    assert second.vetted_notified == ["contract:963799002"]
+    said = notes(h, mark)
+    assert "契約先のクライアントに要警戒: 合同会社スターライトメディア" in said
+    assert not any(t.startswith("応募先") for t in said), "the application is not warned of again"
+    assert ("escrow_missing", 963799002) in {(f.rule, f.contract_id) for f in second.findings}
+    mark = len(h.console.getvalue())
+    third = h.scan()
+    assert third.healthy and third.vetted == [] and not any("要警戒" in t for t in notes(h, mark))
+
+
+def test_an_application_still_listed_after_its_contract_is_read_as_the_contract(harness):
+    """A first scan finds the application on the list while its page already redirects to the
+    contract (seen: ``/proposals/ID`` → ``/contracts/ID``): the scan stays healthy, the client is
+    vetted for the contract only, and the next scan does not ask for the application's page again."""
+    sc = story()
+    application = sc.proposal(APPLICATION)
+    assert application is not None
+    contract = copy.deepcopy(sc.contract(963700112))
+    contract.id, contract.client, contract.title = 963799002, RISKY, application.title
+    contract.thread = contract.job = None
+    contract.proposal = APPLICATION
+    sc.contracts.append(contract)
+    h = harness(sc)
+    r = h.scan()
+    assert r.healthy, r.problems
+    assert r.pages_by_kind["proposal"] == 1, "the application's page was asked for and redirected"
+    assert r.pages_by_kind["job"] == 0
+    by = {(v.subject, v.subject_id): v.verdict for v in r.vetted}
+    assert by[("contract", 963799002)] == "warning" and ("proposal", APPLICATION) not in by
+    assert "契約先のクライアントに要警戒: 合同会社スターライトメディア" in notes(h)
+    again = h.scan()
+    assert again.healthy and again.pages_by_kind["proposal"] == 0, "known since: not asked for again"
+    assert again.vetted == []

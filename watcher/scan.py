@@ -275,9 +275,12 @@ async def _read_applications(pages: Pages, ctx: ScanContext, seen: _Seen) -> Non
     read = await _all([pages.proposal(pid) for pid in to_read])
     out: list[ProposalSeen] = []
     for pid, page in zip(to_read, read, strict=True):
-        if page is None:  # it became a contract: the contract list has it
-            continue
         before = known.get(pid)
+        if page is None:  # it became a contract: the contract list has it, and vets its client. Kept
+            # as known (the store keeps what it knew), so a list that still shows it costs no request
+            # again; with no job and no client's message here, it is neither looked up nor vetted.
+            out.append(ProposalSeen(pid, titles.get(pid, ""), first_seen=before.first_seen if before else None))
+            continue
         out.append(ProposalSeen(pid, page.title or titles.get(pid, ""), page.job_id or (before and before.job_id),
                                 before.client_id if before else None, page.thread_id, page.client_wrote,
                                 before.first_seen if before else None))

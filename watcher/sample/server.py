@@ -341,15 +341,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, render.thread_json(sc, owner))
 
     def _proposal(self, sc: Scenario, pid: int, sp: bool) -> None:
+        contract = next((c for c in sc.contracts if c.proposal_id == pid), None)
+        if contract is not None:  # once a contract exists, its application redirects to it (seen),
+            self.site.count("proposal")  # even while a scenario still lists the application
+            self._redirect(f"/contracts/{contract.id}")
+            return
         p = sc.proposal(pid)
         if p is not None:
             self.site.count("proposal")
             self._send(200, render.proposal_page(sc, p, sp=sp))
-            return
-        contract = next((c for c in sc.contracts if c.proposal_id == pid), None)
-        if contract is not None:  # once a contract exists, its application redirects to it (seen)
-            self.site.count("proposal")
-            self._redirect(f"/contracts/{contract.id}")
             return
         self._not_found(True)
 
