@@ -40,3 +40,16 @@ def test_each_wall_is_recognised(sidecar: Path) -> None:
         assert want["login_error_contains"] in (got.login_error or "")
     for key in exp.get("present", []):
         assert tree.css_first(getattr(SEL.login, key).css) is not None, key
+
+
+def test_a_member_page_that_quotes_a_wall_is_no_wall() -> None:
+    """A logged-in page (the seen header says so) whose thread quotes a bot check's words and the
+    two-step code, and which carries a reCAPTCHA widget (a guess's markup), is a member page: a
+    client's message must never turn a scan into a login challenge."""
+    html = (WALLS / "dashboard.html").read_text(encoding="utf-8")
+    quoted = ('<div class="_message_"><p>Just a moment... 人間であることを確認します。認証コードは'
+              '123456です</p><input name="reply"><div class="g-recaptcha" data-sitekey="x"></div></div>')
+    assert "</body>" in html
+    tree = parse_html(html.replace("</body>", quoted + "</body>", 1))
+    got = recognise(tree, "https://crowdworks.jp/contracts/963700112", 200, SEL)
+    assert got.logged_in is True and got.kind is None

@@ -339,17 +339,18 @@ def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised
         err_text = next((t for t in lg.error_texts.texts if t in body_text), None)
     heading = _heading(tree)
     kind: PageKind | None = None
-    if any(t in body_text or t in heading for t in lg.bot_check_texts.texts) or (
-            logged_in is not True and tree.css_first(lg.bot_check.css) is not None):
+    # A page whose header says it is logged in (seen) is a member page, never a wall: the walls'
+    # texts (reported) and markup (guesses) could otherwise match a message or a widget on it.
+    walled = logged_in is not True
+    if walled and (any(t in body_text or t in heading for t in lg.bot_check_texts.texts)
+                   or tree.css_first(lg.bot_check.css) is not None):
         kind = PageKind.BOT_CHECK
-    elif lg.two_step_url.value in url or (
-        any(t in body_text for t in lg.two_step_texts.texts) and logged_in is not True
-        and tree.css_first("input") is not None
-    ):
+    elif walled and (lg.two_step_url.value in url or (
+            any(t in body_text for t in lg.two_step_texts.texts) and tree.css_first("input") is not None)):
         kind = PageKind.TWO_STEP
-    elif _visible_captcha(tree, sel):
+    elif walled and _visible_captcha(tree, sel):
         kind = PageKind.CAPTCHA
-    elif form is not None and logged_in is not True:
+    elif walled and form is not None:
         kind = PageKind.LOGIN
     elif status == 404 or any(t in heading for t in lg.not_found_texts.texts):
         kind = PageKind.NOT_FOUND
