@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -480,3 +481,22 @@ def test_a_health_problem_that_changes_kind_is_notified_again(harness) -> None:
                               alerts.health_note(out[0].problems[0]).title, alerts.recovery_note().title]
     record({"row": "site unreachable, then logged out", "kind": "site_unreachable → logged_out",
             "health_notes": 2, "finding_notes_while_unhealthy": 0, "recovery_notes": 1, "store_intact": True})
+
+
+def test_a_late_inbox_api_on_a_page_our_guess_cannot_read_is_unreachable_not_changed(harness, tmp_path) -> None:
+    """The inbox's list markup is a guess. When the API answer (seen) does not come and the guess
+    does not match the page (here: a selectors file whose list selector matches nothing, as on a
+    real page built otherwise), the scan is site_unreachable: a guess never proves a layout change."""
+    own = tmp_path / "selectors.toml"
+    text = (Path(__file__).resolve().parents[1] / "selectors" / "crowdworks.toml").read_text(encoding="utf-8")
+    guess = "list = { css = '#pack-messages-index-page-app ul, #pack-messages-index-page-app ol', grade = \"guess\" }"
+    assert guess in text
+    own.write_text(text.replace(guess, "list = { css = 'ul.nothing-matches-this', grade = \"guess\" }"),
+                   encoding="utf-8")
+    h = harness(story())
+    h.config = dataclasses.replace(h.config, selectors=str(own))
+    assert h.scan().healthy, "the API answers: the guess is never needed"
+    late_inbox_api(h)
+    r = h.scan(full=True)
+    assert not r.healthy
+    assert [(p.kind, p.page) for p in r.problems] == [(HealthKind.SITE_UNREACHABLE, "inbox page 1")]

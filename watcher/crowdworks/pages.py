@@ -172,12 +172,15 @@ class Pages:
                     reading = await self._read(page, fetched, "inbox", page_no,
                                                partial(inbox_from_json, payload, sel, f"inbox api page {page_no}"))
                     break
-                if reading is None:  # the page made no API call: read it as it shows
-                    reading = await self._read(page, fetched, "inbox", page_no,
-                                               partial(extract_inbox, fetched.tree, sel, fetched.url))
-                    if not reading.items and not reading.says_empty:
+                if reading is None:  # no API answer (seen): only the page's own list (a guess) is left
+                    try:
+                        reading = extract_inbox(fetched.tree, sel, fetched.url)
+                    except ExtractionError as exc:  # a guess that does not match proves no layout change
+                        logger.info("inbox page {}: no API answer, and the page's own list is unreadable ({})",
+                                    page_no, exc)
+                    if reading is None or (not reading.items and not reading.says_empty):
                         # The page fills its list from its API call: an answer that never came is not
-                        # "no messages".
+                        # "no messages", and not a changed page either.
                         raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, f"inbox page {page_no}",
                                            _("the inbox's list never arrived (its own API answer did not "
                                              "come within {seconds} s)").format(
