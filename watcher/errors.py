@@ -89,6 +89,11 @@ class ExtractionError(CwError):
             msg = _("{page}: required field {field} not found").format(page=page, field=repr(field))
         super().__init__(msg)
 
+    @property
+    def what(self) -> str:
+        """What is missing, without the page (a Problem names the page itself): ``field: detail``."""
+        return f"{self.field}: {self.detail}" if self.detail else _("{field} not found").format(field=self.field)
+
 
 def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of an exception's text (a library's multi-line message), at most ``limit`` long."""

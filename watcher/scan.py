@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sqlite3
 from collections import Counter
@@ -141,6 +142,7 @@ class _Seen:
     loaded_why: dict[int, str] = field(default_factory=dict)
     new_contracts: list[int] = field(default_factory=list)  # first seen in this scan: vetted once
     proposals: list[ProposalSeen] = field(default_factory=list)  # applications read in this scan
+    applications_to_vet: list[ProposalSeen] = field(default_factory=list)  # their client wrote, not vetted yet
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -247,14 +249,14 @@ async def _read_site(pages: Pages, ctx: ScanContext, seen: _Seen, full: bool, no
         if rules.waited_since(messages) is not None:
             awaited.append(client)
     # 3b. New contracts and applications whose client wrote: their clients are vetted once.
-    seen.new_contracts = [w.contract_id for w in seen.workrooms if w.contract_id not in known]
-    to_vet = [w.client_id for w in seen.workrooms if w.contract_id not in known]
+    new = [w for w in seen.workrooms if w.contract_id not in known]
+    seen.new_contracts = [w.contract_id for w in new]
+    to_vet = [w.client_id for w in new]
     if ctx.watch_applications:
         await _read_applications(pages, ctx, seen)
-        to_vet += [p.client_id for p in _proposals_to_vet(store, seen) if p.client_id is not None]
-    observed = store.profiles_observed_at()
-    wanted = plan.plan_profiles(awaited, observed, now, ctx.profile_ttl, full)
-    wanted += [c for c in plan.plan_profiles(to_vet, observed, now, ctx.profile_ttl, full) if c not in wanted]
+        seen.applications_to_vet = _proposals_to_vet(store, seen)
+        to_vet += [p.client_id for p in seen.applications_to_vet if p.client_id is not None]
+    wanted = plan.plan_profiles([*awaited, *to_vet], store.profiles_observed_at(), now, ctx.profile_ttl, full)
     seen.clients = await _all([pages.profile(cid) for cid in wanted])
 
 
@@ -290,7 +292,7 @@ async def _read_applications(pages: Pages, ctx: ScanContext, seen: _Seen) -> Non
     for i, p in enumerate(out):
         if p.proposal_id in found:
             cid = found[p.proposal_id]
-            out[i] = ProposalSeen(p.proposal_id, p.title, p.job_id, cid, p.thread_id, p.client_wrote_at, p.first_seen)
+            out[i] = dataclasses.replace(p, client_id=cid)
             if cid is None:
                 seen.notices.append(Notice(
                     "unknown_client", f"job {ctx.sel.urls.job.format(id=p.job_id)}",
@@ -437,9 +439,16 @@ def vet_client(store: Store, client_id: int, now: datetime, policy: vetting.VetP
         name, record = kept
         seen_access = store.latest_access(client_id)
         access = seen_access.interval if seen_access is not None else None
-    history = vetting.history_of(store.past_contracts(client_id, exclude=exclude), now, policy,
-                                 rules_policy.acceptance_days, rules_policy.year_end_break)
+    history = client_history(store, client_id, now, policy, rules_policy, exclude)
     return name, vetting.vet(record, access, history, now, policy)
+
+
+def client_history(store: Store, client_id: int, now: datetime, policy: vetting.VetPolicy,
+                   rules_policy: rules.Policy, exclude: int | None = None) -> vetting.History:
+    """The worker's own history with the client, as the vetting weighs it (every contract the store
+    holds with them but ``exclude``; delays in business days, ``now`` given)."""
+    return vetting.history_of(store.past_contracts(client_id, exclude=exclude), now, policy,
+                              rules_policy.acceptance_days, rules_policy.year_end_break)
 
 
 def _vet_new(ctx: ScanContext, result: ScanResult, seen: _Seen, now: datetime) -> None:
@@ -454,7 +463,7 @@ def _vet_new(ctx: ScanContext, result: ScanResult, seen: _Seen, now: datetime) -
     vetted_contracts = store.vettings("contract")
     subjects: list[tuple[str, int, int]] = [("contract", cid, rooms[cid].client_id) for cid in seen.new_contracts
                                             if cid in rooms and cid not in vetted_contracts]
-    subjects += [("proposal", p.proposal_id, p.client_id) for p in _proposals_to_vet(store, seen)
+    subjects += [("proposal", p.proposal_id, p.client_id) for p in seen.applications_to_vet
                  if p.client_id is not None]
     for subject, sid, client_id in subjects:
         found = vet_client(store, client_id, now, ctx.vet_policy, ctx.policy, fresh.get(client_id),

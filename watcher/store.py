@@ -272,7 +272,8 @@ class Store:
             marks = ",".join("?" * len(keys)) or "''"
             self.db.execute(f"UPDATE messages SET removed_at=? WHERE contract_id=? AND removed_at IS NULL"
                             f" AND key NOT IN ({marks})", (now, w.contract_id, *keys))
-            self.db.execute(f"UPDATE messages SET removed_at=NULL WHERE contract_id=? AND key IN ({marks})",
+            self.db.execute(f"UPDATE messages SET removed_at=NULL WHERE contract_id=? AND removed_at IS NOT NULL"
+                            f" AND key IN ({marks})",
                             (w.contract_id, *keys))
         if stage.delivered:
             was = old is not None and Stage(old["stage"]).delivered

@@ -30,8 +30,6 @@ from watcher.i18n import _
 from watcher.models import ClientSeen, HealthKind
 from watcher.report.words import fmt_time, join_list
 
-SCHEMA = 1
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     labels = {v: vetting.verdict_label(v) for v in vetting.VERDICTS}
@@ -75,17 +73,17 @@ def run(args: argparse.Namespace) -> int:
         print(_("cwwatch: could not read the profile: {kind}: {page}: {detail}").format(
             kind=p.kind, page=p.page, detail=p.detail), file=sys.stderr)
         return int(Exit.UNHEALTHY)
+    from watcher.scan import client_history  # the scan's weighing of the history (lazy: it loads the browser code)
+
+    vet_policy = env.config.vet_policy()
     store = open_history(env.paths)
     try:
-        history = vetting.History()
-        if store is not None:
-            policy = env.policy()
-            history = vetting.history_of(store.past_contracts(seen.client_id), now, env.config.vet_policy(),
-                                 policy.acceptance_days, policy.year_end_break)
+        history = (client_history(store, seen.client_id, now, vet_policy, env.policy()) if store is not None
+                   else vetting.History())
     finally:
         if store is not None:
             store.close()
-    verdict = vetting.vet(seen.record, seen.last_access, history, now, env.config.vet_policy())
+    verdict = vetting.vet(seen.record, seen.last_access, history, now, vet_policy)
     url = env.selectors.page_url(env.base_url, "profile", id=seen.client_id)
     if args.json:
         out = verdict.to_json(seen.client_id, seen.name, seen.observed_at)
@@ -161,8 +159,7 @@ def _from_file(args: argparse.Namespace, sel: Any) -> ClientSeen:
     try:  # the client id from the page's JSON (the file's name says nothing)
         return extract_profile(parse_html(text), sel, file.resolve().as_uri(), when)
     except ExtractionError as exc:
-        raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, str(file), f"{exc.field}: {exc.detail}" if exc.detail
-                           else _("{field} not found").format(field=exc.field)) from None
+        raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, str(file), exc.what) from None
 
 
 # -- the verdict for a person ----------------------------------------------------------------------

@@ -123,8 +123,7 @@ class Pages:
         except OSError as err:
             saved = None
             logger.warning("could not save the changed page: {}", err)
-        detail = f"{exc.field}: {exc.detail}" if exc.detail else _("{field} not found").format(field=exc.field)
-        return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, detail, saved))
+        return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, exc.what, saved))
 
     async def _load(self, page: Page, path: str, kind: str, missing: tuple[str, str] | None,
                     **get: Any) -> Fetched:
@@ -309,7 +308,7 @@ class Pages:
         path = self.sel.urls.profile.format(id=client_id)
         async with self.site.page() as page:
             fetched = await self._load(page, path, "profile",
-                                       (f"profile {path}", _("the client's profile answered 404")),
+                                       (profile_page(self.sel, client_id), _("the client's profile answered 404")),
                                        ready=self.sel.ready.profile.css)
             return await self._read(page, fetched, "profile", client_id,
                                     partial(extract_profile, fetched.tree, self.sel, fetched.url, fetched.fetched_at))

@@ -304,15 +304,8 @@ class Daemon:
 
     def retry_job(self) -> None:
         """Offer the notes still waiting again (the notification service may have started since)."""
-        if self.stopping.is_set() or not self.paths.db_file.exists():
-            return
-        store = Store(self.paths.db_file)
-        try:
-            waiting, _held = store.waiting()
-        finally:
-            store.close()
-        if waiting:
-            self.flush()
+        if not self.stopping.is_set():
+            self.flush()  # nothing queued: nothing sent, no channel asked
 
     def digest_job(self) -> None:
         if not self.paths.db_file.exists():

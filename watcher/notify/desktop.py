@@ -140,22 +140,32 @@ class Notifier:
         self.console_counts = console_counts
         self._on_console: set[object] = set()  # keys of the queued notes the console has shown
 
+    def _offer(self, ch: Channel, note: Note, key: object | None) -> bool:
+        """``note`` to one channel: True when the channel took it. A queued note (``key``: its outbox
+        id) the console showed before counts as shown and is not printed twice. One broken channel
+        must not stop the others."""
+        console = ch.name == "console"
+        if console and key is not None and key in self._on_console:
+            return True
+        try:
+            took = ch.send(note)
+        except Exception as exc:
+            logger.warning("{} channel failed: {}", ch.name, exc)
+            return False
+        if console and key is not None:
+            self._on_console.add(key)
+        return took
+
+    def _reaches(self, ch: Channel) -> bool:
+        """Whether a note this channel took was delivered (the console only with ``console_counts``)."""
+        return ch.name != "console" or self.console_counts
+
     def send(self, note: Note, key: object | None = None) -> bool:
         """``key``: the note's outbox id. A note offered again (it waits for a notification service)
         is not printed on the console a second time."""
         ok = False
         for ch in self.channels:
-            console = ch.name == "console"
-            if console and key is not None and key in self._on_console:
-                continue
-            try:
-                took = ch.send(note)
-            except Exception as exc:  # one broken channel must not stop the others
-                logger.warning("{} channel failed: {}", ch.name, exc)
-                continue
-            if console and key is not None:
-                self._on_console.add(key)
-            if took and (not console or self.console_counts):
+            if self._offer(ch, note, key) and self._reaches(ch):
                 ok = True
         return ok
 
@@ -165,27 +175,12 @@ class Notifier:
         person took the summary, or the console showed every one of them and counts."""
         ok = False
         for ch in self.channels:
-            if ch.name == "console":
-                shown_all = True
-                for key, note in notes:
-                    if key in self._on_console:
-                        continue
-                    try:
-                        took = ch.send(note)
-                    except Exception as exc:
-                        logger.warning("{} channel failed: {}", ch.name, exc)
-                        shown_all = False
-                        break
-                    self._on_console.add(key)
-                    shown_all = shown_all and took
-                if shown_all and self.console_counts:
-                    ok = True
-                continue
-            try:
-                if ch.send(summary):
-                    ok = True
-            except Exception as exc:  # one broken channel must not stop the others
-                logger.warning("{} channel failed: {}", ch.name, exc)
+            if ch.name == "console":  # all() stops at the first note the console failed to show
+                took = all(self._offer(ch, note, key) for key, note in notes)
+            else:
+                took = self._offer(ch, summary, None)
+            if took and self._reaches(ch):
+                ok = True
         return ok
 
     def close(self) -> None:
