@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from watcher.crowdworks import selectors as selectorset  # noqa: E402
 from watcher.crowdworks.chromium import LAUNCH_ARGS, find_chromium  # noqa: E402
-from watcher.crowdworks.extract import extract_contract_page  # noqa: E402
+from watcher.crowdworks.kinds.workroom import extract_contract_page  # noqa: E402
 from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SClient, SContract, SFaults, SMessage, SWorker  # noqa: E402
 from watcher.sample.server import SampleSite  # noqa: E402

@@ -98,7 +98,7 @@ def test_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
 
 def test_every_readable_page_is_recognised_from_its_content() -> None:
     """Without a manifest or --kind, the kind comes from the content (a page saved from a browser)."""
-    from watcher.crowdworks.check import recognise_kind
+    from watcher.crowdworks.kinds import recognise as recognise_kind
 
     wrong = []
     for side in ALL:

@@ -26,15 +26,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from tests.pagecheck import FIXTURES, load, page_of, sidecars
 from watcher.crowdworks import selectors as selector_files
-from watcher.crowdworks.extract import (
-    extract_contract_page,
-    extract_contracts,
-    extract_inbox,
-    extract_profile,
-    inbox_from_json,
-    thread_from_json,
-    workroom_from,
-)
+from watcher.crowdworks.kinds.contracts import extract_contracts
+from watcher.crowdworks.kinds.inbox import extract_inbox
+from watcher.crowdworks.kinds.inbox_api import inbox_from_json
+from watcher.crowdworks.kinds.profile import extract_profile
+from watcher.crowdworks.kinds.thread import thread_from_json
+from watcher.crowdworks.kinds.workroom import extract_contract_page, workroom_from
 from watcher.decide import plan, rules
 from watcher.errors import ExtractionError
 from watcher.models import AccessSeen, ContractState, Interval, Message, Sender, Workroom

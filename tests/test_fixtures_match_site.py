@@ -20,7 +20,10 @@ from tests.pagecheck import load, sidecars
 from tests.sitefixtures import story_states
 from watcher.crowdworks import selectors as selector_files
 from watcher.crowdworks.check import check
-from watcher.crowdworks.extract import extract_contract_page, parse_html, recognise, thread_from_json
+from watcher.crowdworks.dom import parse_html
+from watcher.crowdworks.kinds.thread import thread_from_json
+from watcher.crowdworks.kinds.workroom import extract_contract_page
+from watcher.crowdworks.walls import recognise
 from watcher.models import PageKind
 from watcher.sample import render
 from watcher.sample.scenario import Scenario, load_scenario

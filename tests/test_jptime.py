@@ -8,17 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from watcher.crowdworks.wording import find_relative, parse_relative, parse_when
 from watcher.jptime import (
     JST,
     TimeParseError,
     describe_ago,
-    find_relative,
     format_jst,
     normalize,
     parse_absolute,
-    parse_relative,
     parse_site_datetime,
-    parse_when,
     rails_ago,
 )
 

@@ -82,7 +82,9 @@ def test_the_folder_shows_the_pipe() -> None:
     }
     rooms = {d.name: {p.stem for p in d.glob("*.py")} - {"__init__"} for d in PACKAGE.iterdir() if d.is_dir()
              and (d / "__init__.py").exists()}
-    assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "extract", "pages", "redact"}
+    assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "dom", "walls", "wording", "pages", "redact"}
+    kinds = {p.stem for p in (PACKAGE / "crowdworks" / "kinds").glob("*.py")} - {"__init__", "base"}
+    assert kinds == {"contracts", "workroom", "thread", "profile", "inbox", "inbox_api", "proposals", "proposal", "job"}
     assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts"}
     assert rooms["notify"] == {"desktop", "apprise", "outbox", "health"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}

@@ -17,14 +17,12 @@ from tests.pagecheck import page_of, sidecars
 from tests.sitefixtures import story
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.check import check
-from watcher.crowdworks.extract import (
-    extract_contract_page,
-    extract_contracts,
-    extract_profile,
-    parse_html,
-    recognise,
-)
+from watcher.crowdworks.dom import parse_html
+from watcher.crowdworks.kinds.contracts import extract_contracts
+from watcher.crowdworks.kinds.profile import extract_profile
+from watcher.crowdworks.kinds.workroom import extract_contract_page
 from watcher.crowdworks.redact import Redactor, is_token, redact_html, redact_json, redact_url
+from watcher.crowdworks.walls import recognise
 from watcher.jptime import format_jst
 from watcher.sample import render
 

@@ -14,7 +14,8 @@ import pytest
 
 from tests.pagecheck import SIDECAR, WALLS, load
 from watcher.crowdworks import selectors as selector_files
-from watcher.crowdworks.extract import parse_html, recognise
+from watcher.crowdworks.dom import parse_html
+from watcher.crowdworks.walls import recognise
 
 SEL = selector_files.load()
 SIDES = sorted(WALLS.glob(f"*{SIDECAR}"))

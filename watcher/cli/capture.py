@@ -15,6 +15,7 @@ from pathlib import Path
 
 from watcher.cli import common
 from watcher.cli.check_pages import MANIFEST
+from watcher.crowdworks.kinds.workroom import thread_id_of
 from watcher.crowdworks.redact import Redactor
 from watcher.i18n import _, ngettext
 from watcher.paths import write_private
@@ -75,23 +76,9 @@ def write_capture(out: Path, pages: list[tuple[str, str, str, datetime]], redact
         entry = {"file": name, "kind": kind, "url": redactor.redact_url(path),
                  "fetched_at": fetched_at.isoformat()}
         if kind in ("workroom", "workroom_more"):
-            thread_id = _thread_id(text, env)
+            thread_id = thread_id_of(text, env.selectors)
             if thread_id is not None:
                 entry["thread_url"] = redactor.redact_url(env.selectors.urls.thread_json.format(id=thread_id))
         entries.append(entry)
     write_private(out / MANIFEST, json.dumps(
         {"schema": 1, "healthy": healthy, "problems": problems, "pages": entries}, ensure_ascii=False, indent=2))
-
-
-def _thread_id(html: str, env: common.Env) -> int | None:
-    from watcher.crowdworks.extract import data_json, json_path, parse_html
-    from watcher.errors import ExtractionError
-
-    root = parse_html(html).css_first(env.selectors.workroom.thread.css)
-    if root is None:
-        return None
-    try:
-        tid = json_path(data_json(root, "capture", "thread"), env.selectors.workroom.thread_id.value)
-    except ExtractionError:
-        return None
-    return tid if isinstance(tid, int) else None

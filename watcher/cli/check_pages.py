@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from watcher.cli import common
-from watcher.crowdworks.check import KINDS, Checked, check, recognise_kind
+from watcher.crowdworks import kinds
+from watcher.crowdworks.check import Checked, check
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.errors import ConfigError, Exit
 from watcher.i18n import N_, _, ngettext
@@ -39,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                      "usage."))
     p.add_argument("paths", nargs="+", metavar=_("PATH"),
                    help=_("a saved page, a JSON answer, or a capture folder"))
-    p.add_argument("--kind", choices=KINDS,
+    p.add_argument("--kind", choices=kinds.NAMES,
                    help=_("what the files are (default: from the manifest or the content)"))
     p.add_argument("--fetched-at", metavar="ISO",
                    help=_("when the pages were saved, for relative times (default: each file's modification "
@@ -115,10 +116,10 @@ def _read_text(path: Path) -> str:
 def check_entry(entry: Entry, sel: SelectorSet, kind: str | None, fetched_at: datetime | None) -> Checked:
     """Read one file as a scan would. Raises ConfigError when the file cannot be read or told."""
     text = _read_text(entry.file)
-    kind = kind or entry.kind or recognise_kind(text, sel)
-    if kind is None or kind not in KINDS:
+    kind = kind or entry.kind or kinds.recognise(text, sel)
+    if kind is None or kind not in kinds.KINDS:
         raise ConfigError(_("{file}: cannot tell what page this is; say it with --kind ({kinds})").format(
-            file=entry.file, kinds=", ".join(KINDS)))
+            file=entry.file, kinds=", ".join(kinds.NAMES)))
     when = fetched_at or entry.fetched_at or datetime.fromtimestamp(entry.file.stat().st_mtime, UTC)
     beside: Any = None
     if entry.beside is not None and kind == "workroom":

@@ -23,7 +23,9 @@ from typing import Any
 
 from watcher.cli import common
 from watcher.cli.common import add_now_option, now_of, open_history
-from watcher.crowdworks.extract import extract_profile, parse_html, vet_target
+from watcher.crowdworks.dom import parse_html
+from watcher.crowdworks.kinds import vet_target
+from watcher.crowdworks.kinds.profile import extract_profile
 from watcher.decide import vetting
 from watcher.errors import ConfigError, CwError, Exit, ExtractionError, Unhealthy
 from watcher.i18n import _

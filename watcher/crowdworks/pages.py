@@ -1,7 +1,8 @@
 """One reader per page kind: the contract list, a workroom, a client's profile, the inbox.
 
 Each reader loads its page through the open :class:`~watcher.crowdworks.site.Site` (pacing, host
-guard, login wall), hands the HTML (and the JSON the page itself loaded) to the pure extractors,
+guard, login wall), hands the HTML (and the JSON the page itself loaded) to the pure reader of its kind
+(``kinds/<kind>.py``),
 and returns records, or raises :class:`~watcher.errors.Unhealthy` naming the page and what is
 wrong with it. A page whose required element is missing is saved, redacted, before the
 ``layout_changed`` problem is raised, so the person can send it to us.
@@ -26,22 +27,15 @@ from urllib.parse import urlsplit
 from loguru import logger
 from playwright.async_api import Page
 
-from watcher.crowdworks.extract import (
-    InboxPage,
-    ProposalPage,
-    client_of_job,
-    extract_contract_page,
-    extract_contracts,
-    extract_inbox,
-    extract_profile,
-    extract_proposal_page,
-    extract_proposals,
-    inbox_from_json,
-    stage_family,
-    thread_from_json,
-    unique,
-    workroom_from,
-)
+from watcher.crowdworks.kinds.contracts import extract_contracts
+from watcher.crowdworks.kinds.inbox import InboxPage, extract_inbox, unique
+from watcher.crowdworks.kinds.inbox_api import inbox_from_json
+from watcher.crowdworks.kinds.job import client_of_job
+from watcher.crowdworks.kinds.profile import extract_profile
+from watcher.crowdworks.kinds.proposal import ProposalPage, extract_proposal_page
+from watcher.crowdworks.kinds.proposals import extract_proposals
+from watcher.crowdworks.kinds.thread import thread_from_json
+from watcher.crowdworks.kinds.workroom import extract_contract_page, stage_family, workroom_from
 from watcher.crowdworks.redact import Redactor
 from watcher.crowdworks.selectors import SelectorSet
 from watcher.crowdworks.site import Fetched, Site

@@ -37,6 +37,7 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, url
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from watcher.crowdworks.dom import closest, css_safe, inside_tag, text_nodes, within
 from watcher.crowdworks.selectors import SelectorSet
 
 NAME, TITLE, BODY, KNOWN = "名前", "件名", "本文", "伏字"
@@ -484,7 +485,7 @@ class Redactor:
         parent = node.parent
         ptag = parent.tag if parent is not None else ""
         raw = node.text_content or ""
-        if ptag in ("style", "script") or _inside(node, "time"):
+        if ptag in ("style", "script") or inside_tag(node, "time"):
             return  # scripts are handled with their element; <time> is kept whole
         if node.mem_id in plan:
             new = plan[node.mem_id]
@@ -559,7 +560,7 @@ class Redactor:
         def claim(el: LexborNode | None, kind: str, skip_ui: bool = False) -> None:
             if el is None:
                 return
-            for node in _text_nodes(el, skip_ui, fold):
+            for node in text_nodes(el, skip_ui, fold):
                 if node.mem_id in plan:
                     continue
                 raw = node.text_content or ""
@@ -572,25 +573,25 @@ class Redactor:
                 plan[node.mem_id] = self.placeholder(raw, kind)
 
         def each(css: str, kind: str) -> None:
-            for el in _css(tree, css):
+            for el in css_safe(tree, css):
                 claim(el, kind)
 
         each(t.sender.css, NAME)
         each(w.client_link.css, NAME)
-        for header in _css(tree, sel.session.header.css):  # who is logged in: any text but the links
-            for node in _text_nodes(header, True, fold):
+        for header in css_safe(tree, sel.session.header.css):  # who is logged in: any text but the links
+            for node in text_nodes(header, True, fold):
                 text = (node.text_content or "").strip()
-                if not _inside(node, "a") and text and node.mem_id not in plan:
+                if not inside_tag(node, "a") and text and node.mem_id not in plan:
                     plan[node.mem_id] = self.placeholder(text, NAME)
                     bare = re.sub(r"\s*(?:さん|様|氏)$", "", text)
                     if bare != text and len(bare) >= 2:
                         self.placeholder(bare, NAME)  # 「山田 花子さん、こんにちは」 elsewhere on the page
-        for link in _css(tree, ct.row_link.css):
-            row = _closest_row(link, ct.row.css)
+        for link in css_safe(tree, ct.row_link.css):
+            row = closest(link, ct.row.css)
             if row is None:
                 continue
-            first = next((n for n in _text_nodes(row, True, fold) if (n.text_content or "").strip()), None)
-            if first is not None and not _inside_node(first, link):
+            first = next((n for n in text_nodes(row, True, fold) if (n.text_content or "").strip()), None)
+            if first is not None and not within(first, link):
                 claim(first, NAME)  # the row's first text part is the client's name
             claim(link, TITLE)
         for th in tree.css("th"):
@@ -616,7 +617,7 @@ class Redactor:
                 claim(el, NAME)
             elif _TITLE_LINK.match(path) and "?" not in href:
                 claim(el, TITLE)
-        items = list(_css(tree, t.message.css)) + [
+        items = list(css_safe(tree, t.message.css)) + [
             el for el in tree.css("[class]")
             if any(_ITEM_CLASS.match(tok) for tok in (el.attributes.get("class") or "").split())]
         for el in items:
@@ -684,73 +685,6 @@ def _json_strings(obj: Any) -> Iterator[str]:
             yield from _json_strings(v)
     elif isinstance(obj, str):
         yield obj
-
-
-def _css(root: Any, css: str) -> list[LexborNode]:
-    try:
-        return list(root.css(css))
-    except Exception:  # a user's selectors file with a selector lexbor rejects here: no hook
-        return []
-
-
-def _css_first(root: Any, css: str) -> LexborNode | None:
-    found = _css(root, css)
-    return found[0] if found else None
-
-
-def _inside(node: LexborNode, tag: str) -> bool:
-    cur = node.parent
-    while cur is not None and cur.tag not in ("html", "-undef", None):
-        if cur.tag == tag:
-            return True
-        cur = cur.parent
-    return False
-
-
-_UI_TAGS = frozenset({"time", "h1", "h2", "h3", "h4", "h5", "h6", "button", "script", "style"})
-
-
-def _closest_row(node: LexborNode, css: str) -> LexborNode | None:
-    cur = node.parent
-    while cur is not None and cur.tag not in ("html", "-undef", None):
-        if cur.css_matches(css):
-            return cur
-        cur = cur.parent
-    return None
-
-
-def _inside_node(node: LexborNode, ancestor: LexborNode) -> bool:
-    cur: LexborNode | None = node
-    while cur is not None:
-        if cur.mem_id == ancestor.mem_id:
-            return True
-        cur = cur.parent
-    return False
-
-
-def _text_nodes(el: LexborNode, skip_ui: bool, fold: re.Pattern[str]) -> Iterator[LexborNode]:
-    """The text nodes under ``el``; never those in <time>; with ``skip_ui`` not headings, buttons or the
-    fold control (「他のN件のメッセージを表示」) either."""
-
-    def walk(node: LexborNode) -> Iterator[LexborNode]:
-        child = node.child
-        while child is not None:
-            if child.is_text_node:
-                yield child
-            elif child.is_element_node:
-                tag = child.tag or ""
-                if tag in ("time", "script", "style") or (skip_ui and (
-                        tag in _UI_TAGS or (tag == "a" and fold.search(child.text()))
-                        or "_showMore_" in (child.attributes.get("class") or ""))):
-                    pass
-                else:
-                    yield from walk(child)
-            child = child.next
-
-    if el.is_text_node:
-        yield el
-    else:
-        yield from walk(el)
 
 
 def redact_html(html: str, known: Iterable[str] = (), selectors: SelectorSet | None = None) -> str:

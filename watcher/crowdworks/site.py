@@ -34,8 +34,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from watcher.crowdworks import chromium as browser_mod
-from watcher.crowdworks.extract import Recognised, Tree, parse_html, recognise
+from watcher.crowdworks.dom import Tree, parse_html
 from watcher.crowdworks.selectors import SelectorSet
+from watcher.crowdworks.walls import Recognised, recognise
 from watcher.errors import Unhealthy, first_line
 from watcher.i18n import N_, _
 from watcher.keychain import Credentials

@@ -1,0 +1,195 @@
+"""A message thread: the site's JSON (``/message/threads/{id}/messages.json``, all of it; seen) or
+the page's own thread (what is unfolded), shared by the workroom and the application page.
+
+Record for ``check-pages`` (the JSON answer): ``{"messages": [{"id", "sender", "sent_at", "body",
+"kind"}]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from selectolax.lexbor import LexborNode
+
+from watcher.crowdworks.dom import (
+    Trace,
+    as_int,
+    collapse,
+    has,
+    hook_all,
+    int_from,
+    json_path,
+    text_parts,
+    trace_or_new,
+)
+from watcher.crowdworks.kinds.base import Kind, Saved, message_json
+from watcher.errors import ExtractionError
+from watcher.jptime import TimeParseError, normalize, parse_site_datetime
+from watcher.models import Message, Sender
+
+if TYPE_CHECKING:
+    from watcher.crowdworks.selectors import SelectorSet
+
+
+def canonical(text: str) -> str:
+    """A body as compared across sources: NFKC, every white space removed."""
+    s = text if text.isascii() or unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    return "".join(s.split())
+
+
+def message_key(sender: Sender, sent_at: datetime, body: str) -> str:
+    """A message's identity within its thread: the same from the JSON and from the page."""
+    minute = int(sent_at.timestamp()) // 60
+    return hashlib.blake2b(f"{sender}|{minute}|{canonical(body)}".encode(), digest_size=8).hexdigest()
+
+
+_BR = re.compile(r"<\s*br\s*/?\s*>|</\s*p\s*>\s*<\s*p[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_body_text(body: str) -> str:
+    """A thread JSON ``body`` (HTML: entities escaped, line breaks as ``<br>``) as plain text:
+    one line per line, white space inside a line collapsed, empty lines left out."""
+    s = _BR.sub("\n", body)
+    s = html.unescape(_TAG.sub("", s))
+    lines = (collapse(line) for line in s.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def thread_from_json(obj: Any, sel: SelectorSet, page: str = "thread json",
+                     trace: Trace | None = None) -> tuple[Message, ...]:
+    """``/message/threads/{id}/messages.json``: every message of the thread, oldest first.
+
+    ``own_message`` tells mine from theirs (the site's system messages, if it lists them, read as
+    theirs); ``senddate`` is Japan time in the site's form or ISO 8601; ``body`` is HTML.
+    Raises ExtractionError.
+    """
+    tr = trace_or_new(trace)
+    j = sel.thread_json
+    raw = json_path(obj, j.messages.value) if isinstance(obj, dict) else None
+    if not isinstance(raw, list):
+        raise ExtractionError(page, j.messages.value, "the answer holds no list of messages")
+    tr.hit(j.messages, j.messages.first.grade)
+    out: list[Message] = []
+    for i, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise ExtractionError(page, f"message {i}", "not an object")
+        mid = as_int(item.get(j.id.value))
+        own = item.get(j.own.value)
+        when = item.get(j.sent_at.value)
+        body = item.get(j.body.value)
+        if mid is None:
+            raise ExtractionError(page, f"message {i} {j.id.value}", f"not an id: {item.get(j.id.value)!r}")
+        if not isinstance(own, bool):
+            raise ExtractionError(page, f"message {i} {j.own.value}", f"not true or false: {own!r}")
+        if not isinstance(when, str):
+            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"not a time: {when!r}")
+        if not isinstance(body, str):
+            raise ExtractionError(page, f"message {i} {j.body.value}", f"not a text: {type(body).__name__}")
+        try:
+            sent_at = parse_site_datetime(when.strip())
+        except TimeParseError:
+            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"unreadable {when!r}") from None
+        text = html_body_text(body)
+        sender = Sender.WORKER if own else Sender.CLIENT
+        out.append(Message(sender, sent_at, text, "message", None, message_key(sender, sent_at, text), mid))
+    for hook in (j.id, j.own, j.sent_at, j.body):
+        tr.hit(hook, hook.first.grade)
+    return tuple(sorted(out, key=lambda m: (m.sent_at, m.id or 0)))
+
+
+def _items(thread: LexborNode, sel: SelectorSet, trace: Trace) -> list[LexborNode]:
+    """The thread's message elements: the outermost of the alternatives that match."""
+    nodes = hook_all(thread, sel.thread.message, trace)
+    ids = {n.mem_id for n in nodes}
+    out = []
+    for n in nodes:  # an item nested in another item (a quote) is part of it
+        p = n.parent
+        nested = False
+        while p is not None and p.mem_id != thread.mem_id:
+            if p.mem_id in ids:
+                nested = True
+                break
+            p = p.parent
+        if not nested:
+            out.append(n)
+    return out
+
+
+def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: int | None = None,
+                    trace: Trace | None = None) -> tuple[tuple[Message, ...], bool]:
+    """The messages the page shows, oldest first, and whether older ones are folded away.
+
+    Mine carry ``_messageSent_`` (seen); the full body is the ``_messageBody_`` that holds ``<p>``
+    paragraphs (seen); the time is ``<time datetime="2026年09月27日 15:55">`` (seen). The system-message
+    class and the delivery card are guesses. Raises ExtractionError for a message without a readable
+    time.
+    """
+    tr = trace_or_new(trace)
+    t = sel.thread
+    out: list[Message] = []
+    mine_css, system_css = t.mine.css, t.system.css
+    for i, item in enumerate(_items(thread, sel, tr), start=1):
+        mine = has(item, mine_css)
+        system = not mine and has(item, system_css)
+        if mine:
+            tr.hit(t.mine, t.mine.first.grade)
+        if system:
+            tr.hit(t.system, t.system.first.grade)
+        tnode = item.css_first(t.time.css)
+        raw = tnode.attributes.get("datetime") if tnode is not None else None
+        if not raw:
+            raise ExtractionError(page, f"message {i} time", f"no {t.time.css!r}")
+        try:
+            sent_at = parse_site_datetime(normalize(raw))
+        except TimeParseError:
+            raise ExtractionError(page, f"message {i} time", f"unreadable {raw!r}") from None
+        tr.hit(t.time, t.time.first.grade)
+        body_node = next((b for b in item.css(t.body.css) if b.css_first(t.paragraph.css) is not None), None)
+        if body_node is not None:
+            tr.hit(t.body, t.body.first.grade)
+            body = "\n".join(line for p in body_node.css(t.paragraph.css) for line in text_parts(p))
+        else:
+            tr.miss(f"message {i} body", "no message body with paragraphs")
+            body = ""
+        link = item.css_first(t.sender.css)
+        sender_id = None
+        if link is not None:
+            tr.hit(t.sender, t.sender.first.grade)
+            sender_id = int_from(re.compile(r"/(\d+)"), link.attributes.get("href"))
+        sender = Sender.WORKER if mine else Sender.SYSTEM if system else Sender.CLIENT
+        delivery = item.css_first(t.delivery.css) is not None or body.startswith(t.delivery_texts.texts)
+        if delivery and sender is not Sender.CLIENT:
+            tr.hit(t.delivery, t.delivery.first.grade)
+            sender = Sender.WORKER
+        kind = ("delivery" if delivery and sender is Sender.WORKER
+                else "system" if sender is Sender.SYSTEM else "message")
+        out.append(Message(sender, sent_at, body, kind, sender_id, message_key(sender, sent_at, body)))
+    fold_re = t.fold_text.pattern
+    folded = any(fold_re.search(normalize(n.text(deep=False))) for n in thread.css("*"))
+    if folded:
+        tr.hit(t.fold_text, t.fold_text.first.grade)
+    elif thread.css_first(t.fold.css) is not None:
+        folded = True
+        tr.hit(t.fold, t.fold.first.grade)
+    return tuple(sorted(out, key=lambda m: m.sent_at)), folded
+
+
+class Thread(Kind):
+    name = "thread"
+    json = True
+    fixtures: ClassVar[tuple[str, ...]] = ()
+
+    def recognise(self, content: Any, sel: SelectorSet) -> bool:
+        return isinstance(content, dict) and isinstance(content.get("messages"), list)
+
+    def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
+        return {"messages": [message_json(m) for m in thread_from_json(saved.obj, sel, f"thread {saved.url}", trace)]}
+
+
+KIND = Thread()
