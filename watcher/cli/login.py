@@ -24,12 +24,9 @@ import os
 import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
 
 from watcher import config as config_mod
 from watcher import keychain
@@ -37,17 +34,15 @@ from watcher.cli import common
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
 from watcher.i18n import _
 from watcher.keychain import Credentials
-from watcher.models import HealthKind, PageKind, Problem
+from watcher.models import HealthKind, Problem
 from watcher.paths import write_private
 from watcher.store import LOGIN_BLOCK_KEY
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Request
 
-    from watcher.crowdworks.site import Fetched, Site
+    from watcher.crowdworks.site import Site
 
 HEADED_WAIT_S = 300
-_WALLS = (PageKind.LOGIN, PageKind.TWO_STEP, PageKind.CAPTCHA, PageKind.BOT_CHECK)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -164,34 +159,21 @@ def _verify_privately(env: common.Env, typed: Credentials, headed: bool) -> tupl
 
 
 async def _verify(site: Site, typed: Credentials, headed: bool) -> Credentials:
+    from watcher.crowdworks.login import headed_login, logged_in_page
+
     await site.open()
     try:
         async with site.page() as page:
             if headed:
-                verified = await headed_login(site, page, typed)
+                verified = await headed_login(site, page, typed, wait_s=HEADED_WAIT_S, tell=_tell_headed)
             else:
                 await site.login(page)
-                await _logged_in_page(site, page)
+                await logged_in_page(site, page)
                 verified = typed
             await site.save_session()
             return verified
     finally:
         await site.close()
-
-
-def _is_member_page(fetched: Fetched) -> bool:
-    rec = fetched.recognised
-    return rec.logged_in is True and rec.kind not in _WALLS and not rec.login_error
-
-
-async def _logged_in_page(site: Site, page: Page) -> None:
-    """After the login: the page shows a member, or the dashboard does. Raises Unhealthy."""
-    if _is_member_page(await site.snapshot(page)):
-        return
-    fetched = await site.get(page, site.sel.urls.dashboard, "dashboard")
-    if not _is_member_page(fetched):
-        raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, "login",
-                           _("the site showed no logged-in page after the login"))
 
 
 def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
@@ -243,6 +225,10 @@ def _keep(env: common.Env, cfg_file: Path, creds: Credentials, session: bytes) -
 # -- the headed login -----------------------------------------------------------------------------
 
 
+def _tell_headed(filled: bool) -> None:
+    print(headed_instructions(filled, HEADED_WAIT_S), file=sys.stderr, flush=True)
+
+
 def headed_instructions(filled: bool, wait_s: float) -> str:
     minutes = f"{wait_s / 60:g}"
     if filled:
@@ -254,72 +240,3 @@ def headed_instructions(filled: bool, wait_s: float) -> str:
              "press ログイン, then enter the two-step code, solve the captcha or pass the bot check if the "
              "site asks. cwwatch waits up to {minutes} minutes for the logged-in page; nothing is saved "
              "before").format(minutes=minutes)
-
-
-async def headed_login(site: Site, page: Page, typed: Credentials, *, wait_s: float | None = None,
-                       out: TextIO | None = None, poll_s: float = 1.0) -> Credentials:
-    """The page-level steps of ``login --headed`` on an open headed ``site``: the login page in
-    the front tab, the e-mail and password filled in, a line on ``out`` (stderr) saying what to do,
-    then a wait (``wait_s``, 5 minutes) for a logged-in page. The credentials the site accepted: the
-    ones the form last sent (the person may correct them in the window), else ``typed``.
-
-    Raises Unhealthy (login_challenge) when no logged-in page shows in time or the window closes.
-    """
-    wait_s = HEADED_WAIT_S if wait_s is None else wait_s
-    out = sys.stderr if out is None else out
-    lg = site.sel.login
-    sent: dict[str, str] = {}
-    names: dict[str, str] = {}
-
-    async def fill_form() -> bool:
-        try:
-            user, pw = page.locator(lg.username.css).first, page.locator(lg.password.css).first
-            names["email"] = await user.get_attribute("name") or ""
-            names["password"] = await pw.get_attribute("name") or ""
-            await user.fill(typed.email)
-            await pw.fill(typed.password)
-            await user.focus()
-            return True
-        except Exception:  # Playwright's text may quote the value: the person types it themselves
-            return False
-
-    page.on("request", _form_listener(site, names, sent))
-    await page.bring_to_front()
-    before = await site.open_login_page(page)
-    filled = before.recognised.kind is PageKind.LOGIN and await fill_form()
-    await page.bring_to_front()
-    print(headed_instructions(filled, wait_s), file=out, flush=True)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        await asyncio.sleep(poll_s)
-        if page.is_closed():
-            raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
-                               _("the browser window was closed before the login finished"))
-        try:
-            fetched = await site.snapshot(page)
-        except Exception:  # the page is between two documents
-            continue
-        if _is_member_page(fetched):
-            return Credentials(sent.get("email") or typed.email, sent.get("password") or typed.password)
-        if not filled and fetched.recognised.kind is PageKind.LOGIN and not fetched.recognised.login_error:
-            filled = await fill_form()  # the form shows once a bot check is passed
-    raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, "login",
-                       _("not logged in within {minutes} minutes").format(minutes=f"{wait_s / 60:g}"))
-
-
-def _form_listener(site: Site, names: dict[str, str], sent: dict[str, str]) -> Callable[[Request], Any]:
-    """Keep what the login form sends (in memory only): the credentials the site then accepts."""
-    login_path = urlsplit(site.url(site.sel.urls.login)).path
-
-    def on_request(request: Request) -> None:
-        if request.method != "POST" or urlsplit(request.url).path != login_path:
-            return
-        try:
-            form = parse_qs(request.post_data or "", keep_blank_values=True)
-        except Exception:
-            return
-        for key in ("email", "password"):
-            values = form.get(names.get(key) or "")
-            if values:
-                sent[key] = values[-1]
-    return on_request
