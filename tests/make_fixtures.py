@@ -1,4 +1,4 @@
-"""Regenerate the saved-page fixtures in ``fixtures/html/`` from the sample site's renderer.
+"""Regenerate the saved-page fixtures in ``fixtures/html/<kind>/`` from the sample site's renderer.
 
 Run from the checkout: ``python tests/make_fixtures.py``. The output is deterministic: the fixture
 account (``fixtures/scenarios/fixtures.toml``) fixes ``now`` and every id, so running it twice
@@ -99,6 +99,7 @@ class Builder:
 
     def add(self, name: str, body: str, sidecar: dict[str, Any], ext: str = "html",
             beside: dict[str, Any] | None = None) -> None:
+        name = f"{sidecar['kind']}/{name}"  # one folder per page kind (watcher/crowdworks/kinds/)
         if f"{name}.{ext}" in self.files:
             raise SystemExit(f"make_fixtures: {name} twice")
         sidecar.setdefault("fetched_at", iso(self.sc.now))
@@ -456,7 +457,8 @@ def build() -> dict[Path, str]:
 
 def manifest(folder: Path, sidecars: dict[str, dict[str, Any]]) -> str:
     """A capture-style manifest for a fixture folder (file, kind, URL, time, the thread JSON beside a
-    workroom page), so ``cwwatch check-pages FOLDER`` reads every file as its sidecar says."""
+    workroom page), so ``cwwatch check-pages FOLDER`` reads every file as its sidecar says. The
+    names are paths inside ``folder`` (``workroom/workroom_delivered``)."""
     pages = []
     for name, side in sorted(sidecars.items()):
         page = next((f"{name}{ext}" for ext in (".html", ".json") if (folder / f"{name}{ext}").exists()), None)
@@ -472,8 +474,9 @@ def manifest(folder: Path, sidecars: dict[str, dict[str, Any]]) -> str:
 
 
 def _sidecars(folder: Path) -> dict[str, dict[str, Any]]:
-    return {p.name[: -len(".expected.json")]: json.loads(p.read_text(encoding="utf-8"))
-            for p in folder.glob("*.expected.json")}
+    """The sidecars in the kind folders of ``folder``, by their path without the suffix."""
+    return {p.relative_to(folder).as_posix()[: -len(".expected.json")]: json.loads(p.read_text(encoding="utf-8"))
+            for p in folder.glob("*/*.expected.json") if p.parent.name not in ("walls", "from-notes")}
 
 
 def main() -> int:
@@ -481,11 +484,13 @@ def main() -> int:
     WALLS.mkdir(parents=True, exist_ok=True)
     changed = 0
     for path, content in sorted(files.items()):
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8", newline="\n")
             changed += 1
     keep = set(files) | {p for p in WALLS.iterdir() if p.name.split(".")[0] in HAND_WRITTEN} | {OUT / "manifest.json"}
-    stale = [p for folder in (OUT, WALLS) for p in folder.iterdir()
+    kind_folders = [d for d in OUT.iterdir() if d.is_dir() and d.name != "from-notes"]
+    stale = [p for folder in (OUT, *kind_folders) for p in folder.iterdir()
              if p.is_file() and p.suffix in (".html", ".json") and p not in keep]
     for p in stale:
         p.unlink()

@@ -27,7 +27,7 @@ FROM_NOTES = FIXTURES / "from-notes"
 
 
 def test_every_fixture_has_a_sidecar_and_every_sidecar_a_fixture() -> None:
-    assert len(ALL) >= 40 and len(list(FROM_NOTES.glob(f"*{SIDECAR}"))) >= 12
+    assert len(ALL) >= 40 and len(list(FROM_NOTES.rglob(f"*{SIDECAR}"))) >= 12
     pages = [p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".json") and not p.name.endswith(SIDECAR)
              and not p.name.endswith(".messages.json") and p.name != "manifest.json"]
     missing = [str(p.relative_to(FIXTURES)) for p in pages if not p.with_name(p.stem + SIDECAR).exists()]
@@ -56,7 +56,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("folder", [FIXTURES, FROM_NOTES], ids=["rendered", "from-notes"])
 def test_check_pages_json_over_a_folder_agrees_with_every_sidecar(folder: Path) -> None:
     """The command itself, as a person runs it on a folder (kind recognised from the content)."""
-    mine = sorted(s for s in folder.glob(f"*{SIDECAR}"))
+    mine = sorted(s for s in sidecars(folder) if folder == FROM_NOTES or FROM_NOTES not in s.parents)
     when = {load(s)["fetched_at"] for s in mine}
     assert len(when) == 1, "one fetched_at per folder, so one --fetched-at serves all"
     r = _cli("--json", "--fetched-at", when.pop(), str(folder))
@@ -171,3 +171,16 @@ def test_no_page_needs_a_guess(tmp_path: Path) -> None:
         if not got["ok"] and exp["kind"] not in GUESS_ONLY_KINDS:
             failed.append(f"{side.name}: {got['problem']}")
     assert not failed, "\n".join(failed)
+
+
+def test_each_kind_names_its_fixtures() -> None:
+    """Each kind module names the fixtures in its folders (fixtures/html/<kind>/, from-notes/<kind>/)."""
+    from watcher.crowdworks import kinds
+
+    on_disk: dict[str, set[str]] = {}
+    for side in ALL:
+        name = side.relative_to(FIXTURES).as_posix()[: -len(SIDECAR)]
+        assert side.parent.name == load(side)["kind"], f"{name}: not in its kind's folder"
+        on_disk.setdefault(load(side)["kind"], set()).add(name)
+    for name, kind in kinds.KINDS.items():
+        assert set(kind.fixtures) == on_disk.get(name, set()), name

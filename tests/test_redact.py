@@ -333,7 +333,7 @@ def test_ids_keep_their_digit_count_and_never_become_another_real_id():
 
 
 def test_json_documents_and_urls():
-    api = (FIXTURES / "inbox_api_page1.json").read_text(encoding="utf-8")
+    api = (FIXTURES / "inbox_api" / "inbox_api_page1.json").read_text(encoding="utf-8")
     out = redact_json(api)
     assert "合同会社サクラ企画" not in out and "963710002" not in out and "2026年11月20日 07:00" in out
     assert redact_url("https://crowdworks.jp/public/employers/900009001?page=2").startswith(

@@ -15,8 +15,8 @@ from tests.sitefixtures import story
 from watcher.sample.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
-PROFILES = sorted((ROOT / "fixtures" / "html").glob("profile_*.html")) + sorted(
-    (ROOT / "fixtures" / "html" / "from-notes").glob("profile*.html"))
+PROFILES = sorted((ROOT / "fixtures" / "html" / "profile").glob("profile_*.html")) + sorted(
+    (ROOT / "fixtures" / "html" / "from-notes" / "profile").glob("profile*.html"))
 NOW = "2026-11-20T10:00:00+09:00"
 
 
@@ -60,7 +60,7 @@ def test_vet_page_on_every_profile_fixture(page: Path, tmp_path: Path) -> None:
 
 
 def test_vet_page_reads_the_worrying_record(tmp_path: Path) -> None:
-    r = vet(tmp_path, "--page", str(ROOT / "fixtures/html/profile_record.html"), "--json", "--now", NOW)
+    r = vet(tmp_path, "--page", str(ROOT / "fixtures/html/profile/profile_record.html"), "--json", "--now", NOW)
     out = json.loads(r.stdout)
     assert r.returncode == 10 and out["verdict"] == "warning"
     assert {"trouble_in_ratings", "low_completion", "low_rating"} <= {s["id"] for s in out["signals"]}

@@ -8,7 +8,8 @@ class per page kind) knows, for its page or JSON answer:
 - how to recognise it from its content (:meth:`Kind.recognise`);
 - its record for ``check-pages`` (:meth:`Kind.record`, from the module's pure reader), and what
   in that record is a problem (:meth:`Kind.problem`);
-- the names of its fixtures (``fixtures/html/<name>/``).
+- the names of its fixtures: paths inside ``fixtures/html/`` without the suffix, in the kind's
+  folders (``<name>/``, and ``from-notes/<name>/`` for the pages written from the notes alone).
 
 The readers themselves (``extract_contracts`` and so on) are module functions beside the class:
 ``pages`` calls them over a loaded page, tests call them over fixtures.
@@ -47,7 +48,7 @@ class Kind:
 
     name: ClassVar[str]
     json: ClassVar[bool] = False  # a JSON answer, not an HTML page
-    fixtures: ClassVar[tuple[str, ...]] = ()  # file stems in fixtures/html/<name>/ (each with a sidecar)
+    fixtures: ClassVar[tuple[str, ...]] = ()  # in fixtures/html/, no suffix: "<name>/<stem>" (each with a sidecar)
 
     def recognise(self, content: Tree | Any, sel: SelectorSet) -> bool:
         """Is ``content`` (a parsed page, or a parsed JSON answer for a JSON kind) of this kind?"""

@@ -126,7 +126,15 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
 
 class Contracts(Kind):
     name = "contracts"
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "contracts/contracts_changed",
+        "contracts/contracts_empty",
+        "contracts/contracts_page1",
+        "contracts/contracts_page2",
+        "contracts/contracts_section_without_rows",
+        "from-notes/contracts/contracts_all_sections_empty",
+        "from-notes/contracts/contracts_client_first_status_second",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         return (content.css_first(sel.contracts.row_link.css) is not None

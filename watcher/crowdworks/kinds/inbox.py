@@ -88,7 +88,9 @@ def unique(items: Iterable[InboxItem]) -> list[InboxItem]:
 
 class Inbox(Kind):
     name = "inbox"
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "inbox/inbox_page1",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         return content.css_first(sel.inbox.list.css) is not None

@@ -81,7 +81,14 @@ def inbox_from_json(obj: Any, sel: SelectorSet, page: str = "inbox api", trace: 
 class InboxApi(Kind):
     name = "inbox_api"
     json = True
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "from-notes/inbox_api/inbox_api_iso_sent_at",
+        "from-notes/inbox_api/inbox_api_japanese_sent_at",
+        "inbox_api/inbox_api_changed",
+        "inbox_api/inbox_api_iso",
+        "inbox_api/inbox_api_page1",
+        "inbox_api/inbox_api_page2",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         return isinstance(content, dict) and ("status" in content or "data" in content)

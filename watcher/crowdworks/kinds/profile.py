@@ -173,7 +173,26 @@ def profile_json(c: ClientSeen) -> dict[str, Any]:
 
 class Profile(Kind):
     name = "profile"
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "from-notes/profile/profile_hidden_key_absent",
+        "from-notes/profile/profile_hidden_null",
+        "from-notes/profile/profile_json_only_ascii_escaped",
+        "from-notes/profile/profile_visible_fullwidth_colon",
+        "profile/profile_changed",
+        "profile/profile_days",
+        "profile/profile_english",
+        "profile/profile_fullwidth_colon",
+        "profile/profile_hidden",
+        "profile/profile_hidden_null",
+        "profile/profile_hours",
+        "profile/profile_json_only",
+        "profile/profile_just_now",
+        "profile/profile_minutes",
+        "profile/profile_months",
+        "profile/profile_page_only",
+        "profile/profile_record",
+        "profile/profile_unreadable_access",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         return content.css_first(sel.profile.container.css) is not None

@@ -183,7 +183,10 @@ def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: 
 class Thread(Kind):
     name = "thread"
     json = True
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "from-notes/thread/thread_japanese_senddate",
+        "thread/thread_json",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         return isinstance(content, dict) and isinstance(content.get("messages"), list)

@@ -238,7 +238,28 @@ def thread_id_of(html_text: str, sel: SelectorSet) -> int | None:
 
 class WorkroomKind(Kind):
     name = "workroom"
-    fixtures: ClassVar[tuple[str, ...]] = ()
+    fixtures: ClassVar[tuple[str, ...]] = (
+        "from-notes/workroom/workroom_awaiting_escrow_json",
+        "from-notes/workroom/workroom_folded_between",
+        "from-notes/workroom/workroom_in_acceptance_milestones",
+        "from-notes/workroom/workroom_no_thread_root",
+        "from-notes/workroom/workroom_working_message_class",
+        "workroom/workroom_awaiting_escrow",
+        "workroom/workroom_changed",
+        "workroom/workroom_changed_time",
+        "workroom/workroom_delivered",
+        "workroom/workroom_ending",
+        "workroom/workroom_finished",
+        "workroom/workroom_in_acceptance_folded",
+        "workroom/workroom_in_acceptance_json",
+        "workroom/workroom_in_progress",
+        "workroom/workroom_message_class",
+        "workroom/workroom_quotes_404_text",
+        "workroom/workroom_sentence_outside_detail",
+        "workroom/workroom_two_folds",
+        "workroom/workroom_two_folds_unfolded",
+        "workroom/workroom_unmapped_label",
+    )
 
     def recognise(self, content: Any, sel: SelectorSet) -> bool:
         w = sel.workroom
