@@ -1,6 +1,7 @@
 """Saved pages and their sidecars: what ``cwwatch check-pages`` must read from each.
 
-A sidecar ``NAME.expected.json`` sits beside ``NAME.html`` (or ``NAME.json``, a JSON answer):
+The pages sit in one folder per page kind (``fixtures/html/<kind>/``, ``fixtures/html/from-notes/<kind>/``);
+a sidecar ``NAME.expected.json`` sits beside ``NAME.html`` (or ``NAME.json``, a JSON answer):
 
     {"kind", "url", "fetched_at", "description", "source", "ok", "problem", "record"}
 
