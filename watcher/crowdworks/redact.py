@@ -22,6 +22,10 @@ page still works as a fixture. Three kinds of replacement, all consistent within
 Kept: status labels and the site's own phrases, 「最終アクセス: 約2時間前」-style texts, ``<time>``
 elements (text and ``datetime``), class names, ``<style>``, the element structure.
 
+One module over 400 lines, as one job: the three kinds of replacement share one table per
+:class:`Redactor` (placeholders and fake ids consistent across every page of a capture), which each
+of them reads and fills. The DOM walking it needs is ``dom``'s.
+
 The redaction is thorough, not infallible: text in an element no hook knows (a release that
 renamed everything) is only caught when it is known or matches a pattern.
 """

@@ -1,4 +1,5 @@
-"""The only code that touches the browser: Chromium driven by Playwright (async API).
+"""The browser session: Chromium driven by Playwright (async API). With ``login.py`` (the steps of
+``cwwatch login`` on one of its pages) the only code that touches the browser.
 
 It owns the persistent session (Playwright ``storage_state`` in a 0600 file), logs in with the
 keyring password only when a page shows the login wall (at most once per scan, never after a
@@ -11,6 +12,10 @@ finding.
 Every pool page stops any top-level navigation that leaves the configured host, redirect hops
 included (Chromium's own request interception, which sees each hop; Playwright's routes do not),
 so the scan never loads a page of another site.
+
+One module over 400 lines, as one job: the session, the page pool, the pacing, the host guard and
+the login-once rule share one state (the browser context, the time of the last navigation, whether
+this scan has logged in), which every navigation reads and writes.
 """
 
 from __future__ import annotations
