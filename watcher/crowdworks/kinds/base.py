@@ -42,6 +42,13 @@ class Saved:
     beside: Any = None
     worker_id: int | None = None
 
+    @property
+    def page(self) -> Tree:
+        """The parsed page (an HTML kind's input). Raises ValueError for a JSON answer."""
+        if self.tree is None:
+            raise ValueError("a JSON answer, not a page")
+        return self.tree
+
 
 class Kind:
     """One page kind. Subclasses set the class attributes and override the methods."""

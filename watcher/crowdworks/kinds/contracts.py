@@ -141,7 +141,7 @@ class Contracts(Kind):
                 or content.css_first(sel.contracts.empty.css) is not None)
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        listing = extract_contracts(saved.tree, sel, saved.url, trace)  # type: ignore[arg-type]
+        listing = extract_contracts(saved.page, sel, saved.url, trace)
         return {"contracts": [{"id": r.contract_id, "title": r.title, "client_name": r.client_name,
                                "status_label": r.status_label, "stage": str(r.stage) if r.stage else None}
                               for r in listing.rows], "next_page": listing.next_url, "empty": listing.empty}

@@ -96,7 +96,7 @@ class Inbox(Kind):
         return content.css_first(sel.inbox.list.css) is not None
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        inbox = extract_inbox(saved.tree, sel, saved.url, trace)  # type: ignore[arg-type]
+        inbox = extract_inbox(saved.page, sel, saved.url, trace)
         return {"items": [item_json(i) for i in inbox.items], "next_page": inbox.next_url}
 
 

@@ -38,7 +38,7 @@ class Job(Kind):
         return content.css_first(sel.proposals.job_client_link.css) is not None
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        return {"client_id": client_of_job(saved.tree, sel, saved.url, trace)}  # type: ignore[arg-type]
+        return {"client_id": client_of_job(saved.page, sel, saved.url, trace)}
 
 
 KIND = Job()

@@ -198,7 +198,7 @@ class Profile(Kind):
         return content.css_first(sel.profile.container.css) is not None
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        return profile_json(extract_profile(saved.tree, sel, saved.url, saved.fetched_at, trace))  # type: ignore[arg-type]
+        return profile_json(extract_profile(saved.page, sel, saved.url, saved.fetched_at, trace))
 
 
 KIND = Profile()

@@ -94,7 +94,7 @@ class Proposal(Kind):
         return thread_type(content, sel) == "Proposal"
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        prop = extract_proposal_page(saved.tree, sel, saved.url, saved.worker_id, trace)  # type: ignore[arg-type]
+        prop = extract_proposal_page(saved.page, sel, saved.url, saved.worker_id, trace)
         return {"proposal_id": prop.proposal_id, "thread_id": prop.thread_id, "job_id": prop.job_id,
                 "title": prop.title, "client_wrote_at": iso(prop.client_wrote),
                 "messages": [message_json(m) for m in prop.messages]}

@@ -82,7 +82,7 @@ class Proposals(Kind):
         return content.css_first(sel.proposals.table.css) is not None
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
-        listing = extract_proposals(saved.tree, sel, saved.url, trace)  # type: ignore[arg-type]
+        listing = extract_proposals(saved.page, sel, saved.url, trace)
         return {"proposals": [{"id": pid, "title": title} for pid, title in listing.proposals],
                 "total_pages": listing.total_pages, "next_page": listing.next_url}
 

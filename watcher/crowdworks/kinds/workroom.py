@@ -270,7 +270,7 @@ class WorkroomKind(Kind):
 
     def record(self, saved: Saved, sel: SelectorSet, trace: Trace) -> dict[str, Any]:
         url = saved.url
-        page = extract_contract_page(saved.tree, sel, url, saved.worker_id, trace)  # type: ignore[arg-type]
+        page = extract_contract_page(saved.page, sel, url, saved.worker_id, trace)
         messages, source, folded = page.messages, "dom", page.folded
         if saved.beside is not None:
             messages, source, folded = thread_from_json(saved.beside, sel, f"thread of {url}", trace), "json", False
