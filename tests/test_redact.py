@@ -26,7 +26,7 @@ from watcher.crowdworks.extract import (
 )
 from watcher.crowdworks.redact import Redactor, is_token, redact_html, redact_json, redact_url
 from watcher.jptime import format_jst
-from watcher.sample import render
+from watcher.sample.site import pages as render
 
 SEL = selectorset.load()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
