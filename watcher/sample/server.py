@@ -5,6 +5,10 @@ on a free port, with a login form, session cookies, a redirect to ``/login`` whe
 paging, the ``mobylette_device`` switch to smartphone markup, and the faults the scenario switches
 on. It counts what it serves (``stats``) so tests can tell a reused session from a new login.
 
+The pages are the page kinds' (:mod:`watcher.sample.site`): the server looks a path up in their
+route table (:data:`watcher.sample.site.ROUTES`) and sends the kind's answer. What is not a page is
+the server's: sessions and the login form's POST, the faults, the counters.
+
 Run it alone: ``python -m watcher.sample.server SCENARIO.toml [--port N]``.
 """
 
@@ -211,12 +215,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/__sample__/stats":
             self._json(200, dict(site.stats))
             return
-        found = find_route(ROUTES, path)
+        route, number = find_route(ROUTES, path) or (None, 0)  # the page kind that answers the path
         token = self._session()
         logged_in = token is not None and token in site.sessions
         req = Request(sc, parse_qs(parts.query), logged_in, self._cookie(DEVICE_COOKIE) == "sp")
-        if found is not None and found[0].access == "asset":
-            self._answer(found[0].handler(req, found[1]))
+        if route is not None and route.access == "asset":
+            self._answer(route.handler(req, number))
             return
         if faults.login == "bot_check":  # the WAF answers every page before the site does
             site.count("bot_check")
@@ -242,7 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
                 site.sessions.discard(token)
             self._redirect("/login", cookie="")
             return
-        if found is None or found[0].access != "public":  # a member page
+        if route is None or route.access != "public":  # a member page (or none: 404 to members only)
             if not logged_in:
                 site.count("login_wall")
                 if path.startswith(_JSON_PATHS):
@@ -251,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._redirect("/login")
                 return
             site.served_member_page()
-        self._answer(found[0].handler(req, found[1]) if found is not None else None, logged_in)
+        self._answer(route.handler(req, number) if route is not None else None, logged_in)
 
     def _answer(self, answer: Answer | None, logged_in: bool = True) -> None:
         """Send a route's answer, counted; no answer is the 404 page."""
