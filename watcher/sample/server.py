@@ -198,6 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("POST")
 
     def _route(self, method: str) -> None:
+        """Answer one request: the faults first, then the session, then the page kind's route."""
         site = self.site
         sc = site.scenario
         parts = urlsplit(self.path)

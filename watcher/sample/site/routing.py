@@ -64,10 +64,12 @@ class Answer:
 
     @classmethod
     def json(cls, obj: Any, *, status: int = 200, count: str = "", delay_ms: int = 0) -> Answer:
+        """JSON as the site sends it (UTF-8, not ASCII-escaped)."""
         return cls(json.dumps(obj, ensure_ascii=False), status, JSON_TYPE, count, delay_ms=delay_ms)
 
     @classmethod
     def redirect(cls, location: str, *, count: str = "") -> Answer:
+        """A 302 to ``location``."""
         return cls(b"", 302, HTML, count, location)
 
 

@@ -74,6 +74,7 @@ def _view(sc: Scenario, owner: SContract | SProposal, m: SMessage) -> dict[str, 
 
 
 def _thread_classes(changed: bool) -> dict[str, str]:
+    """The thread's class names, of this release or of the one that renamed every hook."""
     if changed:  # the release that renamed every hook of the thread
         t = CHANGED_RELEASE
         names = {"list": ("msgList", 17), "item": ("msgItem", 1), "msg": ("msg", 2), "sent": ("mine", 3),
@@ -155,6 +156,7 @@ def thread_block(sc: Scenario, owner: SContract | SProposal, messageable: str, s
 
 
 def _rails_escape(text: str) -> str:
+    """Rails' ``html_escape``: the five characters ``&``, ``<``, ``>``, ``"`` and ``'`` as entities."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
 
@@ -198,6 +200,7 @@ def sp_thread_page(sc: Scenario, owner: SContract | SProposal, status: str, sent
 
 
 def _thread_json(req: Request, thread_id: int) -> Answer:
+    """``messages.json``: the thread, or the ``thread_json`` fault's 500, or a JSON 404."""
     sc = req.sc
     owner = sc.thread(thread_id)
     if owner is None:
