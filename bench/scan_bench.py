@@ -48,9 +48,9 @@ sys.path.insert(0, str(ROOT))
 from watcher.crowdworks import selectors as selectorset  # noqa: E402
 from watcher.crowdworks.chromium import LAUNCH_ARGS, find_chromium  # noqa: E402
 from watcher.crowdworks.kinds.workroom import extract_contract_page  # noqa: E402
-from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SClient, SContract, SFaults, SMessage, SWorker  # noqa: E402
 from watcher.sample.server import SampleSite  # noqa: E402
+from watcher.sample.site import pages as render  # noqa: E402
 
 PAGE = render.PAGE_SIZE
 WORDS = ("記事の構成について確認しました。", "修正版をお送りします。", "ご確認をお願いいたします。",

@@ -5,8 +5,8 @@ account (``fixtures/scenarios/fixtures.toml``) fixes ``now`` and every id, so ru
 writes the same bytes; it rewrites only files whose content changed and deletes generated files it
 no longer makes.
 
-Most pages come straight from :mod:`watcher.sample.render`, in the shapes of the evidence
-(docs/site.md). The variants the renderer does not produce but the evidence allows are made here by
+Most pages come straight from the sample site (:mod:`watcher.sample.site.pages`), in the shapes of
+the evidence (docs/site.md). The variants the renderer does not produce but the evidence allows are made here by
 post-processing its output (each edit checks that the text it replaces is really there, so a
 renderer change stops this script instead of silently producing a page that no longer shows what
 its name says): the `_message_` class without the `_messageItem_` wrapper, a thread whose state
@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from watcher.sample import render  # noqa: E402
 from watcher.sample.scenario import Scenario, SContract, SMessage, load_scenario  # noqa: E402
+from watcher.sample.site import pages as render  # noqa: E402
 
 OUT = ROOT / "fixtures" / "html"
 WALLS = OUT / "walls"

@@ -1,6 +1,6 @@
 """The sample site shows the shapes the evidence gives, and reads like the fixtures.
 
-The fixtures (fixtures/html/) and the sample site (watcher/sample/render.py) must show the real
+The fixtures (fixtures/html/) and the sample site (watcher/sample/site/) must show the real
 site's *seen* shapes: every hook graded seen that a reader relies on is found on the sample site's
 pages of its kind, and every page the sample site serves for the bundled story reads (check-pages)
 without a problem. A changed layout fails alike on the sample site and in the fixtures. One test
@@ -25,9 +25,9 @@ from watcher.crowdworks.kinds.thread import thread_from_json
 from watcher.crowdworks.kinds.workroom import extract_contract_page
 from watcher.crowdworks.walls import recognise
 from watcher.models import PageKind
-from watcher.sample import render
 from watcher.sample.scenario import Scenario, load_scenario
 from watcher.sample.server import SampleSite
+from watcher.sample.site import pages as render
 
 SEL = selector_files.load()
 SITE = "https://crowdworks.jp"

@@ -212,8 +212,8 @@ def test_a_cut_or_spliced_selectors_file_is_a_config_error_or_loads(tmp_path, cu
 def test_a_scenario_written_for_the_earlier_sample_site_still_loads_and_serves() -> None:
     """The scenario format is an interface: a file written before the sample site followed the evidence
     (kind = "delivery", offsets, one state) still loads and renders every page."""
-    from watcher.sample import render
     from watcher.sample.scenario import load_scenario
+    from watcher.sample.site import pages as render
 
     sc = load_scenario(Path(__file__).resolve().parent.parent / "fixtures" / "scenarios" / "story-format-0.1.toml")
     assert len(sc.contracts) == 4 and any(m.kind == "delivery" for c in sc.contracts for m in c.messages)

@@ -24,7 +24,7 @@ from watcher.crowdworks.kinds.workroom import extract_contract_page
 from watcher.crowdworks.redact import Redactor, is_token, redact_html, redact_json, redact_url
 from watcher.crowdworks.walls import recognise
 from watcher.jptime import format_jst
-from watcher.sample import render
+from watcher.sample.site import pages as render
 
 SEL = selectorset.load()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"

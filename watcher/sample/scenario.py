@@ -3,6 +3,10 @@
 The format is an interface (documented in docs/scenario.md): fields may be added, never changed.
 Errors name the file and, where it can be found, the line: ``story.toml:12: contracts[0].status:
 expected a string``.
+
+One job, kept in one module though it is long: the records a scenario holds and the reading that
+checks every key of the file against them, with the line it sits on; split, each half would have to
+know the other's every field.
 """
 
 from __future__ import annotations

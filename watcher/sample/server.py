@@ -5,6 +5,10 @@ on a free port, with a login form, session cookies, a redirect to ``/login`` whe
 paging, the ``mobylette_device`` switch to smartphone markup, and the faults the scenario switches
 on. It counts what it serves (``stats``) so tests can tell a reused session from a new login.
 
+The pages are the page kinds' (:mod:`watcher.sample.site`): the server looks a path up in their
+route table (:data:`watcher.sample.site.ROUTES`) and sends the kind's answer. What is not a page is
+the server's: sessions and the login form's POST, the faults, the counters.
+
 Run it alone: ``python -m watcher.sample.server SCENARIO.toml [--port N]``.
 """
 
@@ -13,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import secrets
 import socket
 import sys
@@ -26,12 +29,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from watcher.sample import render
 from watcher.sample.scenario import Scenario, load_scenario
+from watcher.sample.site import ROUTES, walls
+from watcher.sample.site.assets import MOVE_ONCE_JS, RELOAD_JS
+from watcher.sample.site.routing import JSON_TYPE, Answer, Request, find_route
 
 COOKIE = "_cw_session_id"  # the real site's session cookie (reported)
 DEVICE_COOKIE = "mobylette_device"  # "sp": smartphone markup; "pc" or none: desktop (seen)
-JSON_TYPE = "application/json; charset=utf-8"
 
 
 class SampleSite:
@@ -111,18 +115,6 @@ class SampleSite:
             self.bytes_sent = 0
 
 
-# Scripts of the faults that make a page move while it is being read.
-_RELOAD_JS = ("<script>addEventListener('load', function () { setTimeout(function () { location.reload(); }, 0); });"
-              "</script>")
-_MOVE_ONCE_JS = ("<script>addEventListener('load', function () { if (location.search.indexOf('moved=1') < 0) "
-                 "{ setTimeout(function () { location.replace(location.pathname + '?moved=1'); }, 0); } });</script>")
-
-_CONTRACT = re.compile(r"^/contracts/(\d+)$")
-_EMPLOYER = re.compile(r"^/public/employers/(\d+)$")
-_JOB = re.compile(r"^/public/jobs/(\d+)$")
-_PROPOSAL = re.compile(r"^/proposals/(\d+)$")
-_MESSAGE = re.compile(r"^/messages/(\d+)$")
-_THREAD_JSON = re.compile(r"^/message/threads/(\d+)/messages\.json$")
 _JSON_PATHS = ("/api/", "/message/threads/")
 
 
@@ -206,10 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("POST")
 
     def _route(self, method: str) -> None:
+        """Answer one request: the faults first, then the session, then the page kind's route."""
         site = self.site
         sc = site.scenario
         parts = urlsplit(self.path)
-        path, query = parts.path, parse_qs(parts.query)
+        path = parts.path
         site.paths.append(self.path)
         faults = sc.faults
 
@@ -217,19 +210,23 @@ class _Handler(BaseHTTPRequestHandler):
             return path in paths or self.path in paths
 
         self._truncate = hit(faults.truncated)
-        self._script = _RELOAD_JS if hit(faults.reload_loop) else _MOVE_ONCE_JS if hit(faults.redirect_once) else ""
+        self._script = RELOAD_JS if hit(faults.reload_loop) else MOVE_ONCE_JS if hit(faults.redirect_once) else ""
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if path == "/__sample__/stats":
             self._json(200, dict(site.stats))
             return
-        if path == "/challenge.js":
-            self._send(200, render.CHALLENGE_JS, "application/javascript; charset=utf-8")
+        route, number = find_route(ROUTES, path) or (None, 0)  # the page kind that answers the path
+        token = self._session()
+        logged_in = token is not None and token in site.sessions
+        req = Request(sc, parse_qs(parts.query), logged_in, self._cookie(DEVICE_COOKIE) == "sp")
+        if route is not None and route.access == "asset":
+            self._answer(route.handler(req, number))
             return
         if faults.login == "bot_check":  # the WAF answers every page before the site does
             site.count("bot_check")
             status = HTTPStatus.METHOD_NOT_ALLOWED if method == "POST" else HTTPStatus.ACCEPTED
-            self._send(status, render.bot_check_page(), headers={"x-amzn-waf-action": "challenge"})
+            self._send(status, walls.bot_check_page(), headers={"x-amzn-waf-action": "challenge"})
             return
         if hit(faults.slow):
             site.count("slow")
@@ -240,122 +237,44 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if hit(faults.server_error):
             site.count("server_error")
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, render.server_error_page())
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, walls.server_error_page())
             return
-        token = self._session()
-        logged_in = token is not None and token in site.sessions
-        sp = self._cookie(DEVICE_COOKIE) == "sp"
-
-        if path == "/login":
-            if method == "POST":
-                self._login_post(sc)
-                return
-            site.count("login_page")
-            self._send(200, render.login_page(captcha=sc.faults.login == "captcha"))
-            return
-        if path == "/login/two_step_authentication":
-            site.count("two_step_page")
-            self._send(200, render.two_step_page())
+        if path == "/login" and method == "POST":
+            self._login_post(sc)
             return
         if path == "/logout":
             if token:
                 site.sessions.discard(token)
             self._redirect("/login", cookie="")
             return
-        if (m := _EMPLOYER.match(path)) is not None:
-            cl = sc.clients.get(int(m.group(1)))
-            if cl is None:
-                self._not_found(logged_in)
+        if route is None or route.access != "public":  # a member page (or none: 404 to members only)
+            if not logged_in:
+                site.count("login_wall")
+                if path.startswith(_JSON_PATHS):
+                    self._json(401, {"status": "error", "error": "unauthorized"})
+                    return
+                self._redirect("/login")
                 return
-            site.count("profile")
-            self._send(200, render.profile(sc, cl, logged_in, "profile" in faults.layout_changed, sp))
-            return
-        if (m := _JOB.match(path)) is not None:
-            job = render.find_job(sc, int(m.group(1)))
-            if job is None:
-                self._not_found(logged_in)
-                return
-            site.count("job")
-            self._send(200, render.job_page(sc, job, logged_in))
-            return
-        if path in ("/", "/favicon.ico"):
+            site.served_member_page()
+        self._answer(route.handler(req, number) if route is not None else None, logged_in)
+
+    def _answer(self, answer: Answer | None, logged_in: bool = True) -> None:
+        """Send a route's answer, counted; no answer is the 404 page."""
+        if answer is None:
             self._not_found(logged_in)
             return
-        # Everything below is a member page.
-        if not logged_in:
-            site.count("login_wall")
-            if path.startswith(_JSON_PATHS):
-                self._json(401, {"status": "error", "error": "unauthorized"})
-                return
-            self._redirect("/login")
+        if answer.count:
+            self.site.count(answer.count)
+        if answer.delay_ms:
+            time.sleep(answer.delay_ms / 1000)
+        if answer.location:
+            self._redirect(answer.location)
             return
-        site.served_member_page()
-        changed = faults.layout_changed
-        page_no = _page(query)
-        if path == "/dashboard":
-            site.count("dashboard")
-            self._send(200, render.dashboard(sc, sp))
-        elif path == "/e/contracts":
-            site.count("contracts")
-            self._send(200, render.contracts_page(sc, page_no, "contracts" in changed, faults.empty_list,
-                                                  faults.next_link, sp))
-        elif path == "/messages/received":
-            site.count("inbox")
-            self._send(200, render.inbox_page(sc, page_no, "inbox" in changed, sp))
-        elif path == "/api/v3/message/list":
-            site.count("inbox_api")
-            if faults.inbox_api_delay_ms:
-                time.sleep(faults.inbox_api_delay_ms / 1000)
-            self._json(200, render.inbox_json(sc, page_no, "inbox" in changed))
-        elif (m := _THREAD_JSON.match(path)) is not None:
-            self._thread_json(sc, int(m.group(1)))
-        elif (m := _CONTRACT.match(path)) and (c := sc.contract(int(m.group(1)))) is not None:
-            site.count("workroom")
-            self._send(200, render.workroom(sc, c, False, "workroom" in changed, sp=sp))
-        elif path == "/e/proposals":
-            site.count("proposals")
-            self._send(200, render.proposals_page(sc, page_no, sp))
-        elif (m := _PROPOSAL.match(path)) is not None:
-            self._proposal(sc, int(m.group(1)), sp)
-        elif (m := _MESSAGE.match(path)) is not None:
-            owner = render.find_message(sc, int(m.group(1)))
-            if owner is None:
-                self._not_found(True)
-                return
-            site.count("message_link")
-            kind = "contracts" if sc.contract(owner.id) is owner else "proposals"
-            self._redirect(f"/{kind}/{owner.id}#scroll_to_message")
-        else:
-            self._not_found(True)
-
-    def _thread_json(self, sc: Scenario, thread_id: int) -> None:
-        owner = sc.thread(thread_id)
-        if owner is None:
-            self.site.count("not_found")
-            self._json(404, {"status": "error", "error": "not_found"})
-            return
-        self.site.count("thread_json")
-        if sc.faults.thread_json_fails(owner.id):
-            self._json(500, {"status": "error", "error": "internal_server_error"})
-            return
-        self._json(200, render.thread_json(sc, owner))
-
-    def _proposal(self, sc: Scenario, pid: int, sp: bool) -> None:
-        contract = next((c for c in sc.contracts if c.proposal_id == pid), None)
-        if contract is not None:  # once a contract exists, its application redirects to it (seen),
-            self.site.count("proposal")  # even while a scenario still lists the application
-            self._redirect(f"/contracts/{contract.id}")
-            return
-        p = sc.proposal(pid)
-        if p is not None:
-            self.site.count("proposal")
-            self._send(200, render.proposal_page(sc, p, sp=sp))
-            return
-        self._not_found(True)
+        self._send(answer.status, answer.body, answer.ctype)
 
     def _not_found(self, logged_in: bool) -> None:
         self.site.count("not_found")
-        self._send(HTTPStatus.NOT_FOUND, render.not_found_page(logged_in, self.site.scenario))
+        self._send(HTTPStatus.NOT_FOUND, walls.not_found_page(logged_in, self.site.scenario))
 
     def _login_post(self, sc: Scenario) -> None:
         site = self.site
@@ -365,15 +284,15 @@ class _Handler(BaseHTTPRequestHandler):
         user = form.get("username", [""])[0]
         password = form.get("password", [""])[0]
         if sc.faults.login == "captcha":
-            self._send(200, render.login_page(error="captcha_required", captcha=True))
+            self._send(200, walls.login_page(error="captcha_required", captcha=True))
             return
         if user != sc.worker.email:
             site.count("login_failed")
-            self._send(200, render.login_page(error="account_missing"))
+            self._send(200, walls.login_page(error="account_missing"))
             return
         if password != sc.worker.password or sc.faults.login == "wrong_password":
             site.count("login_failed")
-            self._send(200, render.login_page(error="password_mismatch"))
+            self._send(200, walls.login_page(error="password_mismatch"))
             return
         token = secrets.token_urlsafe(24)
         device = "sp" if sc.faults.smartphone else None
@@ -384,13 +303,6 @@ class _Handler(BaseHTTPRequestHandler):
         site.sessions.add(token)
         site.count("login_ok")
         self._redirect("/dashboard", cookie=token, device=device)
-
-
-def _page(query: dict[str, list[str]]) -> int:
-    try:
-        return max(1, int(query.get("page", ["1"])[0]))
-    except ValueError:
-        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
