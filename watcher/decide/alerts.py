@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from watcher.decide import rules
 from watcher.decide.rules import waited_since
 from watcher.decide.vetting import Verdict
 from watcher.i18n import N_, _, ngettext
@@ -112,11 +113,12 @@ _HEALTH_TEXT: dict[HealthKind, tuple[str, str]] = {
 }
 
 # Critical urgency (most desktops keep such a notification until it is dismissed) only where the person
-# must act: an acceptance past its week (the desk must be asked), and a watch that stays stopped until
-# the person logs in, unlocks the keyring or updates cwwatch. A site that does not answer and a scan
-# that failed on its own usually pass by themselves (the next scans retry): normal. Everything else
-# (the other findings, recovery, the digest, client_risk) is normal too.
-URGENT_RULES = frozenset({"acceptance_overdue"})
+# must act: a finding declared urgent in the rules' registry (decide/rules.py: an acceptance past its
+# week, the desk must be asked), and a watch that stays stopped until the person logs in, unlocks the
+# keyring or updates cwwatch. A site that does not answer and a scan that failed on its own usually pass
+# by themselves (the next scans retry): normal. Everything else (the other findings, recovery, the
+# digest, client_risk) is normal too.
+URGENT_RULES = rules.URGENT
 URGENT_HEALTH = frozenset({
     HealthKind.LOGGED_OUT, HealthKind.KEYRING_LOCKED, HealthKind.LOGIN_FAILED, HealthKind.LOGIN_CHALLENGE,
     HealthKind.LAYOUT_CHANGED, HealthKind.UNKNOWN_STATUS,
@@ -180,7 +182,7 @@ def summary_note(notes: Sequence[Note]) -> Note | None:
 
 # -- client_risk: a verdict on a client, before or at the start of the work ------------------------
 
-CLIENT_RISK_RULE = "client_risk"
+CLIENT_RISK_RULE = rules.CLIENT_RISK
 
 
 def client_risk_notifies(subject: str, verdict: str) -> bool:
