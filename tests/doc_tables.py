@@ -1,4 +1,5 @@
-"""The docs' tables of the rules, written from the rules' registry (``watcher/decide/rules.py``).
+"""The docs' tables of the rules and health problems, written from their registries
+(``REGISTRY`` in ``watcher/decide/rules.py``, ``HEALTH`` in ``watcher/decide/alerts.py``).
 
     .venv/bin/python tests/doc_tables.py          # rewrite the tables in README.md and docs/rules.md
     .venv/bin/python tests/doc_tables.py check    # exit 1 when one differs from the registry
@@ -14,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+from watcher.decide.alerts import HEALTH
 from watcher.decide.rules import REGISTRY
 from watcher.i18n import In
 
@@ -41,7 +43,14 @@ def overview_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {README: {"table": readme_table}, RULES_DOC: {"overview": overview_table}}
+def health_table() -> str:
+    """docs/rules.md's table of the health problems (``HEALTH`` in ``watcher/decide/alerts.py``)."""
+    rows = ["| kind | met when | notification |", "|---|---|---|"]
+    rows += [f"| `{h.kind}` | {h.when} | {'critical' if h.urgent else 'normal'} |" for h in HEALTH]
+    return "\n".join(rows)
+
+
+TABLES = {README: {"table": readme_table}, RULES_DOC: {"overview": overview_table, "health": health_table}}
 
 
 def _block(name: str) -> re.Pattern[str]:

@@ -14,7 +14,7 @@ from tests import doc_tables
 from watcher import i18n
 from watcher.cli import status
 from watcher.decide import alerts, rules, vetting
-from watcher.models import Finding
+from watcher.models import Finding, HealthKind, Problem
 from watcher.report import words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +84,25 @@ class _Facts:
 
     def rules(self) -> list[str]:
         return self.findings
+
+
+# -- the health problems: declared once too (watcher/decide/alerts.py) -------------------------------
+
+
+def test_each_health_kind_is_declared_once():
+    kinds = [h.kind for h in alerts.HEALTH]
+    assert sorted(kinds) == sorted(HealthKind)
+    assert {h.kind for h in alerts.HEALTH if h.urgent} == alerts.URGENT_HEALTH
+
+
+@pytest.mark.parametrize("health", alerts.HEALTH, ids=lambda h: str(h.kind))
+def test_a_health_note_is_the_declared_one(health):
+    note = alerts.health_note(Problem(health.kind, "login", "detail"))
+    tr = i18n.In(i18n.current())
+    assert (note.title, note.body, note.urgent) == (tr(health.title), tr(health.body), health.urgent)
+
+
+def test_the_readme_names_every_health_kind():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = readme[readme.index("…and when it cannot see:"):readme.index("*unhealthy*")]
+    assert set(re.findall(r"`(\w+)`", line)) == {str(k) for k in HealthKind}
