@@ -76,9 +76,9 @@ def test_the_folder_shows_the_pipe() -> None:
     entries = {p.name for p in PACKAGE.iterdir() if not p.name.startswith(("_", ".")) or p.name == "__main__.py"}
     entries.discard("__pycache__")
     assert entries == {
-        "models.py", "errors.py", "i18n.py", "locale", "paths.py", "config.py", "jptime.py", "keychain.py",
-        "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan.py", "report", "daemon", "cli", "sample",
-        "__main__.py",
+        "models.py", "errors.py", "i18n.py", "locale", "paths.py", "config.py", "jptime.py", "phrases.py",
+        "keychain.py", "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan.py", "report", "daemon",
+        "cli", "sample", "__main__.py",
     }
     rooms = {d.name: {p.stem for p in d.glob("*.py")} - {"__init__"} for d in PACKAGE.iterdir() if d.is_dir()
              and (d / "__init__.py").exists()}

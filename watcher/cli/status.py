@@ -256,7 +256,6 @@ def emit(lines: list[Line]) -> None:
 
 # -- the contracts for people -------------------------------------------------------------------
 
-_URGENT = {"acceptance_overdue", "quiet_client", "escrow_missing"}
 _DASH = "-"
 
 
@@ -280,7 +279,7 @@ class Cell:
 def _finding_style(f: Facts) -> str | None:
     if not f.findings:
         return None
-    return "bold red" if _URGENT & set(f.rules()) else "yellow"
+    return "bold red" if rules.URGENT & set(f.rules()) else "yellow"  # urgent: declared so (decide/rules.py)
 
 
 _HEADS = {

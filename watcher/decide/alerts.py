@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from watcher.decide import rules
 from watcher.decide.rules import waited_since
 from watcher.decide.vetting import Verdict
 from watcher.i18n import N_, _, ngettext
@@ -81,57 +82,75 @@ def plan_health(healthy: bool, problems: Sequence[Problem], consecutive_unhealth
     return HealthPlan(first, False, key)
 
 
-_HEALTH_TEXT: dict[HealthKind, tuple[str, str]] = {
-    HealthKind.LOGGED_OUT: (
-        N_("cwwatch: cannot log in"),
-        N_("No password is saved. Run `cwwatch login`.")),
-    HealthKind.KEYRING_LOCKED: (
-        N_("cwwatch: the keyring is locked"),
-        N_("The keyring that keeps the password is locked and cannot be read. Unlock it (GNOME: "
-           "“Passwords and Keys”, KDE: KWallet, KeePassXC: the database, macOS: Keychain Access).")),
-    HealthKind.SCAN_FAILED: (
-        N_("cwwatch: a scan stopped halfway"),
-        N_("A scan stopped on an error of cwwatch itself. The log has the details.")),
-    HealthKind.LOGIN_FAILED: (
-        N_("cwwatch: login failed"),
-        N_("The password may have changed. Set it again with `cwwatch login`. Until then the watch is stopped.")),
-    HealthKind.LOGIN_CHALLENGE: (
-        N_("cwwatch: identity check needed"),
-        N_("Two-step verification or reCAPTCHA was shown. Log in from the browser with `cwwatch login --headed`.")),
-    HealthKind.LAYOUT_CHANGED: (
-        N_("cwwatch: the pages changed"),
-        N_("The CrowdWorks pages can no longer be read. Nothing is being watched. Update cwwatch; "
-           "`cwwatch scan` shows which page and field.")),
-    HealthKind.UNKNOWN_STATUS: (
-        N_("cwwatch: unknown contract status"),
-        N_("A status label cwwatch does not know was shown. Nothing is being watched. Update cwwatch; "
-           "`cwwatch scan` shows which label.")),
-    HealthKind.SITE_UNREACHABLE: (
-        N_("cwwatch: cannot reach the site"),
-        N_("Could not connect to CrowdWorks. Check the network.")),
-}
+@dataclass(frozen=True)
+class Health:
+    """One health problem kind, declared once: its note (msgids), whether the note is critical, and
+    when a scan meets it (the docs' table in docs/rules.md is written from ``when``)."""
+
+    kind: HealthKind
+    title: str
+    body: str
+    when: str
+    urgent: bool = False
+
 
 # Critical urgency (most desktops keep such a notification until it is dismissed) only where the person
-# must act: an acceptance past its week (the desk must be asked), and a watch that stays stopped until
-# the person logs in, unlocks the keyring or updates cwwatch. A site that does not answer and a scan
-# that failed on its own usually pass by themselves (the next scans retry): normal. Everything else
-# (the other findings, recovery, the digest, client_risk) is normal too.
-URGENT_RULES = frozenset({"acceptance_overdue"})
-URGENT_HEALTH = frozenset({
-    HealthKind.LOGGED_OUT, HealthKind.KEYRING_LOCKED, HealthKind.LOGIN_FAILED, HealthKind.LOGIN_CHALLENGE,
-    HealthKind.LAYOUT_CHANGED, HealthKind.UNKNOWN_STATUS,
-})
+# must act: a finding declared urgent in the rules' registry (decide/rules.py: an acceptance past its
+# week, the desk must be asked), and a watch that stays stopped until the person logs in, unlocks the
+# keyring or updates cwwatch. A site that does not answer and a scan that failed on its own usually pass
+# by themselves (the next scans retry): normal. Everything else (the other findings, recovery, the
+# digest, client_risk) is normal too.
+HEALTH: tuple[Health, ...] = (
+    Health(HealthKind.LOGGED_OUT,
+           N_("cwwatch: cannot log in"),
+           N_("No password is saved. Run `cwwatch login`."),
+           "the login wall stands and no password is stored", urgent=True),
+    Health(HealthKind.LOGIN_FAILED,
+           N_("cwwatch: login failed"),
+           N_("The password may have changed. Set it again with `cwwatch login`. Until then the watch is stopped."),
+           "the site rejected the password (no further attempts until `cwwatch login`)", urgent=True),
+    Health(HealthKind.KEYRING_LOCKED,
+           N_("cwwatch: the keyring is locked"),
+           N_("The keyring that keeps the password is locked and cannot be read. Unlock it (GNOME: "
+              "“Passwords and Keys”, KDE: KWallet, KeePassXC: the database, macOS: Keychain Access)."),
+           "a password is stored, but the keyring that keeps it is locked or does not answer", urgent=True),
+    Health(HealthKind.LOGIN_CHALLENGE,
+           N_("cwwatch: identity check needed"),
+           N_("Two-step verification or reCAPTCHA was shown. Log in from the browser with `cwwatch login --headed`."),
+           "the two-step page, a captcha or a bot check: needs the person (`cwwatch login --headed`)", urgent=True),
+    Health(HealthKind.LAYOUT_CHANGED,
+           N_("cwwatch: the pages changed"),
+           N_("The CrowdWorks pages can no longer be read. Nothing is being watched. Update cwwatch; "
+              "`cwwatch scan` shows which page and field."),
+           "a required element or field is missing; the page is saved with a screenshot", urgent=True),
+    Health(HealthKind.UNKNOWN_STATUS,
+           N_("cwwatch: unknown contract status"),
+           N_("A status label cwwatch does not know was shown. Nothing is being watched. Update cwwatch; "
+              "`cwwatch scan` shows which label."),
+           "a status label the selectors file does not map", urgent=True),
+    Health(HealthKind.SITE_UNREACHABLE,
+           N_("cwwatch: cannot reach the site"),
+           N_("Could not connect to CrowdWorks. Check the network."),
+           "network error, timeout, HTTP 5xx, or a redirect off the site"),
+    Health(HealthKind.SCAN_FAILED,
+           N_("cwwatch: a scan stopped halfway"),
+           N_("A scan stopped on an error of cwwatch itself. The log has the details."),
+           "the scan stopped on an error of cwwatch itself (the details are in the log)"),
+)
+_HEALTH = {h.kind: h for h in HEALTH}
+URGENT_RULES = rules.URGENT
+URGENT_HEALTH = frozenset(h.kind for h in HEALTH if h.urgent)
 
 
 def health_note(p: Problem) -> Note:
     """A sentence for the person: what happened, what to do, and where a copy of the page was saved.
     The technical detail (``p.detail``, a browser or OS error) is not for the notification: the scan's
     output, its record (``status``, ``doctor``) and the daemon's log carry it."""
-    title, body = _HEALTH_TEXT[p.kind]
-    text = _(body)
+    declared = _HEALTH[p.kind]
+    title, text = declared.title, _(declared.body)
     if p.saved:
         text = _("{text}\nSaved page: {path}").format(text=text, path=p.saved)
-    return Note(_(title), text, urgent=p.kind in URGENT_HEALTH)
+    return Note(_(title), text, urgent=declared.urgent)
 
 
 def recovery_note() -> Note:
@@ -180,7 +199,7 @@ def summary_note(notes: Sequence[Note]) -> Note | None:
 
 # -- client_risk: a verdict on a client, before or at the start of the work ------------------------
 
-CLIENT_RISK_RULE = "client_risk"
+CLIENT_RISK_RULE = rules.CLIENT_RISK
 
 
 def client_risk_notifies(subject: str, verdict: str) -> bool:

@@ -1,23 +1,29 @@
-"""The rules: pure functions ``(history, now, policy) -> findings``.
+"""The rules: pure functions ``(history, now, policy) -> findings``, and the one registry of them.
 
-They run only on a healthy scan. Rule ids and meanings are stable (docs/rules.md):
-``quiet_client``, ``client_away``, ``no_reply``, ``acceptance_due``, ``acceptance_overdue``,
-``escrow_missing``.
+They run only on a healthy scan. Each rule is declared once, in :data:`REGISTRY` at the end of this
+module: its stable id (JSON output, config, docs), the function that finds it, its label and
+meaning (the messages a person reads), whether its notification is urgent, and whether it counts
+against the client when ``cwwatch vet`` weighs the history. ``report/words.py`` (labels, legend),
+``decide/alerts.py`` (urgency), ``cli/status.py`` (order, colour, legend), ``decide/vetting.py``
+(what counts against a client) and the docs' tables (checked by ``tests/test_rule_registry.py``)
+all read it.
+
+The registry lives here, next to the evaluations, and not in a module of its own: :func:`evaluate`
+(called by the scan and ``status``) runs the registry's evaluations in the registry's order, and a
+registry module that imported the evaluations from here could not also be read from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from watcher.decide.bizdays import add_business_days, business_days_between
-from watcher.i18n import _, ngettext
-from watcher.jptime import JST
+from watcher.i18n import N_, _, ngettext
 from watcher.models import ContractState, Finding, Message, Sender, Stage
-
-RULES = ("quiet_client", "client_away", "no_reply", "acceptance_due", "acceptance_overdue",
-         "escrow_missing")
+from watcher.phrases import fmt_date as _d
+from watcher.phrases import fmt_time as _t
 
 
 @dataclass(frozen=True)
@@ -44,19 +50,6 @@ def waited_since(messages: Iterable[Message]) -> datetime | None:
         elif m.sender is Sender.WORKER and first_mine is None:
             first_mine = m.sent_at
     return first_mine
-
-
-def _d(t: datetime) -> str:
-    """A day in Japan time: 「2026年11月06日」 / "2026-11-06" (the same messages as report/words.py)."""
-    j = t.astimezone(JST)
-    return _("{year}-{month:02}-{day:02}").format(year=j.year, month=j.month, day=j.day)
-
-
-def _t(t: datetime) -> str:
-    """A moment in Japan time: 「2026年11月13日 10:00」 / "2026-11-13 10:00 JST"."""
-    j = t.astimezone(JST)
-    return _("{year}-{month:02}-{day:02} {hour:02}:{minute:02} JST").format(
-        year=j.year, month=j.month, day=j.day, hour=j.hour, minute=j.minute)
 
 
 def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
@@ -168,6 +161,90 @@ def _escrow(c: ContractState, now: datetime, policy: Policy, url: str) -> Findin
                   "before the escrow is not protected).").format(title=c.title))
 
 
+# -- the registry ------------------------------------------------------------------------------
+
+Evaluation = Callable[[ContractState, datetime, Policy, str], Finding | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule, declared once: everything the code and the docs say of it.
+
+    ``label``, ``meaning`` and ``earlier`` are message ids (marked for the catalog with ``N_``): show
+    them with :func:`watcher.i18n._` (``report/words.py``: ``rule_label``, ``rule_meaning``).
+    """
+
+    id: str  # stable: JSON output, config, the alert ledger, docs
+    evaluation: Evaluation | None  # finds it (rules sharing one get at most one of them from it); None:
+    # not found by evaluate() (client_risk: the scan's vetting of a new client)
+    label: str  # a few words for tables, lists and the scan summary
+    meaning: str  # what the label means (the legend under status)
+    when: str  # when it is found, as the docs' tables say it (English, the README's rule table)
+    earlier: str | None = None  # an earlier finding, as vet's evidence names it (``earlier_findings``)
+    urgent: bool = False  # critical notification (kept until dismissed) and red in status: the person must act
+    against_client: bool = False  # an earlier finding counts against the client in ``cwwatch vet``
+
+
+# The order is the order of the findings of one contract (evaluate, status, the legend).
+# Urgent only where the person must act now: an acceptance past its week (the desk must be asked;
+# a contact reminder is no longer possible). A wait is not urgent at its first stage, and
+# escrow_missing is how every contract starts. Against the client: the waits and an overdue
+# acceptance; escrow_missing fires at every contract's start and acceptance_due is a reminder.
+REGISTRY: tuple[Rule, ...] = (
+    Rule("quiet_client", _waiting,
+         # i18n: short label of a rule, shown in tables, lists and the scan summary
+         label=N_("no reply (client logs in)"),
+         # i18n: what a rule label means (the legend under status)
+         meaning=N_("a reply is overdue, and the client has visited the site since your message"),
+         when="my message has waited the quiet threshold (2 business days) and the client has certainly "
+              "visited the site since",
+         earlier=N_("logged in yet no reply"), against_client=True),
+    Rule("client_away", _waiting,
+         label=N_("no reply (client away)"),
+         meaning=N_("a reply is overdue, and the client has not visited the site since your message"),
+         when="my message has waited, and the client has certainly not visited since",
+         earlier=N_("no reply and no visit to the site"), against_client=True),
+    Rule("no_reply", _waiting,
+         label=N_("no reply"),
+         meaning=N_("a reply is overdue; the client's last access is hidden or too vague to tell"),
+         when="my message has waited, and the client's last access is hidden or too vague to tell",
+         earlier=N_("no reply came"), against_client=True),
+    Rule("acceptance_due", _acceptance,
+         label=N_("acceptance due soon"),
+         meaning=N_("delivered and not yet accepted; the one-week acceptance period (Art. 9(3)) ends soon"),
+         when="delivered, not accepted, and the one-week acceptance period (Art. 9(3)) ends within two days",
+         earlier=N_("acceptance deadline was near")),
+    Rule("acceptance_overdue", _acceptance,
+         label=N_("acceptance overdue"),
+         meaning=N_("a week has passed since the delivery without acceptance: the support desk can "
+                    "apply Art. 9(3)"),
+         when="delivered, not accepted, a week has passed: ask the desk (事務局) to apply Art. 9(3)",
+         earlier=N_("acceptance went past its deadline"), urgent=True, against_client=True),
+    Rule("escrow_missing", _escrow,
+         label=N_("awaiting escrow"),
+         meaning=N_("the client has not deposited escrow: do not start the work"),
+         when="contracted, but the client has not deposited escrow (仮払い待ち)",
+         earlier=N_("waiting for escrow")),
+    Rule("client_risk", None,
+         label=N_("client to watch"),
+         meaning=N_("the client's record calls for caution (see cwwatch vet)"),
+         when="a new contract's client, or the client who answered an application, has a record that looks "
+              "like trouble (see `cwwatch vet` below)"),
+)
+
+_BY_ID = {r.id: r for r in REGISTRY}
+RULES: tuple[str, ...] = tuple(r.id for r in REGISTRY if r.evaluation is not None)  # what evaluate() finds
+URGENT: frozenset[str] = frozenset(r.id for r in REGISTRY if r.urgent)
+AGAINST_CLIENT: tuple[str, ...] = tuple(r.id for r in REGISTRY if r.against_client)
+CLIENT_RISK = "client_risk"
+_EVALUATIONS: tuple[Evaluation, ...] = tuple(dict.fromkeys(r.evaluation for r in REGISTRY if r.evaluation))
+
+
+def rule(rule_id: str) -> Rule | None:
+    """The rule declared with this id; None for an id the registry does not know."""
+    return _BY_ID.get(rule_id)
+
+
 def evaluate(contracts: Iterable[ContractState], now: datetime, policy: Policy = Policy()
              ) -> list[Finding]:
     """Every finding for the given contracts at ``now``, in a stable order."""
@@ -176,8 +253,8 @@ def evaluate(contracts: Iterable[ContractState], now: datetime, policy: Policy =
         if c.stage is Stage.FINISHED:
             continue
         url = policy.contract_url.format(id=c.contract_id) if policy.contract_url else ""
-        for rule in (_acceptance, _waiting, _escrow):
-            f = rule(c, now, policy, url)
+        for evaluation in _EVALUATIONS:
+            f = evaluation(c, now, policy, url)
             if f is not None:
                 out.append(f)
     out.sort(key=lambda f: (f.contract_id, RULES.index(f.rule)))

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from watcher.decide import rules
 from watcher.decide.bizdays import business_days_between
 from watcher.i18n import N_, _, ngettext
-from watcher.jptime import JST
 from watcher.models import ClientRecord, Interval, PastContract, Sender, Stage
+from watcher.phrases import fmt_date, join_list
 
 SIGNALS = (
     "identity_unverified", "rule_check_failed", "low_completion", "few_finished", "low_rating",
@@ -75,17 +76,6 @@ ADVICE_WARNING = N_("Several warning signs come together. Think carefully before
 ADVICE_NO_MATERIAL = N_("Nothing to judge by: the profile's fields are hidden or not shown, and you have no "
                         "history with this client. Confirm the terms in a message before the contract")
 
-# The earlier findings' names, for the evidence (rule ids as in docs/rules.md).
-FINDING_LABELS: dict[str, str] = {
-    "quiet_client": N_("logged in yet no reply"),
-    "client_away": N_("no reply and no visit to the site"),
-    "no_reply": N_("no reply came"),
-    "acceptance_due": N_("acceptance deadline was near"),
-    "acceptance_overdue": N_("acceptance went past its deadline"),
-    "escrow_missing": N_("waiting for escrow"),
-}
-
-
 @dataclass(frozen=True)
 class VetPolicy:
     """Every threshold ``vet`` uses, with its default. Reasons in full: docs/vetting.md."""
@@ -104,8 +94,7 @@ class VetPolicy:
     escrow_late_days: float = 3.0  # escrow is due before work starts; three business days is slow
     slow_reply_days: float = 2.0  # the same two business days that start quiet_client (docs/rules.md)
     min_reply_samples: int = 3  # a median of fewer waits is an anecdote: light weight
-    counted_findings: tuple[str, ...] = ("quiet_client", "client_away", "no_reply", "acceptance_overdue")
-    # escrow_missing fires at every contract's start and acceptance_due is a reminder: not the client's fault
+    counted_findings: tuple[str, ...] = rules.AGAINST_CLIENT  # the rules declared against_client (decide/rules.py)
     # -- weights (integers; their sum makes the verdict) -----------------------------------------
     w_identity_unverified: int = 2  # common for new individuals, yet the site's first trust check
     w_rule_check_failed: int = 2  # has not shown they know the rules (escrow first, acceptance)
@@ -299,12 +288,6 @@ class _Fired:
     advice: tuple[str, ...]
 
 
-def _date(t: datetime) -> str:
-    """A day in Japan time: 「2026年11月06日」 / "2026-11-06" (the same message as report/words.py)."""
-    j = t.astimezone(JST)
-    return _("{year}-{month:02}-{day:02}").format(year=j.year, month=j.month, day=j.day)
-
-
 def _n(x: float) -> str:
     """A number as a person writes it: 80, 62.5, 3.25 (two decimals at most)."""
     return f"{round(x, 2):.2f}".rstrip("0").rstrip(".")
@@ -326,12 +309,10 @@ def _few(message: str, light: bool, count: int | None) -> str:
     return _("{message} (few data points, so take it as a hint only)").format(message=message)
 
 
-def _list(items: Iterable[str]) -> str:
-    """Names as a list: 「A、B、C」 / "A, B, C"."""
-    out = ""
-    for item in reversed(list(items)):
-        out = _("{item}, {more_items}").format(item=item, more_items=out) if out else item
-    return out
+def _earlier(rule_id: str) -> str:
+    """An earlier finding as the evidence names it (the registry's ``earlier``, decide/rules.py)."""
+    declared = rules.rule(rule_id)
+    return _(declared.earlier) if declared is not None and declared.earlier else rule_id
 
 
 def _topics(items: Iterable[str]) -> str:
@@ -465,7 +446,7 @@ def _account(r: ClientRecord, now: datetime, p: VetPolicy, unknown: list[str]) -
     return [_Fired(Signal(
         "new_account", p.w_new_account, days,
         ngettext("Registered {date} ({days} day ago)", "Registered {date} ({days} days ago)", days).format(
-            date=_date(r.created_at), days=days),
+            date=fmt_date(r.created_at), days=days),
         ngettext("A new account, registered less than {days} day ago: there is no record to judge by yet.",
                  "A new account, registered less than {days} days ago: there is no record to judge by yet.",
                  p.min_account_age_days).format(days=p.min_account_age_days)),
@@ -552,8 +533,8 @@ def _history(h: History, p: VetPolicy) -> list[_Fired]:
     counted = Counter(f for f in h.earlier_findings if f in p.counted_findings)
     if counted:
         ids = sorted(counted)
-        shown = _list(ngettext("{finding} ({n} time)", "{finding} ({n} times)", counted[i]).format(
-            finding=_(FINDING_LABELS[i]) if i in FINDING_LABELS else i, n=counted[i]) for i in ids)
+        shown = join_list(ngettext("{finding} ({n} time)", "{finding} ({n} times)", counted[i]).format(
+            finding=_earlier(i), n=counted[i]) for i in ids)
         advice = [ADVICE_ACCEPTANCE] if "acceptance_overdue" in counted else []
         if set(counted) - {"acceptance_overdue"}:
             advice.append(ADVICE_CONTACT)
@@ -623,7 +604,7 @@ def vet(record: ClientRecord | None, last_access: Interval | None, history: Hist
     else:
         summary = _("Within what is public and your history with this client, nothing stands out.")
     if material and unknown:
-        hidden = _list(dict.fromkeys(fact_label(u) for u in unknown))
+        hidden = join_list(dict.fromkeys(fact_label(u) for u in unknown))
         summary = _("{summary} (not judged, as hidden or not shown: {fields})").format(summary=summary, fields=hidden)
 
     return Verdict(verdict=kind, label=verdict_label(kind), signals=tuple(f.signal for f in fired),
@@ -657,7 +638,7 @@ def history_of(contracts: Iterable[PastContract], now: datetime, policy: VetPoli
     count = 0
     for c in contracts:
         count += 1
-        findings.extend(f for f in c.findings if f != "client_risk")
+        findings.extend(f for f in c.findings if f != rules.CLIENT_RISK)
         stages = sorted(c.stages, key=lambda x: x[0])
         if stages and stages[0][1] is Stage.AWAITING_ESCROW:
             started = stages[0][0]

@@ -6,7 +6,9 @@ draft to the desk also uses take ``tr``: the messages of one given language (``I
 draft has a language of its own.
 
 - **Times** are Japan time: ``2026年11月20日 10:00`` in Japanese, ``2026-11-20 10:00 JST`` in
-  English.
+  English. The time and list wording lives in :mod:`watcher.phrases` (the decisions write it too);
+  it is re-exported here for the reports and commands.
+- **Rule labels and meanings** are declared in the rules' registry (:data:`watcher.decide.rules.REGISTRY`).
 """
 
 from __future__ import annotations
@@ -17,47 +19,32 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from watcher import i18n
+from watcher.decide import rules
 from watcher.i18n import N_, In, _, ngettext
-from watcher.jptime import JST, normalize
-from watcher.models import AccessSeen, Interval, Mute, Stage
+from watcher.jptime import normalize
+from watcher.models import AccessSeen, Mute, Stage
+from watcher.phrases import fmt_date as fmt_date
+from watcher.phrases import fmt_interval as fmt_interval
+from watcher.phrases import fmt_short as fmt_short
+from watcher.phrases import fmt_time as fmt_time
+from watcher.phrases import join_list as join_list
+from watcher.phrases import tr_of
 
 SITE_LANG = "ja"  # the language of the site's own words (status labels, last access): glossed for others
 FORMATS = ("text", "md", "json")
 SCHEMA = 1
 
-# i18n: short labels of the rules, shown in tables, lists and the scan summary
-_RULE_LABELS = {
-    "quiet_client": N_("no reply (client logs in)"),
-    "client_away": N_("no reply (client away)"),
-    "no_reply": N_("no reply"),
-    "acceptance_due": N_("acceptance due soon"),
-    "acceptance_overdue": N_("acceptance overdue"),
-    "escrow_missing": N_("awaiting escrow"),
-}
-
-# i18n: what each rule label means (the legend under status)
-_RULE_MEANINGS = {
-    "quiet_client": N_("a reply is overdue, and the client has visited the site since your message"),
-    "client_away": N_("a reply is overdue, and the client has not visited the site since your message"),
-    "no_reply": N_("a reply is overdue; the client's last access is hidden or too vague to tell"),
-    "acceptance_due": N_("delivered and not yet accepted; the one-week acceptance period (Art. 9(3)) ends soon"),
-    "acceptance_overdue": N_("a week has passed since the delivery without acceptance: the support desk can "
-                             "apply Art. 9(3)"),
-    "escrow_missing": N_("the client has not deposited escrow: do not start the work"),
-}
-
-
 def rule_label(rule: str) -> str:
     """What a person reads for a rule id: 「返信なし（ログインあり）」 for ``quiet_client``; an
-    unknown id as it is."""
-    label = _RULE_LABELS.get(rule)
-    return _(label) if label else rule
+    unknown id as it is. The labels are the registry's (``decide/rules.py``)."""
+    declared = rules.rule(rule)
+    return _(declared.label) if declared else rule
 
 
 def rule_meaning(rule: str) -> str:
     """A rule label's meaning, in a few words (the legend)."""
-    meaning = _RULE_MEANINGS.get(rule)
-    return _(meaning) if meaning else rule
+    declared = rules.rule(rule)
+    return _(declared.meaning) if declared else rule
 
 
 _STAGES = {
@@ -70,49 +57,7 @@ _STAGES = {
 }
 
 
-def _in(tr: In | None) -> In:
-    return tr if tr is not None else In(i18n.current())
-
-
-# -- times ---------------------------------------------------------------------------------------
-
-_TIME = N_("{year}-{month:02}-{day:02} {hour:02}:{minute:02} JST")
-# i18n: a time inside a range (「2026年11月20日 07:00〜08:30」), without the zone
-_TIME_BARE = N_("{year}-{month:02}-{day:02} {hour:02}:{minute:02}")
-_DATE = N_("{year}-{month:02}-{day:02}")
-
-
-def _parts(t: datetime) -> dict[str, int]:
-    j = t.astimezone(JST)
-    return {"year": j.year, "month": j.month, "day": j.day, "hour": j.hour, "minute": j.minute}
-
-
-def fmt_time(t: datetime, tr: In | None = None) -> str:
-    """A moment in Japan time: ``2026年11月20日 10:00`` or ``2026-11-20 10:00 JST``."""
-    return _in(tr)(_TIME).format(**_parts(t))
-
-
-def fmt_date(t: datetime, tr: In | None = None) -> str:
-    return _in(tr)(_DATE).format(**_parts(t))
-
-
-def fmt_short(t: datetime, now: datetime) -> str:
-    """A compact moment for tables: ``11/06 10:00`` this year, ``2025/11/06 10:00`` otherwise."""
-    j, n = t.astimezone(JST), now.astimezone(JST)
-    return j.strftime("%m/%d %H:%M" if j.year == n.year else "%Y/%m/%d %H:%M")
-
-
-def fmt_interval(iv: Interval, tr: In | None = None) -> str:
-    """When the client was on the site: ``2026年11月20日 07:00〜08:30``."""
-    tr = _in(tr)
-    a, b = iv.earliest.astimezone(JST), iv.latest.astimezone(JST)
-    tail = b.strftime("%H:%M") if a.date() == b.date() else tr(_TIME_BARE).format(**_parts(b))
-    return tr(N_("{start}–{end} JST")).format(start=tr(_TIME_BARE).format(**_parts(a)), end=tail)
-
-
-def join_list(items: Sequence[str], tr: In | None = None) -> str:
-    """``a, b, c`` (``a、b、c`` in Japanese)."""
-    return _in(tr)(N_(", ")).join(items)
+# -- text on a terminal and in sentences (times and lists: watcher.phrases) ---------------------
 
 
 def cell_len(text: str) -> int:
@@ -152,7 +97,7 @@ def relative_en(text: str) -> str:
 def access_text(text: str | None, tr: In | None = None) -> str:
     """The site's last-access text; for a reader of another language than the site's, with its
     English reading first (``about 2 hours ago (約2時間前)``)."""
-    tr = _in(tr)
+    tr = tr_of(tr)
     if not text:
         return tr(N_("unknown"))
     reading = relative_en(text)
@@ -215,7 +160,7 @@ def access_words(acc: AccessSeen | None, now: datetime | None = None) -> str:
 
 def as_of(what: str, at: str, tr: In | None = None) -> str:
     """``約2時間前（11/20 10:00 時点）``."""
-    return _in(tr)(N_("{what}, as of {at}")).format(what=what, at=at)
+    return tr_of(tr)(N_("{what}, as of {at}")).format(what=what, at=at)
 
 
 def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
@@ -234,7 +179,7 @@ def fmt_days_left(deadline: datetime, now: datetime) -> str:
 
 
 def business_days(n: int, tr: In | None = None) -> str:
-    return _in(tr).ngettext("{n} business day", "{n} business days", n).format(n=n)
+    return tr_of(tr).ngettext("{n} business day", "{n} business days", n).format(n=n)
 
 
 def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, short: bool = False) -> str:
