@@ -109,6 +109,15 @@ def rules_of(result: ScanResult) -> set[tuple[str, int]]:
     return {(f.rule, f.contract_id) for f in result.findings}
 
 
+def secrets_of(sc: Scenario) -> set[str]:
+    """Everything personal in a scenario: names, titles, bodies (line by line), e-mail, password, ids."""
+    out = {sc.worker.name, sc.worker.email, sc.worker.password, str(sc.worker.id)}
+    out |= {cl.name for cl in sc.clients.values()} | {str(cid) for cid in sc.clients}
+    for c in sc.contracts:
+        out |= {c.title, str(c.id)} | {line for m in c.messages for line in m.body.split("\n") if line.strip()}
+    return out
+
+
 def scenario_from(text: str) -> Scenario:
     return parse_scenario(text, "<test>")
 
