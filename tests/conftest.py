@@ -1,7 +1,10 @@
 """Shared pytest set-up.
 
 Fixtures live in plugins: ``tests/real_desktop.py`` (real components: Xvfb, D-Bus, gnome-keyring,
-dunst, Chromium) and ``tests/sitefixtures.py`` (the sample site and scans).
+dunst, Chromium), ``tests/sitefixtures.py`` (the sample site and scans), ``tests/browserless.py``
+(the same scans without a browser: the histories that ``status``, ``mute`` and ``report`` read)
+and ``tests/daemonfixtures.py`` (the daemon and scans as subprocesses; ``wait_for``). Test modules
+import shared helpers from these, never from one another (``tests/test_layout.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
 
-pytest_plugins = ["tests.real_desktop", "tests.sitefixtures"]
+pytest_plugins = ["tests.real_desktop", "tests.sitefixtures", "tests.browserless", "tests.daemonfixtures"]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

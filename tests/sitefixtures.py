@@ -109,6 +109,15 @@ def rules_of(result: ScanResult) -> set[tuple[str, int]]:
     return {(f.rule, f.contract_id) for f in result.findings}
 
 
+def secrets_of(sc: Scenario) -> set[str]:
+    """Everything personal in a scenario: names, titles, bodies (line by line), e-mail, password, ids."""
+    out = {sc.worker.name, sc.worker.email, sc.worker.password, str(sc.worker.id)}
+    out |= {cl.name for cl in sc.clients.values()} | {str(cid) for cid in sc.clients}
+    for c in sc.contracts:
+        out |= {c.title, str(c.id)} | {line for m in c.messages for line in m.body.split("\n") if line.strip()}
+    return out
+
+
 def scenario_from(text: str) -> Scenario:
     return parse_scenario(text, "<test>")
 
@@ -179,9 +188,10 @@ def with_faults(sc: Scenario, **faults: object) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def story_home(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
-    """A cwwatch home whose history holds healthy scans of the whole bundled story (one per module)."""
-    home = tmp_path_factory.mktemp("story-home")
+def story_home_chromium(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
+    """A cwwatch home whose history holds healthy scans of the whole bundled story in real Chromium
+    (one per module). ``story_home`` (``tests/browserless.py``) is the same without a browser."""
+    home = tmp_path_factory.mktemp("story-home-chromium")
     h = Harness(home, story())
     try:
         result = scan_whole_story(h)
@@ -191,12 +201,31 @@ def story_home(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path
     return home
 
 
-@pytest.fixture
-def home(story_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the scanned story home, as CWWATCH_HOME (no colours forced)."""
+def _private_home(scanned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dst = tmp_path / "home"
-    shutil.copytree(story_home, dst)
+    shutil.copytree(scanned, dst)
     monkeypatch.setenv("CWWATCH_HOME", str(dst))
     for var in ("FORCE_COLOR", "CLICOLOR_FORCE"):
         monkeypatch.delenv(var, raising=False)
     return dst
+
+
+@pytest.fixture
+def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the scanned story home, as CWWATCH_HOME (no colours forced). Its history was
+    read without a browser (``story_home``), or in real Chromium when a test is parametrized with
+    :data:`ALSO_IN_CHROMIUM`."""
+    scanned = "story_home_chromium" if getattr(request, "param", "http") == "chromium" else "story_home"
+    return _private_home(request.getfixturevalue(scanned), tmp_path, monkeypatch)
+
+
+# The same test on a history read without a browser (fast tier) and on one read in real Chromium
+# (slow: marked ``browser``), so that each command keeps a test on what the real browser saw.
+ALSO_IN_CHROMIUM = pytest.mark.parametrize("home", ["http", pytest.param("chromium", marks=pytest.mark.browser)],
+                                           indirect=True)
+
+
+@pytest.fixture
+def home_chromium(story_home_chromium: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The same as ``home``, from scans in real Chromium."""
+    return _private_home(story_home_chromium, tmp_path, monkeypatch)

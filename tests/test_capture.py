@@ -9,8 +9,7 @@ import sys
 import keyring
 import pytest
 
-from tests.sitefixtures import story, with_faults
-from tests.test_redact import secrets_of
+from tests.sitefixtures import secrets_of, story, with_faults
 from watcher.sample.server import SampleSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]

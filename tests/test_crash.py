@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemonfixtures import EMAIL
 from tests.real_desktop import dunst_clear_history, dunst_history, require
 from tests.sitefixtures import live_story
-from tests.test_daemon import EMAIL, password  # noqa: F401  (a fixture)
 from watcher.sample.scenario import Scenario, SClient, SContract, SMessage
 from watcher.sample.server import SampleSite
 
@@ -113,7 +113,7 @@ def site() -> Iterator[SampleSite]:
 
 
 def test_kill_9_at_random_points_loses_nothing_and_notifies_nothing_twice(
-        desktop_session, password, chromium, site, tmp_path):  # noqa: F811
+        desktop_session, password, chromium, site, tmp_path):
     env = dict(desktop_session.env)
     seed = int(os.environ.get("CWWATCH_KILL_SEED", random.SystemRandom().randrange(1 << 30)))
     rng = random.Random(seed)
@@ -163,7 +163,7 @@ def test_kill_9_at_random_points_loses_nothing_and_notifies_nothing_twice(
     assert set(counts) == expected, f"unexpected notifications: {set(counts) - expected}"
 
 
-def test_two_scans_at_once_one_waits_the_other_says_why(desktop_session, password, chromium, site,  # noqa: F811
+def test_two_scans_at_once_one_waits_the_other_says_why(desktop_session, password, chromium, site,
                                                          tmp_path):
     env = dict(desktop_session.env)
     home = tmp_path / "home"
@@ -237,7 +237,7 @@ def _one_line_error(r: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def test_a_full_disk_is_a_clear_error_and_nothing_half_written(desktop_session, password, chromium, site,  # noqa: F811
+def test_a_full_disk_is_a_clear_error_and_nothing_half_written(desktop_session, password, chromium, site,
                                                                small_fs):
     env = dict(desktop_session.env)
     home = small_fs / "home"
@@ -261,7 +261,7 @@ def test_a_full_disk_is_a_clear_error_and_nothing_half_written(desktop_session, 
     assert len(_table_rows(home)["contracts"]) == len(before["contracts"]) + 15
 
 
-def test_a_read_only_data_dir_is_a_clear_error(desktop_session, password, chromium, site, small_fs):  # noqa: F811
+def test_a_read_only_data_dir_is_a_clear_error(desktop_session, password, chromium, site, small_fs):
     env = dict(desktop_session.env)
     home = small_fs / "home"
     configure(home, site)

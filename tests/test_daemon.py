@@ -4,7 +4,6 @@ real keyring, the real notification daemon and real Chromium."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,9 +11,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import keyring
 import pytest
 
+from tests.daemonfixtures import descendants, outbox, rss_mb, scans, start_daemon, stop, wait_for
 from tests.real_desktop import dunst_clear_history, dunst_history
 from tests.sitefixtures import live_story, with_faults
 from watcher.daemon.scheduler import Daemon, DaemonOptions, next_interval, parse_span, within
@@ -27,84 +26,6 @@ from watcher.sample.server import SampleSite
 from watcher.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
-
-EMAIL = "hanako@example.com"
-
-
-def start_daemon(home: Path, site: SampleSite, env: dict[str, str], interval_min: float = 0.1,
-                 extra: str = "") -> subprocess.Popen[str]:
-    (home / "config").mkdir(parents=True, exist_ok=True)
-    (home / "config" / "config.toml").write_text(
-        f'base_url = "{site.url}"\nemail = "{EMAIL}"\nmin_interval_s = 0\nscan_interval_min = {interval_min}\n'
-        f'scan_jitter_s = 0\nactive_hours = "00:00-24:00"\nquiet_hours = ""\n{extra}', encoding="utf-8")
-    return subprocess.Popen([sys.executable, "-m", "watcher", "daemon"], env=dict(env, CWWATCH_HOME=str(home)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def scans(home: Path) -> list[tuple[int, int]]:
-    db = home / "data" / "cwwatch.sqlite3"
-    if not db.exists():
-        return []
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute("SELECT id, healthy FROM scans ORDER BY id").fetchall()
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        con.close()
-
-
-def wait_for(pred, timeout: float, what: str, proc: subprocess.Popen[str] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the daemon exited ({proc.returncode}) waiting for {what}:\n{proc.stderr.read()}")
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def descendants(pid: int) -> list[tuple[int, str]]:
-    kids: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-            kids.setdefault(int(rest.split()[1]), []).append(int(entry))
-            names[int(entry)] = name
-    out, todo = [], [pid]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            out.append((k, names.get(k, "")))
-            todo.append(k)
-    return out
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def stop(proc: subprocess.Popen[str]) -> float:
-    t = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=15)
-    return time.monotonic() - t
-
-
-@pytest.fixture
-def password(desktop_session):
-    keyring.set_password("cwwatch", EMAIL, "demo-pass")
-    yield
-    keyring.delete_password("cwwatch", EMAIL)
-
 
 def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_session, password, chromium, tmp_path):
     env = dict(desktop_session.env)
@@ -123,8 +44,9 @@ def test_three_scans_a_reply_cancels_nothing_twice_no_browser_between(desktop_se
             def delivered():
                 return [h["summary"] for h in dunst_history(env) if h["appname"] == "cwwatch"]
 
-            wait_for(lambda: len(delivered()) >= 1, 15, "the daemon to deliver the first scan's notes", proc)
-            time.sleep(1)
+            # Delivered means shown, then taken off the outbox: once it is empty, all are on the desktop.
+            wait_for(lambda: delivered() and not outbox(home), 60, "the daemon to deliver the first scan's notes",
+                     proc)
             titles = delivered()
             # Four findings and two vetted clients: one summary on the desktop, naming them.
             assert titles == ["新しい通知が6件あります"], titles

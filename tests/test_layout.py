@@ -96,3 +96,36 @@ def test_selectors_folder_is_data_only() -> None:
     folder = ROOT / "selectors"
     assert not (folder / "__init__.py").exists()
     assert {p.suffix for p in folder.iterdir()} <= {".toml", ".md"}
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers and fixtures live in the plugins (``conftest.pytest_plugins``) and helper
+    modules, never in a test module another one imports (which would run its tests twice over and
+    tie the two together)."""
+    tests = ROOT / "tests"
+    offenders = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(re.fullmatch(r"tests\.test_\w+", n) for n in names):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders
+
+
+def test_no_fixed_sleep_in_a_test_module() -> None:
+    """Wait for the condition (``tests.daemonfixtures.wait_for``), never a fixed ``sleep(1)``: a
+    sleep is only allowed as the pause inside a loop that polls for something."""
+    offenders = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_loop = {id(n) for loop in ast.walk(tree) if isinstance(loop, ast.While | ast.For)
+                   for n in ast.walk(loop)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "sleep"
+                    and id(node) not in in_loop):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders

@@ -22,10 +22,9 @@ from pathlib import Path
 import keyring
 import pytest
 
+from tests.daemonfixtures import EMAIL, outbox, record, scans, start_daemon, stop, wait_for
 from tests.real_desktop import DesktopSession, _start_dunst, desktop, dunst_history, require_binaries
 from tests.sitefixtures import EXPECTED_STORY, live_story, rules_of, story, with_faults
-from tests.test_daemon import EMAIL, password, scans, start_daemon, stop, wait_for  # noqa: F401  (a fixture)
-from tests.test_fault_matrix import record
 from watcher.cli.common import make_notifier
 from watcher.daemon.scheduler import Daemon, DaemonOptions
 from watcher.decide import rules
@@ -73,10 +72,11 @@ def own_desktop() -> Iterator[DesktopSession]:
 def test_ctrl_c_ends_a_scan_at_once_with_nothing_recorded(desktop_session, chromium, tmp_path):
     """SIGINT to the Python process alone (not its browser) while a page is loading: 「中断しました」,
     exit 130, no scan row, no health count, and no waiting for the page's timeout."""
-    sc = with_faults(story(), slow=[SLOW_ROOM], slow_ms=20_000)
+    # The page would answer after a minute: ending within 45 s (however busy the machine) is not waiting for it.
+    sc = with_faults(story(), slow=[SLOW_ROOM], slow_ms=60_000)
     home = tmp_path / "home"
     with SampleSite(sc) as site:
-        configure(home, site, "page_timeout_s = 30\n")
+        configure(home, site, "page_timeout_s = 90\n")
         proc = subprocess.Popen([sys.executable, "-m", "watcher", "scan", "--json", "--no-notify"],
                                 env=dict(desktop_session.env, CWWATCH_HOME=str(home)), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -84,18 +84,18 @@ def test_ctrl_c_ends_a_scan_at_once_with_nothing_recorded(desktop_session, chrom
             wait_for(lambda: SLOW_ROOM in site.paths, 120, "the scan to ask for the slow page", proc)
             sent = time.monotonic()
             proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=30)
+            out, err = proc.communicate(timeout=60)
             took = time.monotonic() - sent
         finally:
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 130, (proc.returncode, err[-2000:])
     assert "中断しました" in err and "Traceback" not in err
-    assert took < 15, f"the scan waited {took:.1f} s: for the slow page, not for the person"
+    assert took < 45, f"the scan waited {took:.1f} s: for the slow page, not for the person"
     assert scan_rows(home) == [], "an interrupted scan is not a scan: nothing recorded, nothing counted"
     assert not out.strip()
     record({"row": "Ctrl-C during a page load (SIGINT to python only)", "kind": "interrupted (exit 130)",
-            "detail": f"ended {took:.2f} s after SIGINT; page would answer after 20 s", "health_notes": 0,
+            "detail": f"ended {took:.2f} s after SIGINT; page would answer after 60 s", "health_notes": 0,
             "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
 
 
@@ -131,7 +131,7 @@ def test_a_locked_keyring_is_keyring_locked_never_a_prompt(chromium, tmp_path):
         keyring.set_password("cwwatch", EMAIL, "demo-pass")
         _lock_default_collection(session)
         home = tmp_path / "home"
-        configure(home, site, "keyring_timeout_s = 20\n")
+        configure(home, site, "keyring_timeout_s = 90\n")  # far beyond what a busy machine adds
         env = dict(session.env, CWWATCH_HOME=str(home))
         started = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "watcher", "scan", "--json", "--no-notify"], env=env,
@@ -146,11 +146,11 @@ def test_a_locked_keyring_is_keyring_locked_never_a_prompt(chromium, tmp_path):
         assert set(_prompters()) <= prompters_before, "an unlock prompt was opened"
         # `cwwatch login` meets the same lock and says so, before asking for anything.
         login = subprocess.run([sys.executable, "-m", "watcher", "login", "--email", EMAIL], env=env,
-                               input="", capture_output=True, text=True, timeout=60)
+                               input="", capture_output=True, text=True, timeout=150)
         assert login.returncode != 0
         assert "ロック" in login.stderr and "Traceback" not in login.stderr, login.stderr
         assert "cwwatch login を実行" not in login.stderr + problem["detail"]
-    assert took < 20, f"{took:.1f} s: the scan waited for the keyring instead of asking whether it is locked"
+    assert took < 60, f"{took:.1f} s: the scan waited for the keyring instead of asking whether it is locked"
     record({"row": "the login keyring is locked", "kind": "keyring_locked",
             "detail": f"said after {took:.1f} s, no unlock prompt", "health_notes": 0,
             "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
@@ -231,13 +231,10 @@ def test_the_daemon_delivers_a_scan_s_notes_once_dunst_starts(chromium, tmp_path
         session.daemons.pop("dunst").stop()
         proc = start_daemon(home, site, session.env, interval_min=0.15)
         try:
-            wait_for(lambda: len(scans(home)) >= 1, 120, "the first scan", proc)
-            time.sleep(1)
-            store = Store(home / "data" / "cwwatch.sqlite3")
-            try:
-                waiting = store.waiting()[0]
-            finally:
-                store.close()
+            # The daemon tries to deliver after each scan: once a second scan is recorded, it has tried
+            # (and failed) at least once for the first scan's notes. They must all still be waiting.
+            wait_for(lambda: len(scans(home)) >= 2, 120, "two scans with no notification service", proc)
+            waiting = len(outbox(home))
             assert waiting == 6, f"{waiting} notes waiting: the daemon dropped what nobody saw"
             session.daemons["dunst"] = _start_dunst(bins["dunst"], session.env, session.root)
 
@@ -245,12 +242,7 @@ def test_the_daemon_delivers_a_scan_s_notes_once_dunst_starts(chromium, tmp_path
                 return [h["summary"] for h in dunst_history(session.env) if h["appname"] == "cwwatch"]
 
             wait_for(lambda: len(delivered()) >= 1, 120, "the waiting notes to be delivered", proc)
-            wait_for(lambda: len(scans(home)) >= 2, 120, "a second scan", proc)
-            store = Store(home / "data" / "cwwatch.sqlite3")
-            try:
-                assert store.waiting()[0] == 0
-            finally:
-                store.close()
+            wait_for(lambda: not outbox(home), 120, "the outbox to empty", proc)
         finally:
             stop(proc)
         # Six at once: one summary naming them (the summary is how more than three arrive).

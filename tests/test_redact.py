@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.pagecheck import page_of, sidecars
-from tests.sitefixtures import story
+from tests.sitefixtures import secrets_of, story
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.check import check
 from watcher.crowdworks.dom import parse_html
@@ -46,15 +46,6 @@ def story_pages(sc, changed: bool = False) -> dict[str, str]:
         pages["workroom-changed"] = render.workroom(sc, sc.contracts[0], True, True)
         pages["profile-changed"] = render.profile(sc, sc.clients[900009001], True, True)
     return pages
-
-
-def secrets_of(sc) -> set[str]:
-    """Everything personal in a scenario: names, titles, bodies (line by line), e-mail, password, ids."""
-    out = {sc.worker.name, sc.worker.email, sc.worker.password, str(sc.worker.id)}
-    out |= {cl.name for cl in sc.clients.values()} | {str(cid) for cid in sc.clients}
-    for c in sc.contracts:
-        out |= {c.title, str(c.id)} | {line for m in c.messages for line in m.body.split("\n") if line.strip()}
-    return out
 
 
 def leaks(text: str, secrets: set[str]) -> list[str]:

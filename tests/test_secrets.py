@@ -23,8 +23,8 @@ from pathlib import Path
 import keyring
 import pytest
 
+from tests.daemonfixtures import descendants, scans, wait_for
 from tests.sitefixtures import STORY, scenario_from
-from tests.test_daemon import descendants, scans, wait_for
 from watcher.sample.server import SampleSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]

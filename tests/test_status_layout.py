@@ -17,6 +17,7 @@ import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,6 @@ LONG_TITLE = ("とても長い案件名の例として、旅行スポット紹�
               "まとめてお願いする案件")
 LONG_CLIENT = "株式会社とても長い名前のサンプルトラベルアンドツーリズムホールディングス"
 
-pytestmark = pytest.mark.browser
 
 
 def width_of(line: str) -> int:
@@ -54,9 +54,15 @@ def status(home: Path, *args: str, columns: int | None, lang_env: str = "C.UTF-8
     return done.stdout
 
 
+_STORY_JSON: dict[str, Any] = {}
+
+
 def expected_pieces(home: Path, tr: In) -> set[str]:
-    """The ids, dates and times status prints for the story (from its --json)."""
-    doc = json.loads(status(home, "--json", columns=None))
+    """The ids, dates and times status prints for the story (from its --json; every test's home holds
+    the same scanned story, so it is asked once per module)."""
+    if "doc" not in _STORY_JSON:
+        _STORY_JSON["doc"] = json.loads(status(home, "--json", columns=None))
+    doc = _STORY_JSON["doc"]
     now = datetime.fromisoformat(doc["now"])
     out = {fmt_time(now, tr), fmt_time(datetime.fromisoformat(doc["last_scan"]["at"]), tr)}
     for c in doc["contracts"]:

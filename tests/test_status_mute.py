@@ -1,5 +1,6 @@
-"""`cwwatch status`, `cwwatch mute` and `cwwatch unmute`, against a store built by a real scan of the
-bundled story (sample site, real Chromium), through the real main()."""
+"""`cwwatch status`, `cwwatch mute` and `cwwatch unmute`, against a store built by real scans of the
+bundled story (sample site; read without a browser, and for the tests marked ALSO_IN_CHROMIUM also
+in real Chromium), through the real main()."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.sitefixtures import ALSO_IN_CHROMIUM
 from watcher.jptime import JST
 from watcher.models import HealthKind, Mute, Problem
 from watcher.store import Store
@@ -63,7 +65,7 @@ def store_of(home):
 # -- status -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.browser
+@ALSO_IN_CHROMIUM
 def test_status_json_lists_the_four_story_contracts_with_their_findings(home, cli):
     doc = status_json(cli)
     assert doc["schema"] == 1
@@ -82,7 +84,7 @@ def test_status_json_lists_the_four_story_contracts_with_their_findings(home, cl
     assert all(c["url"] == f"https://crowdworks.jp/contracts/{c['contract_id']}" for c in doc["contracts"])
 
 
-@pytest.mark.browser
+@ALSO_IN_CHROMIUM
 def test_status_is_plain_text_when_piped_with_rule_labels_not_ids(home, cli):
     rc, out, err = cli("status", "--now", STORY_NOW)
     assert rc == 0, err
@@ -106,7 +108,6 @@ def test_status_is_plain_text_when_piped_with_rule_labels_not_ids(home, cli):
     assert "Findings: as the last healthy scan found them, at 2026-11-20 10:00 JST." in out
 
 
-@pytest.mark.browser
 def test_findings_are_those_of_the_last_healthy_scan_not_of_now(home, cli):
     """Later (the story's 963700112 has waited long enough by then), and after an unhealthy scan,
     status still shows what the last healthy scan found, and says when."""
@@ -130,7 +131,6 @@ def test_findings_are_those_of_the_last_healthy_scan_not_of_now(home, cli):
     assert "11/19 10:00（5営業日）" in out, "waiting times are worked out at now (11/23 is a holiday)"
 
 
-@pytest.mark.browser
 def test_after_the_thresholds_changed_status_shows_the_ledgers_open_alerts(home, cli):
     """quiet_business_days = 5 would drop 963690555's no_reply (4 business days): the notifications
     of the last healthy scan are shown instead, and the output says why."""
@@ -155,7 +155,7 @@ def test_status_before_any_scan_says_so_and_exits_0(tmp_path, cli, monkeypatch):
 # -- mute and unmute --------------------------------------------------------------------------------
 
 
-@pytest.mark.browser
+@ALSO_IN_CHROMIUM
 def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
     rc, out, err = cli("mute", "963690555", "--for", "3d", "--reason", "返事待ち", "--now", STORY_NOW)
     assert rc == 0, err
@@ -187,7 +187,6 @@ def test_mute_marks_the_contract_and_unmute_removes_it(home, cli):
     assert rc == 0 and "ミュートされていません" in out
 
 
-@pytest.mark.browser
 @pytest.mark.parametrize(("args", "until"), [
     ([], None),
     (["--for", "12h"], "2026-11-20T13:00:00+00:00"),
@@ -209,7 +208,6 @@ def test_mute_durations_and_dates(home, cli, args, until):
     assert ("解除するまで" in out) == (until is None)
 
 
-@pytest.mark.browser
 @pytest.mark.parametrize("args", [
     ["--for", "3x"], ["--for", "0d"], ["--for", "d"], ["--for", "400w"],
     ["--until", "tomorrow"], ["--until", "2026-11-01"],
@@ -225,7 +223,6 @@ def test_bad_mute_values_are_one_line_and_exit_2(home, cli, args):
         s.close()
 
 
-@pytest.mark.browser
 def test_mute_and_unmute_of_an_unknown_contract_are_exit_2(home, cli):
     for argv in (["mute", "1234"], ["unmute", "1234"], ["mute", "963659463", "--for", "3d", "--until", "2026-12-01"]):
         rc, out, err = cli(*argv)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sitefixtures import ALSO_IN_CHROMIUM
 from watcher import i18n
 from watcher.decide.rules import Policy
 from watcher.i18n import In
@@ -292,7 +293,7 @@ CASES = [(c, lang, fmt) for c in (963659463, 963690555, 963688001) for lang in (
          for fmt in ("text", "md", "json")]
 
 
-@pytest.mark.browser
+@ALSO_IN_CHROMIUM
 @pytest.mark.parametrize(("contract", "lang", "fmt"), CASES, ids=[f"{c}-{lg}-{f}" for c, lg, f in CASES])
 def test_report_matches_golden(home, capsys, monkeypatch, contract, lang, fmt):
     rc, out, err = cwwatch(capsys, monkeypatch, "report", str(contract), "--lang", lang, "--format", fmt,
@@ -310,7 +311,7 @@ def test_report_matches_golden(home, capsys, monkeypatch, contract, lang, fmt):
     assert out == golden.read_text(encoding="utf-8")
 
 
-@pytest.mark.browser
+@ALSO_IN_CHROMIUM
 def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, monkeypatch):
     def report(cid):
         rc, out, _ = cwwatch(capsys, monkeypatch, "report", str(cid), "--format", "json", "--now", STORY_NOW)
@@ -342,7 +343,6 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
     assert calm["findings"] == [] and calm["notes"] == []
 
 
-@pytest.mark.browser
 def test_report_of_an_unknown_contract_is_one_line_and_exit_2(home, capsys, monkeypatch):
     rc, out, err = cwwatch(capsys, monkeypatch, "report", "123", "--now", STORY_NOW)
     assert rc == 2 and out == ""
@@ -351,7 +351,6 @@ def test_report_of_an_unknown_contract_is_one_line_and_exit_2(home, capsys, monk
     assert rc == 2 and err.count("\n") == 1
 
 
-@pytest.mark.browser
 def test_report_accepts_the_contract_url(home, capsys, monkeypatch):
     rc, out, _ = cwwatch(capsys, monkeypatch, "report", "https://crowdworks.jp/contracts/963688001",
                          "--now", STORY_NOW)

@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -205,6 +206,8 @@ def _systemctl_user(systemctl: str, *args: str) -> tuple[bool, str]:
 
 def _process_env(pid: int) -> dict[str, str] | None:
     """The environment process ``pid`` started with (Linux ``/proc``), or None when unreadable."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         raw = Path(f"/proc/{pid}/environ").read_bytes()
     except OSError:

@@ -27,7 +27,7 @@ COMMANDS = (login, scan, daemon, status, report, mute, capture, check_pages, doc
 # ended by SIGPIPE (128 + 13), distinct from cwwatch's own codes. Python ignores SIGPIPE (a write
 # then raises BrokenPipeError instead), and restoring its default would let any broken socket
 # (the browser's driver, D-Bus) kill the process.
-READER_GONE_EXIT = 128 + int(signal.SIGPIPE)
+READER_GONE_EXIT = 128 + int(getattr(signal, "SIGPIPE", 13))  # Windows has no SIGPIPE: the same code
 
 
 # -- the language: chosen once, before the parser is built (its help texts are translated) ----------

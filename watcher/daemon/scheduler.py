@@ -236,7 +236,7 @@ class Daemon:
         try:
             out, err = child.communicate(timeout=limit.total_seconds())
         except subprocess.TimeoutExpired:
-            _signal_group(child, signal.SIGKILL)
+            _signal_group(child, _SIGKILL)
             out, err = child.communicate()
             self._child = None
             if self.stopping.is_set():
@@ -338,7 +338,7 @@ class Daemon:
         try:
             child.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:
-            _signal_group(child, signal.SIGKILL)
+            _signal_group(child, _SIGKILL)
 
     def _reschedule(self, start: datetime | None = None) -> None:
         """The scan job at the current interval, from ``start`` (default: now). Called from the scan
@@ -391,9 +391,17 @@ class Daemon:
         return 0
 
 
+# Windows has no SIGKILL and no process groups to signal: there the scan is ended with
+# ``Popen.kill()`` (TerminateProcess), which is what SIGTERM and SIGKILL both come to.
+_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
 def _signal_group(child: subprocess.Popen[str], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, sig)
+        if hasattr(os, "killpg"):
+            os.killpg(child.pid, sig)
+        else:  # Windows
+            child.kill()
 
 
 def child_argv(config: str | None, selectors: str | None) -> list[str]:
