@@ -77,14 +77,15 @@ def test_the_folder_shows_the_pipe() -> None:
     entries.discard("__pycache__")
     assert entries == {
         "models.py", "errors.py", "i18n.py", "locale", "paths.py", "config.py", "jptime.py", "keychain.py",
-        "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan.py", "report", "daemon", "cli", "sample",
-        "__main__.py",
+        "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan", "report", "daemon", "cli", "sample",
+        "wiring.py", "__main__.py",
     }
     rooms = {d.name: {p.stem for p in d.glob("*.py")} - {"__init__"} for d in PACKAGE.iterdir() if d.is_dir()
              and (d / "__init__.py").exists()}
     assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "extract", "pages", "redact"}
-    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts"}
-    assert rooms["notify"] == {"desktop", "apprise", "outbox", "health"}
+    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery"}
+    assert rooms["notify"] == {"desktop", "apprise"}
+    assert rooms["scan"] == {"snapshot", "read", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
     assert rooms["daemon"] == {"scheduler", "unit", "locks"}
 

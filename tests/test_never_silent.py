@@ -26,13 +26,13 @@ from tests.real_desktop import DesktopSession, _start_dunst, desktop, dunst_hist
 from tests.sitefixtures import EXPECTED_STORY, live_story, rules_of, story, with_faults
 from tests.test_daemon import EMAIL, password, scans, start_daemon, stop, wait_for  # noqa: F401  (a fixture)
 from tests.test_fault_matrix import record
-from watcher.cli.common import make_notifier
 from watcher.daemon.scheduler import Daemon, DaemonOptions
 from watcher.decide import rules
 from watcher.models import Note
 from watcher.paths import Paths
 from watcher.sample.server import SampleSite
 from watcher.store import Store
+from watcher.wiring import make_notifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
