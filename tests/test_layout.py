@@ -85,7 +85,7 @@ def test_the_folder_shows_the_pipe() -> None:
     assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "extract", "pages", "redact"}
     assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery"}
     assert rooms["notify"] == {"desktop", "apprise"}
-    assert rooms["scan"] == {"snapshot", "read", "record", "run", "result", "vet", "health", "outbox"}
+    assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
     assert rooms["daemon"] == {"scheduler", "unit", "locks"}
 

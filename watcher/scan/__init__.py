@@ -1,5 +1,5 @@
-"""One scan: the store's snapshot → the plan and the site's pages → record and decide in one
-transaction → notify (see :mod:`watcher.scan.run` for the steps, one module each).
+"""One scan: the store's snapshot → the plan and the site's pages → record, judge and record the
+decisions in one transaction → notify (see :mod:`watcher.scan.run` for the steps, one module each).
 
 The public names are importable from here, loaded on first use: the daemon imports the light parts
 (:mod:`~watcher.scan.health`, :mod:`~watcher.scan.outbox`) without the browser code that the

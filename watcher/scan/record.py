@@ -1,21 +1,22 @@
-"""Steps 3 and 4 of a scan, in one transaction: record what was read, then decide (the rules, the
-alerts and the vetting, all pure in ``decide/``) over the history the store returns, and record the
-decisions: the alert ledger, the verdicts and the notes queued in the outbox.
+"""Steps 3 to 5 of a scan, in one transaction: record what was read; read back the history the
+decisions need (:class:`~watcher.scan.judge.Ledger`); decide (:func:`~watcher.scan.judge.judge`,
+pure); record the decisions: the alert ledger, the verdicts and the notes queued in the outbox.
 
 The rules judge the history, not one scan's reading: the states they see are the records the store
-returns once this scan's observations are in it. An unhealthy scan records only its own row and its
-health.
+returns once this scan's observations are in it (the store's merge of a thread is the one encoding
+of it). An unhealthy scan records only its own row and its health.
 """
 
 from __future__ import annotations
 
-from watcher.decide import alerts, delivery, plan, rules
-from watcher.models import Stage, VettingRecord, Workroom
+from watcher.decide import delivery, plan
+from watcher.models import Stage, Workroom
 from watcher.scan.health import record_health
+from watcher.scan.judge import Decisions, Ledger, judge
 from watcher.scan.read import Seen
 from watcher.scan.result import ScanContext, ScanResult
 from watcher.scan.snapshot import Snapshot
-from watcher.scan.vet import vet_client
+from watcher.scan.vet import to_vet
 from watcher.store import LOGIN_BLOCK_KEY, Store
 
 
@@ -30,8 +31,8 @@ def record(ctx: ScanContext, result: ScanResult, seen: Seen, snap: Snapshot, log
             store.set_meta(LOGIN_BLOCK_KEY, now.isoformat())
         if result.healthy:
             _observations(store, seen, scan_id, result)
-            _findings(ctx, result)
-            _vet_new(ctx, result, seen, snap)
+            decisions = judge(_ledger(store, seen, snap), now, ctx.policy, ctx.vet_policy, ctx.proposal_url)
+            _decisions(store, decisions, result)
         result.health_notified += record_health(store, scan_id, result.healthy, result.problems, now,
                                                 ctx.health_notify_after)
         store.add_scan(result.started_at, now, result.healthy, result.problems,
@@ -63,44 +64,30 @@ def _observations(store: Store, seen: Seen, scan_id: int, result: ScanResult) ->
         store.save_proposal(p, now)
 
 
-def _findings(ctx: ScanContext, result: ScanResult) -> None:
-    """The rules over the history, then who hears of them: new findings notify once, unless muted."""
-    store = ctx.store
-    now = result.now
-    states = store.contract_states()
-    result.findings = rules.evaluate(states, now, ctx.policy)
-    fplan = alerts.plan_findings(result.findings, store.notified_keys(), [a.key for a in store.open_alerts()])
-    store.close_alerts(fplan.close, now)
-    held = alerts.muted(states, store.mutes(), now)
-    for f in fplan.notify:
-        if f.contract_id in held:  # a mute or snooze holds it; it notifies once the mute ends
-            result.held.append(f)
-            continue
-        store.enqueue(alerts.finding_note(f), now)
-        store.record_finding_alert(f, now)
-        result.notified.append(f)
-
-
-def _vet_new(ctx: ScanContext, result: ScanResult, seen: Seen, snap: Snapshot) -> None:
-    """Vet the clients of the contracts first seen now, and of the applications whose client wrote;
-    each subject once. A caution or warning about a contract, a warning about an application,
-    notifies (rule ``client_risk``), once: the verdict kept in the history is the ledger."""
-    store = ctx.store
-    now = result.now
-    fresh = {c.client_id: c for c in seen.clients}
+def _ledger(store: Store, seen: Seen, snap: Snapshot) -> Ledger:
+    """What the decisions read of the history: the active contracts' states, the alert ledger, the
+    mutes, and the clients to vet once (``decide.plan.vetting_subjects``) with what is known of them."""
     subjects = plan.vetting_subjects(seen.new_contracts, seen.workrooms, snap.vetted_contracts,
                                      seen.applications_to_vet)
-    for subject, sid, client_id in subjects:
-        found = vet_client(store, client_id, now, ctx.vet_policy, ctx.policy, fresh.get(client_id),
-                           exclude=sid if subject == "contract" else None)
-        if found is None:
-            continue
-        name, verdict = found
-        record = VettingRecord(subject, sid, client_id, verdict.verdict, verdict.total,
-                               tuple(s.to_json() for s in verdict.signals), verdict.summary, verdict.advice, now)
-        store.save_vetting(record)
-        result.vetted.append(record)
-        if alerts.client_risk_notifies(subject, verdict.verdict):
-            url = (ctx.policy.contract_url if subject == "contract" else ctx.proposal_url).format(id=sid)
-            store.enqueue(alerts.client_risk_note(subject, sid, name, verdict, url), now)
-            result.vetted_notified.append(f"{subject}:{sid}")
+    return Ledger(states=store.contract_states(), notified=store.notified_keys(),
+                  open_alerts=[a.key for a in store.open_alerts()], mutes=store.mutes(),
+                  to_vet=to_vet(store, subjects, {c.client_id: c for c in seen.clients}))
+
+
+def _decisions(store: Store, d: Decisions, result: ScanResult) -> None:
+    """Keep the decisions: close the alerts whose finding is gone, queue each new finding's note with its
+    ledger row, keep each verdict (the ledger of ``client_risk``) and queue its note."""
+    now = result.now
+    result.findings = d.findings
+    store.close_alerts(d.close, now)
+    result.held += d.held
+    for f, note in d.notify:
+        store.enqueue(note, now)
+        store.record_finding_alert(f, now)
+        result.notified.append(f)
+    for vetted, note in d.vetted:
+        store.save_vetting(vetted)
+        result.vetted.append(vetted)
+        if note is not None:
+            store.enqueue(note, now)
+            result.vetted_notified.append(f"{vetted.subject}:{vetted.subject_id}")

@@ -2,8 +2,9 @@
 
 1. :mod:`~watcher.scan.snapshot`: what the store knows, read once;
 2. :mod:`~watcher.scan.read`: everything the plan (``decide.plan``, pure) asks for, from the site;
-3. :mod:`~watcher.scan.record`: in one transaction, what was read, then the decisions (rules,
-   alerts, vetting: pure, in ``decide/``) over the history, and the notes they queue;
+3. :mod:`~watcher.scan.record`: in one transaction, what was read, then the history the decisions
+   need read back, the decisions (:mod:`~watcher.scan.judge`: rules, alerts, vetting, all pure), and
+   their ledger rows and notes;
 4. :mod:`~watcher.scan.outbox`: the queued notes delivered (when there is a notifier).
 
 Health first: any problem met on the way (login, challenge, layout, unmapped status, network)

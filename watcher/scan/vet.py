@@ -1,13 +1,37 @@
 """A client's verdict as the scan and ``cwwatch vet`` weigh it: their profile's record (read now, or
-the last one the history holds) and the worker's own history with them, judged by ``decide.vetting``."""
+the last one the history holds) and the worker's own history with them, judged by ``decide.vetting``.
+:func:`to_vet` reads what the scan's judgement (:mod:`~watcher.scan.judge`) needs of the history."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from watcher.decide import rules, vetting
 from watcher.models import ClientSeen
+from watcher.scan.judge import ToVet
 from watcher.store import Store
+
+
+def to_vet(store: Store, subjects: Sequence[tuple[str, int, int]], fresh: Mapping[int, ClientSeen]) -> list[ToVet]:
+    """Each subject with its client's profile (``fresh``: read in this scan, else the last one the
+    history holds) and every contract the history holds with them (but the subject itself)."""
+    out: list[ToVet] = []
+    for subject, sid, client_id in subjects:
+        seen = fresh.get(client_id)
+        if seen is not None:
+            name, record, access = seen.name, seen.record, seen.last_access
+        else:
+            kept = store.client_record(client_id)
+            if kept is None:
+                out.append(ToVet(subject, sid, client_id, known=False))
+                continue
+            name, record = kept
+            latest = store.latest_access(client_id)
+            access = latest.interval if latest is not None else None
+        past = store.past_contracts(client_id, exclude=sid if subject == "contract" else None)
+        out.append(ToVet(subject, sid, client_id, name, record, access, tuple(past)))
+    return out
 
 
 def vet_client(store: Store, client_id: int, now: datetime, policy: vetting.VetPolicy,
