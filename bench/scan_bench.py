@@ -213,7 +213,7 @@ def run_measured(argv: list[str], env: dict[str, str]) -> Run:
 
 
 def idle_rss_mb(env: dict[str, str]) -> float:
-    code = ("import watcher.cli.main, watcher.scan, watcher.crowdworks.site, playwright.async_api, time; "
+    code = ("import watcher.cli.main, watcher.scan.run, watcher.crowdworks.site, playwright.async_api, time; "
             "print('ready', flush=True); time.sleep(2)")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.sitefixtures import EXPECTED_WHOLE_STORY, Harness, rules_of, scan_whole_story, story
-from watcher.cli.common import Env, make_notifier, open_store, scan_context
 from watcher.config import Config
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.site import CredentialSource, Fetched, Site
@@ -50,6 +49,7 @@ from watcher.models import HealthKind, PageKind
 from watcher.paths import Paths, write_private
 from watcher.sample.scenario import Scenario
 from watcher.scan import ScanResult, run_scan
+from watcher.wiring import Env, make_notifier, open_store, scan_context
 
 # A script's call to its own API: fetch('/path?page=' + page) or fetch('/path').
 _FETCH_CALL = re.compile(r"""fetch\(\s*(['"])(?P<literal>[^'"]*)\1(?:\s*\+\s*(?P<var>[A-Za-z_]\w*))?""")

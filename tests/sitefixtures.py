@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from watcher.cli.common import Env, make_notifier, open_store, scan_context
 from watcher.config import Config
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.chromium import BrowserNotFound, find_chromium
@@ -31,6 +30,7 @@ from watcher.sample.scenario import (
 from watcher.sample.server import SampleSite
 from watcher.scan import ScanResult, run_scan
 from watcher.store import Store
+from watcher.wiring import Env, make_notifier, open_store, scan_context
 
 STORY_STATES = bundled_story()  # 1-delivered (6 November), 2-friday (20 November)
 STORY = STORY_STATES[-1]

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from loguru import logger
 
-from watcher.cli.common import make_notifier
 from watcher.errors import ConfigError
 from watcher.models import Note
 from watcher.notify.apprise import AppriseChannel, mask_url
 from watcher.notify.desktop import Channel
+from watcher.wiring import make_notifier
 
 
 class Receiver:

@@ -77,16 +77,17 @@ def test_the_folder_shows_the_pipe() -> None:
     entries.discard("__pycache__")
     assert entries == {
         "models.py", "errors.py", "i18n.py", "locale", "paths.py", "config.py", "jptime.py", "phrases.py",
-        "keychain.py", "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan.py", "report", "daemon",
-        "cli", "sample", "__main__.py",
+        "keychain.py", "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan", "report", "daemon",
+        "cli", "sample", "wiring.py", "__main__.py",
     }
     rooms = {d.name: {p.stem for p in d.glob("*.py")} - {"__init__"} for d in PACKAGE.iterdir() if d.is_dir()
              and (d / "__init__.py").exists()}
     assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "dom", "walls", "wording", "pages", "redact"}
     kinds = {p.stem for p in (PACKAGE / "crowdworks" / "kinds").glob("*.py")} - {"__init__", "base"}
     assert kinds == {"contracts", "workroom", "thread", "profile", "inbox", "inbox_api", "proposals", "proposal", "job"}
-    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts"}
-    assert rooms["notify"] == {"desktop", "apprise", "outbox", "health"}
+    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery"}
+    assert rooms["notify"] == {"desktop", "apprise"}
+    assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
     assert rooms["daemon"] == {"scheduler", "unit", "locks"}
 

@@ -25,13 +25,13 @@ import pytest
 from tests.daemonfixtures import EMAIL, outbox, record, scans, start_daemon, stop, wait_for
 from tests.real_desktop import DesktopSession, _start_dunst, desktop, dunst_history, require_binaries
 from tests.sitefixtures import EXPECTED_STORY, live_story, rules_of, story, with_faults
-from watcher.cli.common import make_notifier
 from watcher.daemon.scheduler import Daemon, DaemonOptions
 from watcher.decide import rules
 from watcher.models import Note
 from watcher.paths import Paths
 from watcher.sample.server import SampleSite
 from watcher.store import Store
+from watcher.wiring import make_notifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 

@@ -21,7 +21,7 @@ from watcher.decide.vetting import History, vet
 from watcher.jptime import JST
 from watcher.models import ClientRecord, Finding, HealthKind, Note, Problem
 from watcher.notify.desktop import APP_NAME, ICON, ConsoleChannel, DesktopChannel, Notifier
-from watcher.notify.outbox import flush_outbox
+from watcher.scan.outbox import flush_outbox
 from watcher.store import Store
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=JST)

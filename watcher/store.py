@@ -4,6 +4,10 @@ It keeps what was observed (contracts, status changes, messages, last-access obs
 scan and its health) and the alert ledger (what was notified, for which finding, when). An
 unhealthy scan writes only its own row and the health ledger: it never replaces what a healthy
 scan saw.
+
+It stores and returns records and decides nothing (when a contract was delivered is
+``decide.delivery``'s). Over 400 lines as one job: it is the only module that speaks SQL, so the
+schema, its migrations and every query on it stay in one place.
 """
 
 from __future__ import annotations
@@ -236,9 +240,10 @@ class Store:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name='scans'").fetchone()
         return (row[0] if row else 0) + 1
 
-    def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> None:
-        """What a healthy scan read of a contract page: its state, messages and, when it moved into
-        acceptance, when the delivery was made (docs/rules.md, "When was it delivered?")."""
+    def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> tuple[Stage, bool] | None:
+        """What a healthy scan read of a contract page: its state and messages. Returns what the history
+        held before: the stage and whether its delivery was dated (None: a contract never seen); when
+        it was delivered is decided by the caller (``decide.delivery``) and kept by :meth:`set_delivery`."""
         stage = w.stage or Stage.IN_PROGRESS
         now = _iso(seen_at)
         old = self.db.execute("SELECT status_label, stage, delivered_at, delivery_basis FROM contracts WHERE id=?",
@@ -275,26 +280,13 @@ class Store:
             self.db.execute(f"UPDATE messages SET removed_at=NULL WHERE contract_id=? AND removed_at IS NOT NULL"
                             f" AND key IN ({marks})",
                             (w.contract_id, *keys))
-        if stage.delivered:
-            was = old is not None and Stage(old["stage"]).delivered
-            if not was or old["delivered_at"] is None:
-                at, basis = self._delivery(w.contract_id, seen_at, moved=old is not None)
-                self.db.execute("UPDATE contracts SET delivered_at=?, delivery_basis=? WHERE id=?",
-                                (_iso(at), basis, w.contract_id))
         self.save_client_name(w.client_id, w.client_name, seen_at)
+        return None if old is None else (Stage(old["stage"]), old["delivered_at"] is not None)
 
-    def _delivery(self, contract_id: int, seen_at: datetime, moved: bool) -> tuple[datetime, str]:
-        """When a contract first seen in acceptance was delivered: a delivery report the page marked,
-        else my newest message at or before this scan (the report is a message of mine), else this
-        scan. ``moved``: an earlier scan saw it before acceptance, so the move happened since."""
-        marked = self.db.execute("SELECT MAX(sent_at) FROM messages WHERE contract_id=? AND kind='delivery'",
-                                 (contract_id,)).fetchone()[0]
-        if marked:
-            return _dt(marked), "marked"  # type: ignore[return-value]
-        mine = self.db.execute("SELECT MAX(sent_at) FROM messages WHERE contract_id=? AND sender='worker'"
-                               " AND removed_at IS NULL AND sent_at<=?", (contract_id, _iso(seen_at))).fetchone()[0]
-        basis = "move_seen" if moved else "first_seen"
-        return (_dt(mine) if mine else seen_at), basis  # type: ignore[return-value]
+    def set_delivery(self, contract_id: int, at: datetime, basis: str) -> None:
+        """When the contract was delivered, and on what basis (docs/rules.md, "When was it delivered?")."""
+        self.db.execute("UPDATE contracts SET delivered_at=?, delivery_basis=? WHERE id=?",
+                        (_iso(at), basis, contract_id))
 
     def save_client_name(self, client_id: int, name: str, seen_at: datetime) -> None:
         now = _iso(seen_at)
@@ -368,9 +360,9 @@ class Store:
     def active_contract_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]
 
-    def has_delivery(self, contract_id: int) -> bool:
-        return self.db.execute("SELECT 1 FROM messages WHERE contract_id=? AND kind='delivery' LIMIT 1",
-                               (contract_id,)).fetchone() is not None
+    def contracts_with_delivery(self) -> set[int]:
+        """The contracts whose thread holds a message marked as the delivery report."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT contract_id FROM messages WHERE kind='delivery'")}
 
     def messages_of(self, contract_id: int) -> list[Message]:
         """The thread as last read (messages removed since are left out), oldest first."""

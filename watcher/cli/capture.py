@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watcher import wiring
 from watcher.cli import common
 from watcher.cli.check_pages import MANIFEST
 from watcher.crowdworks.kinds.workroom import thread_id_of
@@ -34,16 +35,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     from watcher.scan import run_scan
 
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out).expanduser() if args.out else env.paths.capture_dir(stamp)
     env.paths.ensure(out)
     pages: list[tuple[str, str, str, datetime]] = []
-    notifier = common.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
+    notifier = wiring.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
                                     env.config.apprise_urls)
-    creds_source = common.keyring_credentials(env.config.email, env.config.keyring_timeout_s)
+    creds_source = wiring.keyring_credentials(env.config.email, env.config.keyring_timeout_s)
     try:
-        with common.scanning(env, notifier, creds_source) as ctx:
+        with wiring.scanning(env, notifier, creds_source) as ctx:
             clock = ctx.clock
             ctx.on_page = lambda kind, url, text: pages.append((kind, url, text, clock()))
             result = run_scan(ctx, full=True)
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     return int(common.exit_code(result))
 
 
-def write_capture(out: Path, pages: list[tuple[str, str, str, datetime]], redactor: Redactor, env: common.Env,
+def write_capture(out: Path, pages: list[tuple[str, str, str, datetime]], redactor: Redactor, env: wiring.Env,
                   healthy: bool, problems: list[dict[str, str]]) -> None:
     """Every page and JSON answer, redacted, and a manifest: each file's kind, URL, time and, for a
     workroom page, the URL of its thread's JSON (so ``check-pages`` reads it as a scan would)."""

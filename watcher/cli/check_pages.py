@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from watcher import wiring
 from watcher.cli import common
 from watcher.crowdworks import kinds
 from watcher.crowdworks.check import Checked, check
@@ -202,7 +203,7 @@ def describe(file: str, c: Checked) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     fetched_at = common.parse_time(args.fetched_at, "--fetched-at") if args.fetched_at else None
     entries = _entries(args.paths)
     if not entries:

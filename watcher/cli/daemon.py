@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from loguru import logger
 
-from watcher.cli import common
+from watcher import wiring
 from watcher.daemon import locks
 from watcher.daemon.scheduler import Daemon, DaemonOptions, child_argv, parse_hhmm, parse_span
 from watcher.errors import ConfigError
@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(run=run)
 
 
-def setup_file_log(env: common.Env) -> None:
+def setup_file_log(env: wiring.Env) -> None:
     """Rotated, retained log files in the user log dir (0600: the process umask is 077). Each line's
     time is local time with its offset (``2026-12-10 08:00:00 +09:00``)."""
     env.paths.ensure(env.paths.log_dir)
@@ -33,7 +33,7 @@ def setup_file_log(env: common.Env) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     cfg = env.config
     setup_file_log(env)
     try:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     env.paths.ensure(env.paths.data_dir)
     with locks.hold(env.paths.daemon_lock, _("Another cwwatch daemon is already running (pid {pid}).")):
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
-        notifier = common.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls,
+        notifier = wiring.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls,
                                         console_counts=not (cfg.desktop_notifications or cfg.apprise_urls))
         try:
             return Daemon(env.paths, opts, notifier).run()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import platformdirs
 
+from watcher import wiring
 from watcher.cli import common
 from watcher.daemon import locks
 from watcher.errors import ConfigError, Exit
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(f) for f in files]  # every file checked before anything starts
     home, source = _home(args)
     paths = Paths.under(home)
-    env = common.load_env(None, args.selectors, paths)  # checked before anything is cleared
+    env = wiring.load_env(None, args.selectors, paths)  # checked before anything is cleared
     _prepare(home, source, paths, scenarios[-1])
     console = sys.stderr if args.json else sys.stdout
     print(_("The demo keeps its data in: {home} (made anew at every run)").format(home=home), file=console,
@@ -135,12 +136,12 @@ def _command() -> str:
 # -- the story -------------------------------------------------------------------------------------
 
 
-def _play(args: argparse.Namespace, scenarios: list[Scenario], env: common.Env) -> list[ScanResult]:
+def _play(args: argparse.Namespace, scenarios: list[Scenario], env: wiring.Env) -> list[ScanResult]:
     from watcher.sample.server import SampleSite
 
     out = sys.stdout
     console = sys.stderr if args.json else sys.stdout
-    notifier = common.make_notifier(not args.no_notify, console)
+    notifier = wiring.make_notifier(not args.no_notify, console)
     current: list[Scenario] = [scenarios[0]]
 
     def credentials() -> Credentials:
@@ -149,9 +150,9 @@ def _play(args: argparse.Namespace, scenarios: list[Scenario], env: common.Env) 
 
     try:
         with SampleSite(scenarios[0]) as site:
-            env = common.with_config(env, base_url=site.url, min_interval_s=0.0, page_timeout_s=15.0,
+            env = wiring.with_config(env, base_url=site.url, min_interval_s=0.0, page_timeout_s=15.0,
                                      settle_s=0.5, source="<demo>")
-            with common.scanning(env, notifier, credentials, clock=lambda: current[0].now,
+            with wiring.scanning(env, notifier, credentials, clock=lambda: current[0].now,
                                  health_notify_after=1) as ctx:
                 return _play_all(args, scenarios, current, site, ctx, out)
     finally:

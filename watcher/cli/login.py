@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from watcher import config as config_mod
-from watcher import keychain
-from watcher.cli import common
+from watcher import keychain, wiring
 from watcher.errors import ConfigError, CredentialsError, Exit, Unhealthy
 from watcher.i18n import _
 from watcher.keychain import Credentials
@@ -104,7 +103,7 @@ def _check_keyring(email: str, timeout: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     cfg_file = Path(args.config) if args.config else env.paths.config_file
     email = (args.email or "").strip() or _ask_email(env.config.email)
     if "@" not in email:
@@ -122,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     return int(Exit.OK)
 
 
-def _verify_privately(env: common.Env, typed: Credentials, headed: bool) -> tuple[Credentials, bytes]:
+def _verify_privately(env: wiring.Env, typed: Credentials, headed: bool) -> tuple[Credentials, bytes]:
     """Log in with ``typed`` in a browser of its own whose session lives in a private temporary
     folder (0700, removed afterwards): the credentials the site accepted and the new session.
 
@@ -176,10 +175,10 @@ async def _verify(site: Site, typed: Credentials, headed: bool) -> Credentials:
         await site.close()
 
 
-def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
+def _not_verified(env: wiring.Env, p: Problem, login_failed: bool) -> int:
     """One line on what happened; the login block when the site refused the e-mail or password."""
     if login_failed:
-        store = common.open_store(env.paths)
+        store = wiring.open_store(env.paths)
         try:
             with store.transaction():  # as a failed scan does (scan._record)
                 store.set_meta(LOGIN_BLOCK_KEY, datetime.now(UTC).isoformat())
@@ -197,7 +196,7 @@ def _not_verified(env: common.Env, p: Problem, login_failed: bool) -> int:
     return int(Exit.UNHEALTHY)
 
 
-def _keep(env: common.Env, cfg_file: Path, creds: Credentials, session: bytes) -> None:
+def _keep(env: wiring.Env, cfg_file: Path, creds: Credentials, session: bytes) -> None:
     """After a verified login: keyring, then config, then session, then the login block. Should
     the config not be written, the keyring gets back what it held."""
     previous = keychain.load_unattended(creds.email, env.config.keyring_timeout_s)
@@ -215,7 +214,7 @@ def _keep(env: common.Env, cfg_file: Path, creds: Credentials, session: bytes) -
         raise
     env.paths.ensure(env.paths.session_file.parent)
     write_private(env.paths.session_file, session)
-    store = common.open_store(env.paths)
+    store = wiring.open_store(env.paths)
     try:
         store.clear_login_block()
     finally:

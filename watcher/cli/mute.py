@@ -11,14 +11,15 @@ import argparse
 import re
 from datetime import datetime, timedelta
 
-from watcher.cli import common
-from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, open_history, parse_time
+from watcher import wiring
+from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, parse_time
 from watcher.decide.rules import waited_since
 from watcher.errors import ConfigError
 from watcher.i18n import _
 from watcher.models import ContractState
 from watcher.report.words import fmt_time
 from watcher.store import Store
+from watcher.wiring import open_history
 
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
 _UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -63,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _open(args: argparse.Namespace) -> tuple[Store, ContractState]:
-    store = open_history(common.env_of(args).paths)
+    store = open_history(wiring.env_of(args).paths)
     try:
         state = known_contract(store, args.contract)
     except BaseException:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from watcher.cli import common
-from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of, open_history
+from watcher import wiring
+from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of
 from watcher.decide import rules
 from watcher.i18n import _
 from watcher.report import drafts
 from watcher.report.history import build_timeline
 from watcher.report.render import Report, render
 from watcher.report.words import FORMATS
+from watcher.wiring import open_history
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     now = now_of(args)
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     cid = args.contract
     store = open_history(env.paths)
     try:

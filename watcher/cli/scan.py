@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from watcher import wiring
 from watcher.cli import common
 from watcher.i18n import _
 
@@ -26,12 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     console = sys.stderr if args.json else sys.stdout
-    notifier = None if args.defer_notify else common.make_notifier(
+    notifier = None if args.defer_notify else wiring.make_notifier(
         env.config.desktop_notifications and not args.no_notify, console, env.config.apprise_urls)
     try:
-        with common.scanning(env, notifier, common.keyring_credentials(env.config.email, env.config.keyring_timeout_s),
+        with wiring.scanning(env, notifier, wiring.keyring_credentials(env.config.email, env.config.keyring_timeout_s),
                              wait_lock=args.wait_lock) as ctx:
             from watcher.scan import run_scan
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from watcher.cli import common
-from watcher.cli.common import Env, add_now_option, facts_of, now_of, open_history
+from watcher import wiring
+from watcher.cli.common import add_now_option, facts_of, now_of
 from watcher.decide import rules
 from watcher.i18n import N_, _, ngettext
 from watcher.models import Finding
@@ -49,6 +49,7 @@ from watcher.report.words import (
     verdict_words,
 )
 from watcher.store import Store
+from watcher.wiring import Env, open_history
 
 # -- the command --------------------------------------------------------------------------------
 
@@ -122,7 +123,7 @@ def collect(store: Store, env: Env, now: datetime) -> Seen:
 
 def run(args: argparse.Namespace) -> int:
     now = now_of(args)
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     store = open_history(env.paths)
     try:
         seen = collect(store, env, now) if store else Seen([], None, None)

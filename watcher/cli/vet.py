@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from watcher import wiring
 from watcher.cli import common
-from watcher.cli.common import add_now_option, now_of, open_history
+from watcher.cli.common import add_now_option, now_of
 from watcher.crowdworks.dom import parse_html
 from watcher.crowdworks.kinds import vet_target
 from watcher.crowdworks.kinds.profile import extract_profile
@@ -31,6 +32,8 @@ from watcher.errors import ConfigError, CwError, Exit, ExtractionError, Unhealth
 from watcher.i18n import _
 from watcher.models import ClientSeen, HealthKind
 from watcher.report.words import fmt_time, join_list
+from watcher.scan.vet import client_history  # the scan's weighing of the history
+from watcher.wiring import open_history
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.target) == bool(args.page):
         raise UsageError(_("give one client: a {target}, or --page {file}").format(
             target=_("CLIENT_ID|PROFILE_URL|JOB_URL"), file=_("FILE")))
-    env = common.env_of(args)
+    env = wiring.env_of(args)
     now = now_of(args)
     try:
         seen = _from_file(args, env.selectors) if args.page else _from_site(args, env)
@@ -75,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
         print(_("cwwatch: could not read the profile: {kind}: {page}: {detail}").format(
             kind=p.kind, page=p.page, detail=p.detail), file=sys.stderr)
         return int(Exit.UNHEALTHY)
-    from watcher.scan import client_history  # the scan's weighing of the history (lazy: it loads the browser code)
-
     vet_policy = env.config.vet_policy()
     store = open_history(env.paths)
     try:
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 # -- where the profile comes from ------------------------------------------------------------------
 
 
-def _from_site(args: argparse.Namespace, env: common.Env) -> ClientSeen:
+def _from_site(args: argparse.Namespace, env: wiring.Env) -> ClientSeen:
     target = vet_target(args.target, env.selectors)
     if target is None:
         raise UsageError(_("not a client: {target!r} (expected a client id such as 900009005, the client's "
@@ -110,7 +111,7 @@ def _from_site(args: argparse.Namespace, env: common.Env) -> ClientSeen:
     from watcher.crowdworks.pages import Pages
 
     clock = lambda: datetime.now(UTC)  # noqa: E731
-    make = common.site_factory(env, lambda: None, clock)
+    make = wiring.site_factory(env, lambda: None, clock)
     env.paths.ensure(env.paths.state_dir)
 
     async def read() -> ClientSeen:

@@ -43,9 +43,9 @@ from watcher.i18n import N_, _, ngettext
 from watcher.jptime import JST
 from watcher.models import HealthKind, Problem
 from watcher.notify.desktop import Notifier
-from watcher.notify.health import record_failed_scan
-from watcher.notify.outbox import flush_outbox
 from watcher.paths import Paths
+from watcher.scan.health import record_failed_scan
+from watcher.scan.outbox import flush_outbox
 from watcher.store import Store
 
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed

@@ -16,14 +16,18 @@
   delivered and neither the visible part nor the store holds its delivery report.
 
 ``full`` ignores all of that: every workroom, unfolded, and every awaited client's profile.
+
+Then who is vetted, once each: the clients of the contracts first seen in a scan, and of the
+applications whose client wrote (the inbox's ``proposed`` threads tell which applications stirred).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
-from watcher.models import ContractRow, InboxItem, Known, Message, Sender, Stage
+from watcher.decide.rules import waited_since
+from watcher.models import ContractRow, InboxItem, Known, Message, ProposalSeen, Sender, Stage, Workroom
 
 
 def inbox_cutoff(last_healthy: datetime | None) -> datetime | None:
@@ -113,3 +117,80 @@ def unseen_received(messages: Sequence[Message], newest: datetime | None) -> dat
     if theirs and max(theirs) + timedelta(minutes=1) > newest:
         return None
     return newest
+
+
+def lost_message(inbox: Sequence[InboxItem], rooms: Sequence[Workroom]) -> tuple[Workroom, datetime] | None:
+    """The first workroom that does not show a message this scan's inbox listed for its thread, and
+    that message's time (:func:`unseen_received`); None when every workroom is whole. Only what is there
+    now is compared: a message the history once held and the site has since removed is a removal."""
+    received: dict[int, datetime] = {}
+    for item in inbox:
+        received[item.thread_id] = max(item.sent_at, received.get(item.thread_id, item.sent_at))
+    for room in rooms:
+        newest = received.get(room.thread_id) if room.thread_id is not None else None
+        lost = unseen_received(room.messages, newest)
+        if lost is not None:
+            return room, lost
+    return None
+
+
+def recent_first(known: Mapping[int, Known], n: int) -> list[Known]:
+    """The ``n`` contracts whose thread moved most recently (an empty active list is checked on them)."""
+    return sorted(known.values(), key=lambda k: k.last_message_at or datetime.min.replace(tzinfo=UTC),
+                  reverse=True)[:n]
+
+
+def awaited_clients(rows: Sequence[ContractRow], fresh: Mapping[int, Workroom], known: Mapping[int, Known],
+                    stored: Mapping[int, Sequence[Message]]) -> list[int]:
+    """The clients whose answer I am waiting for on a listed contract, in list order (with repeats): the
+    thread read now, else the one the history holds (``stored``)."""
+    out: list[int] = []
+    for row in rows:
+        room = fresh.get(row.contract_id)
+        if room is not None:
+            messages, client = room.messages, room.client_id
+        elif row.contract_id in known:
+            messages, client = tuple(stored.get(row.contract_id, ())), known[row.contract_id].client_id
+        else:
+            continue
+        if waited_since(messages) is not None:
+            out.append(client)
+    return out
+
+
+# -- applications and who is vetted -----------------------------------------------------------------
+
+
+def stirred_applications(inbox: Sequence[InboxItem], known: Mapping[int, ProposalSeen], inbox_seen: set[int],
+                         proposed: str) -> set[int]:
+    """Known applications whose thread the inbox shows a new message in with the status ``proposed``."""
+    by_thread = {p.thread_id: p.proposal_id for p in known.values() if p.thread_id is not None}
+    return {by_thread[i.thread_id] for i in inbox if i.thread_id in by_thread
+            and i.proposal_status == proposed and i.message_id not in inbox_seen}
+
+
+def applications_to_read(listed: Sequence[int], known: Mapping[int, ProposalSeen], stirred: set[int]) -> list[int]:
+    """The listed applications whose page to read: new ones, and stirred ones whose client has not written."""
+    return [pid for pid in listed if pid not in known or (pid in stirred and known[pid].client_wrote_at is None)]
+
+
+def applications_to_vet(known: Mapping[int, ProposalSeen], read: Sequence[ProposalSeen],
+                        vetted: Iterable[int]) -> list[ProposalSeen]:
+    """Applications whose client has written and who was not vetted for them yet (what was ``read`` now
+    over what the history ``known``)."""
+    done = set(vetted)
+    merged = dict(known)
+    merged.update({p.proposal_id: p for p in read})
+    return [p for p in merged.values() if p.client_wrote_at is not None and p.client_id is not None
+            and p.proposal_id not in done]
+
+
+def vetting_subjects(new_contracts: Sequence[int], rooms: Sequence[Workroom], vetted_contracts: Iterable[int],
+                     applications: Sequence[ProposalSeen]) -> list[tuple[str, int, int]]:
+    """(subject, id, client id) of each subject to vet once: the contracts first seen now (not vetted
+    yet), then the applications whose client wrote (:func:`applications_to_vet`)."""
+    by_id = {w.contract_id: w for w in rooms}
+    done = set(vetted_contracts)
+    out = [("contract", cid, by_id[cid].client_id) for cid in new_contracts if cid in by_id and cid not in done]
+    out += [("proposal", p.proposal_id, p.client_id) for p in applications if p.client_id is not None]
+    return out
