@@ -12,7 +12,8 @@ root, else ``playwright install chromium``); for ``test`` also the desktop compo
 start themselves (Xvfb, D-Bus, dunst, gnome-keyring) and Japanese fonts.
 
 Standard library only, and it must stay parseable by old Pythons so that they get a clear
-message instead of a SyntaxError: it runs before anything is installed.
+message instead of a SyntaxError: it runs before anything is installed. For the same reason it is
+one module over 400 lines: it can import nothing of the package (not installed yet) but itself.
 """
 
 import gettext

@@ -1,6 +1,9 @@
 """Records that flow through the pipe: what a page showed, what the rules found, what a scan did.
 
 Pure data: no I/O, no browser. Datetimes are aware and in UTC.
+
+One module over 400 lines, as one job: the records every layer passes on, in one place so that no
+layer imports another for a type.
 """
 
 from __future__ import annotations

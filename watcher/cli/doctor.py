@@ -10,6 +10,9 @@ desktop: the session bus and a display in its environment, and on that bus the n
 service and the Secret Service.
 
 The doctor reads; it never logs in, never shows a password, and never creates the history.
+
+One module over 400 lines, as one job: a list of independent checks, each a short function, in the
+order the doctor prints them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""``cwwatch``: the command line. Thin commands, one module each, over the same scan."""
+"""``cwwatch``: the command line. Thin commands, one module each, over the same scan.
+
+One module over 400 lines, as one job: the argument parser of every command (their options and
+help texts in one table a reader can scan), and the dispatch to the command modules.
+"""
 
 from __future__ import annotations
 

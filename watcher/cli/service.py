@@ -10,6 +10,9 @@ unit is still written and the command says what to run. macOS: a launchd agent i
 session, loaded with ``launchctl bootstrap``.
 
 ``CWWATCH_HOME`` goes into the definition only with ``--home DIR``.
+
+One module over 400 lines, as one job: install, uninstall and status of the one service, for the
+two service managers side by side, so that what each writes and checks can be compared.
 """
 
 from __future__ import annotations

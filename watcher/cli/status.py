@@ -14,6 +14,9 @@ findings at the scan's time (the caption says when).
 when it fits (titles, client names and mute notes cut with …; nothing else shrinks), else one
 block per contract (long texts wrapped). Contract ids, dates and times are never broken across
 lines. Colours only on a terminal.
+
+One module over 400 lines, as one job: the one ``status`` view, its two layouts (table and blocks)
+sharing the columns and the width rules.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@
   the next scan's time, notes delivered, stopping) are in the chosen language; the times in them are
   this computer's local time (with the zone's name when that is not Japan time); the child scans
   speak the same language (``--lang``).
+
+One module over 400 lines, as one job: the daemon's loop (schedule, child scan, outbox, back-off,
+stop) shares one state object; a split would pass it between modules for no reader's gain.
 """
 
 from __future__ import annotations
