@@ -40,7 +40,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.sitefixtures import EXPECTED_WHOLE_STORY, Harness, rules_of, scan_whole_story, story
+from tests.sitefixtures import (
+    Harness,
+    harnesses,
+    scanned_story_home,
+)
 from watcher.config import Config
 from watcher.crowdworks import selectors as selectorset
 from watcher.crowdworks.site import CredentialSource, Fetched, Site
@@ -261,27 +265,11 @@ class HttpHarness(Harness):
 @pytest.fixture
 def http_harness(tmp_path: Path) -> Iterator[Callable[[Scenario], Harness]]:
     """Like ``harness``, without a browser (fast tier)."""
-    made: list[Harness] = []
-
-    def make(scenario: Scenario) -> Harness:
-        h = HttpHarness(tmp_path / f"home{len(made)}", scenario)
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.close()
+    yield from harnesses(tmp_path, HttpHarness)
 
 
 @pytest.fixture(scope="module")
 def story_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cwwatch home whose history holds healthy scans of the whole bundled story, read without a
     browser (one per module; ``story_home_chromium`` is the same in real Chromium)."""
-    home = tmp_path_factory.mktemp("story-home")
-    h = HttpHarness(home, story())
-    try:
-        result = scan_whole_story(h)
-    finally:
-        h.close()
-    assert rules_of(result) == EXPECTED_WHOLE_STORY
-    return home
+    return scanned_story_home(tmp_path_factory.mktemp("story-home"), HttpHarness)

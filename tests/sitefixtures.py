@@ -167,18 +167,34 @@ class Harness:
         self.site.stop()
 
 
-@pytest.fixture
-def harness(tmp_path: Path, chromium: Path) -> Iterator[Callable[[Scenario], Harness]]:
+def harnesses(tmp_path: Path, kind: Callable[[Path, Scenario], Harness]) -> Iterator[Callable[[Scenario], Harness]]:
+    """A maker of harnesses of ``kind`` (each in its own home under ``tmp_path``), all closed at the end."""
     made: list[Harness] = []
 
     def make(scenario: Scenario) -> Harness:
-        h = Harness(tmp_path / f"home{len(made)}", scenario)
+        h = kind(tmp_path / f"home{len(made)}", scenario)
         made.append(h)
         return h
 
     yield make
     for h in made:
         h.close()
+
+
+def scanned_story_home(home: Path, kind: Callable[[Path, Scenario], Harness]) -> Path:
+    """``home`` after healthy scans of the whole bundled story by a harness of ``kind``."""
+    h = kind(home, story())
+    try:
+        result = scan_whole_story(h)
+    finally:
+        h.close()
+    assert rules_of(result) == EXPECTED_WHOLE_STORY
+    return home
+
+
+@pytest.fixture
+def harness(tmp_path: Path, chromium: Path) -> Iterator[Callable[[Scenario], Harness]]:
+    yield from harnesses(tmp_path, Harness)
 
 
 def with_faults(sc: Scenario, **faults: object) -> Scenario:
@@ -191,14 +207,7 @@ def with_faults(sc: Scenario, **faults: object) -> Scenario:
 def story_home_chromium(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
     """A cwwatch home whose history holds healthy scans of the whole bundled story in real Chromium
     (one per module). ``story_home`` (``tests/browserless.py``) is the same without a browser."""
-    home = tmp_path_factory.mktemp("story-home-chromium")
-    h = Harness(home, story())
-    try:
-        result = scan_whole_story(h)
-    finally:
-        h.close()
-    assert rules_of(result) == EXPECTED_WHOLE_STORY
-    return home
+    return scanned_story_home(tmp_path_factory.mktemp("story-home-chromium"), Harness)
 
 
 def _private_home(scanned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
