@@ -6,16 +6,18 @@ import base64
 import json
 import sys
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from loguru import logger
 
+from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.models import Note
 from watcher.notify.apprise import AppriseChannel, mask_url
 from watcher.notify.desktop import Channel
-from watcher.wiring import make_notifier
+from watcher.wiring import notifier_of
 
 
 class Receiver:
@@ -110,11 +112,25 @@ def test_an_urgent_note_is_a_warning_and_a_note_without_url_is_just_its_body(rec
 
 
 def test_the_notifier_built_from_config_includes_apprise(receiver, capsys):
-    n = make_notifier(False, None, (receiver.url,))
+    n = notifier_of(replace(Config(), desktop_notifications=False, apprise_urls=(receiver.url,)), None)
+    assert [ch.name for ch in n.channels] == ["console", "apprise"]
     assert n.send(Note("仮払いがまだです", "本文")) is True
     assert receiver.posts[0]["title"] == "仮払いがまだです"
     assert "仮払いがまだです" in capsys.readouterr().out  # the console always
     n.close()
+
+
+@pytest.mark.parametrize(("desktop", "urls", "daemon", "names", "console_counts"), [
+    (True, (), False, ["console", "desktop"], True),
+    (True, (), True, ["console", "desktop"], False),  # the daemon's console is a log: the desktop delivers
+    (False, (), True, ["console"], True),  # nothing else to deliver through: the console counts
+    (False, ("json://127.0.0.1:9/",), True, ["console", "apprise"], False),
+])
+def test_the_commands_take_their_channels_from_the_config(desktop, urls, daemon, names, console_counts):
+    n = notifier_of(replace(Config(), desktop_notifications=desktop, apprise_urls=urls), None, daemon=daemon)
+    assert [ch.name for ch in n.channels] == names and n.console_counts is console_counts
+    assert [ch.name for ch in notifier_of(replace(Config(), desktop_notifications=desktop), None,
+                                          desktop=False).channels] == ["console"]  # --no-notify
 
 
 def test_a_failing_receiver_returns_false_without_raising_and_logs_no_secret(failing_receiver, logs):

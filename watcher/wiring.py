@@ -83,6 +83,17 @@ def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str
     return Notifier(channels, console_counts)
 
 
+def notifier_of(config: Config, console: TextIO | None, *, desktop: bool = True, daemon: bool = False) -> Notifier:
+    """The channels the config asks for: the console always, the desktop where the config allows it
+    (and ``desktop``: False for ``--no-notify``), Apprise for its URLs. The one place that turns the
+    config into channels: a new channel is added here and in ``notify/``, no command changes.
+    ``daemon``: the console is a log nobody watches, so a note counts as delivered only through
+    another channel (unless there is none)."""
+    wants_desktop = config.desktop_notifications and desktop
+    remote = wants_desktop or bool(config.apprise_urls)
+    return make_notifier(wants_desktop, console, config.apprise_urls, console_counts=not (daemon and remote))
+
+
 def open_store(paths: Paths) -> Store:
     """The history, created on first use (0700 folder, 0600 file)."""
     paths.ensure(paths.data_dir)

@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser() if args.out else env.paths.capture_dir(stamp)
     env.paths.ensure(out)
     pages: list[tuple[str, str, str, datetime]] = []
-    notifier = wiring.make_notifier(env.config.desktop_notifications and not args.no_notify, sys.stderr,
-                                    env.config.apprise_urls)
+    notifier = wiring.notifier_of(env.config, sys.stderr, desktop=not args.no_notify)
     creds_source = wiring.keyring_credentials(env.config.email, env.config.keyring_timeout_s)
     try:
         with wiring.scanning(env, notifier, creds_source) as ctx:

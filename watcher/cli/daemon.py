@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     env.paths.ensure(env.paths.data_dir)
     with locks.hold(env.paths.daemon_lock, _("Another cwwatch daemon is already running (pid {pid}).")):
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
-        notifier = wiring.make_notifier(cfg.desktop_notifications, sys.stdout, cfg.apprise_urls,
-                                        console_counts=not (cfg.desktop_notifications or cfg.apprise_urls))
+        notifier = wiring.notifier_of(cfg, sys.stdout, daemon=True)
         try:
             return Daemon(env.paths, opts, notifier).run()
         finally:

@@ -29,8 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     env = wiring.env_of(args)
     console = sys.stderr if args.json else sys.stdout
-    notifier = None if args.defer_notify else wiring.make_notifier(
-        env.config.desktop_notifications and not args.no_notify, console, env.config.apprise_urls)
+    notifier = None if args.defer_notify else wiring.notifier_of(env.config, console, desktop=not args.no_notify)
     try:
         with wiring.scanning(env, notifier, wiring.keyring_credentials(env.config.email, env.config.keyring_timeout_s),
                              wait_lock=args.wait_lock) as ctx:
