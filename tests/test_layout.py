@@ -85,7 +85,8 @@ def test_the_folder_shows_the_pipe() -> None:
     assert rooms["crowdworks"] >= {"selectors", "chromium", "site", "dom", "walls", "wording", "pages", "redact"}
     kinds = {p.stem for p in (PACKAGE / "crowdworks" / "kinds").glob("*.py")} - {"__init__", "base"}
     assert kinds == {"contracts", "workroom", "thread", "profile", "inbox", "inbox_api", "proposals", "proposal", "job"}
-    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery"}
+    assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery", "vetting", "vet_policy", "vet_words",
+                               "vet_profile", "vet_trouble", "vet_history"}
     assert rooms["notify"] == {"desktop", "apprise"}
     assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}

@@ -17,7 +17,8 @@ import pytest
 from tests.real_desktop import dunst_clear_history, dunst_history, run_in_thread
 from watcher import i18n
 from watcher.decide import alerts, rules
-from watcher.decide.vetting import History, vet
+from watcher.decide.vet_history import History
+from watcher.decide.vetting import vet
 from watcher.jptime import JST
 from watcher.models import ClientRecord, Finding, HealthKind, Note, Problem
 from watcher.notify.desktop import APP_NAME, ICON, ConsoleChannel, DesktopChannel, Notifier

@@ -13,7 +13,7 @@ import pytest
 from tests import doc_tables
 from watcher import i18n
 from watcher.cli import status
-from watcher.decide import alerts, rules, vetting
+from watcher.decide import alerts, rules, vet_policy
 from watcher.models import Finding, HealthKind, Problem
 from watcher.report import words
 
@@ -60,7 +60,7 @@ def test_only_an_overdue_acceptance_is_urgent():
 
 
 def test_vet_counts_the_rules_declared_against_the_client():
-    assert vetting.VetPolicy().counted_findings == rules.AGAINST_CLIENT
+    assert vet_policy.VetPolicy().counted_findings == rules.AGAINST_CLIENT
     assert set(rules.AGAINST_CLIENT) == {"quiet_client", "client_away", "no_reply", "acceptance_overdue"}
     text = (ROOT / "docs" / "vetting.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `counted_findings` |"))

@@ -11,28 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watcher.decide import vetting
-from watcher.decide.vetting import (
-    FACT_LABELS,
-    SIGNALS,
-    TROUBLE_WORDS,
-    VERDICTS,
-    History,
-    Signal,
-    Verdict,
-    VetPolicy,
-    fact_label,
-    find_trouble,
-    vet,
-)
+from watcher.decide import vet_words
+from watcher.decide.vet_history import History
+from watcher.decide.vet_policy import SIGNALS, Signal, VetPolicy
+from watcher.decide.vet_trouble import TROUBLE_WORDS, find_trouble
+from watcher.decide.vet_words import FACT_LABELS, VERDICTS, fact_label
+from watcher.decide.vetting import Verdict, vet
 from watcher.i18n import In
 from watcher.jptime import JST
 from watcher.models import ClientRecord, Interval, Rating
 
 # Verdict.advice holds the advice in the chosen language (Japanese, the default).
 ADVICE_ACCEPTANCE, ADVICE_CONTACT, ADVICE_ESCROW, ADVICE_NO_MATERIAL, ADVICE_WARNING = map(In("ja"), (
-    vetting.ADVICE_ACCEPTANCE, vetting.ADVICE_CONTACT, vetting.ADVICE_ESCROW, vetting.ADVICE_NO_MATERIAL,
-    vetting.ADVICE_WARNING))
+    vet_words.ADVICE_ACCEPTANCE, vet_words.ADVICE_CONTACT, vet_words.ADVICE_ESCROW, vet_words.ADVICE_NO_MATERIAL,
+    vet_words.ADVICE_WARNING))
 
 S = timedelta(seconds=1)
 DAY = timedelta(days=1)
@@ -601,7 +593,7 @@ def test_adding_a_bad_sign_never_lowers_the_verdict(record, access, history, sig
 
 # --- the history with a client, from the contracts the store holds (history_of) -------------------
 
-from watcher.decide.vetting import history_of  # noqa: E402
+from watcher.decide.vet_history import history_of  # noqa: E402
 from watcher.models import Message, PastContract, Sender, Stage  # noqa: E402
 
 MON = datetime(2026, 11, 9, 10, 0, tzinfo=JST)  # a Monday; no holiday that week but 11-23 (Mon)

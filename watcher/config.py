@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from watcher.decide.rules import Policy
-from watcher.decide.vetting import VetPolicy
+from watcher.decide.vet_policy import VetPolicy
 from watcher.errors import ConfigError
 from watcher.i18n import N_, _
 

@@ -27,7 +27,7 @@ from watcher.cli.common import add_now_option, now_of
 from watcher.crowdworks.dom import parse_html
 from watcher.crowdworks.kinds import vet_target
 from watcher.crowdworks.kinds.profile import extract_profile
-from watcher.decide import vetting
+from watcher.decide import vet_history, vet_words, vetting
 from watcher.errors import ConfigError, CwError, Exit, ExtractionError, Unhealthy
 from watcher.i18n import _
 from watcher.models import ClientSeen, HealthKind
@@ -37,7 +37,7 @@ from watcher.wiring import open_history
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    labels = {v: vetting.verdict_label(v) for v in vetting.VERDICTS}
+    labels = {v: vet_words.verdict_label(v) for v in vet_words.VERDICTS}
     p = sub.add_parser(
         "vet", help=_("vet a client before a contract: {ok}, {caution} or {warning}, with the reasons").format(
             **labels),
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_history(env.paths)
     try:
         history = (client_history(store, seen.client_id, now, vet_policy, env.policy()) if store is not None
-                   else vetting.History())
+                   else vet_history.History())
     finally:
         if store is not None:
             store.close()
@@ -167,7 +167,7 @@ def _from_file(args: argparse.Namespace, sel: Any) -> ClientSeen:
 
 # -- the verdict for a person ----------------------------------------------------------------------
 
-def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vetting.History) -> str:
+def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vet_history.History) -> str:
     """The verdict as a person reads it, in the chosen language (the signals' sentences too)."""
     lines = [_("{name} (client id {id})").format(name=seen.name, id=seen.client_id),
              _("Verdict: {label}, weight {total}").format(label=verdict.label, total=verdict.total),
@@ -178,7 +178,7 @@ def render(seen: ClientSeen, verdict: vetting.Verdict, url: str, history: vettin
             lines.append(f"  [{s.weight}] {s.message}")
             lines.append(f"      {s.evidence}")
     if verdict.unknown:
-        names = join_list(list(dict.fromkeys(vetting.fact_label(u) for u in verdict.unknown)))
+        names = join_list(list(dict.fromkeys(vet_words.fact_label(u) for u in verdict.unknown)))
         lines.append(_("Not judged (hidden or not shown): {names}").format(names=names))
     lines.append(_("Your contracts with them: {n}").format(n=history.contracts) if history.contracts
                  else _("Your contracts with them: none"))

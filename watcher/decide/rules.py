@@ -4,7 +4,7 @@ They run only on a healthy scan. Each rule is declared once, in :data:`REGISTRY`
 module: its stable id (JSON output, config, docs), the function that finds it, its label and
 meaning (the messages a person reads), whether its notification is urgent, and whether it counts
 against the client when ``cwwatch vet`` weighs the history. ``report/words.py`` (labels, legend),
-``decide/alerts.py`` (urgency), ``cli/status.py`` (order, colour, legend), ``decide/vetting.py``
+``decide/alerts.py`` (urgency), ``cli/status.py`` (order, colour, legend), ``decide/vet_policy.py``
 (what counts against a client) and the docs' tables (checked by ``tests/test_rule_registry.py``)
 all read it.
 

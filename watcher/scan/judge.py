@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watcher.decide import alerts, rules, vetting
+from watcher.decide import alerts, rules, vet_history, vetting
+from watcher.decide.vet_policy import VetPolicy
 from watcher.models import ClientRecord, ContractState, Finding, Interval, Mute, Note, PastContract, VettingRecord
 
 
@@ -47,7 +48,7 @@ class Decisions:
     vetted: list[tuple[VettingRecord, Note | None]] = field(default_factory=list)
 
 
-def judge(ledger: Ledger, now: datetime, policy: rules.Policy, vet_policy: vetting.VetPolicy,
+def judge(ledger: Ledger, now: datetime, policy: rules.Policy, vet_policy: VetPolicy,
           proposal_url: str) -> Decisions:
     out = Decisions(findings=rules.evaluate(ledger.states, now, policy))
     fplan = alerts.plan_findings(out.findings, ledger.notified, ledger.open_alerts)
@@ -61,7 +62,7 @@ def judge(ledger: Ledger, now: datetime, policy: rules.Policy, vet_policy: vetti
     for s in ledger.to_vet:
         if not s.known:
             continue
-        history = vetting.history_of(s.past, now, vet_policy, policy.acceptance_days, policy.year_end_break)
+        history = vet_history.history_of(s.past, now, vet_policy, policy.acceptance_days, policy.year_end_break)
         verdict = vetting.vet(s.record, s.access, history, now, vet_policy)
         record = VettingRecord(s.subject, s.subject_id, s.client_id, verdict.verdict, verdict.total,
                                tuple(x.to_json() for x in verdict.signals), verdict.summary, verdict.advice, now)

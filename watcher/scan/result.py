@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from watcher.decide import rules, vetting
+from watcher.decide import rules
+from watcher.decide.vet_policy import VetPolicy
 from watcher.models import Finding, Notice, Problem, VettingRecord
 
 if TYPE_CHECKING:  # the browser code is imported only where a scan runs
@@ -107,5 +108,5 @@ class ScanContext:
     on_page: Callable[[str, str, str], None] | None = None  # (kind, url, html) of every page read
     timeout: timedelta = timedelta(minutes=10)  # a scan still running after this is stopped, unhealthy
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer
-    vet_policy: vetting.VetPolicy = field(default_factory=vetting.VetPolicy)
+    vet_policy: VetPolicy = field(default_factory=VetPolicy)
     proposal_url: str = ""  # the application page, e.g. "https://…/proposals/{id}"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from watcher.decide import rules, vetting
+from watcher.decide import rules, vet_history, vetting
+from watcher.decide.vet_policy import VetPolicy
 from watcher.models import ClientSeen
 from watcher.scan.judge import ToVet
 from watcher.store import Store
@@ -34,7 +35,7 @@ def to_vet(store: Store, subjects: Sequence[tuple[str, int, int]], fresh: Mappin
     return out
 
 
-def vet_client(store: Store, client_id: int, now: datetime, policy: vetting.VetPolicy,
+def vet_client(store: Store, client_id: int, now: datetime, policy: VetPolicy,
                rules_policy: rules.Policy, fresh: ClientSeen | None = None,
                exclude: int | None = None) -> tuple[str, vetting.Verdict] | None:
     """The client's name and verdict from their profile (``fresh``, else the last one the history
@@ -53,9 +54,9 @@ def vet_client(store: Store, client_id: int, now: datetime, policy: vetting.VetP
     return name, vetting.vet(record, access, history, now, policy)
 
 
-def client_history(store: Store, client_id: int, now: datetime, policy: vetting.VetPolicy,
-                   rules_policy: rules.Policy, exclude: int | None = None) -> vetting.History:
+def client_history(store: Store, client_id: int, now: datetime, policy: VetPolicy,
+                   rules_policy: rules.Policy, exclude: int | None = None) -> vet_history.History:
     """The worker's own history with the client, as the vetting weighs it (every contract the store
     holds with them but ``exclude``; delays in business days, ``now`` given)."""
-    return vetting.history_of(store.past_contracts(client_id, exclude=exclude), now, policy,
+    return vet_history.history_of(store.past_contracts(client_id, exclude=exclude), now, policy,
                               rules_policy.acceptance_days, rules_policy.year_end_break)
