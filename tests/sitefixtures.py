@@ -8,7 +8,7 @@ import io
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,13 +94,15 @@ def scan_whole_story(h: Harness) -> ScanResult:
     return result
 
 
-def with_long_thread() -> tuple[Scenario, list[SMessage]]:
-    """The story plus contract LONG_THREAD: one client message, then 14 of mine (it folds)."""
+def with_long_thread(mine: int = 14) -> tuple[Scenario, list[SMessage]]:
+    """The story plus contract LONG_THREAD: one client message, then ``mine`` of mine (it folds),
+    an hour apart (14), or half an hour apart (more)."""
     sc = story()
     sc.clients[900009006] = SClient(900009006, "有限会社ロングスレッド", sc.now.replace(hour=0))
     t0 = sc.now.replace(day=1)
+    step = timedelta(hours=1) if mine <= 14 else timedelta(minutes=30)
     msgs = [SMessage("client", t0, "最初のご依頼です。")]
-    msgs += [SMessage("worker", t0.replace(hour=t0.hour + 1 + i), f"進捗報告 {i + 1}") for i in range(14)]
+    msgs += [SMessage("worker", t0 + timedelta(hours=1) + i * step, f"進捗報告 {i + 1}") for i in range(mine)]
     sc.contracts.append(SContract(LONG_THREAD, 900009006, "長いスレッドの案件", "進行中", 5000, messages=msgs))
     return sc, msgs
 

@@ -106,6 +106,14 @@ def test_hidden_or_unknown_access_is_no_reply_never_quiet_client():
     assert rules(quiet_case(WED, None)) == ["no_reply"]
 
 
+@pytest.mark.usefixtures("english")
+def test_an_unread_profile_is_no_reply_said_as_unread_not_hidden():
+    """Issue 20 item 1: a profile the scan could not read (text "") is unknown: no_reply, never
+    quiet_client, and said as unread, not as a client who hides the access."""
+    (f,) = quiet_case(WED, AccessSeen(None, "", WED))
+    assert f.rule == "no_reply" and "could not be read" in f.message and "hidden" not in f.message
+
+
 # -- acceptance (Art. 9(3)) -----------------------------------------------------------------------
 
 DELIVERED = jst(2026, 11, 6, 10, 0)

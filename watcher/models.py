@@ -122,6 +122,7 @@ class Workroom:
     folded: bool = False  # older messages still hidden behind 「他のN件のメッセージを表示」
     thread_id: int | None = None
     partial: bool = False  # only the newest messages were read (enough for the rules)
+    cut_short: bool = False  # the older messages were needed, but unfolding them could not finish
     source: str = "dom"  # where the messages came from: "json" (the thread's JSON) or "dom" (the page)
     page_stage: Stage | None = None  # what the page's own sentences say (None: none of the known ones)
     open_milestones: int = 0  # milestones whose delivery report can be sent now
@@ -252,7 +253,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class AccessSeen:
-    """The client's last access as last observed; ``interval`` None means hidden."""
+    """The client's last access as last observed; ``interval`` None means hidden (``text`` None), a
+    wording nobody could read (the text), or a profile the scan could not read (``text`` "")."""
 
     interval: Interval | None
     text: str | None

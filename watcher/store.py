@@ -49,6 +49,7 @@ from watcher.models import (
 )
 
 SCHEMA_VERSION = 6
+UNREAD = ""  # client_access.text of a profile a scan could not read (hidden: NULL): the access is unknown
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
 _SCHEMA = """
@@ -308,6 +309,13 @@ class Store:
             (seen.client_id, _iso(seen.observed_at), _iso(iv.earliest) if iv else None,
              _iso(iv.latest) if iv else None, text, scan_id))
 
+    def save_client_unread(self, client_id: int, observed_at: datetime, scan_id: int) -> None:
+        """A profile this scan could not read: the last access is unknown from now on (no interval, the
+        text ``UNREAD``), so no rule reads an older observation as today's. It does not count as a read
+        (``profiles_observed_at``): the next scan reads the profile again."""
+        self.db.execute("INSERT INTO client_access VALUES(?,?,?,?,?,?)",
+                        (client_id, _iso(observed_at), None, None, UNREAD, scan_id))
+
     def save_inbox_seen(self, items: Iterable[InboxItem], seen_at: datetime) -> None:
         self.db.executemany(
             "INSERT INTO inbox_seen(message_id, thread_id, sent_at, is_replied, first_seen)"
@@ -355,7 +363,8 @@ class Store:
 
     def profiles_observed_at(self) -> dict[int, datetime]:
         return {r[0]: _dt(r[1]) for r in self.db.execute(  # type: ignore[misc]
-            "SELECT client_id, MAX(observed_at) FROM client_access GROUP BY client_id")}
+            "SELECT client_id, MAX(observed_at) FROM client_access WHERE text IS NULL OR text != ? "
+            "GROUP BY client_id", (UNREAD,))}
 
     def active_contract_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]

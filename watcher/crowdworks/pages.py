@@ -256,8 +256,8 @@ class Pages:
                         self._seen("workroom_more", fetched)
                         summary = extract_contract_page(fetched.tree, sel, fetched.url, site.worker_id)
                         room = workroom_from(summary, row, summary.messages, "dom", summary.folded)
-                    if room.folded:
-                        raise ExtractionError(where, "whole thread", _("older messages stay folded"))
+                    if room.folded:  # the unfolding could not finish: the newest messages are certain
+                        room = dataclasses.replace(room, folded=False, partial=True, cut_short=True)
                 elif room.folded:
                     room = dataclasses.replace(room, folded=False, partial=True)  # the visible part suffices
             except ExtractionError as exc:

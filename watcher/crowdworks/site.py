@@ -25,6 +25,7 @@ import contextlib
 import json
 import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ from watcher.paths import write_private
 # would send every request through Python).
 BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
 REAL_HOSTS = ("crowdworks.jp",)
+UNFOLD_BUDGET_PAGES = 4  # unfolding a thread may take this many page timeouts in all
+UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
 
 
@@ -475,29 +478,44 @@ class Site:
         logger.info("logged in")
         await self.save_session()
 
-    async def unfold(self, page: Page, pattern: re.Pattern[str], kind: str, max_clicks: int = 30) -> Fetched | None:
+    async def unfold(self, page: Page, pattern: re.Pattern[str], kind: str,
+                     budget_s: float | None = None) -> Fetched | None:
         """Open a thread's folded older messages in place, fold after fold: click the control whose
-        text matches ``pattern`` (「他のN件のメッセージを表示」) until none is left or ``max_clicks``.
-        None when there was nothing to unfold. Raises Unhealthy when a click fails."""
+        text matches ``pattern`` (「他のN件のメッセージを表示」) until none is left.
+
+        The bound follows the count the fold announces (each click brings back at least one message,
+        so a fold announcing N needs at most N clicks: :func:`unfold_limit`), within a time budget
+        (``budget_s``, default UNFOLD_BUDGET_PAGES page timeouts). A click that fails or a bound that is
+        met stops the unfolding and the page is read as it stands (its newest messages are always
+        shown): the caller sees what stays folded. None when nothing was unfolded."""
         control = page.get_by_text(pattern).first
-        clicks = 0
+        clicks, limit = 0, 0
+        budget = budget_s if budget_s is not None else self.opts.page_timeout_s * UNFOLD_BUDGET_PAGES
+        deadline = time.monotonic() + budget
         await page.bring_to_front()  # a click in a background tab waits for its animation frames
-        while clicks < max_clicks and await control.count():
+        while await control.count():
             text = (await control.text_content() or "").strip()
+            limit = unfold_limit(clicks, limit, text)
+            left = deadline - time.monotonic()
+            if clicks >= limit or left <= 0:
+                logger.warning("{}: unfolding stopped after {} clicks (bound {}, budget {:g} s); 「{}」 stays",
+                               kind, clicks, limit, budget, text)
+                break
             await self._throttle()
             self.loads[kind] += 1
+            wait_ms = max(1.0, min(self.opts.page_timeout_s, left)) * 1000
             try:
-                await control.click(timeout=self.opts.page_timeout_s * 1000)
+                await control.click(timeout=wait_ms)
                 # in place: wait until this control changed its count or went away
                 await page.wait_for_function(
                     "([re, before]) => ![...document.querySelectorAll('body *')].some("
                     "e => e.childElementCount === 0 && new RegExp(re).test(e.textContent) "
                     "&& e.textContent.trim() === before)",
-                    arg=[pattern.pattern, text], timeout=self.opts.page_timeout_s * 1000)
+                    arg=[pattern.pattern, text], timeout=wait_ms)
             except PlaywrightError as exc:
-                raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, kind,
-                                   _("could not open the folded messages ({error})").format(
-                                       error=type(exc).__name__)) from None
+                logger.warning("{}: a click on 「{}」 brought nothing ({}); unfolding stopped", kind, text,
+                               type(exc).__name__)
+                break
             clicks += 1
         if not clicks:
             return None
@@ -517,6 +535,16 @@ class Site:
         except PlaywrightError as exc:
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
+
+
+def unfold_limit(clicks: int, limit: int, text: str) -> int:
+    """How many clicks unfolding may take in all, once ``clicks`` were made and the control reads
+    ``text``: each click brings back at least one message, so the count the fold announces
+    (「他のN件のメッセージを表示」) is enough; a fold announcing no count gets UNFOLD_CLICKS more. Never
+    lowered (a second fold further up adds its own count)."""
+    found = re.search(r"\d+", unicodedata.normalize("NFKC", text).replace(",", ""))
+    more = int(found.group()) if found else UNFOLD_CLICKS
+    return max(limit, clicks + more)
 
 
 _FETCH_JS = """async (url) => {

@@ -103,6 +103,17 @@ def plan_profiles(awaited: Iterable[int], observed_at: dict[int, datetime], now:
     return out
 
 
+def profiles_prove_layout_change(read: int, failed: int) -> bool:
+    """Whether the profiles this scan could not read prove that the site's layout changed.
+
+    A profile the readers do not know (the smartphone markup served to one request, a half-rendered
+    page) is that one client's page: it blinds that client, not the scan. Only when every profile the
+    scan read failed (one of one included) is it the page kind that changed, and the scan is
+    ``layout_changed`` as before.
+    """
+    return failed > 0 and failed >= read
+
+
 def unseen_received(messages: Sequence[Message], newest: datetime | None) -> datetime | None:
     """``newest``, the newest message the inbox listed for a thread, if its workroom does not show it.
 
@@ -121,13 +132,17 @@ def unseen_received(messages: Sequence[Message], newest: datetime | None) -> dat
 
 def lost_message(inbox: Sequence[InboxItem], rooms: Sequence[Workroom]) -> tuple[Workroom, datetime] | None:
     """The first workroom that does not show a message this scan's inbox listed for its thread, and
-    that message's time (:func:`unseen_received`); None when every workroom is whole. Only what is there
-    now is compared: a message the history once held and the site has since removed is a removal."""
+    that message's time (:func:`unseen_received`); None when every workroom is whole. A thread read only
+    in part (its newest messages) lacks nothing older than what it shows. Only what is there now is
+    compared: a message the history once held and the site has since removed is a removal."""
     received: dict[int, datetime] = {}
     for item in inbox:
         received[item.thread_id] = max(item.sent_at, received.get(item.thread_id, item.sent_at))
     for room in rooms:
         newest = received.get(room.thread_id) if room.thread_id is not None else None
+        if newest is not None and room.partial and room.messages and \
+                newest < min(m.sent_at for m in room.messages) + timedelta(minutes=1):
+            continue  # older than every message a cut-short read shows: folded away, not lost
         lost = unseen_received(room.messages, newest)
         if lost is not None:
             return room, lost

@@ -100,7 +100,13 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
                 "not visited the site since (last access: {access}). Wait a while, or think about your next "
                 "step. {step}", days).format(**fields, access=acc.text, step=step),
             facts=facts, **base)
-    if acc is None or (acc.interval is None and not acc.text):
+    if acc is not None and acc.interval is None and acc.text == "":  # the profile could not be read
+        message = ngettext(
+            "Your message in “{title}” of {date} has had no reply for {days} business day (the client's "
+            "profile could not be read: the last access is unknown). {step}",
+            "Your message in “{title}” of {date} has had no reply for {days} business days (the client's "
+            "profile could not be read: the last access is unknown). {step}", days).format(**fields, step=step)
+    elif acc is None or (acc.interval is None and not acc.text):
         message = ngettext(
             "Your message in “{title}” of {date} has had no reply for {days} business day (the client's last "
             "access is hidden). {step}",

@@ -156,6 +156,8 @@ class SWorker:
 class SFaults:
     login: str | None = None
     layout_changed: list[str] = field(default_factory=list)
+    fold_stops_after: int = 0  # the fold 「他のN件のメッセージを表示」 stops working after this many clicks
+    odd_profiles: list[int] = field(default_factory=list)  # these clients' profiles alone come in the changed layout
     server_error: list[str] = field(default_factory=list)
     latency_ms: int = 0
     inbox_api: bool = True  # False: the inbox page renders its list without loading the JSON
@@ -550,7 +552,8 @@ def parse_scenario(text: str, source: str = "<scenario>", real_now: datetime | N
 
 def _faults(ctx: _Ctx, raw: Any) -> SFaults:
     f = _take(ctx, ["faults"], raw, {
-        "login": (str, False), "layout_changed": (list, False), "server_error": (list, False),
+        "login": (str, False), "layout_changed": (list, False), "odd_profiles": (list, False),
+        "fold_stops_after": (int, False), "server_error": (list, False),
         "latency_ms": (int, False), "inbox_api": (bool, False), "slow": (list, False),
         "slow_ms": (int, False), "truncated": (list, False), "session_expires_after": (int, False),
         "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False),
@@ -569,9 +572,11 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
     if not all(isinstance(k, str) and k.startswith("/") and isinstance(v, str)
                for k, v in f.get("redirect", {}).items()):
         raise ctx.fail(["faults", "redirect"], "expected a table of \"/path\" = \"location\"")
-    for key in ("latency_ms", "slow_ms", "session_expires_after", "inbox_api_delay_ms"):
+    for key in ("latency_ms", "slow_ms", "session_expires_after", "inbox_api_delay_ms", "fold_stops_after"):
         if f.get(key, 0) < 0:
             raise ctx.fail(["faults", key], "must not be negative")
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in f.get("odd_profiles", [])):
+        raise ctx.fail(["faults", "odd_profiles"], "expected a list of client ids")
     thread_json = f.get("thread_json", True)
     if isinstance(thread_json, list):
         if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in thread_json):
@@ -580,6 +585,7 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         thread_json = list(thread_json)
     return SFaults(
         login=f.get("login"), layout_changed=list(f.get("layout_changed", [])),
+        odd_profiles=list(f.get("odd_profiles", [])), fold_stops_after=f.get("fold_stops_after", 0),
         server_error=list(f.get("server_error", [])), latency_ms=f.get("latency_ms", 0),
         inbox_api=f.get("inbox_api", True), slow=list(f.get("slow", [])),
         slow_ms=f.get("slow_ms", 5000), truncated=list(f.get("truncated", [])),

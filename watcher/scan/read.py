@@ -29,6 +29,7 @@ from watcher.models import (
     InboxItem,
     Known,
     Notice,
+    Problem,
     ProposalSeen,
     Stage,
     Workroom,
@@ -54,6 +55,7 @@ class Seen:
     proposals: list[ProposalSeen] = field(default_factory=list)  # applications read in this scan
     applications_to_vet: list[ProposalSeen] = field(default_factory=list)  # their client wrote, not vetted yet
     notices: list[Notice] = field(default_factory=list)
+    blinded: dict[int, Problem] = field(default_factory=dict)  # clients whose profile could not be read
 
 
 async def _all(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
@@ -141,7 +143,31 @@ async def read_site(pages: Pages, ctx: ScanContext, snap: Snapshot, seen: Seen, 
         seen.applications_to_vet = plan.applications_to_vet(snap.proposals, seen.proposals, snap.vetted_proposals)
         to_vet += [p.client_id for p in seen.applications_to_vet if p.client_id is not None]
     wanted = plan.plan_profiles([*awaited, *to_vet], snap.profiles_observed_at, now, ctx.profile_ttl, full)
-    seen.clients = await _all([pages.profile(cid) for cid in wanted])
+    got = await _all([_profile(pages, cid) for cid in wanted])
+    failed = {cid: p for cid, p in zip(wanted, got, strict=True) if isinstance(p, Problem)}
+    if plan.profiles_prove_layout_change(len(wanted), len(failed)):
+        raise Unhealthy(next(iter(failed.values())))
+    seen.clients = [c for c in got if isinstance(c, ClientSeen)]
+    seen.blinded = failed
+    for cid, p in failed.items():
+        detail = _("client {id}: the profile could not be read ({what}); that client's last access and record "
+                   "are taken as unknown ({rule}, never {quiet}; not vetted)").format(
+                       id=cid, what=p.detail, rule="no_reply", quiet="quiet_client")
+        if p.saved:
+            detail += " " + _("(a redacted copy: {path})").format(path=p.saved)
+        seen.notices.append(Notice("unreadable_profile", p.page, detail))
+
+
+async def _profile(pages: Pages, client_id: int) -> ClientSeen | Problem:
+    """A client's profile, or the layout problem its page met: one odd page blinds one client
+    (whether it proves the layout changed is decided over all of them, ``plan.profiles_prove_layout_change``).
+    Any other health problem (network, login, challenge) is raised."""
+    try:
+        return await pages.profile(client_id)
+    except Unhealthy as exc:
+        if exc.problem.kind is not HealthKind.LAYOUT_CHANGED:
+            raise
+        return exc.problem
 
 
 async def _read_applications(pages: Pages, ctx: ScanContext, snap: Snapshot, seen: Seen) -> None:

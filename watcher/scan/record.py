@@ -59,6 +59,8 @@ def _observations(store: Store, seen: Seen, scan_id: int, result: ScanResult) ->
     store.save_inbox_seen(seen.inbox, now)
     for client in seen.clients:
         store.save_client_seen(client, scan_id)
+    for cid in seen.blinded:
+        store.save_client_unread(cid, now, scan_id)
     store.mark_inactive_except(r.contract_id for r in seen.rows)
     for p in seen.proposals:
         store.save_proposal(p, now)
@@ -71,7 +73,7 @@ def _ledger(store: Store, seen: Seen, snap: Snapshot) -> Ledger:
                                      seen.applications_to_vet)
     return Ledger(states=store.contract_states(), notified=store.notified_keys(),
                   open_alerts=[a.key for a in store.open_alerts()], mutes=store.mutes(),
-                  to_vet=to_vet(store, subjects, {c.client_id: c for c in seen.clients}))
+                  to_vet=to_vet(store, subjects, {c.client_id: c for c in seen.clients}, set(seen.blinded)))
 
 
 def _decisions(store: Store, d: Decisions, result: ScanResult) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from loguru import logger
 
-from watcher.crowdworks.pages import Pages, profile_page
+from watcher.crowdworks.pages import Pages, profile_page, workroom_page
 from watcher.crowdworks.site import Site
 from watcher.errors import CwError, Unhealthy, first_line
 from watcher.i18n import _
@@ -102,7 +102,12 @@ async def _guarded(ctx: ScanContext, snap: snapshot.Snapshot, result: ScanResult
 def _notices(ctx: ScanContext, seen: Seen) -> list[Notice]:
     """What the reading could not settle, for the person: its own notices, then each profile whose
     last access is worded in a way cwwatch cannot read."""
-    return seen.notices + [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
+    cut = [Notice("thread_cut_short", workroom_page(ctx.sel, w.contract_id),
+                  _("contract {id}: the thread's older messages could not all be unfolded; judged on the newest "
+                    "messages the page shows").format(
+                      id=w.contract_id))
+           for w in seen.workrooms if w.cut_short]
+    return seen.notices + cut + [Notice("unreadable_access", profile_page(ctx.sel, c.client_id),
                                   _("the last access reads 「{text}」, a wording cwwatch cannot read: taken as "
                                     "unknown ({rule}, never {quiet}); what does your page show?").format(
                                       text=c.last_access_unreadable, rule="no_reply", quiet="quiet_client"))

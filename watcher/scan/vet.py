@@ -4,7 +4,7 @@ the last one the history holds) and the worker's own history with them, judged b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from watcher.decide import rules, vet_history, vetting
@@ -14,11 +14,16 @@ from watcher.scan.judge import ToVet
 from watcher.store import Store
 
 
-def to_vet(store: Store, subjects: Sequence[tuple[str, int, int]], fresh: Mapping[int, ClientSeen]) -> list[ToVet]:
+def to_vet(store: Store, subjects: Sequence[tuple[str, int, int]], fresh: Mapping[int, ClientSeen],
+           blinded: Collection[int] = ()) -> list[ToVet]:
     """Each subject with its client's profile (``fresh``: read in this scan, else the last one the
-    history holds) and every contract the history holds with them (but the subject itself)."""
+    history holds) and every contract the history holds with them (but the subject itself). A client
+    whose profile this scan could not read (``blinded``) is unknown: never vetted on an old record."""
     out: list[ToVet] = []
     for subject, sid, client_id in subjects:
+        if client_id in blinded:
+            out.append(ToVet(subject, sid, client_id, known=False))
+            continue
         seen = fresh.get(client_id)
         if seen is not None:
             name, record, access = seen.name, seen.record, seen.last_access

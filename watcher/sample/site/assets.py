@@ -160,7 +160,7 @@ CHALLENGE_JS = ("/* AWS WAF challenge (sample): it never resolves for a scanner 
 
 
 FOLD_JS = """(function () {
-  var K = %(classes)s, rest = %(hidden)s, step = %(step)d;
+  var K = %(classes)s, rest = %(hidden)s, step = %(step)d, limit = %(limit)d, clicks = 0;
   var root = document.getElementById(%(root)s);
   if (!root) return;
   var btn = root.querySelector('.' + K.more), list = root.querySelector('.' + K.list);
@@ -190,6 +190,8 @@ FOLD_JS = """(function () {
   }
   if (!btn || !list) return;
   btn.addEventListener('click', function () {
+    if (limit && clicks >= limit) return;  // the fault fold_stops_after: the control stops working
+    clicks += 1;
     var take = rest.splice(Math.max(0, rest.length - step), step);
     var frag = document.createDocumentFragment();
     take.forEach(function (v) { frag.appendChild(item(v)); });

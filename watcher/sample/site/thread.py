@@ -149,7 +149,8 @@ def thread_block(sc: Scenario, owner: SContract | SProposal, messageable: str, s
     scripts = ""
     if hidden:
         scripts += "<script>" + FOLD_JS % {"classes": script_json(k), "hidden": script_json(hidden),
-                                            "step": FOLD_STEP, "root": script_json(root_id)} + "</script>"
+                                            "step": FOLD_STEP, "root": script_json(root_id),
+                                            "limit": sc.faults.fold_stops_after} + "</script>"
     if sc.faults.thread_api:
         scripts += "<script>" + THREAD_FETCH_JS % {"thread": owner.thread_id} + "</script>"
     return html, scripts
