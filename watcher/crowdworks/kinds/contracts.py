@@ -46,11 +46,14 @@ class ContractsPage:
 _WORD = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]"
 
 
-def _row_label(parts: list[str], title: str, sel: SelectorSet) -> str | None:
+def _row_label(parts: list[str], title: str, sel: SelectorSet, client: str = "") -> str | None:
     """The status label found anywhere in the row: a part that is a known label, else a known label
-    inside a part other than the title (S1 reads the label anywhere in the row)."""
+    inside a part other than the title (S1 reads the label anywhere in the row). The client's name
+    (the row's first part) and the title are looked at last: a client or a title worded like a label
+    (「完了」) must not hide the row's own label."""
     labels = sorted(sel.status_labels, key=len, reverse=True)
     wanted = {normalize(label): label for label in labels}
+    parts = [p for p in parts if p not in (client, title)] + [p for p in (client, title) if p and p in parts]
     for p in parts:
         if normalize(p) in wanted:
             return wanted[normalize(p)]
@@ -90,7 +93,7 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
         tr.hit(c.row, c.row.first.grade)
         parts = text_parts(row)
         client = parts[0] if parts and parts[0] != title else ""
-        label = _row_label(parts, title, sel)
+        label = _row_label(parts, title, sel, client)
         if label is None:  # name what the row shows where a status would be (a guess), else all of it
             cell = row.css_first(c.status_cell.css)
             rest = [p for p in parts if p not in (client, title)]
