@@ -133,8 +133,10 @@ class HttpSite(Site):
             return status, url, body, ctype
         raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path, "too many redirects")
 
-    def _calls(self, page_url: str, html: str, capture: tuple[re.Pattern[str], ...]) -> list[tuple[str, Any]]:
-        """The JSON the page's scripts would load, for the calls ``capture`` keeps."""
+    def _calls(self, page_url: str, html: str, capture: tuple[re.Pattern[str], ...],
+               denied: list[int]) -> list[tuple[str, Any]]:
+        """The JSON the page's scripts would load, for the calls ``capture`` keeps (a 401/403 answer
+        goes to ``denied``, as ``Site._payloads`` does)."""
         out: list[tuple[str, Any]] = []
         for m in _FETCH_CALL.finditer(html):
             path = m["literal"]
@@ -150,12 +152,14 @@ class HttpSite(Site):
             if 200 <= status < 300:
                 with contextlib.suppress(ValueError):
                     out.append((final, json.loads(body)))
+            elif status in (401, 403):
+                denied.append(status)
         return out
 
     # -- what Site does through the browser ----------------------------------------------------
 
     async def _goto(self, page: Any, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]]]:
+                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int]:
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
         await self._throttle()
@@ -168,8 +172,9 @@ class HttpSite(Site):
         if end and "html" in (ctype or "html") and not body.rstrip().lower().endswith(end):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path,
                                f"the page arrived truncated ({len(body)} bytes)")
-        payloads = self._calls(final, page.html, capture) if capture and status < 400 else []
-        return status, payloads
+        denied: list[int] = []
+        payloads = self._calls(final, page.html, capture, denied) if capture and status < 400 else []
+        return status, payloads, (denied[0] if denied else 0)
 
     async def _content(self, page: Any) -> str:
         return str(page.html)

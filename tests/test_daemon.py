@@ -205,3 +205,56 @@ def test_the_daily_digest_is_one_notification_of_what_is_open(tmp_path):
 
     f = Finding("acceptance_overdue", 1, 9, 1, None, None, "検収期限を過ぎました: 株式会社テスト", "本文")
     assert digest_note([f, f]).title == "cwwatch: 未対応 2件"
+
+
+def test_a_config_broken_while_the_daemon_runs_is_named_waited_out_and_recovered(desktop_session, password,
+                                                                                   chromium, tmp_path):
+    """Issue 20 item 7: a config file broken by hand while the daemon runs. The scan's child exited on
+    it and the note blamed cwwatch ("a scan stopped halfway") with no file or line. Now: its own
+    health kind, notified at once, naming the file and line; the daemon keeps running, scans nothing
+    while the file stays broken, and scans again as soon as the file is fixed."""
+    env = dict(desktop_session.env)
+    dunst_clear_history(env)
+    home = tmp_path / "home"
+    cfg = home / "config" / "config.toml"
+    with SampleSite(live_story()) as site:
+        proc = start_daemon(home, site, env, interval_min=0.05)
+        try:
+            wait_for(lambda: len(scans(home)) >= 1 and all(h for _, h in scans(home)), 90, "a healthy scan", proc)
+            good = cfg.read_text(encoding="utf-8")
+            lines = good.splitlines()
+            assert lines[2].startswith("min_interval_s")
+            lines[2] = "min_interval_s = = 0"  # line 3: not TOML
+            cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+            def config_notes() -> list[dict[str, str]]:
+                return [h for h in dunst_history(env) if h["appname"] == "cwwatch"
+                        and h["summary"] == "cwwatch: 設定ファイルに誤りがあります"]
+
+            wait_for(config_notes, 90, "the config note", proc)
+            body = config_notes()[0]["body"]
+            assert "設定ファイルに誤りがあります" in body and str(cfg) in body and "3行目" in body, body
+            log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
+            assert str(cfg) in log and "3行目" in log
+            broken_at = len(scans(home))
+            assert scans(home)[-1][1] == 0
+            assert proc.poll() is None, "the daemon keeps running on a broken config"
+            cfg.write_text(good, encoding="utf-8")  # fixed
+            wait_for(lambda: any(h for i, h in scans(home) if i > broken_at), 90, "a healthy scan after the fix",
+                     proc)
+            wait_for(lambda: "cwwatch: 監視を再開しました" in [h["summary"] for h in dunst_history(env)], 60,
+                     "the recovery note", proc)
+            assert proc.poll() is None
+        finally:
+            stop(proc)
+    problems = _config_problems(home)
+    assert len(problems) == 1, "one config_invalid scan while the file stayed broken, not one per interval"
+    assert len(config_notes()) == 1
+
+
+def _config_problems(home: Path) -> list[str]:
+    con = sqlite3.connect(home / "data" / "cwwatch.sqlite3")
+    try:
+        return [p for (p,) in con.execute("SELECT problems FROM scans") if "config_invalid" in p]
+    finally:
+        con.close()

@@ -102,7 +102,9 @@ def test_config_errors_in_process(tmp_path: Path, lang: None, case: str) -> None
         with pytest.raises(ConfigError) as exc:
             config.load(bad)
         msg = str(exc.value)
-        assert msg.startswith(f"{bad}: {key}") and words in msg and "\n" not in msg, msg
+        # the file, the key's line when the file sets the key (issue 20 item 7), then the key
+        assert re.match(rf"{re.escape(str(bad))}(?: \d+行目| line \d+)?: {re.escape(key)}", msg), msg
+        assert words in msg and "\n" not in msg, msg
 
 
 def test_config_range_and_vet_errors_name_the_key(lang: None) -> None:

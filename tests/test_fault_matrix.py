@@ -46,6 +46,7 @@ pytestmark = pytest.mark.browser
 
 QUIET_ROOM = "/contracts/963659463"  # the quiet client's workroom, read by every full scan
 QUIET_PROFILE = "/public/employers/900009001"
+INBOX_API = "/api/v3/message/list"  # the inbox page's own API call
 DATA_TABLES = ("contracts", "status_changes", "messages", "clients", "client_access", "inbox_seen")
 
 
@@ -157,6 +158,11 @@ def mid_scan_wrong_password(h: Harness) -> None:
     h.set(with_faults(story(), session_expires_after=3, login="wrong_password"))
 
 
+def inbox_api_refused_wrong_password(h: Harness) -> None:
+    # The session ends between the inbox page and its API call; the password was changed on the site.
+    h.set(with_faults(story(), session_expires_at=[INBOX_API], login="wrong_password"))
+
+
 def login_again(h: Harness) -> None:
     h.set(story())
     store = h.store()  # what `cwwatch login` does once the person typed the right password
@@ -190,6 +196,8 @@ ROWS = [
     Row("truncated contract list", HealthKind.SITE_UNREACHABLE, faults(truncated=["/e/contracts"]),
         detail="truncated"),
     Row("session expired mid-scan, wrong password", HealthKind.LOGIN_FAILED, mid_scan_wrong_password, login_again),
+    Row("inbox API answers 401 after its page loaded, wrong password", HealthKind.LOGIN_FAILED,
+        inbox_api_refused_wrong_password, login_again),
     Row("two-step page", HealthKind.LOGIN_CHALLENGE, expired(login="two_step"), detail="two-step"),
     Row("captcha", HealthKind.LOGIN_CHALLENGE, expired(login="captcha"), detail="captcha"),
     Row("bot check (AWS WAF interstitial)", HealthKind.LOGIN_CHALLENGE, expired(login="bot_check"),
@@ -276,6 +284,24 @@ def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness
     record({"row": "session expired mid-scan, right password", "kind": "healthy (logged in again)",
             "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0,
             "store_intact": True})
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_inbox_api_refused_after_its_page_loaded_is_the_login_wall(harness, status: int) -> None:
+    """Issue 20 item 4: the session ends between the inbox page and its own API call. It was "the
+    inbox's list never arrived" (site_unreachable); it is the login wall: one login, the page again."""
+    h = harness(story())
+    assert h.scan().healthy
+    posts = h.site.stats["login_post"]
+    h.set(with_faults(story(), session_expires_at=[INBOX_API], unauthorized_status=status))
+    r = h.scan(full=True)
+    assert r.healthy, r.problems
+    assert h.site.stats["login_wall"] >= 1, "the API did refuse the ended session"
+    assert r.logins == 1 and h.site.stats["login_post"] == posts + 1
+    assert rules_of(r) == EXPECTED_STORY and r.notified == [] and r.health_notified == []
+    record({"row": f"inbox API answers {status} after its page loaded, right password",
+            "kind": "healthy (logged in again)", "health_notes": 0, "finding_notes_while_unhealthy": 0,
+            "recovery_notes": 0, "store_intact": True})
 
 
 def test_hidden_last_access_is_healthy_no_reply_never_quiet_client(harness) -> None:

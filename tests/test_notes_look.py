@@ -27,7 +27,8 @@ from watcher.store import Store
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=JST)
 CRITICAL_HEALTH = {HealthKind.LOGGED_OUT, HealthKind.KEYRING_LOCKED, HealthKind.LOGIN_FAILED,
-                   HealthKind.LOGIN_CHALLENGE, HealthKind.LAYOUT_CHANGED, HealthKind.UNKNOWN_STATUS}
+                   HealthKind.LOGIN_CHALLENGE, HealthKind.LAYOUT_CHANGED, HealthKind.UNKNOWN_STATUS,
+                   HealthKind.CONFIG_INVALID}
 RAW_ERROR = ("playwright._impl._errors.TimeoutError: Page.goto: net::ERR_CONNECTION_REFUSED at "
              "https://crowdworks.jp/login\nCall log:\n  - navigating to \"https://crowdworks.jp/login\"")
 
@@ -104,7 +105,7 @@ def test_recovery_digest_and_client_risk_are_normal():
 # -- a health note is a sentence for the person ----------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(HealthKind))
+@pytest.mark.parametrize("kind", [k for k in HealthKind if k is not HealthKind.CONFIG_INVALID])
 def test_a_health_note_carries_no_raw_error_but_keeps_the_saved_page(kind):
     saved = "/home/me/.local/state/cwwatch/layout-changed/20261120-100000/workroom-963659463.html"
     note = alerts.health_note(Problem(kind, "workroom /contracts/963659463", RAW_ERROR, saved))
@@ -113,6 +114,15 @@ def test_a_health_note_carries_no_raw_error_but_keeps_the_saved_page(kind):
     assert note.body.endswith(f"\n保存先: {saved}")
     assert note.body.split("\n")[0].endswith("。")  # a sentence
     assert "保存先" not in alerts.health_note(Problem(kind, "login", RAW_ERROR)).body
+
+
+def test_a_config_note_quotes_the_file_and_line():
+    """config_invalid's detail is cwwatch's own sentence naming the file and line: the note says it."""
+    detail = "/home/me/.config/cwwatch/config.toml 12行目: TOML として正しくありません: Invalid value"
+    note = alerts.health_note(Problem(HealthKind.CONFIG_INVALID, "scan", detail))
+    assert note.urgent and note.title == "cwwatch: 設定ファイルに誤りがあります"
+    assert note.body.startswith(f"設定ファイルに誤りがあります: {detail}\n")
+    assert note.body.endswith("。")
 
 
 def test_health_notes_in_english(english):

@@ -99,7 +99,10 @@ def test_each_health_kind_is_declared_once():
 def test_a_health_note_is_the_declared_one(health):
     note = alerts.health_note(Problem(health.kind, "login", "detail"))
     tr = i18n.In(i18n.current())
-    assert (note.title, note.body, note.urgent) == (tr(health.title), tr(health.body), health.urgent)
+    body = tr(health.body)
+    if health.says_detail:  # the note quotes the detail (config_invalid: the file and line) before it
+        body = tr("There is an error in the config file: {detail}\n{text}").format(detail="detail", text=body)
+    assert (note.title, note.body, note.urgent) == (tr(health.title), body, health.urgent)
 
 
 def test_the_readme_names_every_health_kind():

@@ -94,6 +94,15 @@ def test_unit_has_what_the_daemon_needs() -> None:
         assert name not in text
 
 
+def test_unit_does_not_restart_a_daemon_that_exits_on_a_usage_or_config_error() -> None:
+    """Issue 20 item 7: a daemon that exits on a bad config was restarted every minute for ever."""
+    from watcher.errors import ConfigError, Exit
+    lines = section(service.unit_text([cwwatch_exe(), "daemon"], {}), "Service")
+    assert ConfigError.exit_code == Exit.USAGE == 2
+    assert f"RestartPreventExitStatus={int(Exit.USAGE)}" in lines
+    assert "Restart=on-failure" in lines  # a crash is still restarted
+
+
 def test_fallback_unit_is_started_by_the_user_manager() -> None:
     argv = [cwwatch_exe(), "daemon"]
     text = service.unit_text(argv, {"PYTHONUNBUFFERED": "1"}, service.DEFAULT_TARGET)

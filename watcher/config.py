@@ -6,6 +6,7 @@ leave a threshold at its default.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
@@ -218,8 +219,37 @@ def load(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
-    return from_mapping(data, str(path))
+        at = _AT.search(str(exc))
+        if at is None:
+            raise ConfigError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
+        raise ConfigError(_("{path} line {line}: not valid TOML: {error}").format(
+            path=path, line=at["line"], error=str(exc)[:at.start()].strip())) from None
+    try:
+        return from_mapping(data, str(path))
+    except ConfigError as exc:  # a key's check: name the key's line too, when the file has it
+        line = _line_of_key(text, str(exc), str(path))
+        if line is None:
+            raise
+        raise ConfigError(_("{path} line {line}: {error}").format(
+            path=path, line=line, error=str(exc).removeprefix(f"{path}: "))) from None
+
+
+_AT = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)")
+
+
+def _line_of_key(text: str, message: str, source: str) -> int | None:
+    """The line of the key a check's message names (``{source}: {key}: …``): its last dotted part
+    written as ``key =`` (bare or quoted) in the file. None when the message names no key or the
+    file has no such line."""
+    m = re.match(re.escape(source) + r": ([\w.-]+):", message)
+    if m is None:
+        return None
+    key = re.escape(m[1].rsplit(".", 1)[-1])
+    pattern = re.compile(rf"""^\s*(?:{key}|"{key}"|'{key}')\s*=""")
+    for n, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return n
+    return None
 
 
 def set_email(path: Path, email: str) -> None:

@@ -45,6 +45,7 @@ class HealthKind(StrEnum):
     UNKNOWN_STATUS = "unknown_status"
     SITE_UNREACHABLE = "site_unreachable"
     SCAN_FAILED = "scan_failed"  # the scan stopped on an error of its own (the detail is in the log)
+    CONFIG_INVALID = "config_invalid"  # the config file has an error (the note names the file and line)
 
 
 class PageKind(StrEnum):

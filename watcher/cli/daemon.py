@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from loguru import logger
 
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         active=parse_span(cfg.active_hours, "active_hours"), quiet=parse_span(cfg.quiet_hours, "quiet_hours"),
         digest_at=digest, backoff_cap=timedelta(minutes=cfg.backoff_max_min),
         child_argv=child_argv(args.config, args.selectors), policy=env.policy(),
-        scan_timeout=timedelta(minutes=cfg.scan_timeout_min), health_notify_after=cfg.health_notify_after)
+        scan_timeout=timedelta(minutes=cfg.scan_timeout_min), health_notify_after=cfg.health_notify_after,
+        config_file=Path(args.config) if args.config else env.paths.config_file)
     env.paths.ensure(env.paths.data_dir)
     with locks.hold(env.paths.daemon_lock, _("Another cwwatch daemon is already running (pid {pid}).")):
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.

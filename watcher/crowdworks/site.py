@@ -266,7 +266,9 @@ class Site:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _goto(self, page: Page, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]]]:
+                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int]:
+        """Load ``url``: ``(status, payloads, denied)``, ``denied`` the 401/403 one of the page's own
+        captured API calls answered (0: none did): the session ended between the page and its call."""
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
                                _("refused to load a page outside {host}").format(host=self._host))
@@ -283,12 +285,13 @@ class Site:
         if capture:
             page.on("request", on_request)
         blocked = len(self.blocked)
+        denied: list[int] = []
         try:
             resp = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
             status = resp.status if resp is not None else 0
             if ready and status < 400:
                 await self._settle(page, ready, timeout_s)
-            payloads = await self._payloads(page, asked, capture) if capture and status < 400 else []
+            payloads = await self._payloads(page, asked, capture, denied) if capture and status < 400 else []
         except PlaywrightTimeout:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                _("no answer within {seconds} s").format(seconds=f"{timeout_s:g}")) from None
@@ -316,12 +319,14 @@ class Site:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                _("the page arrived truncated ({size} bytes, no closing {end})").format(
                                    size=len(body), end=self.sel.document_end.strip()))
-        return status, payloads
+        return status, payloads, (denied[0] if denied else 0)
 
-    async def _payloads(self, page: Page, asked: list[Request],
-                        capture: tuple[re.Pattern[str], ...]) -> list[tuple[str, Any]]:
+    async def _payloads(self, page: Page, asked: list[Request], capture: tuple[re.Pattern[str], ...],
+                        denied: list[int]) -> list[tuple[str, Any]]:
         """JSON bodies of the page's own API calls, each awaited until answered (within the page
-        timeout); a page that has made none yet gets ``settle_s`` to start one. [] when it made none."""
+        timeout); a page that has made none yet gets ``settle_s`` to start one. [] when it made none.
+        A call answered 401 or 403 adds its status to ``denied`` (the login wall, seen through the
+        API); one the site's firewall answered with a challenge raises Unhealthy (login_challenge)."""
         if not asked:
             with contextlib.suppress(PlaywrightError):
                 await page.wait_for_event(
@@ -336,6 +341,11 @@ class Site:
             if resp is not None and resp.ok:
                 with contextlib.suppress(PlaywrightError, ValueError):
                     out.append((resp.url, await resp.json()))
+            elif resp is not None and resp.status in (401, 403):
+                headers = resp.headers
+                if headers.get("cf-mitigated") == "challenge" or "x-amzn-waf-action" in headers:
+                    raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(resp.url), _(_CHALLENGES[PageKind.BOT_CHECK]))
+                denied.append(resp.status)
         return out
 
     async def _content(self, page: Page) -> str:
@@ -375,18 +385,24 @@ class Site:
 
         ``capture``: the page's own JSON calls to keep (their answers arrive in ``json_payloads``);
         ``ready``: what the page must show before it is read. Raises Unhealthy.
+        A page whose own API call answers 401/403 while the page itself loaded met the login wall
+        too (the session ended in between): it is logged in once and read again, like the login page.
         """
         url = self.url(path)
         for attempt in (1, 2):
-            status, payloads = await self._goto(page, url, kind, capture, ready)
+            status, payloads, denied = await self._goto(page, url, kind, capture, ready)
             fetched = await self._snapshot(page, status)
             fetched.json_payloads = payloads
             rk = fetched.recognised.kind
             _challenge(rk, _short(url))
-            if rk is PageKind.LOGIN:
+            if rk is PageKind.LOGIN or denied:
                 if attempt == 2:
                     raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
-                                       _("still at the login page after logging in"))
+                                       _("still at the login page after logging in") if rk is PageKind.LOGIN else
+                                       _("the page's own API still answered HTTP {status} after logging in").format(
+                                           status=denied))
+                if denied:
+                    logger.info("{}: its own API answered HTTP {}: the session ended; logging in", _short(url), denied)
                 await self.login(page)
                 continue
             return fetched
@@ -413,7 +429,7 @@ class Site:
             return status, None
 
     async def open_login_page(self, page: Page) -> Fetched:
-        status, _payloads = await self._goto(page, self.url(self.sel.urls.login), "login")
+        status, _payloads, _denied = await self._goto(page, self.url(self.sel.urls.login), "login")
         return await self._snapshot(page, status)
 
     async def snapshot(self, page: Page) -> Fetched:

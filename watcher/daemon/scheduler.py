@@ -35,13 +35,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
+from watcher import config as config_mod
 from watcher import i18n
 from watcher.decide import rules
 from watcher.decide.alerts import digest_note
+from watcher.errors import ConfigError, Exit
 from watcher.i18n import N_, _, ngettext
 from watcher.jptime import JST
 from watcher.models import HealthKind, Problem
@@ -54,6 +57,7 @@ from watcher.store import Store
 STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
 KILL_AFTER = timedelta(minutes=1)  # past its own time limit, a scan gets this long before the daemon kills it
 NOTE_RETRY = timedelta(minutes=1)  # notes no channel took are offered again this often
+CONFIG_POLL = timedelta(seconds=5)  # a broken config file is looked at this often for a change
 BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
 
 
@@ -160,6 +164,8 @@ class DaemonOptions:
     health_notify_after: int = 2
     kill_after: timedelta = KILL_AFTER
     note_retry: timedelta = NOTE_RETRY
+    config_file: Path | None = None  # checked before each scan; a broken one is waited out, never exited on
+    config_poll: timedelta = CONFIG_POLL  # how often a broken config file is looked at for a change
 
 
 class Daemon:
@@ -174,6 +180,46 @@ class Daemon:
         self.stopping = threading.Event()
         self._child: subprocess.Popen[str] | None = None
         self._scheduler: Any = None
+        self._broken: bytes | None = None  # the broken config file's content, while it is waited out
+
+    # -- the config file -------------------------------------------------------------------------
+
+    def _config_bytes(self) -> bytes:
+        assert self.opts.config_file is not None
+        try:
+            return self.opts.config_file.read_bytes()
+        except OSError:
+            return b""
+
+    def config_broken(self) -> bool:
+        """Whether the config file is broken (checked again only when its content changed). A newly
+        broken file is recorded as a scan with the health kind config_invalid, notified at once and
+        naming the file and line; the daemon keeps running and waits for the next change."""
+        if self.opts.config_file is None:
+            return False
+        content = self._config_bytes()
+        if self._broken is not None and content == self._broken:
+            return True
+        try:
+            config_mod.load(self.opts.config_file)
+        except ConfigError as exc:
+            self._broken = content
+            logger.error(_("the config file has an error; no scan until it changes: {error}").format(error=exc))
+            now = self.clock()
+            self._failed(now, HealthKind.CONFIG_INVALID, str(exc), notify_after=1)
+            return True
+        if self._broken is not None:
+            logger.info(_("the config file is readable again: scanning"))
+            self._broken = None
+        return False
+
+    def config_job(self) -> None:
+        """While the config file is broken: when its content changed, scan now (the scan job checks
+        it again). A file read every ``config_poll``, nothing more."""
+        if self._broken is None or self.stopping.is_set() or self._scheduler is None:
+            return
+        if self._config_bytes() != self._broken:
+            self._scheduler.modify_job("scan", next_run_time=datetime.now(JST))
 
     # -- one scan --------------------------------------------------------------------------------
 
@@ -186,6 +232,8 @@ class Daemon:
             self._reschedule(start)  # no wake-ups through the night: the next scan is at the start
             logger.info(_("outside the active hours ({span}): no scan; next scan: {when}").format(
                 span=fmt_span(self.opts.active, now, ""), when=fmt_local(start)))
+            return None
+        if self.config_broken():
             return None
         result = self._run_child()
         if result is None:
@@ -264,12 +312,14 @@ class Daemon:
             return self._no_result(started, code)
 
     def _no_result(self, started: datetime, code: int) -> None:
+        if code == int(Exit.USAGE) and self.config_broken():  # the file broke while the scan started
+            return None
         logger.error(_("the scan ended with code {code} and no result").format(code=code))
         self._failed(started, HealthKind.SCAN_FAILED,
                      _("the scan process ended (code {code}) without a result").format(code=code))
         return None
 
-    def _failed(self, started: datetime, kind: HealthKind, detail: str) -> None:
+    def _failed(self, started: datetime, kind: HealthKind, detail: str, notify_after: int | None = None) -> None:
         """Record the scan the child could not record itself, so that it counts and is notified."""
         try:
             store = Store(self.paths.db_file)
@@ -278,7 +328,7 @@ class Daemon:
             return
         try:
             notified = record_failed_scan(store, Problem(kind, "scan", detail), started, self.clock(),
-                                          self.opts.health_notify_after)
+                                          notify_after or self.opts.health_notify_after)
         finally:
             store.close()
         if notified:
@@ -367,6 +417,8 @@ class Daemon:
                                                      jitter=self.opts.jitter_s or None),
                       id="scan", next_run_time=datetime.now(JST))
         sched.add_job(self.retry_job, IntervalTrigger(seconds=self.opts.note_retry.total_seconds()), id="retry")
+        if self.opts.config_file is not None:
+            sched.add_job(self.config_job, IntervalTrigger(seconds=self.opts.config_poll.total_seconds()), id="config")
         if self.opts.quiet is not None:
             end = self.opts.quiet[1]
             sched.add_job(self.flush, CronTrigger(hour=end.hour, minute=end.minute), id="morning")

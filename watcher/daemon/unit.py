@@ -26,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from watcher.errors import Exit
 from watcher.i18n import _
 from watcher.paths import make_private_dirs, write_atomic
 
@@ -33,6 +34,7 @@ UNIT_NAME = "cwwatch.service"
 LAUNCHD_LABEL = "jp.cwwatch.daemon"
 DESCRIPTION = "cwwatch: watches your CrowdWorks contracts and notifies what needs you"
 RESTART_SEC = 60
+EXIT_USAGE = int(Exit.USAGE)  # the daemon's exit on bad usage or a config broken at its start: no restart
 STOP_TIMEOUT_S = 15  # the daemon stops within 10 s of SIGTERM
 
 # Settings (never secrets) that change which browser and keyring the daemon uses, copied into the
@@ -225,6 +227,8 @@ def unit_text(exe_argv: Sequence[str], env: Mapping[str, str] | None = None,
         f"ExecStart={exec_line(exe_argv)}",
         *(f"Environment={environment_line(k, v)}" for k, v in env.items()),
         "Restart=on-failure",
+        # A usage or config error (exit 2) is not cured by starting again: the file must be fixed.
+        f"RestartPreventExitStatus={EXIT_USAGE}",
         f"RestartSec={RESTART_SEC}",
         f"TimeoutStopSec={STOP_TIMEOUT_S}",
         "",
@@ -304,7 +308,10 @@ def plist_bytes(exe_argv: Sequence[str], log_dir: Path, env: Mapping[str, str] |
         "Label": LAUNCHD_LABEL,
         "ProgramArguments": list(exe_argv),
         "RunAtLoad": True,
-        "KeepAlive": {"SuccessfulExit": False},  # restart after a failure, not after a clean exit
+        # Restart after a failure, not after a clean exit. launchd has no per-code exception like
+        # systemd's RestartPreventExitStatus: a config broken at the start is tried again every
+        # ThrottleInterval (a config broken while it runs is waited out by the daemon itself).
+        "KeepAlive": {"SuccessfulExit": False},
         "ThrottleInterval": RESTART_SEC,
         "ExitTimeOut": STOP_TIMEOUT_S,
         "ProcessType": "Background",

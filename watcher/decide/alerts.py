@@ -92,6 +92,7 @@ class Health:
     body: str
     when: str
     urgent: bool = False
+    says_detail: bool = False  # the note quotes the problem's detail (a file and line the person fixes)
 
 
 # Critical urgency (most desktops keep such a notification until it is dismissed) only where the person
@@ -136,6 +137,11 @@ HEALTH: tuple[Health, ...] = (
            N_("cwwatch: a scan stopped halfway"),
            N_("A scan stopped on an error of cwwatch itself. The log has the details."),
            "the scan stopped on an error of cwwatch itself (the details are in the log)"),
+    Health(HealthKind.CONFIG_INVALID,
+           N_("cwwatch: the config file has an error"),
+           N_("No scan runs until the file is fixed; the daemon reads it again as soon as it changes."),
+           "the config file cannot be read (TOML syntax, an unknown key or a bad value): the note quotes the "
+           "file and line; the daemon waits for the file to change", urgent=True, says_detail=True),
 )
 _HEALTH = {h.kind: h for h in HEALTH}
 URGENT_RULES = rules.URGENT
@@ -148,6 +154,8 @@ def health_note(p: Problem) -> Note:
     output, its record (``status``, ``doctor``) and the daemon's log carry it."""
     declared = _HEALTH[p.kind]
     title, text = declared.title, _(declared.body)
+    if declared.says_detail and p.detail:
+        text = _("There is an error in the config file: {detail}\n{text}").format(detail=p.detail, text=text)
     if p.saved:
         text = _("{text}\nSaved page: {path}").format(text=text, path=p.saved)
     return Note(_(title), text, urgent=declared.urgent)

@@ -165,6 +165,9 @@ class SFaults:
     slow_ms: int = 5000
     truncated: list[str] = field(default_factory=list)  # paths whose answer stops half-way
     session_expires_after: int = 0  # member pages served before every session expires (once)
+    session_expires_at: list[str] = field(default_factory=list)  # the first request to one of these
+    # paths finds every session ended (once): e.g. the inbox API, after its page loaded
+    unauthorized_status: int = 401  # what a JSON path answers without a session (401 or 403)
     empty_list: bool = False  # the contract list shows no rows while the workrooms still exist
     redirect: dict[str, str] = field(default_factory=dict)  # path -> Location (302)
     next_link: str = ""  # the contract list's 「次へ」 link points here instead
@@ -559,14 +562,15 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         "empty_list": (bool, False), "redirect": (dict, False), "next_link": (str, False),
         "smartphone": (bool, False), "thread_api": (bool, False),
         "thread_json": ((bool, list), False), "inbox_iso_times": (bool, False),
-        "inbox_api_delay_ms": (int, False), "reload_loop": (list, False), "redirect_once": (list, False)})
+        "inbox_api_delay_ms": (int, False), "reload_loop": (list, False), "redirect_once": (list, False),
+        "session_expires_at": (list, False), "unauthorized_status": (int, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
     for kind in f.get("layout_changed", []):
         if kind not in PAGE_KINDS:
             raise ctx.fail(["faults", "layout_changed"],
                            f"{kind!r} is not one of {', '.join(PAGE_KINDS)}")
-    for key in ("server_error", "slow", "truncated", "reload_loop", "redirect_once"):
+    for key in ("server_error", "slow", "truncated", "reload_loop", "redirect_once", "session_expires_at"):
         if not all(isinstance(p, str) and p.startswith("/") for p in f.get(key, [])):
             raise ctx.fail(["faults", key], "expected a list of paths starting with '/'")
     if not all(isinstance(k, str) and k.startswith("/") and isinstance(v, str)
@@ -577,6 +581,8 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
             raise ctx.fail(["faults", key], "must not be negative")
     if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in f.get("odd_profiles", [])):
         raise ctx.fail(["faults", "odd_profiles"], "expected a list of client ids")
+    if f.get("unauthorized_status", 401) not in (401, 403):
+        raise ctx.fail(["faults", "unauthorized_status"], "expected 401 or 403")
     thread_json = f.get("thread_json", True)
     if isinstance(thread_json, list):
         if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in thread_json):
@@ -594,7 +600,9 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         next_link=f.get("next_link", ""), smartphone=f.get("smartphone", False),
         thread_api=f.get("thread_api", True), thread_json=thread_json,
         inbox_iso_times=f.get("inbox_iso_times", False), inbox_api_delay_ms=f.get("inbox_api_delay_ms", 0),
-        reload_loop=list(f.get("reload_loop", [])), redirect_once=list(f.get("redirect_once", [])))
+        reload_loop=list(f.get("reload_loop", [])), redirect_once=list(f.get("redirect_once", [])),
+        session_expires_at=list(f.get("session_expires_at", [])),
+        unauthorized_status=f.get("unauthorized_status", 401))
 
 
 def load_scenario(path: str | Path, real_now: datetime | None = None) -> Scenario:

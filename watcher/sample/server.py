@@ -51,6 +51,7 @@ class SampleSite:
         self.bytes_sent = 0  # bytes of response bodies
         self.member_pages = 0  # member pages served since the scenario was set (for session expiry)
         self._expired = False
+        self._expired_at = False  # the scenario's session_expires_at has been used up
         handler = type("Handler", (_Handler,), {"site": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -84,11 +85,20 @@ class SampleSite:
             self.scenario = scenario
             self.member_pages = 0
             self._expired = False
+            self._expired_at = False
 
     def expire_sessions(self) -> None:
         """Forget every session, as when the real site's session times out."""
         with self._lock:
             self.sessions.clear()
+
+    def expire_at(self) -> None:
+        """Forget every session, once a scenario: the session ends right before this request
+        (``session_expires_at``: e.g. between the inbox page and its own API call)."""
+        with self._lock:
+            if not self._expired_at:
+                self.sessions.clear()
+                self._expired_at = True
 
     def served_member_page(self) -> None:
         """Count a member page; forget every session once the scenario's allowance is used up."""
@@ -217,6 +227,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, dict(site.stats))
             return
         route, number = find_route(ROUTES, path) or (None, 0)  # the page kind that answers the path
+        if hit(faults.session_expires_at):
+            site.expire_at()
         token = self._session()
         logged_in = token is not None and token in site.sessions
         req = Request(sc, parse_qs(parts.query), logged_in, self._cookie(DEVICE_COOKIE) == "sp")
@@ -251,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not logged_in:
                 site.count("login_wall")
                 if path.startswith(_JSON_PATHS):
-                    self._json(401, {"status": "error", "error": "unauthorized"})
+                    self._json(sc.faults.unauthorized_status, {"status": "error", "error": "unauthorized"})
                     return
                 self._redirect("/login")
                 return
