@@ -396,9 +396,11 @@ class Site:
             rk = fetched.recognised.kind
             _challenge(rk, _short(url))
             if rk is PageKind.LOGIN or denied:
-                if attempt == 2:
+                if attempt == 2 and rk is PageKind.LOGIN:
                     raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
-                                       _("still at the login page after logging in") if rk is PageKind.LOGIN else
+                                       _("still at the login page after logging in"))
+                if attempt == 2:  # the site took the login, its API still refuses: not the password (no login block)
+                    raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                        _("the page's own API still answered HTTP {status} after logging in").format(
                                            status=denied))
                 if denied:
