@@ -133,12 +133,13 @@ def test_health_notes_in_english(english):
 
 
 def test_findings_and_verdicts_in_english(english):
-    from watcher.models import AccessSeen, ContractState, Message, Sender, Stage
+    from watcher.models import AccessSeen, ContractState, Delivery, Message, Sender, Stage
 
     delivered = datetime(2026, 11, 6, 10, 0, tzinfo=JST)
     c = ContractState(963659463, "旅行記事", 9, "株式会社テスト", Stage.IN_ACCEPTANCE, "検収中", True,
                       (Message(Sender.WORKER, delivered, "納品します", "delivery"),), delivered,
-                      AccessSeen(None, None, NOW))
+                      AccessSeen(None, None, NOW),
+                      delivery=Delivery(delivered, delivered, "move_seen", confirmed_at=delivered))
     overdue = next(f for f in rules.evaluate([c], NOW) if f.rule == "acceptance_overdue")
     assert overdue.title == "Acceptance overdue: 株式会社テスト"
     assert overdue.message == ("A week has passed since “旅行記事” was delivered on 2026-11-06, and it has not been "

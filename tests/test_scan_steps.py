@@ -15,25 +15,43 @@ def msg(sender: Sender, minutes: int, kind: str = "message") -> Message:
     return Message(sender, T0 + timedelta(minutes=minutes), "…", kind)
 
 
-def test_a_marked_report_dates_the_delivery_even_once_removed() -> None:
-    at, basis = delivery.delivery_time([msg(Sender.WORKER, 50)], [msg(Sender.WORKER, 10, "delivery")],
-                                       T0 + timedelta(hours=2), moved=True)
-    assert (at, basis) == (T0 + timedelta(minutes=10), "marked")
+def test_a_marked_report_is_at_most_likely_and_never_outside_a_seen_move() -> None:
+    before, seen_at = T0 + timedelta(minutes=30), T0 + timedelta(hours=2)
+    d = delivery.open_episode([msg(Sender.WORKER, 10, "delivery"), msg(Sender.WORKER, 50)], seen_at, before)
+    assert (d.basis, d.earliest, d.latest) == ("move_seen", before, seen_at)
+    assert d.likely == T0 + timedelta(minutes=50) and not d.confirmed  # the marked one lies before the move
+    inside = delivery.open_episode([msg(Sender.WORKER, 40, "delivery"), msg(Sender.WORKER, 50)], seen_at, before)
+    assert inside.likely == T0 + timedelta(minutes=40)
 
 
-def test_else_my_newest_message_by_then_else_the_scan() -> None:
-    seen_at = T0 + timedelta(minutes=30)
-    thread = [msg(Sender.WORKER, 5), msg(Sender.CLIENT, 20), msg(Sender.WORKER, 25), msg(Sender.WORKER, 40)]
-    assert delivery.delivery_time(thread, [], seen_at, moved=False) == (T0 + timedelta(minutes=25), "first_seen")
-    assert delivery.delivery_time([msg(Sender.CLIENT, 5)], [], seen_at, moved=True) == (seen_at, "move_seen")
+def test_a_seen_move_with_an_empty_text_stays_an_interval() -> None:
+    thread = [msg(Sender.WORKER, 5), msg(Sender.CLIENT, 20)]
+    d = delivery.open_episode(thread, T0 + timedelta(hours=2), T0 + timedelta(hours=1))
+    assert d.likely is None and d.at is None and (d.earliest, d.latest) == (T0 + timedelta(hours=1),
+                                                                            T0 + timedelta(hours=2))
 
 
-def test_dated_once_when_it_becomes_delivered() -> None:
-    assert delivery.needs_dating(Stage.IN_ACCEPTANCE, None, False)
-    assert delivery.needs_dating(Stage.IN_ACCEPTANCE, Stage.IN_PROGRESS, False)
-    assert not delivery.needs_dating(Stage.IN_ACCEPTANCE, Stage.IN_ACCEPTANCE, True)
-    assert delivery.needs_dating(Stage.IN_ACCEPTANCE, Stage.IN_ACCEPTANCE, False)
-    assert not delivery.needs_dating(Stage.IN_PROGRESS, None, False)
+def test_a_first_scan_takes_the_latest_message_worded_as_a_delivery() -> None:
+    seen_at = T0 + timedelta(hours=5)
+    thread = [Message(Sender.SYSTEM, T0, "契約が成立しました。", "system"),
+              Message(Sender.WORKER, T0 + timedelta(minutes=30), "納品いたします。ご査収ください。", key="a"),
+              Message(Sender.WORKER, T0 + timedelta(hours=2), "検収の状況はいかがでしょうか。", key="b")]
+    d = delivery.open_episode(thread, seen_at, None)
+    assert (d.basis, d.earliest, d.latest, d.likely, d.likely_key) == (
+        "first_seen", T0, seen_at, T0 + timedelta(minutes=30), "a")
+    bare = delivery.open_episode(thread[:1] + thread[2:], seen_at, None)
+    assert bare.likely is None
+    assert delivery.open_episode(thread[2:], seen_at, None, words=("いかが",)).likely_key == "b"
+
+
+def test_an_episode_opens_on_a_move_into_delivery_and_closes_on_leaving_it() -> None:
+    assert delivery.needs_episode(Stage.IN_ACCEPTANCE, None, False)
+    assert delivery.needs_episode(Stage.IN_ACCEPTANCE, Stage.IN_PROGRESS, False)
+    assert not delivery.needs_episode(Stage.IN_ACCEPTANCE, Stage.IN_ACCEPTANCE, True)
+    assert delivery.needs_episode(Stage.IN_ACCEPTANCE, Stage.IN_ACCEPTANCE, False)
+    assert not delivery.needs_episode(Stage.IN_PROGRESS, None, False)
+    assert delivery.closes_episode(Stage.IN_PROGRESS) and delivery.closes_episode(Stage.FINISHED)
+    assert not delivery.closes_episode(Stage.DELIVERED)
 
 
 def test_an_application_stirs_when_its_thread_has_a_new_proposed_message() -> None:

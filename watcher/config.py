@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.decide.rules import Policy
 from watcher.decide.vet_policy import VetPolicy
 from watcher.errors import ConfigError
@@ -52,6 +53,8 @@ class Config:
     log_keep: int = 5
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer an application
     lang: str = ""  # "ja" or "en": the language of everything printed; "" follows --lang, then the locale
+    # the words of a delivery report (decide/delivery.py), Japanese first: a first scan's likely report
+    delivery_words: tuple[str, ...] = DELIVERY_WORDS
     vet: tuple[tuple[str, Any], ...] = ()  # [vet] thresholds and weights over VetPolicy's defaults
     source: str = "<defaults>"
 
@@ -64,7 +67,7 @@ class Config:
         return Policy(quiet_business_days=self.quiet_business_days,
                       due_warning_days=self.acceptance_warning_days,
                       year_end_break=self.year_end_break, contract_url=contract_url,
-                      access_max_age=timedelta(hours=12))
+                      access_max_age=timedelta(hours=12), delivery_words=self.delivery_words)
 
 
 _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -85,6 +88,7 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "revalidate_h": ((int, float), N_("hours, more than 0 and less than 24 (shorter than any quiet threshold)")),
     "desktop_notifications": (bool, N_("true or false")),
     "apprise_urls": (list, N_("a list of Apprise URLs")),
+    "delivery_words": (list, N_("a list of words that say a message delivers the work, e.g. [\"納品\", \"ご査収\"]")),
     "scan_interval_min": ((int, float), N_("minutes, 5 or more (less only for a local test site)")),
     "scan_jitter_s": (int, N_("seconds, 0 or more")),
     "active_hours": (str, N_("HH:MM-HH:MM in Japan time, e.g. 08:00-23:00")),
@@ -131,6 +135,8 @@ def _check_value(source: str, key: str, value: Any) -> None:
         raise ConfigError(_("{source}: {key}: {value} is out of range (expected {expected})").format(
             source=source, key=key, value=repr(value), expected=expect))
     if key == "apprise_urls" and not all(isinstance(u, str) and "://" in u for u in value):
+        raise ConfigError(wrong_type)
+    if key == "delivery_words" and not all(isinstance(w, str) and w.strip() for w in value):
         raise ConfigError(wrong_type)
     if key in ("active_hours", "quiet_hours", "digest_at") and value:
         import re
@@ -186,8 +192,9 @@ def from_mapping(data: dict[str, Any], source: str) -> Config:
     values = {k: (float(v) if k.endswith(("_s", "_h", "_min", "_mb")) else v) for k, v in data.items()}
     if "scan_jitter_s" in values:
         values["scan_jitter_s"] = int(values["scan_jitter_s"])
-    if "apprise_urls" in values:
-        values["apprise_urls"] = tuple(values["apprise_urls"])
+    for key in ("apprise_urls", "delivery_words"):
+        if key in values:
+            values[key] = tuple(values[key])
     if "vet" in values:
         values["vet"] = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in values["vet"].items())
     if "base_url" in values:

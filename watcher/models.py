@@ -246,6 +246,8 @@ class Finding:
             "message": self.message,
             "title": self.title,
             "url": self.url,
+            # the delivery the finding reasons on (acceptance rules): earliest, likely, latest, basis
+            "delivery": self.facts.get("delivery"),
         }
 
 
@@ -260,6 +262,65 @@ class AccessSeen:
     interval: Interval | None
     text: str | None
     observed_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery episode: a move of the contract into a delivered stage, until it leaves it
+    (docs/rules.md, "When was it delivered?"). The site marks no message as the delivery report and
+    its text can be empty (platform notes, contract page: reported), so the delivery is known as an
+    interval, ``earliest <= t <= latest`` (aware UTC), with a likely report inside it when a message
+    of mine tells, and a point only when the person confirmed it.
+
+    ``basis``: "move_seen" (between the last scan that saw the contract before the move and the first
+    that saw it delivered) or "first_seen" (already delivered at the contract's first scan: between
+    the thread's start and that scan). ``likely``/``likely_key``: the likely report (a guess, never a
+    fact). ``confirmed_at``/``confirmed_key``: what the person said (``cwwatch delivered``); it always
+    wins. ``confirmed_none``: the person said none of their messages was the report (an empty text)."""
+
+    earliest: datetime
+    latest: datetime
+    basis: str  # "move_seen" | "first_seen"
+    likely: datetime | None = None
+    likely_key: str = ""
+    confirmed_at: datetime | None = None
+    confirmed_key: str = ""
+    confirmed_none: bool = False
+    episode: int = 0  # the store's id of the episode (0: not stored)
+    closed_at: datetime | None = None  # left the delivered stages (rejected, or finished)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def how(self) -> str:
+        """The basis as people read it: "confirmed", "move_seen" or "first_seen"."""
+        return "confirmed" if self.confirmed else self.basis
+
+    @property
+    def at(self) -> datetime | None:
+        """The delivery as a point: confirmed, else the likely report (a guess); None: an interval only."""
+        if self.confirmed_at is not None:
+            return self.confirmed_at
+        return None if self.confirmed_none else self.likely
+
+    @property
+    def report_key(self) -> str:
+        """The message that is (confirmed) or likely is the delivery report; "" when none."""
+        if self.confirmed:
+            return self.confirmed_key
+        return "" if self.confirmed_none else self.likely_key
+
+    def to_json(self) -> dict[str, Any]:
+        """``earliest``/``likely``/``latest`` (ISO, UTC) and ``basis``; confirmed: all three the same."""
+        if self.confirmed_at is not None:
+            t = self.confirmed_at.isoformat()
+            return {"earliest": t, "likely": t, "latest": t, "basis": "confirmed",
+                    "confirmed_by": "message" if self.confirmed_key else "time"}
+        likely = self.at
+        return {"earliest": self.earliest.isoformat(), "likely": likely.isoformat() if likely else None,
+                "latest": self.latest.isoformat(), "basis": self.basis}
 
 
 @dataclass(frozen=True)
@@ -279,14 +340,26 @@ class ContractState:
     facts: dict[str, object] = field(default_factory=dict)
     amount: int | None = None  # yen, tax included, as the contract page said
     active: bool = True  # still on the active contracts list
-    delivery_at: datetime | None = None  # when the latest delivery was made, as the store worked it out
-    delivery_basis: str | None = None  # how: "move_seen", "first_seen" (at the latest), "marked" (docs/rules.md)
+    delivery_at: datetime | None = None  # a delivery known as a point (pure tests; the scan gives ``delivery``)
+    delivery_basis: str | None = None  # with ``delivery_at``: "move_seen" or "first_seen"
+    delivery: Delivery | None = None  # the latest delivery episode the history keeps (open or closed)
+
+    @property
+    def episode(self) -> Delivery | None:
+        """The delivery episode the rules read: the kept one, else ``delivery_at`` as a tightly seen move."""
+        if self.delivery is not None:
+            return self.delivery
+        if self.delivery_at is None:
+            return None
+        return Delivery(self.delivery_at, self.delivery_at, self.delivery_basis or "move_seen",
+                        likely=self.delivery_at)
 
     @property
     def delivered_at(self) -> datetime | None:
-        """The latest delivery: a delivery report the page marked, else what the store worked out."""
-        times = [m.sent_at for m in self.messages if m.kind == "delivery"]
-        return max(times) if times else self.delivery_at
+        """The latest delivery as a point, while the episode is open: confirmed, else the likely report
+        (a guess: say it as one); None when it is known only as an interval."""
+        d = self.episode
+        return d.at if d is not None and d.closed_at is None else None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from watcher.models import (
     ClientRecord,
     ClientSeen,
     ContractState,
+    Delivery,
     Finding,
     InboxItem,
     Interval,
@@ -48,7 +49,7 @@ from watcher.models import (
     record_from_json,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 UNREAD = ""  # client_access.text of a profile a scan could not read (hidden: NULL): the access is unknown
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
@@ -119,7 +120,18 @@ CREATE TABLE IF NOT EXISTS vettings (
   total INTEGER NOT NULL, signals TEXT NOT NULL, summary TEXT NOT NULL, advice TEXT NOT NULL,
   vetted_at TEXT NOT NULL, PRIMARY KEY (subject, subject_id));
 """,
+    # Delivery episodes (decide/delivery.py). contracts.delivered_at/delivery_basis stay as they were
+    # (an older cwwatch's guess, kept, no longer read); _backfill_deliveries turns them into episodes.
+    """
+CREATE TABLE IF NOT EXISTS deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, contract_id INTEGER NOT NULL, basis TEXT NOT NULL,
+  earliest TEXT NOT NULL, likely TEXT, likely_key TEXT NOT NULL DEFAULT '', latest TEXT NOT NULL,
+  confirmed_at TEXT, confirmed_key TEXT NOT NULL DEFAULT '', confirmed_none INTEGER NOT NULL DEFAULT 0,
+  confirmed_on TEXT, closed_at TEXT);
+CREATE INDEX IF NOT EXISTS deliveries_by_contract ON deliveries (contract_id, id);
+""",
 ]
+_DELIVERIES_FROM = 7  # the schema version that brought the deliveries table
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -128,6 +140,13 @@ def _iso(t: datetime | None) -> str | None:
 
 def _dt(s: str | None) -> datetime | None:
     return datetime.fromisoformat(s) if s else None
+
+
+def _certain(d: Delivery | None) -> datetime | None:
+    """The latest a delivery can have been (confirmed: that time): what the vetting may count."""
+    if d is None:
+        return None
+    return d.confirmed_at if d.confirmed_at is not None else d.latest
 
 
 class Store:
@@ -154,6 +173,8 @@ class Store:
                         for stmt in script.split(";"):
                             if stmt.strip():
                                 self.db.execute(stmt)
+                    if 0 < version < _DELIVERIES_FROM:
+                        self._backfill_deliveries()
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(_("{path}: cannot open the history database ({error})").format(
@@ -241,13 +262,14 @@ class Store:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name='scans'").fetchone()
         return (row[0] if row else 0) + 1
 
-    def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> tuple[Stage, bool] | None:
+    def save_workroom(self, w: Workroom, seen_at: datetime, scan_id: int) -> tuple[Stage, datetime] | None:
         """What a healthy scan read of a contract page: its state and messages. Returns what the history
-        held before: the stage and whether its delivery was dated (None: a contract never seen); when
-        it was delivered is decided by the caller (``decide.delivery``) and kept by :meth:`set_delivery`."""
+        held before: the stage and when a scan last saw the contract (UTC; None: a contract never seen);
+        its delivery episodes are decided by the caller (``decide.delivery``) and kept by
+        :meth:`open_delivery` / :meth:`close_delivery`."""
         stage = w.stage or Stage.IN_PROGRESS
         now = _iso(seen_at)
-        old = self.db.execute("SELECT status_label, stage, delivered_at, delivery_basis FROM contracts WHERE id=?",
+        old = self.db.execute("SELECT status_label, stage, last_seen FROM contracts WHERE id=?",
                               (w.contract_id,)).fetchone()
         changed = old is None or old["status_label"] != w.status_label
         escrow = None if w.escrow_deposited is None else int(w.escrow_deposited)
@@ -282,12 +304,74 @@ class Store:
                             f" AND key IN ({marks})",
                             (w.contract_id, *keys))
         self.save_client_name(w.client_id, w.client_name, seen_at)
-        return None if old is None else (Stage(old["stage"]), old["delivered_at"] is not None)
+        return None if old is None else (Stage(old["stage"]), _dt(old["last_seen"]))  # type: ignore[return-value]
 
-    def set_delivery(self, contract_id: int, at: datetime, basis: str) -> None:
-        """When the contract was delivered, and on what basis (docs/rules.md, "When was it delivered?")."""
-        self.db.execute("UPDATE contracts SET delivered_at=?, delivery_basis=? WHERE id=?",
-                        (_iso(at), basis, contract_id))
+    # -- delivery episodes (decide/delivery.py decides them; the store keeps them) ----------------
+
+    def _backfill_deliveries(self) -> None:
+        """An older history's delivered contracts as episodes (the schema 7 migration). The interval
+        comes from what the history saw: the move into the delivered stage (status_changes) and the
+        healthy scan before it; the older cwwatch's ``delivered_at`` is kept as the likely report only
+        where it lies inside a seen move (elsewhere it was my newest message, not a report)."""
+        rows = self.db.execute("SELECT id, stage, delivered_at, first_seen FROM contracts"
+                               " WHERE stage IN ('delivered', 'in_acceptance')").fetchall()
+        for r in rows:
+            moves = self.db.execute("SELECT seen_at, stage FROM status_changes WHERE contract_id=?"
+                                    " ORDER BY seen_at, rowid", (r["id"],)).fetchall()
+            latest, earlier = r["first_seen"], False
+            for i, m in enumerate(moves):
+                if Stage(m["stage"]).delivered and (i == 0 or not Stage(moves[i - 1]["stage"]).delivered):
+                    latest, earlier = m["seen_at"], i > 0
+            if earlier:
+                prev = self.db.execute("SELECT MAX(now_at) FROM scans WHERE healthy=1 AND now_at < ?",
+                                       (latest,)).fetchone()[0] or latest
+                likely = r["delivered_at"] if r["delivered_at"] and prev < r["delivered_at"] <= latest else None
+                key = self.db.execute("SELECT key FROM messages WHERE contract_id=? AND sender='worker'"
+                                      " AND sent_at=? ORDER BY rowid DESC", (r["id"], likely)).fetchone()
+                self.db.execute("INSERT INTO deliveries(contract_id, basis, earliest, likely, likely_key, latest)"
+                                " VALUES(?,?,?,?,?,?)", (r["id"], "move_seen", prev, likely if key else None,
+                                                         key[0] if key else "", latest))
+            else:
+                start = self.db.execute("SELECT MIN(sent_at) FROM messages WHERE contract_id=?",
+                                        (r["id"],)).fetchone()[0]
+                self.db.execute("INSERT INTO deliveries(contract_id, basis, earliest, latest) VALUES(?,?,?,?)",
+                                (r["id"], "first_seen", min(start or latest, latest), latest))
+
+    def open_delivery(self, contract_id: int, d: Delivery) -> None:
+        """Keep a new delivery episode (any open one is closed first, at its ``latest``)."""
+        self.close_delivery(contract_id, d.latest)
+        self.db.execute(
+            "INSERT INTO deliveries(contract_id, basis, earliest, likely, likely_key, latest) VALUES(?,?,?,?,?,?)",
+            (contract_id, d.basis, _iso(d.earliest), _iso(d.likely), d.likely_key, _iso(d.latest)))
+
+    def close_delivery(self, contract_id: int, at: datetime) -> None:
+        """The contract left the delivered stages: its open episode ends."""
+        self.db.execute("UPDATE deliveries SET closed_at=? WHERE contract_id=? AND closed_at IS NULL",
+                        (_iso(at), contract_id))
+
+    def confirm_delivery(self, episode: int, at: datetime | None, key: str, none: bool, on: datetime) -> None:
+        """What the person said of an episode (``cwwatch delivered``): the time, the message (its key)
+        or that no message was the report; ``at`` None with ``none`` False undoes it. The guesses stay."""
+        self.db.execute("UPDATE deliveries SET confirmed_at=?, confirmed_key=?, confirmed_none=?, confirmed_on=?"
+                        " WHERE id=?", (_iso(at), key, int(none), _iso(on) if (at or none) else None, episode))
+
+    def delivery_of(self, contract_id: int) -> Delivery | None:
+        """The contract's latest delivery episode (open or closed); None: never delivered."""
+        r = self.db.execute("SELECT * FROM deliveries WHERE contract_id=? ORDER BY id DESC LIMIT 1",
+                            (contract_id,)).fetchone()
+        return None if r is None else self._delivery(r)
+
+    def deliveries_of(self, contract_id: int) -> list[Delivery]:
+        """Every delivery episode of the contract, oldest first."""
+        return [self._delivery(r) for r in self.db.execute(
+            "SELECT * FROM deliveries WHERE contract_id=? ORDER BY id", (contract_id,))]
+
+    @staticmethod
+    def _delivery(r: sqlite3.Row) -> Delivery:
+        return Delivery(_dt(r["earliest"]), _dt(r["latest"]), r["basis"], likely=_dt(r["likely"]),  # type: ignore[arg-type]
+                        likely_key=r["likely_key"], confirmed_at=_dt(r["confirmed_at"]),
+                        confirmed_key=r["confirmed_key"], confirmed_none=bool(r["confirmed_none"]),
+                        episode=r["id"], closed_at=_dt(r["closed_at"]))
 
     def save_client_name(self, client_id: int, name: str, seen_at: datetime) -> None:
         now = _iso(seen_at)
@@ -407,7 +491,7 @@ class Store:
             status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
             access=self.latest_access(r["client_id"]),
             amount=r["amount"], active=bool(r["active"]),
-            delivery_at=_dt(r["delivered_at"]), delivery_basis=r["delivery_basis"],
+            delivery=self.delivery_of(r["id"]),
         )
 
     def contract_states(self) -> list[ContractState]:
@@ -516,7 +600,7 @@ class Store:
                 "SELECT rule FROM alerts WHERE contract_id=? ORDER BY notified_at", (cid,)))
             out.append(PastContract(cid, _dt(r["first_seen"]), _dt(r["last_seen"]),  # type: ignore[arg-type]
                                     bool(r["active"]), stages, tuple(self.messages_of(cid)),  # type: ignore[arg-type]
-                                    _dt(r["delivered_at"]), rules))
+                                    _certain(self.delivery_of(cid)), rules))
         return out
 
     # -- applications and verdicts -----------------------------------------------------------------

@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from watcher.decide import delivery as dlv
 from watcher.decide.bizdays import add_business_days, business_days_between
+from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.i18n import N_, _, ngettext
-from watcher.models import ContractState, Finding, Message, Sender, Stage
+from watcher.models import ContractState, Delivery, Finding, Message, Sender, Stage
 from watcher.phrases import fmt_date as _d
 from watcher.phrases import fmt_time as _t
 
@@ -35,6 +37,7 @@ class Policy:
     access_max_age: timedelta = timedelta(hours=12)  # "certainly not visited" needs a fresh look
     year_end_break: bool = False
     contract_url: str = ""  # the contract page, e.g. "https://…/contracts/{id}" (from the site package)
+    delivery_words: tuple[str, ...] = DELIVERY_WORDS  # a delivery report's wording (config delivery_words)
 
 
 def waited_since(messages: Iterable[Message]) -> datetime | None:
@@ -66,9 +69,8 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
                 deadline=None, url=url)
     facts = {"business_days": days, "access": acc.text if acc else None}
     fields = dict(title=c.title, date=_d(since), days=days)
-    delivered = c.delivered_at
     # 連絡催促 can be asked for until one week after delivery; after that only the desk helps.
-    if delivered is not None and now >= delivered + timedelta(days=policy.acceptance_days):
+    if _week_over(c, now, policy):
         step = _("The period for asking for a contact reminder (one week from delivery) is over. "
                  "Ask the support desk (draft: cwwatch report {id}).").format(id=c.contract_id)
     elif stage == 2:
@@ -128,32 +130,97 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
                    message=message, facts=facts, **base)
 
 
+def _open_delivery(c: ContractState) -> Delivery | None:
+    """The open delivery episode of a contract in a delivered stage; None otherwise."""
+    d = c.episode
+    return d if c.stage.delivered and d is not None and d.closed_at is None else None
+
+
+def _week_over(c: ContractState, now: datetime, policy: Policy) -> bool:
+    """Whether the acceptance week has certainly passed, or has by the likely report."""
+    d = _open_delivery(c)
+    if d is None:
+        return False
+    _lo, likely, latest = dlv.week_end(d, policy.acceptance_days)
+    return now >= latest or (likely is not None and now >= likely)
+
+
+def _how_to_confirm(c: ContractState) -> str:
+    return _("If that is wrong, say which message was the delivery: cwwatch delivered {id}").format(id=c.contract_id)
+
+
 def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
-    if not c.stage.delivered:
+    """acceptance_overdue / acceptance_due on the delivery's interval (decide/delivery.py): overdue when
+    the week has certainly passed (its latest end), or has by the likely report (said as a guess);
+    due when the end it would be by is near. Nothing from an interval alone before its latest end."""
+    d = _open_delivery(c)
+    if d is None:
         return None
-    delivered = c.delivered_at
-    if delivered is None:
-        return None
-    deadline = delivered + timedelta(days=policy.acceptance_days)
-    base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=1, since=delivered,
-                deadline=deadline, url=url)
-    if now >= deadline:
-        return Finding(
-            rule="acceptance_overdue",
-            title=_("Acceptance overdue: {client}").format(client=c.client_name),
-            message=_("A week has passed since “{title}” was delivered on {date}, and it has not been accepted "
-                      "(deadline {deadline}). You can ask the support desk to apply Article 9(3).").format(
-                          title=c.title, date=_d(delivered), deadline=_t(deadline)),
-            **base)
-    if now >= deadline - timedelta(days=policy.due_warning_days):
-        return Finding(
-            rule="acceptance_due",
-            title=_("Acceptance deadline near: {client}").format(client=c.client_name),
-            message=_("The acceptance deadline of “{title}” is {deadline} (delivered {date}). If there is no "
-                      "answer by then, ask for a contact reminder (possible until one week after delivery).").format(
-                          title=c.title, date=_d(delivered), deadline=_t(deadline)),
-            **base)
+    _lo, likely_end, latest_end = dlv.week_end(d, policy.acceptance_days)
+    at = d.at
+    facts = {"delivery": d.to_json()}
+    guess = not d.confirmed and at is not None
+    when = _d(at) if at is not None else _d(d.latest)
+    fields = dict(title=c.title, date=when, latest=_t(d.latest))
+    if d.confirmed:
+        overdue_msg = _("A week has passed since “{title}” was delivered on {date}, and it has not been accepted "
+                        "(deadline {deadline}). You can ask the support desk to apply Article 9(3).")
+    elif now >= latest_end:
+        overdue_msg = _("A week has certainly passed since “{title}” was delivered (at the latest {latest}), and "
+                        "it has not been accepted (deadline {deadline} at the latest). You can ask the support "
+                        "desk to apply Article 9(3).")
+    else:
+        overdue_msg = _("The delivery of “{title}” seems to be your message of {date} (a guess: cwwatch cannot see "
+                        "which message was the delivery report). If so, a week has passed without acceptance "
+                        "(deadline {deadline}): you can ask the support desk to apply Article 9(3).")
+    end = latest_end if (d.confirmed or likely_end is None or now >= latest_end) else likely_end
+    anchor = at if at is not None else d.latest
+    base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=1, since=anchor, url=url, facts=facts)
+    if now >= latest_end or (likely_end is not None and now >= likely_end):
+        message = overdue_msg.format(**fields, deadline=_t(end))
+        if guess and now < latest_end:
+            message += " " + _how_to_confirm(c)
+        return Finding(rule="acceptance_overdue", deadline=end,
+                       title=_("Acceptance overdue: {client}").format(client=c.client_name), message=message, **base)
+    soon = likely_end if likely_end is not None else latest_end
+    if now >= soon - timedelta(days=policy.due_warning_days):
+        if d.confirmed:
+            message = _("The acceptance deadline of “{title}” is {deadline} (delivered {date}). If there is no "
+                        "answer by then, ask for a contact reminder (possible until one week after delivery).")
+        elif at is not None:
+            message = _("The acceptance deadline of “{title}” is {deadline}, if the delivery was your message of "
+                        "{date} (a guess). If there is no answer by then, ask for a contact reminder (possible "
+                        "until one week after delivery).") + " " + _how_to_confirm(c)
+        else:
+            message = _("The acceptance deadline of “{title}” is {deadline} at the latest (delivered by {latest}). If "
+                        "there is no answer by then, ask for a contact reminder (possible until one week after "
+                        "delivery).")
+        return Finding(rule="acceptance_due", deadline=soon,
+                       title=_("Acceptance deadline near: {client}").format(client=c.client_name),
+                       message=message.format(**fields, deadline=_t(soon)), **base)
     return None
+
+
+def _unconfirmed(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
+    """delivery_unconfirmed: a contract first seen in acceptance, and nothing makes a likely report."""
+    d = _open_delivery(c)
+    if d is None or d.basis != "first_seen" or d.at is not None or d.confirmed_none:
+        return None
+    mine = dlv.candidates(c.messages, d)[-5:]
+    listed = "; ".join(f"{_t(m.sent_at)} 「{_first_words(m.body)}」" for m in mine) or _("none")
+    return Finding(
+        rule="delivery_unconfirmed", contract_id=c.contract_id, client_id=c.client_id, stage=1,
+        since=d.latest, deadline=None, url=url, facts={"delivery": d.to_json()},
+        title=_("When was it delivered? {client}").format(client=c.client_name),
+        message=_("“{title}” was already in acceptance when cwwatch first saw it ({latest}), and none of your "
+                  "messages reads like a delivery report, so the acceptance week cannot be counted. Your messages: "
+                  "{messages}. Say which one was the delivery, or when: cwwatch delivered {id}").format(
+                      title=c.title, latest=_t(d.latest), messages=listed, id=c.contract_id))
+
+
+def _first_words(body: str, n: int = 20) -> str:
+    text = " ".join(body.split())
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _escrow(c: ContractState, now: datetime, policy: Policy, url: str) -> Finding | None:
@@ -226,6 +293,13 @@ REGISTRY: tuple[Rule, ...] = (
                     "apply Art. 9(3)"),
          when="delivered, not accepted, a week has passed: ask the desk (事務局) to apply Art. 9(3)",
          earlier=N_("acceptance went past its deadline"), urgent=True, against_client=True),
+    Rule("delivery_unconfirmed", _unconfirmed,
+         label=N_("delivery time unknown"),
+         meaning=N_("in acceptance when first seen, and no message of yours reads like the delivery report: "
+                    "say when it was (cwwatch delivered)"),
+         when="first seen already in acceptance, and no message of mine reads like a delivery report "
+              "(once per delivery; `cwwatch delivered` answers it)",
+         earlier=N_("delivery time was unknown")),
     Rule("escrow_missing", _escrow,
          label=N_("awaiting escrow"),
          meaning=N_("the client has not deposited escrow: do not start the work"),

@@ -30,7 +30,7 @@ def record(ctx: ScanContext, result: ScanResult, seen: Seen, snap: Snapshot, log
         if login_failed:
             store.set_meta(LOGIN_BLOCK_KEY, now.isoformat())
         if result.healthy:
-            _observations(store, seen, scan_id, result)
+            _observations(store, seen, scan_id, result, ctx.policy.delivery_words)
             decisions = judge(_ledger(store, seen, snap), now, ctx.policy, ctx.vet_policy, ctx.proposal_url)
             _decisions(store, decisions, result)
         result.health_notified += record_health(store, scan_id, result.healthy, result.problems, now,
@@ -39,22 +39,28 @@ def record(ctx: ScanContext, result: ScanResult, seen: Seen, snap: Snapshot, log
                        result.pages_loaded, len(result.findings))
 
 
-def _save_workroom(store: Store, room: Workroom, result: ScanResult, scan_id: int) -> None:
-    """The workroom, and when it was delivered if that is to be decided now (``decide.delivery``)."""
+def _save_workroom(store: Store, room: Workroom, result: ScanResult, scan_id: int, words: tuple[str, ...]) -> None:
+    """The workroom, and its delivery episode if one opens or closes now (``decide.delivery``)."""
     before = store.save_workroom(room, result.now, scan_id)
     stage = room.stage or Stage.IN_PROGRESS  # as the store keeps it
-    if not delivery.needs_dating(stage, before[0] if before else None, before is not None and before[1]):
+    kept = store.delivery_of(room.contract_id)
+    is_open = kept is not None and kept.closed_at is None
+    if delivery.closes_episode(stage):
+        if is_open:
+            store.close_delivery(room.contract_id, result.now)
         return
-    at, basis = delivery.delivery_time(store.messages_of(room.contract_id),
-                                       [m for m, _at in store.removed_messages(room.contract_id)],
-                                       result.now, moved=before is not None)
-    store.set_delivery(room.contract_id, at, basis)
+    if not delivery.needs_episode(stage, before[0] if before else None, is_open):
+        return
+    moved = before is not None and not before[0].delivered
+    d = delivery.open_episode(store.messages_of(room.contract_id), result.now,
+                              before[1] if moved and before else None, words)
+    store.open_delivery(room.contract_id, d)
 
 
-def _observations(store: Store, seen: Seen, scan_id: int, result: ScanResult) -> None:
+def _observations(store: Store, seen: Seen, scan_id: int, result: ScanResult, words: tuple[str, ...]) -> None:
     now = result.now
     for room in seen.workrooms:
-        _save_workroom(store, room, result, scan_id)
+        _save_workroom(store, room, result, scan_id, words)
     store.touch_contracts((r.contract_id for r in seen.rows if r.contract_id not in seen.loaded_why), now)
     store.save_inbox_seen(seen.inbox, now)
     for client in seen.clients:
