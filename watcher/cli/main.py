@@ -20,12 +20,26 @@ from typing import Any, TextIO
 
 from watcher import __version__, i18n
 from watcher import config as config_mod
-from watcher.cli import capture, check_pages, daemon, demo, doctor, login, mute, report, scan, service, status, vet
+from watcher.cli import (
+    capture,
+    check_pages,
+    daemon,
+    delivered,
+    demo,
+    doctor,
+    login,
+    mute,
+    report,
+    scan,
+    service,
+    status,
+    vet,
+)
 from watcher.errors import CwError, Exit, first_line
 from watcher.i18n import N_, _
 from watcher.paths import HOME_ENV, Paths
 
-COMMANDS = (login, scan, daemon, status, report, mute, capture, check_pages, doctor, service, demo, vet)
+COMMANDS = (login, scan, daemon, status, report, mute, delivered, capture, check_pages, doctor, service, demo, vet)
 
 # A reader that closed early (`cwwatch scan | head -1`): the code the shell shows for any program
 # ended by SIGPIPE (128 + 13), distinct from cwwatch's own codes. Python ignores SIGPIPE (a write

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         findings = rules.evaluate([state], now, env.policy()) if state.active else []
         accesses = store.access_history(state.client_id)
         facts = facts_of(state, env, now, findings, store.mutes().get(cid), store.vettings("contract").get(cid))
-        timeline = build_timeline(state.messages, store.status_history(cid), accesses, facts.delivered_at,
+        timeline = build_timeline(state.messages, store.status_history(cid), accesses, facts.delivery,
                                   store.removed_messages(cid))
     finally:
         if store is not None:

@@ -41,6 +41,7 @@ from watcher.report.words import (
     access_words,
     business_days,
     cell_len,
+    delivery_words,
     escrow_word,
     fmt_days_left,
     fmt_short,
@@ -290,6 +291,7 @@ _HEADS = {
     "contract": N_("Contract"), "title": N_("Title"), "client": N_("Client"), "status": N_("Status"),
     "waiting": N_("Waiting since"), "access": N_("Last access"), "deadline": N_("Deadline"),
     "findings": N_("Findings"), "mute": N_("Mute"),
+    "delivered": N_("Delivered"),  # the cards only (not a table column)
 }
 
 
@@ -396,6 +398,8 @@ def blocks(facts: list[Facts], width: int) -> list[Line]:
                 time=fmt_short(since, now), days=business_days(f.waiting_business_days or 0))], dim),
             ("access", [access_words(s.access, now)], dim),
         ]
+        if f.delivery is not None:
+            rows.append(("delivered", [delivery_words(f.delivery)], dim))
         if f.deadline is not None:
             rows.append(("deadline", [_("{time} ({left})").format(time=fmt_short(f.deadline, now),
                                                                    left=fmt_days_left(f.deadline, now))], dim))

@@ -18,6 +18,11 @@ come from the same messages: the catalog's Japanese (``In("ja")``) and the Engli
   after the delivery (the same moment the acceptance week ends); before any delivery it is open.
   When a reply is awaited and the window has closed, a note says so (and points to the desk).
 
+Neither states a guess as a fact (docs/rules.md, "When was it delivered?"): they name a delivery
+date only when it is confirmed or bounded tightly by a seen move; otherwise they say what is
+certain (「検収中となってから1週間以上」, 「遅くとも〇〇までに納品」), and when only a likely report's week
+has passed, no inquiry is drafted: a note asks the person to confirm the delivery first.
+
 Notes (in the language chosen) say what the drafts cannot: a client message after the delivery
 that may be an acceptance result, a delivered status without a delivery report in the thread, a
 contract no longer on the active list.
@@ -30,10 +35,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from watcher.decide.bizdays import add_business_days, business_days_between
+from watcher.decide.delivery import tight, week_end
 from watcher.decide.rules import Policy, waited_since
 from watcher.i18n import N_, In, _
-from watcher.models import AccessSeen, ContractState, Message, Sender, Stage
-from watcher.report.history import access_events, delivery_anchor
+from watcher.models import AccessSeen, ContractState, Delivery, Interval, Message, Sender, Stage
+from watcher.phrases import fmt_interval
+from watcher.report.history import access_events, open_delivery
 from watcher.report.words import access_text, as_of, fmt_time, join_list, sentences
 
 LANG = "ja"  # the drafts' own language: the desk reads Japanese
@@ -47,14 +54,26 @@ class Situation:
 
     active: bool  # on the active contracts list
     finished: bool
-    delivered_at: datetime | None  # the latest delivery report, while the status is delivered
-    deadline: datetime | None  # the acceptance week ends; the 連絡催促 window closes
+    delivery: Delivery | None  # the open delivery episode, while the status is delivered
+    delivered_at: datetime | None  # the delivery as a point (confirmed, else the likely report: a guess)
+    named: bool  # a draft may name the delivery date: confirmed, or bounded tightly by a seen move
+    deadline: datetime | None  # the acceptance week ends (confirmed or likely, else at the latest)
+    certain_deadline: datetime | None  # the week has certainly ended by then
     waiting_since: datetime | None  # my first message after the client's last one
     waiting_days: int  # business days waited (0 when not waiting)
     waiting_due: bool  # waited at least the quiet threshold
     due_soon: bool  # the acceptance week ends within the warning days (not yet over)
-    overdue: bool  # the acceptance week is over
-    delivery_missing: bool  # a delivered status, but no delivery report in the thread
+    overdue: bool  # the acceptance week is over (by the likely report, or certainly)
+    delivery_missing: bool  # a delivered status, but no delivery episode in the history
+
+    @property
+    def certainly_overdue(self) -> bool:
+        return self.overdue and (self.named or self.deadline == self.certain_deadline)
+
+    @property
+    def to_confirm(self) -> bool:
+        """Overdue only by a likely report: the person must confirm the delivery before the desk."""
+        return self.active and not self.finished and self.overdue and not self.certainly_overdue
 
     @property
     def window_open(self) -> bool:
@@ -63,7 +82,7 @@ class Situation:
 
     @property
     def desk_applies(self) -> bool:
-        return self.active and not self.finished and self.overdue
+        return self.active and not self.finished and self.certainly_overdue
 
     @property
     def reminder_applies(self) -> bool:
@@ -72,23 +91,31 @@ class Situation:
 
 
 def situation(state: ContractState, now: datetime, policy: Policy = DEFAULT_POLICY, active: bool = True) -> Situation:
-    delivered = delivery_anchor(state)
-    deadline = delivered + timedelta(days=policy.acceptance_days) if delivered else None
+    d = open_delivery(state)
+    deadline = certain = None
+    if d is not None:
+        _lo, likely, certain = week_end(d, policy.acceptance_days)
+        deadline = likely if likely is not None else certain
+        if now >= certain:  # the week has certainly passed: count from what is certain
+            deadline = certain if not (d.confirmed or tight(d)) else deadline
     since = waited_since(state.messages)
     due = since is not None and now >= add_business_days(since, policy.quiet_business_days, policy.year_end_break)
     overdue = deadline is not None and now >= deadline
     return Situation(
         active=active,
         finished=state.stage is Stage.FINISHED,
-        delivered_at=delivered,
+        delivery=d,
+        delivered_at=None if d is None else d.at,
+        named=d is not None and tight(d),
         deadline=deadline,
+        certain_deadline=certain,
         waiting_since=since,
         waiting_days=business_days_between(since, now, policy.year_end_break) if since else 0,
         waiting_due=due,
         due_soon=(deadline is not None and not overdue
                   and now >= deadline - timedelta(days=policy.due_warning_days)),
         overdue=overdue,
-        delivery_missing=state.stage.delivered and state.delivered_at is None,
+        delivery_missing=state.stage.delivered and d is None,
     )
 
 
@@ -137,16 +164,50 @@ def _seen_value(a: AccessSeen, tr: In) -> str:
 # -- 事務局への問い合わせ ---------------------------------------------------------------------------
 
 
+def _named(s: Situation, tr: In) -> str | None:
+    """The delivery date a draft may name: confirmed, or inside a tight seen move (its likely report,
+    else the move's interval); None: the drafts say only what is certain."""
+    d = s.delivery
+    if d is None or not s.named:
+        return None
+    if d.at is not None:
+        return fmt_time(d.at, tr)
+    return fmt_interval(Interval(d.earliest, d.latest), tr)
+
+
+def _anchor(s: Situation) -> datetime:
+    """From when the drafts count "after the delivery": the named point, else the latest it can be."""
+    assert s.delivery is not None
+    return s.delivered_at if s.named and s.delivered_at is not None else s.delivery.latest
+
+
 def _desk(state: ContractState, s: Situation, acc: _Access, url: str, tr: In) -> str:
-    assert s.delivered_at is not None and s.deadline is not None
+    assert s.delivery is not None and s.deadline is not None
+    named = _named(s, tr)
+    anchor = _anchor(s)
     earlier = [m.sent_at for m in state.messages
-               if m.sender is Sender.WORKER and m.kind == "delivery" and m.sent_at < s.delivered_at]
-    mine = _after(state.messages, s.delivered_at, Sender.WORKER, ("message", "delivery"))
+               if m.sender is Sender.WORKER and m.kind == "delivery" and m.sent_at < anchor] if named else []
+    mine = _after(state.messages, anchor, Sender.WORKER, ("message", "delivery"))
 
     def times(ts: list[datetime]) -> str:
         return join_list([fmt_time(x, tr) for x in ts], tr)
 
-    cid, delivered = state.contract_id, fmt_time(s.delivered_at, tr)
+    cid = state.contract_id
+    if named is not None:
+        opening = tr(N_("One week has passed since I delivered the work under the contract below, and the client "
+                        "has not notified me of the acceptance result, so I am writing to ask for your help."))
+        delivered = (tr(N_("- Delivery report: {time} (earlier deliveries: {times})")).format(
+            time=named, times=times(earlier)) if earlier else tr(N_("- Delivery report: {time}")).format(time=named))
+        end = tr(N_("- End of the acceptance period (one week after delivery): {time}")).format(
+            time=fmt_time(s.deadline, tr))
+    else:
+        opening = tr(N_("More than one week has passed since the contract below went into acceptance (検収中), and "
+                        "the client has not notified me of the acceptance result, so I am writing to ask for your "
+                        "help."))
+        delivered = tr(N_("- Delivery: by {time} at the latest (the contract was in acceptance (検収中) then)")).format(
+            time=fmt_time(s.delivery.latest, tr))
+        end = tr(N_("- End of the acceptance period (one week after delivery): {time} at the latest")).format(
+            time=fmt_time(s.deadline, tr))
     lines = [
         tr(N_("Subject: A contract that is not being accepted (request to apply Article 9(3) of the terms; "
               "contract ID {id})")).format(id=cid),
@@ -154,16 +215,13 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, tr: In) ->
         tr(N_("To the CrowdWorks support desk,")),
         "",
         tr(N_("Thank you for your continued support.")),
-        tr(N_("One week has passed since I delivered the work under the contract below, and the client has not "
-              "notified me of the acceptance result, so I am writing to ask for your help.")),
+        opening,
         "",
         tr(N_("- Contract: {title} (contract ID: {id})")).format(title=state.title, id=cid),
         tr(N_("- Contract page: {url}")).format(url=url),
         tr(N_("- Client: {name}")).format(name=state.client_name),
-        (tr(N_("- Delivery report: {time} (earlier deliveries: {times})")).format(time=delivered, times=times(earlier))
-         if earlier else tr(N_("- Delivery report: {time}")).format(time=delivered)),
-        tr(N_("- End of the acceptance period (one week after delivery): {time}")).format(
-            time=fmt_time(s.deadline, tr)),
+        delivered,
+        end,
     ]
     if mine:
         lines.append(tr(N_("- Messages I sent after the delivery: {times}")).format(times=times(mine)))
@@ -198,16 +256,22 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, tr: In) ->
 def _reminder(state: ContractState, s: Situation, accesses: Sequence[AccessSeen], tr: In) -> str:
     assert s.waiting_since is not None
     since = s.waiting_since
-    anchor = s.delivered_at if s.delivered_at is not None else since
+    anchor = _anchor(s) if s.delivery is not None else since
     later = join_list([fmt_time(x, tr) for x in _after(state.messages, anchor, Sender.WORKER,
                                                         ("message", "delivery"))], tr)
     acc = _access_since(accesses, since)
     out: list[str] = []
-    if s.delivered_at is not None:
+    named = _named(s, tr)
+    if s.delivery is not None:
         assert s.deadline is not None
-        out.append(tr(N_("I reported the delivery on {delivered}, but have had no word on acceptance "
-                         "(the acceptance period ends {deadline}).")).format(
-            delivered=fmt_time(s.delivered_at, tr), deadline=fmt_time(s.deadline, tr)))
+        if named is not None:
+            out.append(tr(N_("I reported the delivery on {delivered}, but have had no word on acceptance "
+                             "(the acceptance period ends {deadline}).")).format(
+                delivered=named, deadline=fmt_time(s.deadline, tr)))
+        else:
+            out.append(tr(N_("I delivered the work by {latest} at the latest (the contract has been in acceptance "
+                             "(検収中) since), but have had no word on acceptance.")).format(
+                latest=fmt_time(s.delivery.latest, tr)))
         if later:
             out.append(tr(N_("I have written since, on {times}.")).format(times=later))
     else:
@@ -224,7 +288,7 @@ def _reminder(state: ContractState, s: Situation, accesses: Sequence[AccessSeen]
     elif acc.latest is not None and acc.latest.interval is not None and acc.latest.interval.latest < since:
         out.append(tr(N_("The client seems not to have visited the site since (last access as of {time}: "
                          "{text}).")).format(**_seen(acc.latest, tr)))
-    if s.delivered_at is not None:
+    if s.delivery is not None:
         out.append(tr(N_("I would be grateful if you could prompt the client to proceed with acceptance.")))
     else:
         out.append(tr(N_("I need an answer to go on with the work; I would be grateful if you could prompt "
@@ -247,8 +311,15 @@ def _notes(state: ContractState, s: Situation) -> tuple[str, ...]:
         out.append(_("The status is a delivered one, but no delivery report was found in the thread (older "
                      "messages may be folded): the acceptance deadline and the contact-reminder window are "
                      "unknown."))
-    if s.desk_applies and s.delivered_at is not None:
-        replies = _after(state.messages, s.delivered_at, Sender.CLIENT, ("message", "delivery"))
+    if s.to_confirm and s.delivery is not None and s.delivered_at is not None:
+        out.append(_("The acceptance week has passed if the delivery was your message of {time}, but that is a "
+                     "guess (the site marks no message as the delivery). Confirm it first: cwwatch delivered {id}. "
+                     "The inquiry to the desk is drafted once the delivery is confirmed, or once a week has "
+                     "certainly passed ({deadline}).").format(
+            time=fmt_time(s.delivered_at), id=state.contract_id, deadline=fmt_time(s.certain_deadline)  # type: ignore[arg-type]
+        ))
+    if s.desk_applies and s.delivery is not None:
+        replies = _after(state.messages, _anchor(s), Sender.CLIENT, ("message", "delivery"))
         if replies:
             out.append(_("The client wrote after the delivery ({dates}). Check that it was not an acceptance "
                          "result (a rejection or a revision request) before writing to the desk.").format(
@@ -286,7 +357,7 @@ def make(state: ContractState, now: datetime, policy: Policy = DEFAULT_POLICY, a
     ja, en = In(LANG), In("en")
     desk = desk_en = rem = rem_en = None
     if s.desk_applies:
-        acc = _access_since(accesses, s.delivered_at)  # type: ignore[arg-type]
+        acc = _access_since(accesses, _anchor(s))
         desk, desk_en = _desk(state, s, acc, url, ja), _desk(state, s, acc, url, en)
     if s.reminder_applies:
         rem, rem_en = _reminder(state, s, accesses, ja), _reminder(state, s, accesses, en)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from watcher.decide.bizdays import business_days_between
+from watcher.decide.delivery import week_end
 from watcher.decide.rules import waited_since
-from watcher.models import AccessSeen, ContractState, Finding, Interval, Message, Mute, Sender, VettingRecord
+from watcher.models import AccessSeen, ContractState, Delivery, Finding, Interval, Message, Mute, Sender, VettingRecord
 from watcher.report.words import days_left
 
 
@@ -26,8 +27,15 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def delivery_anchor(state: ContractState) -> datetime | None:
-    """The latest delivery report while the status is a delivered one: the week runs from it."""
+    """The delivery as a point while the status is a delivered one: confirmed, else the likely report
+    (a guess); None when it is known only as an interval (see :func:`open_delivery`)."""
     return state.delivered_at if state.stage.delivered else None
+
+
+def open_delivery(state: ContractState) -> Delivery | None:
+    """The open delivery episode while the status is a delivered one (decide/delivery.py)."""
+    d = state.episode
+    return d if state.stage.delivered and d is not None and d.closed_at is None else None
 
 
 @dataclass(frozen=True)
@@ -57,16 +65,23 @@ class Facts:
         return delivery_anchor(self.state)
 
     @property
+    def delivery(self) -> Delivery | None:
+        return open_delivery(self.state)
+
+    @property
     def delivery_basis(self) -> str | None:
-        """How the delivery time was worked out: "marked", "move_seen" or "first_seen" (docs/rules.md)."""
-        if self.delivered_at is None:
-            return None
-        return "marked" if any(m.kind == "delivery" for m in self.state.messages) else self.state.delivery_basis
+        """How the delivery is known: "confirmed", "move_seen" or "first_seen" (docs/rules.md)."""
+        d = self.delivery
+        return None if d is None else d.how
 
     @property
     def deadline(self) -> datetime | None:
-        d = self.delivered_at
-        return d + timedelta(days=self.acceptance_days) if d else None
+        """The acceptance week's end: from the confirmed or likely delivery, else at the latest."""
+        d = self.delivery
+        if d is None:
+            return None
+        _lo, likely, latest = week_end(d, self.acceptance_days)
+        return likely if likely is not None else latest
 
     @property
     def muted(self) -> bool:
@@ -102,6 +117,7 @@ class Facts:
             },
             "delivered_at": _iso(self.delivered_at),
             "delivery_basis": self.delivery_basis,
+            "delivery": None if self.delivery is None else self.delivery.to_json(),
             "acceptance_deadline": _iso(deadline),
             "days_left": None if left is None else (-left[0] if left[1] else left[0]),
             "overdue": None if left is None else left[1],
@@ -130,6 +146,7 @@ class Event:
     seen: int = 1  # access: how many observations agree on this visit
     last_seen: datetime | None = None  # access: the latest of those observations
     removed_at: datetime | None = None  # message: the site no longer shows it (first found gone then)
+    basis: str | None = None  # delivery: how it is known ("confirmed", "move_seen", "first_seen": likely)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"at": self.at.isoformat(), "kind": self.kind, "who": self.who,
@@ -140,6 +157,8 @@ class Event:
             out["sent_at"] = self.previous
         if self.removed_at is not None:
             out["removed_at"] = self.removed_at.isoformat()
+        if self.kind == "delivery":
+            out["basis"] = self.basis
         if self.kind == "access":
             out |= {"hidden": self.hidden,
                     "earliest": _iso(self.interval.earliest) if self.interval else None,
@@ -175,20 +194,23 @@ def _seen_again(e: Event, a: AccessSeen) -> Event:
 
 
 def build_timeline(messages: Iterable[Message], statuses: Iterable[tuple[datetime, str]],
-                   accesses: Iterable[AccessSeen], delivered_at: datetime | None = None,
+                   accesses: Iterable[AccessSeen], delivery: Delivery | None = None,
                    removed: Iterable[tuple[Message, datetime]] = ()) -> list[Event]:
-    """Every event in time order. ``delivered_at``: the delivery the store worked out (my message at
-    that moment is shown as the delivery report). ``removed``: messages the site no longer shows,
-    with when a scan first found them gone (each shown where it was, and its removal)."""
+    """Every event in time order. ``delivery``: the delivery episode; only its confirmed or likely
+    report is shown as the delivery report, with its basis (``Event.basis``). ``removed``: messages the
+    site no longer shows, with when a scan first found them gone (each shown where it was, and its
+    removal)."""
     events: list[Event] = []
     for m, at in removed:
         events.append(Event(m.sent_at, "message" if m.sender is not Sender.SYSTEM else "system", str(m.sender),
                             m.body, removed_at=at))
         events.append(Event(at, "removed", str(m.sender), m.body, previous=m.sent_at.isoformat()))
     for m in messages:
-        delivery = m.kind == "delivery" or (m.sender is Sender.WORKER and m.sent_at == delivered_at)
-        kind = "system" if m.sender is Sender.SYSTEM else ("delivery" if delivery else "message")
-        events.append(Event(m.sent_at, kind, str(m.sender), m.body))
+        report = (delivery is not None and m.sender is Sender.WORKER and bool(m.key)
+                  and m.key == delivery.report_key)
+        kind = "system" if m.sender is Sender.SYSTEM else ("delivery" if report else "message")
+        events.append(Event(m.sent_at, kind, str(m.sender), m.body,
+                            basis=delivery.how if report and delivery is not None else None))
     prev: str | None = None
     for at, label in statuses:
         if label != prev:

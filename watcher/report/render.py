@@ -24,6 +24,7 @@ from watcher.report.words import (
     access_words,
     business_days,
     cell_len,
+    deadline_words,
     delivery_words,
     escrow_word,
     fmt_days_left,
@@ -42,7 +43,9 @@ _WHO = {"worker": N_("me → client"), "client": N_("client → me"), "system": 
 def event_head(e: Event) -> str:
     """What kind of event, in a few words."""
     if e.kind == "delivery":
-        return _("delivery report (me → client)")
+        if e.basis == "confirmed":
+            return _("delivery report (me → client; confirmed)")
+        return _("delivery report? (me → client; likely, not confirmed)")
     if e.kind in ("message", "system"):
         return _(_WHO[e.who or "system"])
     if e.kind == "status":
@@ -146,10 +149,10 @@ def _head_lines(r: Report) -> list[tuple[str, str]]:
         rows.append((_("Waiting for a reply since"), _("{time} ({days})").format(
             time=fmt_time(since), days=business_days(f.waiting_business_days or 0))))
     rows.append((_("Last access"), access_words(s.access)))
-    if f.deadline is not None and f.delivered_at is not None:
-        rows.append((_("Delivered"), delivery_words(f.delivered_at, f.delivery_basis)))
+    if f.deadline is not None and f.delivery is not None:
+        rows.append((_("Delivered"), delivery_words(f.delivery)))
         rows.append((_("Acceptance deadline (delivery + 1 week)"), _("{time} ({left})").format(
-            time=fmt_time(f.deadline), left=fmt_days_left(f.deadline, f.now))))
+            time=deadline_words(f.delivery, f.deadline), left=fmt_days_left(f.deadline, f.now))))
     if f.mute is not None:
         m = mute_words(f.mute, f.waiting_since, f.now)
         if f.mute.reason:

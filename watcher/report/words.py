@@ -22,7 +22,7 @@ from watcher import i18n
 from watcher.decide import rules
 from watcher.i18n import N_, In, _, ngettext
 from watcher.jptime import normalize
-from watcher.models import AccessSeen, Mute, Stage
+from watcher.models import AccessSeen, Delivery, Mute, Stage
 from watcher.phrases import fmt_date as fmt_date
 from watcher.phrases import fmt_interval as fmt_interval
 from watcher.phrases import fmt_short as fmt_short
@@ -195,14 +195,33 @@ def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, short:
     return _("muted until {time}").format(time=until)
 
 
-def delivery_words(at: datetime, basis: str | None) -> str:
-    """When the delivery was made, and how cwwatch knows (what the acceptance deadline counts from)."""
-    t = fmt_time(at)
-    if basis == "marked":
-        return _("{time} (the delivery report)").format(time=t)
-    if basis == "move_seen":
-        return _("{time} (my last message before the contract moved to acceptance)").format(time=t)
-    if basis == "first_seen":
-        return _("{time} at the latest (my last message before cwwatch first saw the contract in acceptance; "
-                 "the delivery may have been earlier)").format(time=t)
-    return t
+def delivery_words(d: Delivery) -> str:
+    """When the delivery was made, and how cwwatch knows (docs/rules.md, "When was it delivered?"):
+    「12月01日 10:00（確認済み）」, 「… ごろ（文面から推定。cwwatch delivered で確定できます）」,
+    「…〜…のあいだ（空の納品報告）」. Never a guess said as a fact."""
+    if d.confirmed_at is not None:
+        return _("{time} (confirmed)").format(time=fmt_time(d.confirmed_at))
+    at = d.at
+    if at is not None and d.basis == "move_seen":
+        return _("around {time} (your message while the contract moved to acceptance; confirm it with "
+                 "cwwatch delivered)").format(time=fmt_time(at))
+    if at is not None:
+        return _("around {time} (guessed from its wording; confirm it with cwwatch delivered)").format(
+            time=fmt_time(at))
+    if d.basis == "move_seen":
+        return _("between {earliest} and {latest} (an empty delivery report)").format(
+            earliest=fmt_time(d.earliest), latest=fmt_time(d.latest))
+    if d.confirmed_none:
+        return _("by {latest} at the latest (no message was the report, as you said)").format(
+            latest=fmt_time(d.latest))
+    return _("by {latest} at the latest (no message tells when; say it with cwwatch delivered)").format(
+        latest=fmt_time(d.latest))
+
+
+def deadline_words(d: Delivery, deadline: datetime) -> str:
+    """The acceptance week's end as known: a time, 「〜ごろ」 from a likely report, or 「遅くとも〜」."""
+    if d.confirmed:
+        return fmt_time(deadline)
+    if d.at is not None:
+        return _("around {time}").format(time=fmt_time(deadline))
+    return _("{time} at the latest").format(time=fmt_time(deadline))

@@ -1,0 +1,329 @@
+"""Issue 17, "Delivery truth": the delivery as an interval with its basis, per episode; the rules on
+intervals; the person's confirmation; the drafts that never state a guess as a fact.
+
+A history is built the way scans build it (``scan.record``'s workroom step into a real store, one
+transaction per scan), without a browser: each situation of the issue is a few scans of one contract.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from watcher.cli.main import main
+from watcher.decide.delivery import DELIVERY_WORDS
+from watcher.decide.rules import Policy, evaluate
+from watcher.jptime import JST
+from watcher.models import ContractState, Delivery, Message, Sender, Stage, Workroom
+from watcher.paths import HOME_ENV, Paths
+from watcher.report import drafts
+from watcher.report.history import build_timeline
+from watcher.report.words import delivery_words
+from watcher.scan.record import _save_workroom
+from watcher.store import _MIGRATIONS, _SCHEMA, Store
+
+pytestmark = pytest.mark.usefixtures("english")
+
+CID = 963700001
+LABEL = {Stage.IN_PROGRESS: "進行中", Stage.IN_ACCEPTANCE: "検収中", Stage.FINISHED: "完了"}
+WEEK = timedelta(days=7)
+S = timedelta(seconds=1)
+
+
+def jst(*a: int) -> datetime:
+    return datetime(*a, tzinfo=JST)
+
+
+def utc(t: datetime) -> str:
+    """A time as the store and the JSON keep it."""
+    return t.astimezone(UTC).isoformat()
+
+
+def mine(at: datetime, body: str, n: int) -> Message:
+    return Message(Sender.WORKER, at, body, key=f"m{n}", id=100 + n)
+
+
+def theirs(at: datetime, body: str, n: int) -> Message:
+    return Message(Sender.CLIENT, at, body, key=f"c{n}", id=200 + n)
+
+
+START = Message(Sender.SYSTEM, jst(2026, 11, 20, 10), "契約が成立しました。", "system", key="s0")
+
+
+class History:
+    """One contract's history, scan by scan, in a real store (what ``scan.record`` writes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = Store(path)
+
+    def scan(self, at: datetime, stage: Stage, *messages: Message) -> None:
+        room = Workroom(CID, "記事作成", 900001, "株式会社テスト", LABEL[stage], stage, True, 10000,
+                        (START, *messages), source="json")
+        with self.store.transaction():
+            sid = self.store.next_scan_id()
+            _save_workroom(self.store, room, SimpleNamespace(now=at), sid, DELIVERY_WORDS)  # type: ignore[arg-type]
+            self.store.add_scan(at, at, True, [], 1, 0)
+
+    def state(self) -> ContractState:
+        s = self.store.contract_state(CID)
+        assert s is not None
+        return s
+
+    def rules(self, now: datetime) -> dict[str, object]:
+        return {f.rule: f for f in evaluate([self.state()], now)}
+
+
+@pytest.fixture
+def hist(tmp_path: Path):
+    h = History(tmp_path / "h.sqlite3")
+    yield h
+    h.store.close()
+
+
+# -- 1. first seen, with a delivery wording and a later reminder ---------------------------------
+
+DELIVERED = jst(2026, 12, 1, 10)
+REPORT = mine(DELIVERED, "記事5本を納品いたします。ご査収のほどよろしくお願いいたします。", 1)
+REMINDER = mine(jst(2026, 12, 5, 10), "お忙しいところ恐れ入ります。ご確認いただけましたら幸いです。", 2)
+
+
+def test_first_seen_with_a_delivery_wording_and_a_later_reminder_is_overdue_as_likely(hist):
+    hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
+    d = hist.state().delivery
+    assert d is not None and (d.basis, d.likely, d.likely_key, d.latest) == (
+        "first_seen", DELIVERED, "m1", jst(2026, 12, 9, 12))
+    found = hist.rules(jst(2026, 12, 9, 12))
+    f = found["acceptance_overdue"]
+    assert f.since == DELIVERED and f.deadline == DELIVERED + WEEK  # type: ignore[attr-defined]
+    assert "seems to be your message of 2026-12-01" in f.message and "cwwatch delivered 963700001" in f.message  # type: ignore[attr-defined]
+    assert f.to_json()["delivery"] == {  # type: ignore[attr-defined]
+        "earliest": utc(START.sent_at), "likely": utc(DELIVERED), "latest": utc(jst(2026, 12, 9, 12)),
+        "basis": "first_seen"}
+    # The timeline marks the likely report, not the reminder, and says it is likely.
+    events = build_timeline(hist.state().messages, [], [], hist.state().delivery)
+    marked = [e for e in events if e.kind == "delivery"]
+    assert [(e.at, e.basis) for e in marked] == [(DELIVERED, "first_seen")]
+
+
+# -- 2. first seen with nothing telling ------------------------------------------------------------
+
+QUIET = (mine(jst(2026, 12, 1, 10), "よろしくお願いいたします。", 1),
+         mine(jst(2026, 12, 2, 10), "ご確認いただけましたら幸いです。", 2))
+FIRST = jst(2026, 12, 9, 12)
+
+
+def test_first_seen_with_nothing_telling_asks_the_person_and_finds_no_acceptance(hist):
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    found = hist.rules(FIRST)
+    assert "delivery_unconfirmed" in found and not {r for r in found if r.startswith("acceptance")}
+    f = found["delivery_unconfirmed"]
+    assert "2026-12-01 10:00" in f.message and "cwwatch delivered 963700001" in f.message  # type: ignore[attr-defined]
+    assert f.since == FIRST  # type: ignore[attr-defined]  # once per episode
+    assert hist.rules(FIRST + timedelta(days=2))["delivery_unconfirmed"].key == f.key  # type: ignore[attr-defined]
+    # A week after the first scan it has certainly passed, whatever the delivery's time.
+    later = hist.rules(FIRST + WEEK)
+    assert "acceptance_overdue" in later and "certainly" in later["acceptance_overdue"].message  # type: ignore[attr-defined]
+    assert "acceptance_overdue" not in hist.rules(FIRST + WEEK - S)
+
+
+# -- 3. an empty delivery text between two scans ---------------------------------------------------
+
+ANNOUNCE = mine(jst(2026, 11, 25, 10), "来週、納品の予定です。", 1)
+BEFORE, MOVED = jst(2026, 12, 1, 12), jst(2026, 12, 2, 12)
+
+
+def test_an_empty_delivery_text_between_two_scans_waits_for_the_interval(hist):
+    hist.scan(BEFORE, Stage.IN_PROGRESS, ANNOUNCE)
+    hist.scan(MOVED, Stage.IN_ACCEPTANCE, ANNOUNCE)
+    d = hist.state().delivery
+    assert d is not None and (d.basis, d.earliest, d.latest, d.likely) == ("move_seen", BEFORE, MOVED, None)
+    assert delivery_words(d) == "between 2026-12-01 12:00 JST and 2026-12-02 12:00 JST (an empty delivery report)"
+    for now in (BEFORE + WEEK - S, BEFORE + WEEK, MOVED + WEEK - S):  # never from the older message
+        assert "acceptance_overdue" not in hist.rules(now), now
+    assert "acceptance_overdue" in hist.rules(MOVED + WEEK)
+    assert "delivery_unconfirmed" not in hist.rules(MOVED)  # a seen move is not asked about
+
+
+def test_a_message_inside_a_seen_move_is_the_likely_report(hist):
+    hist.scan(BEFORE, Stage.IN_PROGRESS, ANNOUNCE)
+    report = mine(BEFORE + timedelta(hours=3), "修正版です。", 2)
+    hist.scan(MOVED, Stage.IN_ACCEPTANCE, ANNOUNCE, report)
+    d = hist.state().delivery
+    assert d is not None and (d.likely, d.likely_key) == (report.sent_at, "m2")
+    assert "acceptance_overdue" in hist.rules(report.sent_at + WEEK)
+    assert "acceptance_overdue" not in hist.rules(report.sent_at + WEEK - S)
+
+
+# -- 4. the person confirms ------------------------------------------------------------------------
+
+def _cli(home: Path, *argv: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+         ) -> tuple[int, str]:
+    monkeypatch.setenv(HOME_ENV, str(home))
+    code = main(["delivered", str(CID), *argv])
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
+
+
+@pytest.fixture
+def home_hist(tmp_path: Path):
+    paths = Paths.under(tmp_path)
+    paths.db_file.parent.mkdir(parents=True, exist_ok=True)
+    h = History(paths.db_file)
+    yield tmp_path, h
+    h.store.close()
+
+
+def test_confirmed_by_message_wins_and_can_be_undone(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    code, out = _cli(home, "--now", FIRST.isoformat(), monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "101" in out and "102" in out and "よろしくお願いいたします" in out
+    code, out = _cli(home, "--message", "102", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "2026-12-02 10:00 JST (confirmed)" in out
+    found = hist.rules(FIRST)
+    assert "delivery_unconfirmed" not in found
+    assert found["acceptance_overdue"].deadline == QUIET[1].sent_at + WEEK  # type: ignore[attr-defined]
+    assert found["acceptance_overdue"].to_json()["delivery"]["basis"] == "confirmed"  # type: ignore[attr-defined]
+    d = hist.state().delivery
+    assert d is not None and d.likely is None and d.latest == FIRST  # the guesses stay as they were
+    code, _out = _cli(home, "--undo", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "delivery_unconfirmed" in hist.rules(FIRST)
+
+
+def test_confirmed_by_time_and_refused_outside_what_was_seen(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    code, out = _cli(home, "--at", "2026-12-05T09:30", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "2026-12-05 09:30 JST (confirmed)" in out
+    f = hist.rules(jst(2026, 12, 12, 9, 30))["acceptance_overdue"]
+    assert f.deadline == jst(2026, 12, 12, 9, 30) and "delivered on 2026-12-05" in f.message  # type: ignore[attr-defined]
+    assert "acceptance_overdue" not in hist.rules(jst(2026, 12, 12, 9, 29))
+    code, out = _cli(home, "--at", "2026-12-10T09:00", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "outside what cwwatch saw" in out
+    code = main(["delivered", str(CID), "--message", "999"])
+    assert code == 2 and "not one of the messages" in capsys.readouterr().err
+
+
+def test_none_says_no_message_was_the_report(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
+    code, out = _cli(home, "--none", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "as you said" in out
+    assert "acceptance_overdue" not in hist.rules(jst(2026, 12, 9, 12))  # the likely report is set aside
+    assert "delivery_unconfirmed" not in hist.rules(jst(2026, 12, 9, 12))
+
+
+# -- 5. around the week: a client message, a rejection and re-delivery, 完了 ------------------------
+
+def test_rejection_and_an_empty_redelivery_start_a_new_week(hist):
+    first = mine(BEFORE + timedelta(hours=1), "納品いたします。", 1)
+    hist.scan(BEFORE, Stage.IN_PROGRESS)
+    hist.scan(MOVED, Stage.IN_ACCEPTANCE, first)
+    fix = theirs(jst(2026, 12, 3, 10), "修正をお願いします。", 1)
+    hist.scan(jst(2026, 12, 3, 12), Stage.IN_PROGRESS, first, fix)
+    assert hist.store.deliveries_of(CID)[0].closed_at == jst(2026, 12, 3, 12)
+    assert not hist.rules(first.sent_at + WEEK)  # rejected: no week runs
+    again = jst(2026, 12, 4, 12)
+    hist.scan(again, Stage.IN_ACCEPTANCE, first, fix)  # re-delivered with an empty text
+    episodes = hist.store.deliveries_of(CID)
+    assert len(episodes) == 2 and episodes[1].earliest == jst(2026, 12, 3, 12) and episodes[1].likely is None
+    assert "acceptance_overdue" not in hist.rules(first.sent_at + WEEK + timedelta(days=2))
+    assert "acceptance_overdue" in hist.rules(again + WEEK)
+    hist.scan(again + timedelta(days=1), Stage.FINISHED, first, fix)
+    assert hist.store.deliveries_of(CID)[1].closed_at is not None and not hist.rules(again + WEEK)
+
+
+def test_a_client_message_in_acceptance_ends_the_wait_not_the_week(hist):
+    hist.scan(BEFORE, Stage.IN_PROGRESS)
+    report = mine(BEFORE + timedelta(hours=1), "納品いたします。", 1)
+    hist.scan(MOVED, Stage.IN_ACCEPTANCE, report)
+    ack = theirs(report.sent_at + timedelta(days=1), "確認いたします。", 1)
+    hist.scan(MOVED + timedelta(days=2), Stage.IN_ACCEPTANCE, report, ack)
+    found = hist.rules(report.sent_at + WEEK)
+    assert "acceptance_overdue" in found and not {"quiet_client", "client_away", "no_reply"} & set(found)
+
+
+# -- the store keeps it: migration of an older history ---------------------------------------------
+
+def test_an_older_history_becomes_episodes_without_losing_anything(tmp_path):
+    f = tmp_path / "h.sqlite3"
+    db = sqlite3.connect(f)
+    db.executescript(_SCHEMA)
+    for script in _MIGRATIONS[:5]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version=6")
+    iso = utc
+    db.execute("INSERT INTO scans(started_at, finished_at, now_at, healthy, problems, pages_loaded) VALUES"
+               " (?,?,?,1,'[]',1), (?,?,?,1,'[]',1)", (iso(BEFORE), iso(BEFORE), iso(BEFORE),
+                                                       iso(MOVED), iso(MOVED), iso(MOVED)))
+    db.execute("INSERT INTO contracts(id, title, client_id, status_label, stage, active, first_seen, last_seen,"
+               " status_since, delivered_at, delivery_basis) VALUES (?,?,?,?,?,1,?,?,?,?,?)",
+               (CID, "記事", 1, "検収中", "in_acceptance", iso(BEFORE), iso(MOVED), iso(MOVED),
+                iso(ANNOUNCE.sent_at), "move_seen"))
+    db.execute("INSERT INTO status_changes VALUES (?,?,?,?,1), (?,?,?,?,2)",
+               (CID, "進行中", "in_progress", iso(BEFORE), CID, "検収中", "in_acceptance", iso(MOVED)))
+    db.execute("INSERT INTO messages(contract_id, key, sender, kind, sent_at, body, first_seen) VALUES"
+               " (?,?,?,?,?,?,?)", (CID, "m1", "worker", "message", iso(ANNOUNCE.sent_at), ANNOUNCE.body, iso(BEFORE)))
+    db.commit()
+    db.close()
+    s = Store(f)
+    try:
+        d = s.delivery_of(CID)
+        # The older guess (my newest message, before the move) is no report: the interval stays.
+        assert d is not None and (d.basis, d.earliest, d.latest, d.likely) == ("move_seen", BEFORE, MOVED, None)
+        row = s.db.execute("SELECT delivered_at, delivery_basis FROM contracts").fetchone()
+        assert tuple(row) == (iso(ANNOUNCE.sent_at), "move_seen")  # kept as it was
+        assert "acceptance_overdue" not in {x.rule for x in evaluate(s.contract_states(), BEFORE + WEEK)}
+    finally:
+        s.close()
+
+
+# -- the drafts' wording for each basis ------------------------------------------------------------
+
+def _state(d: Delivery, *messages: Message) -> ContractState:
+    return ContractState(CID, "記事作成", 900001, "株式会社テスト", Stage.IN_ACCEPTANCE, "検収中", True,
+                         (START, *messages), START.sent_at, delivery=d)
+
+
+@pytest.mark.parametrize(("d", "named", "desk"), [
+    # confirmed by message and by time: the date is named
+    (Delivery(DELIVERED - timedelta(days=1), DELIVERED, "move_seen", confirmed_at=DELIVERED, confirmed_key="m1"),
+     "2026年12月01日 10:00", True),
+    (Delivery(START.sent_at, FIRST, "first_seen", confirmed_at=DELIVERED), "2026年12月01日 10:00", True),
+    # a tight seen move with its message: named
+    (Delivery(DELIVERED - timedelta(hours=1), DELIVERED + timedelta(hours=1), "move_seen", likely=DELIVERED,
+              likely_key="m1"), "2026年12月01日 10:00", True),
+    # first seen, likely by wording: no date named, no inquiry before the week has certainly passed
+    (Delivery(START.sent_at, FIRST, "first_seen", likely=DELIVERED, likely_key="m1"), None, False),
+    # first seen, nothing telling, a week after the first scan: only what is certain
+    (Delivery(START.sent_at, DELIVERED, "first_seen"), None, True),
+    # a long seen move with an empty text: only what is certain
+    (Delivery(DELIVERED - timedelta(days=3), DELIVERED, "move_seen"), None, True),
+])
+def test_drafts_name_a_delivery_date_only_when_confirmed_or_tightly_seen(d, named, desk):
+    now = jst(2026, 12, 10, 12)
+    out = drafts.make(_state(d, REPORT), now, Policy())
+    if not desk:
+        assert out.desk_inquiry is None
+        assert any("cwwatch delivered 963700001" in n for n in out.notes)
+        return
+    assert out.desk_inquiry is not None
+    if named:
+        assert f"・納品完了報告: {named}" in out.desk_inquiry
+    else:
+        assert "検収中となってから1週間以上" in out.desk_inquiry and "遅くとも" in out.desk_inquiry
+        assert "2026年12月01日 10:00" not in out.desk_inquiry.split("遅くとも")[0]
+        assert "納品完了報告:" not in out.desk_inquiry
+
+
+def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    s = replace(hist.state(), messages=(START, *QUIET))
+    out = drafts.make(s, FIRST + timedelta(days=1), Policy())
+    assert out.contact_reminder is not None and "遅くとも2026年12月09日 12:00までに納品" in out.contact_reminder
+    assert "12月02日 10:00に納品完了報告" not in out.contact_reminder
