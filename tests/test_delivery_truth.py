@@ -15,15 +15,18 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.browserless import http_harness  # noqa: F401  (a fixture)
 from watcher.cli.main import main
 from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.decide.rules import Policy, evaluate
+from watcher.errors import ConfigError
 from watcher.jptime import JST
 from watcher.models import ContractState, Delivery, Message, Sender, Stage, Workroom
 from watcher.paths import HOME_ENV, Paths
 from watcher.report import drafts
 from watcher.report.history import build_timeline
 from watcher.report.words import delivery_words
+from watcher.sample.scenario import load_scenario
 from watcher.scan.record import _save_workroom
 from watcher.store import _MIGRATIONS, _SCHEMA, Store
 
@@ -327,3 +330,36 @@ def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
     out = drafts.make(s, FIRST + timedelta(days=1), Policy())
     assert out.contact_reminder is not None and "遅くとも2026年12月09日 12:00までに納品" in out.contact_reminder
     assert "12月02日 10:00に納品完了報告" not in out.contact_reminder
+
+
+# -- the sample site and the story's chapter -------------------------------------------------------
+
+CHAPTER = Path(__file__).resolve().parent.parent / "watcher" / "sample" / "story" / "first-scan" / "installed-late.toml"
+
+
+def test_the_chapter_where_cwwatch_meets_contracts_already_in_acceptance(http_harness):
+    sc = load_scenario(CHAPTER)
+    assert [m.body for m in sc.contract(963720002).messages if m.sender == "worker"] == [
+        "資料を拝見しました。週内に仕上げます。"]  # the empty delivery text shows no message
+    h = http_harness(sc)
+    result = h.scan()
+    assert result.healthy, result.problems
+    found = {(f.rule, f.contract_id) for f in result.findings}
+    assert ("acceptance_overdue", 963720001) in found and ("delivery_unconfirmed", 963720002) in found
+    assert not {r for r, c in found if c == 963720002 and r.startswith("acceptance")}
+    overdue = next(f for f in result.findings if f.rule == "acceptance_overdue")
+    assert overdue.since == jst(2026, 11, 9, 10) and overdue.to_json()["delivery"]["basis"] == "first_seen"
+    store = h.store()
+    try:  # the sample site marks no message as the delivery: the store has none so marked
+        assert all(m.kind != "delivery" for m in store.messages_of(963720001))
+    finally:
+        store.close()
+
+
+def test_a_scenario_says_who_sends_a_delivery_or_an_acceptance(tmp_path):
+    text = CHAPTER.read_text(encoding="utf-8").replace('from = "worker"\nat = "2026-11-12T17:00:00+09:00"',
+                                                      'from = "client"\nat = "2026-11-12T17:00:00+09:00"')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="a delivery is sent by worker"):
+        load_scenario(bad)

@@ -454,8 +454,8 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT id FROM contracts WHERE active=1 ORDER BY id")]
 
     def contracts_with_delivery(self) -> set[int]:
-        """The contracts whose thread holds a message marked as the delivery report."""
-        return {r[0] for r in self.db.execute("SELECT DISTINCT contract_id FROM messages WHERE kind='delivery'")}
+        """The contracts with an open delivery episode (their thread need not be unfolded to date it)."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT contract_id FROM deliveries WHERE closed_at IS NULL")}
 
     def messages_of(self, contract_id: int) -> list[Message]:
         """The thread as last read (messages removed since are left out), oldest first."""

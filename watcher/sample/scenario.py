@@ -26,7 +26,10 @@ _PART = re.compile(r"(\d+)([wdhms])")
 _UNIT = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 SENDERS = ("worker", "client", "system")
-KINDS = ("message", "delivery", "system")
+KINDS = ("message", "delivery", "system", "acceptance", "revision")
+# Who may send each kind: a delivery is mine (an empty text posts nothing: the site shows no message);
+# the client's acceptance or revision request (不合格 / 修正依頼) is a dialog that can post a message.
+KIND_SENDERS = {"delivery": ("worker",), "acceptance": ("client",), "revision": ("client",)}
 LOGIN_FAULTS = ("two_step", "captcha", "wrong_password", "bot_check")
 PAGE_KINDS = ("contracts", "workroom", "profile", "inbox")
 PAYMENTS = ("hourly", "fixed_price", "competition")
@@ -410,6 +413,10 @@ def _messages(ctx: _Ctx, path: list[str | int], raw: list[Any], now: datetime) -
         kind = m.get("kind", "system" if m["from"] == "system" else "message")
         if kind not in KINDS:
             raise ctx.fail([*mpath, "kind"], f"expected one of {', '.join(KINDS)}")
+        if m["from"] not in KIND_SENDERS.get(kind, SENDERS):
+            raise ctx.fail([*mpath, "kind"], f"a {kind} is sent by {' or '.join(KIND_SENDERS[kind])}")
+        if kind == "delivery" and not m["body"].strip():
+            continue  # an empty delivery text: the site shows no message at all (platform notes: reported)
         msgs.append(SMessage(m["from"], _time(ctx, [*mpath, "at"], m["at"], now), m["body"], kind))
     return sorted(msgs, key=lambda x: x.at)  # stable: equal times keep the file's order
 
