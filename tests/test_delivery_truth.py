@@ -15,7 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browserless import http_harness  # noqa: F401  (a fixture)
+from tests.browserless import HttpHarness
+from tests.sitefixtures import harnesses
 from watcher.cli.main import main
 from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.decide.rules import Policy, evaluate
@@ -337,11 +338,16 @@ def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
 CHAPTER = Path(__file__).resolve().parent.parent / "watcher" / "sample" / "story" / "first-scan" / "installed-late.toml"
 
 
-def test_the_chapter_where_cwwatch_meets_contracts_already_in_acceptance(http_harness):
+@pytest.fixture
+def site(tmp_path: Path):
+    yield from harnesses(tmp_path, HttpHarness)
+
+
+def test_the_chapter_where_cwwatch_meets_contracts_already_in_acceptance(site):
     sc = load_scenario(CHAPTER)
     assert [m.body for m in sc.contract(963720002).messages if m.sender == "worker"] == [
         "資料を拝見しました。週内に仕上げます。"]  # the empty delivery text shows no message
-    h = http_harness(sc)
+    h = site(sc)
     result = h.scan()
     assert result.healthy, result.problems
     found = {(f.rule, f.contract_id) for f in result.findings}
