@@ -35,17 +35,18 @@ from watcher.wiring import Env, make_notifier, open_store, scan_context
 STORY_STATES = bundled_story()  # 1-delivered (6 November), 2-friday (20 November)
 STORY = STORY_STATES[-1]
 # What a first scan of the Friday state finds: (rule, contract id). The writing job is already in
-# acceptance when first seen, so its delivery is known only "at the latest" (my last message, the
-# 15 November reminder): the week ends in two days at the latest (acceptance_due).
+# acceptance when first seen, so its delivery is an interval up to that scan; the likely report is
+# my latest message worded as one (6 November, 「…検収をお願いいたします。」, not the 15 November
+# reminder): the week has passed by it (acceptance_overdue, said as a guess, with how to confirm).
 EXPECTED_STORY = {
     ("quiet_client", 963659463),
-    ("acceptance_due", 963659463),
+    ("acceptance_overdue", 963659463),
     ("escrow_missing", 963700112),
     ("no_reply", 963690555),
 }
-# What the whole story finds (6 November, then Friday): the re-delivery was seen an hour after it was
-# made, so the week ran out on 13 November (acceptance_overdue: ask the desk to apply Art. 9(3)).
-EXPECTED_WHOLE_STORY = (EXPECTED_STORY - {("acceptance_due", 963659463)}) | {("acceptance_overdue", 963659463)}
+# What the whole story finds (6 November, then Friday): the re-delivery's message was already there at
+# the first scan, an hour after it was made, so the week ran out on 13 November (acceptance_overdue).
+EXPECTED_WHOLE_STORY = EXPECTED_STORY
 LONG_THREAD = 964100000
 
 
