@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from watcher import i18n
 from watcher.decide.rules import Policy
 from watcher.i18n import In
 from watcher.jptime import JST
-from watcher.models import AccessSeen, ContractState, Interval, Message, Sender, Stage
+from watcher.models import AccessSeen, ContractState, Delivery, Interval, Message, Sender, Stage
 from watcher.report.drafts import make, situation
 from watcher.report.history import access_events, build_timeline
 from watcher.report.words import fmt_interval, fmt_time, relative_en, rule_label
@@ -55,8 +56,14 @@ def msg(sender, at, kind=None, body=None):
 
 
 def state(messages, stage=Stage.IN_ACCEPTANCE, access=None, label="検収中"):
+    """A contract; its latest message marked "delivery" is its delivery, as the person confirmed it
+    (the site marks none: decide/delivery.py; tests/test_delivery_truth.py has the other bases)."""
+    messages = [replace(m, key=m.key or f"k{i}") for i, m in enumerate(messages)]
+    marked = [m for m in messages if m.kind == "delivery"]
+    d = (Delivery(marked[-1].sent_at - H, marked[-1].sent_at, "move_seen", confirmed_at=marked[-1].sent_at,
+                  confirmed_key=marked[-1].key) if marked else None)
     return ContractState(1, "記事 5本", 9, "株式会社テスト", stage, label, True, tuple(messages),
-                         jst(2026, 11, 1), access)
+                         jst(2026, 11, 1), access, delivery=d)
 
 
 def seen(text, earliest, latest, observed):
@@ -233,13 +240,21 @@ def test_access_observations_of_one_visit_merge_and_a_new_visit_starts_a_new_eve
 
 def test_timeline_orders_messages_status_changes_and_accesses():
     t = jst(2026, 11, 2, 10)
-    ms = [msg("system", t - D), msg("client", t - 2 * H), msg("worker", t, "delivery")]
+    ms = [msg("system", t - D), msg("client", t - 2 * H), replace(msg("worker", t - H), key="a"),
+          replace(msg("worker", t), key="b")]
     statuses = [(t - D, "進行中"), (t + H, "進行中"), (t + 2 * H, "検収中")]
-    ev = build_timeline(ms, statuses, [seen("約1日前", t - D, t, t + 2 * H)])
+    likely = Delivery(t + H, t + 2 * H, "move_seen", likely=t, likely_key="b")
+    ev = build_timeline(ms, statuses, [seen("約1日前", t - D, t, t + 2 * H)], likely)
     assert [(e.kind, e.who, e.text if e.kind == "status" else None) for e in ev] == [
         ("system", "system", None), ("status", None, "進行中"), ("message", "client", None),
-        ("delivery", "worker", None), ("status", None, "検収中"), ("access", None, None)]
-    assert ev[4].previous == "進行中"
+        ("message", "worker", None), ("delivery", "worker", None), ("status", None, "検収中"),
+        ("access", None, None)]
+    assert ev[5].previous == "進行中" and ev[4].basis == "move_seen"
+    # Only the confirmed or likely report is marked: none without a delivery, the confirmed one after it.
+    assert not [e for e in build_timeline(ms, statuses, []) if e.kind == "delivery"]
+    confirmed = replace(likely, confirmed_at=t - H, confirmed_key="a")
+    assert [(e.at, e.basis) for e in build_timeline(ms, statuses, [], confirmed) if e.kind == "delivery"] == [
+        (t - H, "confirmed")]
 
 
 def test_english_readings_of_the_sites_words():
@@ -325,7 +340,9 @@ def test_report_json_shape_and_which_drafts_apply_in_the_story(home, capsys, mon
     assert overdue["contract"]["findings"] == ["quiet_client", "acceptance_overdue"]
     assert overdue["contract"]["acceptance_deadline"] == "2026-11-13T01:00:00+00:00"
     desk = overdue["drafts"]["desk_inquiry"]
-    assert "利用規約第9条第3項" in desk and "2026年11月06日 10:00" in desk
+    # First seen an hour after the delivery: only what is certain is said to the desk.
+    assert "利用規約第9条第3項" in desk and "遅くとも2026年11月06日 11:00までに納品" in desk
+    assert "検収中となってから1週間以上" in desk
     assert "・クライアント様の最終アクセス（当方で確認したもの）: 約2時間前（2026年11月20日 10:00 時点）" in desk
     assert overdue["drafts"]["contact_reminder"] is None
     kinds = [e["kind"] for e in overdue["timeline"]]

@@ -401,7 +401,11 @@ def blocks(facts: list[Facts], width: int) -> list[Line]:
         if f.delivery is not None:
             rows.append(("delivered", [delivery_words(f.delivery)], dim))
         if f.deadline is not None:
-            rows.append(("deadline", [_("{time} ({left})").format(time=fmt_short(f.deadline, now),
+            short = fmt_short(f.deadline, now)
+            if f.delivery is not None and not f.delivery.confirmed:  # a guess or an upper bound, said so
+                short = (_("around {time}") if f.delivery.at is not None else _("{time} at the latest")).format(
+                    time=short)
+            rows.append(("deadline", [_("{time} ({left})").format(time=short,
                                                                    left=fmt_days_left(f.deadline, now))], dim))
         rows.append(("findings", [rule_label(r) for r in f.rules()] or [_DASH], _finding_style(f)))
         mute = _mute_lines(f)

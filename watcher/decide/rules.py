@@ -26,6 +26,7 @@ from watcher.i18n import N_, _, ngettext
 from watcher.models import ContractState, Delivery, Finding, Message, Sender, Stage
 from watcher.phrases import fmt_date as _d
 from watcher.phrases import fmt_time as _t
+from watcher.phrases import join_list
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def _unconfirmed(c: ContractState, now: datetime, policy: Policy, url: str) -> F
     if d is None or d.basis != "first_seen" or d.at is not None or d.confirmed_none:
         return None
     mine = dlv.candidates(c.messages, d)[-5:]
-    listed = "; ".join(f"{_t(m.sent_at)} 「{_first_words(m.body)}」" for m in mine) or _("none")
+    listed = join_list(f"{_t(m.sent_at)} 「{_first_words(m.body)}」" for m in mine) or _("none")
     return Finding(
         rule="delivery_unconfirmed", contract_id=c.contract_id, client_id=c.client_id, stage=1,
         since=d.latest, deadline=None, url=url, facts={"delivery": d.to_json()},
