@@ -27,7 +27,7 @@ from watcher.paths import HOME_ENV, Paths
 from watcher.report import drafts
 from watcher.report.history import build_timeline
 from watcher.report.words import delivery_words
-from watcher.sample.scenario import load_scenario
+from watcher.sample.scenario import SMessage, load_scenario
 from watcher.scan.record import _save_workroom
 from watcher.store import _MIGRATIONS, _SCHEMA, Store
 
@@ -369,3 +369,34 @@ def test_a_scenario_says_who_sends_a_delivery_or_an_acceptance(tmp_path):
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="a delivery is sent by worker"):
         load_scenario(bad)
+
+
+def test_a_rejection_and_an_empty_redelivery_through_the_sample_site(site):
+    """Three scans of the sample site: delivered (a message that says so), rejected with the client's
+    revision request (back to 進行中), delivered again with an empty text. The week runs from the
+    re-delivery's interval, never from the first report or the client's request."""
+    sc = load_scenario(CHAPTER)
+    c = sc.contract(963720001)
+    assert c is not None
+    h = site(sc)
+    first = h.scan(jst(2026, 11, 9, 12))  # the report of 11/09 10:00 lies before this first scan
+    assert first.healthy and ("acceptance_overdue", 963720001) not in {(f.rule, f.contract_id) for f in first.findings}
+    c.status = "進行中"
+    c.messages.append(SMessage("client", jst(2026, 11, 10, 9), "3本目を修正してください。", "revision"))
+    h.set(sc)
+    assert h.scan(jst(2026, 11, 10, 12)).healthy
+    c.status = "検収中"  # re-delivered on 11/11 with an empty text: no message
+    h.set(sc)
+    assert h.scan(jst(2026, 11, 11, 12)).healthy
+    store = h.store()
+    try:
+        episodes = store.deliveries_of(963720001)
+        assert [(d.basis, d.closed_at is not None) for d in episodes] == [("first_seen", True), ("move_seen", False)]
+        assert (episodes[1].earliest, episodes[1].latest, episodes[1].likely) == (
+            jst(2026, 11, 10, 12), jst(2026, 11, 11, 12), None)
+    finally:
+        store.close()
+    late = h.scan(jst(2026, 11, 18, 11, 59))  # a week after the first report and the request: not yet
+    assert not {f.rule for f in late.findings if f.contract_id == 963720001 and f.rule.startswith("acceptance_o")}
+    done = h.scan(jst(2026, 11, 18, 12))
+    assert ("acceptance_overdue", 963720001) in {(f.rule, f.contract_id) for f in done.findings}
