@@ -400,3 +400,21 @@ def test_a_rejection_and_an_empty_redelivery_through_the_sample_site(site):
     assert not {f.rule for f in late.findings if f.contract_id == 963720001 and f.rule.startswith("acceptance_o")}
     done = h.scan(jst(2026, 11, 18, 12))
     assert ("acceptance_overdue", 963720001) in {(f.rule, f.contract_id) for f in done.findings}
+
+
+def test_an_hourly_contract_has_no_delivery_rules(site):
+    sc = load_scenario(CHAPTER)
+    c = sc.contract(963720002)
+    assert c is not None
+    c.payment = "hourly"  # listed in the hourly section (時間単価): no delivery in this sense
+    h = site(sc)
+    result = h.scan()
+    assert result.healthy, result.problems
+    assert not [f for f in result.findings if f.contract_id == 963720002
+                and f.rule in ("acceptance_due", "acceptance_overdue", "delivery_unconfirmed")]
+    assert ("acceptance_overdue", 963720001) in {(f.rule, f.contract_id) for f in result.findings}
+    store = h.store()
+    try:
+        assert store.delivery_of(963720002) is None and store.delivery_of(963720001) is not None
+    finally:
+        store.close()

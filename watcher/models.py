@@ -88,6 +88,7 @@ class ContractRow:
     client_name: str
     status_label: str
     stage: Stage | None  # None: a label the selectors file does not map
+    hourly: bool = False  # listed in the hourly section (時間単価: no delivery, no acceptance week)
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,6 @@ class Workroom:
     source: str = "dom"  # where the messages came from: "json" (the thread's JSON) or "dom" (the page)
     page_stage: Stage | None = None  # what the page's own sentences say (None: none of the known ones)
     open_milestones: int = 0  # milestones whose delivery report can be sent now
-
-    @property
-    def delivered_at(self) -> datetime | None:
-        times = [m.sent_at for m in self.messages if m.kind == "delivery"]
-        return max(times) if times else None
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,16 @@ def record(ctx: ScanContext, result: ScanResult, seen: Seen, snap: Snapshot, log
                        result.pages_loaded, len(result.findings))
 
 
-def _save_workroom(store: Store, room: Workroom, result: ScanResult, scan_id: int, words: tuple[str, ...]) -> None:
-    """The workroom, and its delivery episode if one opens or closes now (``decide.delivery``)."""
+def _save_workroom(store: Store, room: Workroom, result: ScanResult, scan_id: int, words: tuple[str, ...],
+                   hourly: bool = False) -> None:
+    """The workroom, and its delivery episode if one opens or closes now (``decide.delivery``);
+    ``hourly``: the list shows it among the hourly contracts, which have no delivery."""
     before = store.save_workroom(room, result.now, scan_id)
     stage = room.stage or Stage.IN_PROGRESS  # as the store keeps it
     kept = store.delivery_of(room.contract_id)
     is_open = kept is not None and kept.closed_at is None
+    if hourly:  # 時間単価: no delivery in this sense, so no episode and no acceptance week
+        return
     if delivery.closes_episode(stage):
         if is_open:
             store.close_delivery(room.contract_id, result.now)
@@ -59,8 +63,9 @@ def _save_workroom(store: Store, room: Workroom, result: ScanResult, scan_id: in
 
 def _observations(store: Store, seen: Seen, scan_id: int, result: ScanResult, words: tuple[str, ...]) -> None:
     now = result.now
+    hourly = {r.contract_id for r in seen.rows if r.hourly}
     for room in seen.workrooms:
-        _save_workroom(store, room, result, scan_id, words)
+        _save_workroom(store, room, result, scan_id, words, room.contract_id in hourly)
     store.touch_contracts((r.contract_id for r in seen.rows if r.contract_id not in seen.loaded_why), now)
     store.save_inbox_seen(seen.inbox, now)
     for client in seen.clients:

@@ -81,6 +81,10 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
     rows: list[ContractRow] = []
     seen: set[int] = set()
     row_css = c.row.css
+    # The hourly section (時間単価: reported, S1's earlier version): the sections' selector that names
+    # "hourly". A row outside it, or a page without sections, is not known to be hourly.
+    hourly_css = next((k.strip() for k in c.sections.css.split(",") if "hourly" in k), None)
+    hourly_sections = tree.css(hourly_css) if hourly_css else []
     for link in hook_all(tree, c.row_link, tr):
         cid = int_from(c.row_link_id.pattern, link.attributes.get("href"))
         title = plain_text(link)
@@ -103,7 +107,8 @@ def extract_contracts(doc: str | Tree, sel: SelectorSet, url: str, trace: Trace 
             found = sel.status_labels[label]
             tr.hit(f"labels.status.{label}", found.grade)
         seen.add(cid)
-        rows.append(ContractRow(cid, title, client, label, sel.stage_of(label)))
+        rows.append(ContractRow(cid, title, client, label, sel.stage_of(label),
+                                hourly=any(within(row, n) for n in hourly_sections)))
     nxt, _alt = hook_first(tree, c.next_page, tr if rows else None)
     href = nxt.attributes.get("href") if nxt is not None else None
     next_url = urljoin(url, href) if href else None
