@@ -298,7 +298,7 @@ def _state(d: Delivery, *messages: Message) -> ContractState:
     # confirmed by message and by time: the date is named
     (Delivery(DELIVERED - timedelta(days=1), DELIVERED, "move_seen", confirmed_at=DELIVERED, confirmed_key="m1"),
      "2026年12月01日 10:00", True),
-    (Delivery(START.sent_at, FIRST, "first_seen", confirmed_at=DELIVERED), "2026年12月01日 10:00", True),
+    (Delivery(START.sent_at, FIRST, "first_seen", confirmed_at=DELIVERED), "・納品: 2026年12月01日 10:00", True),
     # a tight seen move with its message: named
     (Delivery(DELIVERED - timedelta(hours=1), DELIVERED + timedelta(hours=1), "move_seen", likely=DELIVERED,
               likely_key="m1"), "2026年12月01日 10:00", True),
@@ -318,7 +318,7 @@ def test_drafts_name_a_delivery_date_only_when_confirmed_or_tightly_seen(d, name
         return
     assert out.desk_inquiry is not None
     if named:
-        assert f"・納品完了報告: {named}" in out.desk_inquiry
+        assert (named if named.startswith("・") else f"・納品完了報告: {named}") in out.desk_inquiry
     else:
         assert "検収中となってから1週間以上" in out.desk_inquiry and "遅くとも" in out.desk_inquiry
         assert "2026年12月01日 10:00" not in out.desk_inquiry.split("遅くとも")[0]
