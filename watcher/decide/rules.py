@@ -174,11 +174,14 @@ def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Fi
         overdue_msg = _("The delivery of “{title}” seems to be your message of {date} (a guess: cwwatch cannot see "
                         "which message was the delivery report). If so, a week has passed without acceptance "
                         "(deadline {deadline}): you can ask the support desk to apply Article 9(3).")
-    end = latest_end if (d.confirmed or likely_end is None or now >= latest_end) else likely_end
+    # The week's end the finding carries: from the confirmed or likely report (what status shows),
+    # else the latest; a message that says "certainly" names the latest end.
+    end = likely_end if likely_end is not None else latest_end
     anchor = at if at is not None else d.latest
     base = dict(contract_id=c.contract_id, client_id=c.client_id, stage=1, since=anchor, url=url, facts=facts)
     if now >= latest_end or (likely_end is not None and now >= likely_end):
-        message = overdue_msg.format(**fields, deadline=_t(end))
+        certain = not d.confirmed and now >= latest_end
+        message = overdue_msg.format(**fields, deadline=_t(latest_end if certain else end))
         if guess and now < latest_end:
             message += " " + _how_to_confirm(c)
         return Finding(rule="acceptance_overdue", deadline=end,
