@@ -108,6 +108,8 @@ def test_first_seen_with_a_delivery_wording_and_a_later_reminder_is_overdue_as_l
     assert f.to_json()["delivery"] == {  # type: ignore[attr-defined]
         "earliest": utc(START.sent_at), "likely": utc(DELIVERED), "latest": utc(jst(2026, 12, 9, 12)),
         "basis": "first_seen"}
+    # The wait's next step says the 連絡催促 window is over only as the guess it is.
+    assert "If the delivery was your message of 2026-12-01 (a guess)" in found["no_reply"].message  # type: ignore[attr-defined]
     # The timeline marks the likely report, not the reminder, and says it is likely.
     events = build_timeline(hist.state().messages, [], [], hist.state().delivery)
     marked = [e for e in events if e.kind == "delivery"]

@@ -97,8 +97,8 @@ def test_status_is_plain_text_when_piped_with_rule_labels_not_ids(home, cli):
     for label in ("返信なし（ログインあり）", "検収期限切れ", "返信なし", "仮払い待ち"):
         assert label in out
     assert "11/13 10:00 ごろ（7日超過）" in out  # from the likely delivery report, said as a guess
-    assert "2026年11月06日 10:00 ごろ（文面から推定。cwwatch delivered で確定できます）" in out.replace("\n", "").replace(
-        " " * 16, "")
+    flat = out.replace("\n", "").replace(" " * 16, "")  # the card wraps its lines
+    assert "2026年11月06日 10:00 ごろ（文面から推定。cwwatch delivered で確定できます）" in flat
     assert "11/06 10:00（10営業日）" in out
     assert "非公開" in out and "未入金" in out
     assert "最終スキャン: 2026年11月20日 10:00（正常）" in out

@@ -71,9 +71,15 @@ def _waiting(c: ContractState, now: datetime, policy: Policy, url: str) -> Findi
     facts = {"business_days": days, "access": acc.text if acc else None}
     fields = dict(title=c.title, date=_d(since), days=days)
     # 連絡催促 can be asked for until one week after delivery; after that only the desk helps.
-    if _week_over(c, now, policy):
+    over = _week_over(c, now, policy)
+    likely = c.delivered_at
+    if over == "certain":
         step = _("The period for asking for a contact reminder (one week from delivery) is over. "
                  "Ask the support desk (draft: cwwatch report {id}).").format(id=c.contract_id)
+    elif over == "likely" and likely is not None:
+        step = _("If the delivery was your message of {date} (a guess), the period for asking for a contact "
+                 "reminder (one week from delivery) is over. Confirm the delivery first: cwwatch delivered "
+                 "{id}").format(date=_d(likely), id=c.contract_id)
     elif stage == 2:
         step = _("No reply for a long time. Ask for a contact reminder now, from "
                  "「契約相手と連絡とれない場合はこちら」 on the contract page.")
@@ -137,13 +143,16 @@ def _open_delivery(c: ContractState) -> Delivery | None:
     return d if c.stage.delivered and d is not None and d.closed_at is None else None
 
 
-def _week_over(c: ContractState, now: datetime, policy: Policy) -> bool:
-    """Whether the acceptance week has certainly passed, or has by the likely report."""
+def _week_over(c: ContractState, now: datetime, policy: Policy) -> str | None:
+    """Whether the acceptance week is over: "certain" (confirmed, or past its latest end), "likely"
+    (past the likely report's week only: a guess), None (not over, or no delivery)."""
     d = _open_delivery(c)
     if d is None:
-        return False
+        return None
     _lo, likely, latest = dlv.week_end(d, policy.acceptance_days)
-    return now >= latest or (likely is not None and now >= likely)
+    if now >= latest or (d.confirmed and likely is not None and now >= likely):
+        return "certain"
+    return "likely" if likely is not None and now >= likely else None
 
 
 def _how_to_confirm(c: ContractState) -> str:
