@@ -68,3 +68,15 @@ def test_each_subject_is_vetted_once() -> None:
     known = {9: ProposalSeen(9, "c", client_id=90), 10: ProposalSeen(10, "d", client_id=None, client_wrote_at=T0)}
     assert plan.applications_to_vet(known, [wrote], vetted=[]) == [wrote]
     assert plan.applications_to_vet(known, [wrote], vetted=[9]) == []
+
+
+def test_a_first_scan_counts_from_the_clients_last_request_for_work() -> None:
+    seen_at = T0 + timedelta(days=5)
+    thread = [Message(Sender.SYSTEM, T0, "契約が成立しました。", "system"),
+              Message(Sender.WORKER, T0 + timedelta(days=1), "納品いたします。", key="a"),
+              Message(Sender.CLIENT, T0 + timedelta(days=2), "3本目を修正してください。", key="c")]
+    d = delivery.open_episode(thread, seen_at, None)
+    # The delivery in acceptance now came after the request: the earlier report is not it.
+    assert (d.earliest, d.likely) == (T0 + timedelta(days=2), None)
+    again = [*thread, Message(Sender.WORKER, T0 + timedelta(days=3), "修正版を納品いたします。", key="b")]
+    assert delivery.open_episode(again, seen_at, None).likely_key == "b"

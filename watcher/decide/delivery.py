@@ -8,8 +8,9 @@ move into a delivered stage; back to work in progress closes it):
 - ``move_seen``: between the last scan that saw the contract before the move and the first scan
   that saw it delivered; a message of mine inside that interval is the likely report (none: an
   empty text, the interval stays);
-- ``first_seen``: already delivered at the contract's first scan: between the thread's start and
-  that scan; the latest message of mine whose words say it delivers is the likely report;
+- ``first_seen``: already delivered at the contract's first scan: between the thread's start (or
+  the client's last message that asked for work: a revision request) and that scan; the latest
+  message of mine inside whose words say it delivers is the likely report;
 - ``confirmed``: the person said which message, or when (``cwwatch delivered``): it always wins.
 
 A message a page marks as delivery (``kind == "delivery"``, the guessed class ``_deliveryReport_``:
@@ -26,6 +27,10 @@ from watcher.models import Delivery, Message, Sender, Stage
 # The wording of a delivery report (config ``delivery_words``), Japanese first.
 DELIVERY_WORDS: tuple[str, ...] = ("納品", "検収をお願い", "検収のほど", "検収お願い", "成果物", "ご査収",
                                    "お納めください", "deliver")
+# The words of a client's message that asks for (more) work: a revision request (修正依頼) or a
+# rejection. The delivery in acceptance now came after the latest such message.
+ASKED_WORDS: tuple[str, ...] = ("修正してください", "修正をお願い", "修正お願い", "修正依頼", "差し戻", "やり直",
+                                "直してください")
 # A seen move bounds the delivery tightly when its interval is at most this long: a draft may then
 # name the delivery date (the daemon scans every half hour; a day-long gap is no longer a date).
 TIGHT = timedelta(hours=6)
@@ -61,10 +66,12 @@ def open_episode(messages: Sequence[Message], seen_at: datetime, before_seen: da
         marked = [m for m in inside if m.kind == "delivery"]
         pick = (marked or inside or [None])[-1]
         basis = "move_seen"
-    else:
+    else:  # from the contract's start (the thread's first message), or the client's last request for work
         earliest = min((m.sent_at for m in messages), default=seen_at)
-        earliest = min(earliest, seen_at)
-        telling = [m for m in mine if says_delivery(m, tuple(words))]
+        asked = [m.sent_at for m in messages if m.sender is Sender.CLIENT and m.sent_at <= seen_at
+                 and any(w in m.body for w in ASKED_WORDS)]
+        earliest = min(max([earliest, *asked]), seen_at)
+        telling = [m for m in mine if m.sent_at >= earliest and says_delivery(m, tuple(words))]
         pick = (telling or [None])[-1]
         basis = "first_seen"
     return Delivery(earliest, seen_at, basis, likely=pick.sent_at if pick else None,
