@@ -419,11 +419,10 @@ class Daemon:
         """The wall clock stepped by ``step``: scan now (or as soon as the scan under way ends) and
         run every interval job from now; wake the scheduler, so that a job at a set hour the step
         passed over runs now. Nothing is notified twice: the ledger and the outbox hold what was."""
-        minutes = fmt_minutes(abs(step))
-        if step > timedelta(0):
-            logger.warning(_("the clock stepped forward by {minutes}: rescheduling from now").format(minutes=minutes))
-        else:
-            logger.warning(_("the clock stepped back by {minutes}: rescheduling from now").format(minutes=minutes))
+        after = self.clock()
+        logger.warning(_("this computer's clock stepped ({before} → {after}): a scan now, then one every {interval}"
+                         ).format(before=fmt_local(after - step), after=fmt_local(after),
+                                  interval=fmt_minutes(self.interval)))
         sched = self._scheduler
         if sched is None or self.stopping.is_set():
             return
