@@ -189,8 +189,10 @@ class Daemon:
         self.notifier = notifier
         self.clock = clock
         self.mono = mono
+        self._flush_lock = threading.Lock()  # one outbox delivery at a time (the jobs run on a pool)
+        self._step_lock = threading.Lock()  # guards the two below (the scan's thread, the clock's watch)
         self._in_scan = False
-        self._rescan = threading.Event()  # the clock stepped during a scan: scan again when it ends
+        self._rescan = False  # the clock stepped during a scan: scan again when it ends
         self.interval = opts.interval
         self.scans = 0
         self.stopping = threading.Event()
@@ -240,13 +242,14 @@ class Daemon:
     # -- one scan --------------------------------------------------------------------------------
 
     def scan_job(self) -> dict[str, Any] | None:
-        self._in_scan = True
+        with self._step_lock:
+            self._in_scan = True
         try:
             return self._scan_job()
         finally:
-            self._in_scan = False
-            if self._rescan.is_set() and not self.stopping.is_set():
-                self._rescan.clear()
+            with self._step_lock:
+                self._in_scan, rescan, self._rescan = False, self._rescan, False
+            if rescan and not self.stopping.is_set():
                 self._scan_now()  # the clock stepped meanwhile: scan again from the new now
 
     def _scan_job(self) -> dict[str, Any] | None:
@@ -369,14 +372,16 @@ class Daemon:
 
     def flush(self) -> int:
         """Deliver queued notes, unless it is quiet hours (they wait for the morning). A note no
-        channel takes stays queued: ``retry_job`` offers it again."""
+        channel takes stays queued: ``retry_job`` offers it again. One delivery at a time: jobs that
+        fall due together (as after a step of the clock) would otherwise each send the same note."""
         if self.quiet_now() or not self.paths.db_file.exists():
             return 0
-        store = Store(self.paths.db_file)
-        try:
-            delivered = flush_outbox(store, self.notifier)
-        finally:
-            store.close()
+        with self._flush_lock:
+            store = Store(self.paths.db_file)
+            try:
+                delivered = flush_outbox(store, self.notifier)
+            finally:
+                store.close()
         if delivered:
             logger.info(ngettext("{n} note delivered", "{n} notes delivered", delivered).format(n=delivered))
         return delivered
@@ -427,9 +432,9 @@ class Daemon:
         if sched is None or self.stopping.is_set():
             return
         now = self.clock().astimezone(JST)
-        if self._in_scan:
-            self._rescan.set()
-        else:
+        with self._step_lock:
+            self._rescan = later = self._in_scan
+        if not later:
             self._scan_now()
         for job_id in INTERVAL_JOBS:
             with contextlib.suppress(LookupError):
