@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 from watcher import wiring
 from watcher.cli import common
 from watcher.cli.check_pages import MANIFEST
-from watcher.crowdworks.evidence import Evidence, evidence_paths, read_evidence
+from watcher.crowdworks.evidence import Evidence, contracts_read, evidence_paths, read_evidence
 from watcher.crowdworks.kinds.workroom import thread_id_of
 from watcher.crowdworks.redact import Redactor
 from watcher.i18n import _, ngettext
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             evidence: list[Evidence] = []
             if result.healthy:  # never after a scan that could not see: each page would only time out
                 site = ctx.make_site(False)  # the scan's saved session; no login for evidence
-                evidence = read_evidence(site, evidence_paths(site, contracts_read(pages)))
+                evidence = read_evidence(site, evidence_paths(site, contracts_read((k, u) for k, u, _t, _w in pages)))
     finally:
         notifier.close()
     creds = creds_source()
@@ -83,15 +82,6 @@ def run(args: argparse.Namespace) -> int:
     print(_("cwwatch: look them over before you send them: the redaction is thorough, not infallible"))
     print(_("cwwatch: check them with: {command}").format(command=f"cwwatch check-pages {out}"))
     return int(common.exit_code(result))
-
-
-_CONTRACT_PATH = re.compile(r"/contracts/(\d+)(?:[/?#]|$)")
-
-
-def contracts_read(pages: list[tuple[str, str, str, datetime]]) -> list[int]:
-    """The ids of the contracts whose workroom the scan read, in order."""
-    ids = (_CONTRACT_PATH.search(url) for kind, url, _text, _t in pages if kind == "workroom")
-    return list(dict.fromkeys(int(m.group(1)) for m in ids if m))
 
 
 def write_capture(out: Path, pages: list[tuple[str, str, str, datetime]], redactor: Redactor, env: wiring.Env,

@@ -13,6 +13,7 @@ logs in for them: a login wall met here is a reason, not a login.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,15 @@ class Evidence:
     fetched_at: datetime
     text: str | None
     reason: str = ""
+
+
+_CONTRACT_PATH = re.compile(r"/contracts/(\d+)(?:[/?#]|$)")
+
+
+def contracts_read(pages: Iterable[tuple[str, str]]) -> list[int]:
+    """The ids of the contracts whose workroom a scan read, in order, from its (kind, URL) pairs."""
+    ids = (_CONTRACT_PATH.search(url) for kind, url in pages if kind == "workroom")
+    return list(dict.fromkeys(int(m.group(1)) for m in ids if m))
 
 
 def evidence_paths(site: Site, contract_ids: Iterable[int]) -> list[tuple[str, str]]:
