@@ -119,7 +119,7 @@ def _exactly_the_bucket(frm: datetime, end: datetime) -> None:
 
 @given(_JST_TIMES, _ELAPSED)
 def test_a_rails_wording_reads_back_as_exactly_its_bucket(end: datetime, elapsed: timedelta) -> None:
-    """Issue 17 item 6 of the brief (item 7 of the issue): for any two Japan-time moments, the
+    """Issue 17 item 7: for any two Japan-time moments, the
     interval read back from the words Rails writes holds the true distance and is no wider than
     Rails' bucket for those words (months of 30 days; years of 365 days less the leap days Rails
     discounts), at the bucket's exact edges."""
