@@ -124,7 +124,7 @@ def test_a_rails_wording_reads_back_as_exactly_its_bucket(end: datetime, elapsed
     Rails' bucket for those words (months of 30 days; years of 365 days less the leap days Rails
     discounts), at the bucket's exact edges."""
     # Japan kept summer time until 1951: the oracle's arithmetic (one zone, wall time) would count its hours.
-    _exactly_the_bucket(max(end - elapsed, datetime(1952, 1, 1, tzinfo=JST)), end)
+    _exactly_the_bucket(max(end - elapsed, datetime(1953, 1, 1, tzinfo=JST)), end)  # its whole bucket after 1951
 
 
 @pytest.mark.parametrize("end", [datetime(2028, 3, 1, 0, 30, tzinfo=JST), datetime(2028, 2, 29, 23, 59, tzinfo=JST),
