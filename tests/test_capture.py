@@ -46,7 +46,21 @@ def test_capture_saves_every_page_redacted(desktop_session, chromium, tmp_path):
     assert {"inbox", "inbox_api", "contracts", "workroom", "thread", "profile"} <= set(kinds)
     assert kinds.count("workroom") == 4 and kinds.count("thread") == 4
     assert all(p["url"].startswith("/") and p["fetched_at"] for p in manifest["pages"])
-    assert_clean(out, sc)
+    assert_clean(out, sc)  # the evidence pages too
+    # Issue 17: each contract's milestones page and the notifications feed, saved apart as evidence
+    # (no reader reads them); the one refused to the worker (escrow not yet paid, the sample's guess)
+    # is listed and said as not available, and the capture goes on.
+    evidence = manifest["evidence"]
+    assert [e["kind"] for e in evidence] == ["milestones"] * 4 + ["notifications"], evidence
+    assert all(e["grade"] == "guess" and e["url"].startswith("/") for e in evidence)
+    refused = [e for e in evidence if not e["available"]]
+    assert [(e["kind"], e["reason"]) for e in refused] == [("milestones", "HTTP 403")], evidence
+    assert "HTTP 403" in r.stdout and "Traceback" not in r.stderr, r.stdout
+    kept = [e for e in evidence if e["available"]]
+    assert all((out / e["file"]).is_file() and e["fetched_at"] for e in kept)
+    assert 'class="milestones' in (out / kept[0]["file"]).read_text(encoding="utf-8")
+    assert "cwv-table-message" in (out / kept[-1]["file"]).read_text(encoding="utf-8")
+    assert not {e["file"] for e in kept} & {p["file"] for p in manifest["pages"]}
     text = (out / next(p["file"] for p in manifest["pages"] if p["kind"] == "workroom")).read_text(encoding="utf-8")
     assert "_messageItem_" in text and "datetime=" in text
     # The capture reads back as the scan read it: check-pages on the folder, every file, no --kind.

@@ -258,3 +258,56 @@ def _config_problems(home: Path) -> list[str]:
         return [p for (p,) in con.execute("SELECT problems FROM scans") if "config_invalid" in p]
     finally:
         con.close()
+
+
+def test_the_clock_stepping_back_then_forward_scans_at_once_misses_no_deadline_notifies_nothing_twice(
+        desktop_session, password, chromium, tmp_path):
+    """Issue 20 item 5, as a user runs the daemon: its clock (and its scans') stepped through the test
+    mode's offset file. Two hours back: the next scan came two hours late; now at once. Then eight days
+    forward (a suspend over a week): the acceptance week of a delivery seen just before ends during
+    the step; the scan right after it notifies it, once; no note is shown twice."""
+    from watcher.wallclock import TEST_CLOCK_ENV
+
+    env = dict(desktop_session.env)
+    dunst_clear_history(env)
+    offset = tmp_path / "clock-offset"
+    offset.write_text("0", encoding="utf-8")
+    env[TEST_CLOCK_ENV] = str(offset)
+    home = tmp_path / "home"
+    with SampleSite(live_story()) as site:
+        proc = start_daemon(home, site, env, interval_min=60)
+        try:
+            wait_for(lambda: len(scans(home)) >= 1, 90, "the first scan", proc)
+            wait_for(lambda: _cw_notes(env) and not outbox(home), 60, "the first scan's notes", proc)
+            delivered = live_story()
+            work = delivered.contract(963688001)
+            assert work is not None and work.status == "進行中"
+            work.status, work.delivered_at = "検収中", delivered.now
+            work.messages.append(SMessage("worker", delivered.now, "納品いたしました。ご確認をお願いいたします。"))
+            site.set_scenario(delivered)
+            offset.write_text(str(-2 * 3600), encoding="utf-8")
+            wait_for(lambda: len(scans(home)) >= 2, 90, "a scan at once after the step back", proc)
+            offset.write_text(str(8 * 86400), encoding="utf-8")
+            wait_for(lambda: len(scans(home)) >= 3, 90, "a scan at once after the step forward", proc)
+            wait_for(lambda: not outbox(home), 60, "the notes after the step", proc)
+        finally:
+            stop(proc)
+    assert all(h for _, h in scans(home)), scans(home)
+    log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
+    assert log.count("コンピューターの時計が変わりました") == 2, log[-3000:]
+    store = Store(home / "data" / "cwwatch.sqlite3")
+    try:
+        overdue = [a for a in store.alerts_of(963688001) if a.rule == "acceptance_overdue"]
+        assert len(overdue) == 1, "the week that ended during the step is notified, once"
+        keys = [(a.rule, a.contract_id, a.stage) for cid in (963688001, 963690555, 963700112)
+                for a in store.alerts_of(cid)]
+        assert len(keys) == len(set(keys)), keys
+    finally:
+        store.close()
+    shown = [(h["summary"], h["body"]) for h in _cw_notes(env)]
+    assert len(shown) == len(set(shown)), "no note shown twice"
+    assert any("963688001" in body or "検収" in body for _, body in shown[1:]), shown
+
+
+def _cw_notes(env: dict[str, str]) -> list[dict[str, str]]:
+    return [h for h in dunst_history(env) if h["appname"] == "cwwatch"]

@@ -690,3 +690,32 @@ def test_a_thread_that_cannot_be_unfolded_is_judged_on_its_newest_messages(harne
     record({"row": "a thread of 500 messages whose fold stops answering", "kind": "healthy (the newest 60 "
             "messages judged; a notice)", "health_notes": 0, "finding_notes_while_unhealthy": 0,
             "recovery_notes": 0, "store_intact": True})
+
+
+def test_the_wall_clock_stepping_back_then_forward_between_scans_notifies_nothing_twice(harness) -> None:
+    """Issue 20 item 5, its scans' row: the clock steps two hours back between two scans (the later
+    scan's time before the earlier one's), then eight days forward (a suspend over a week). Every scan
+    stays healthy, nothing is notified twice, and the acceptance week of a delivery seen just before
+    the forward step, which ended during it, is notified on the scan right after. (The daemon's own
+    part, scanning at once after a step: tests/test_clock_step.py and tests/test_daemon.py.)"""
+    sc = story()
+    h = harness(sc)
+    base = h.scan()
+    assert base.healthy and rules_of(base) == EXPECTED_STORY
+    delivered = story()
+    work = delivered.contract(963688001)
+    assert work is not None and work.status == "進行中"
+    work.status, work.delivered_at = "検収中", delivered.now
+    work.messages.append(SMessage("worker", delivered.now, "納品いたしました。ご確認をお願いいたします。"))
+    h.set(delivered)
+    back = h.scan(now=sc.now - timedelta(hours=2), full=True)
+    ahead = h.scan(now=sc.now + timedelta(days=8), full=True)
+    later = h.scan(now=sc.now + timedelta(days=8, minutes=30), full=True)
+    assert all(r.healthy for r in (back, ahead, later)), [r.problems for r in (back, ahead, later)]
+    assert back.notified == [] and later.notified == []
+    assert ("acceptance_overdue", 963688001) in {(f.rule, f.contract_id) for f in ahead.notified}
+    keys = [f.key for r in (base, back, ahead, later) for f in r.notified]
+    assert len(keys) == len(set(keys)), keys
+    record({"row": "the wall clock steps back 2 h, then forward 8 days", "kind": "healthy",
+            "detail": "nothing notified twice; the week that ended during the step notified once",
+            "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})

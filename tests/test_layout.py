@@ -77,6 +77,7 @@ def test_the_folder_shows_the_pipe() -> None:
     entries.discard("__pycache__")
     assert entries == {
         "models.py", "errors.py", "i18n.py", "locale", "paths.py", "config.py", "jptime.py", "phrases.py",
+        "wallclock.py",
         "keychain.py", "bootstrap.py", "crowdworks", "store.py", "decide", "notify", "scan", "report", "daemon",
         "cli", "sample", "wiring.py", "__main__.py",
     }
@@ -90,7 +91,7 @@ def test_the_folder_shows_the_pipe() -> None:
     assert rooms["notify"] == {"desktop", "apprise"}
     assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
-    assert rooms["daemon"] == {"scheduler", "unit", "locks"}
+    assert rooms["daemon"] == {"scheduler", "clockstep", "unit", "locks"}
 
 
 def test_selectors_folder_is_data_only() -> None:

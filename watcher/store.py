@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from watcher import wallclock
 from watcher.errors import StoreError
 from watcher.i18n import _
 from watcher.models import (
@@ -238,7 +239,7 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO scans(started_at, finished_at, now_at, healthy, problems, pages_loaded,"
             " findings) VALUES(?,?,?,?,?,?,?)",
-            (_iso(started_at), _iso(datetime.now(UTC)), _iso(now), int(healthy),
+            (_iso(started_at), _iso(wallclock.now()), _iso(now), int(healthy),
              json.dumps([p.to_json() for p in problems], ensure_ascii=False), pages_loaded,
              findings))
         return int(cur.lastrowid or 0)

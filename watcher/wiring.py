@@ -8,12 +8,12 @@ import argparse
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from watcher import config as config_mod
-from watcher import keychain
+from watcher import keychain, wallclock
 from watcher.config import Config
 from watcher.crowdworks import selectors as selector_files
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
@@ -140,7 +140,7 @@ def site_factory(env: Env, credentials: CredentialSource, clock: Callable[[], da
 
 
 def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials: CredentialSource,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 clock: Callable[[], datetime] = wallclock.now,
                  health_notify_after: int | None = None) -> ScanContext:
     from watcher.scan.result import ScanContext
 
@@ -160,7 +160,7 @@ def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials:
 
 @contextlib.contextmanager
 def scanning(env: Env, notifier: Notifier | None, credentials: CredentialSource, *,
-             wait_lock: float = 120.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+             wait_lock: float = 120.0, clock: Callable[[], datetime] = wallclock.now,
              health_notify_after: int | None = None) -> Iterator[ScanContext]:
     """One scan's surroundings: the scan lock, the open history and the scan context.
 

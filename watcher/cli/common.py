@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from loguru import logger
 
+from watcher import wallclock
 from watcher.errors import ConfigError, Exit
 from watcher.i18n import _, ngettext
 from watcher.jptime import JST
@@ -169,7 +170,7 @@ def now_of(args: argparse.Namespace) -> datetime:
     home = os.environ.get(HOME_ENV)
     marker = demo_marker(Path(home)) if home else None
     if marker is None or not marker.is_file():
-        return datetime.now(UTC)
+        return wallclock.now()
     try:
         clock = tomllib.loads(marker.read_text(encoding="utf-8")).get("now")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

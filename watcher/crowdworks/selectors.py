@@ -72,6 +72,8 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 URL_KEYS = ("login", "dashboard", "contracts", "workroom", "thread_json", "profile", "inbox", "inbox_api",
             "proposals", "proposal", "job")
+# Allowed in [urls], not required: pages only `cwwatch capture` loads (crowdworks/evidence.py has defaults).
+OPTIONAL_URL_KEYS = ("milestones", "notifications")
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,11 @@ def parse(text: str, source: str) -> SelectorSet:
         if not isinstance(v, str) or not v.startswith("/"):
             raise ConfigError(_("{source}: {where}: expected a path on the site starting with '/'").format(
                 source=source, where=f"[urls] {key}"))
-    extra = set(urls) - set(URL_KEYS)
+    for key in OPTIONAL_URL_KEYS:
+        if key in urls and not (isinstance(urls[key], str) and urls[key].startswith("/")):
+            raise ConfigError(_("{source}: {where}: expected a path on the site starting with '/'").format(
+                source=source, where=f"[urls] {key}"))
+    extra = set(urls) - set(URL_KEYS) - set(OPTIONAL_URL_KEYS)
     if extra:
         raise ConfigError(_("{source}: {where}: unknown key").format(source=source, where=f"[urls] {sorted(extra)[0]}"))
     sections: dict[str, Section] = {}

@@ -14,6 +14,12 @@
   on the first healthy scan. Login failures stop login attempts inside the scan
   itself until `cwwatch login` succeeds.
 - SIGTERM and SIGINT stop it within seconds, mid-scan included.
+- The wall clock may step (NTP after a suspend, a manual correction): the scheduler keeps its jobs in
+  wall time, so a step back would hold every job for the whole step and a step forward would not wake
+  it. A watch on its own thread compares wall and monotonic time every ``clock_poll``; on a step it
+  scans at once (after the scan under way, if any) and reschedules every interval job from the new
+  now; the jobs at set hours (the morning's notes, the digest) run when their hour has passed. The
+  store's ledger and outbox keep a note from being sent twice across the step.
 - Its log lines for people (started, each scan's result, interval changes, the night's pause with
   the next scan's time, notes delivered, stopping) are in the chosen language; the times in them are
   this computer's local time (with the zone's name when that is not Japan time); the child scans
@@ -32,16 +38,18 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from loguru import logger
 
 from watcher import config as config_mod
-from watcher import i18n
+from watcher import i18n, wallclock
+from watcher.daemon.clockstep import STEP_TOLERANCE, StepWatch
 from watcher.decide import rules
 from watcher.decide.alerts import digest_note
 from watcher.errors import ConfigError, Exit
@@ -58,6 +66,8 @@ STOP_GRACE_S = 6.0  # a scan asked to stop gets this long before it is killed
 KILL_AFTER = timedelta(minutes=1)  # past its own time limit, a scan gets this long before the daemon kills it
 NOTE_RETRY = timedelta(minutes=1)  # notes no channel took are offered again this often
 CONFIG_POLL = timedelta(seconds=5)  # a broken config file is looked at this often for a change
+CLOCK_POLL = timedelta(seconds=5)  # wall and monotonic time are compared this often
+INTERVAL_JOBS = ("retry", "config")  # besides the scan: the jobs a step of the clock reschedules from now
 BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
 
 
@@ -166,15 +176,23 @@ class DaemonOptions:
     note_retry: timedelta = NOTE_RETRY
     config_file: Path | None = None  # checked before each scan; a broken one is waited out, never exited on
     config_poll: timedelta = CONFIG_POLL  # how often a broken config file is looked at for a change
+    clock_poll: timedelta = CLOCK_POLL  # how often wall and monotonic time are compared
+    step_tolerance: timedelta = STEP_TOLERANCE  # a larger difference between them is a step of the clock
 
 
 class Daemon:
     def __init__(self, paths: Paths, opts: DaemonOptions, notifier: Notifier,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = wallclock.now,
+                 mono: Callable[[], float] = monotonic) -> None:
         self.paths = paths
         self.opts = opts
         self.notifier = notifier
         self.clock = clock
+        self.mono = mono
+        self._flush_lock = threading.Lock()  # one outbox delivery at a time (the jobs run on a pool)
+        self._step_lock = threading.Lock()  # guards the two below (the scan's thread, the clock's watch)
+        self._in_scan = False
+        self._rescan = False  # the clock stepped during a scan: scan again when it ends
         self.interval = opts.interval
         self.scans = 0
         self.stopping = threading.Event()
@@ -219,11 +237,22 @@ class Daemon:
         if self._broken is None or self.stopping.is_set() or self._scheduler is None:
             return
         if self._config_bytes() != self._broken:
-            self._scheduler.modify_job("scan", next_run_time=datetime.now(JST))
+            self._scheduler.modify_job("scan", next_run_time=self.clock().astimezone(JST))
 
     # -- one scan --------------------------------------------------------------------------------
 
     def scan_job(self) -> dict[str, Any] | None:
+        with self._step_lock:
+            self._in_scan = True
+        try:
+            return self._scan_job()
+        finally:
+            with self._step_lock:
+                self._in_scan, rescan, self._rescan = False, self._rescan, False
+            if rescan and not self.stopping.is_set():
+                self._scan_now()  # the clock stepped meanwhile: scan again from the new now
+
+    def _scan_job(self) -> dict[str, Any] | None:
         if self.stopping.is_set():
             return None
         now = self.clock()
@@ -343,14 +372,16 @@ class Daemon:
 
     def flush(self) -> int:
         """Deliver queued notes, unless it is quiet hours (they wait for the morning). A note no
-        channel takes stays queued: ``retry_job`` offers it again."""
+        channel takes stays queued: ``retry_job`` offers it again. One delivery at a time: jobs that
+        fall due together (as after a step of the clock) would otherwise each send the same note."""
         if self.quiet_now() or not self.paths.db_file.exists():
             return 0
-        store = Store(self.paths.db_file)
-        try:
-            delivered = flush_outbox(store, self.notifier)
-        finally:
-            store.close()
+        with self._flush_lock:
+            store = Store(self.paths.db_file)
+            try:
+                delivered = flush_outbox(store, self.notifier)
+            finally:
+                store.close()
         if delivered:
             logger.info(ngettext("{n} note delivered", "{n} notes delivered", delivered).format(n=delivered))
         return delivered
@@ -371,6 +402,44 @@ class Daemon:
         finally:
             store.close()
         self.flush()
+
+    # -- the wall clock ----------------------------------------------------------------------------
+
+    def _scan_now(self) -> None:
+        """The next scan now, then one every interval from it."""
+        if self._scheduler is not None:
+            with contextlib.suppress(LookupError):
+                self._scheduler.modify_job("scan", next_run_time=self.clock().astimezone(JST))
+
+    def watch_clock(self) -> None:
+        """Until the daemon stops: every ``clock_poll`` (monotonic), compare wall and monotonic
+        time; on a step, :meth:`clock_stepped`."""
+        watch = StepWatch(self.clock(), self.mono(), self.opts.step_tolerance)
+        while not self.stopping.wait(self.opts.clock_poll.total_seconds()):
+            step = watch.step(self.clock(), self.mono())
+            if step is not None:
+                self.clock_stepped(step)
+
+    def clock_stepped(self, step: timedelta) -> None:
+        """The wall clock stepped by ``step``: scan now (or as soon as the scan under way ends) and
+        run every interval job from now; wake the scheduler, so that a job at a set hour the step
+        passed over runs now. Nothing is notified twice: the ledger and the outbox hold what was."""
+        after = self.clock()
+        logger.warning(_("this computer's clock stepped ({before} → {after}): a scan now, then one every {interval}"
+                         ).format(before=fmt_local(after - step), after=fmt_local(after),
+                                  interval=fmt_minutes(self.interval)))
+        sched = self._scheduler
+        if sched is None or self.stopping.is_set():
+            return
+        now = self.clock().astimezone(JST)
+        with self._step_lock:
+            self._rescan = later = self._in_scan
+        if not later:
+            self._scan_now()
+        for job_id in INTERVAL_JOBS:
+            with contextlib.suppress(LookupError):
+                sched.modify_job(job_id, next_run_time=now)
+        sched.wakeup()
 
     # -- running and stopping --------------------------------------------------------------------
 
@@ -402,10 +471,15 @@ class Daemon:
         from apscheduler.triggers.interval import IntervalTrigger
 
         self._scheduler.reschedule_job("scan", trigger=IntervalTrigger(
-            seconds=self.interval.total_seconds(), jitter=self.opts.jitter_s or None, start_date=start,
-            timezone=JST))
+            seconds=self.interval.total_seconds(), jitter=self.opts.jitter_s or None,
+            start_date=start or self.clock() + self.interval, timezone=JST))
 
     def run(self) -> int:
+        """Scan on the schedule until stopped (SIGTERM, SIGINT, :meth:`stop`); 0."""
+        with _scheduler_reads(self.clock if self.clock is not wallclock.now or wallclock.steppable() else None):
+            return self._run()
+
+    def _run(self) -> int:
         from apscheduler.schedulers.blocking import BlockingScheduler
         from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.interval import IntervalTrigger
@@ -413,12 +487,15 @@ class Daemon:
         sched = BlockingScheduler(timezone=JST, job_defaults={"coalesce": True, "max_instances": 1,
                                                               "misfire_grace_time": None})
         self._scheduler = sched
-        sched.add_job(self.scan_job, IntervalTrigger(seconds=self.interval.total_seconds(),
-                                                     jitter=self.opts.jitter_s or None),
-                      id="scan", next_run_time=datetime.now(JST))
-        sched.add_job(self.retry_job, IntervalTrigger(seconds=self.opts.note_retry.total_seconds()), id="retry")
+        start = self.clock().astimezone(JST)
+
+        def every(d: timedelta, jitter: int | None = None) -> IntervalTrigger:
+            return IntervalTrigger(seconds=d.total_seconds(), jitter=jitter, start_date=start + d, timezone=JST)
+
+        sched.add_job(self.scan_job, every(self.interval, self.opts.jitter_s or None), id="scan", next_run_time=start)
+        sched.add_job(self.retry_job, every(self.opts.note_retry), id="retry")
         if self.opts.config_file is not None:
-            sched.add_job(self.config_job, IntervalTrigger(seconds=self.opts.config_poll.total_seconds()), id="config")
+            sched.add_job(self.config_job, every(self.opts.config_poll), id="config")
         if self.opts.quiet is not None:
             end = self.opts.quiet[1]
             sched.add_job(self.flush, CronTrigger(hour=end.hour, minute=end.minute), id="morning")
@@ -427,6 +504,7 @@ class Daemon:
                                                        minute=self.opts.digest_at.minute), id="digest")
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        threading.Thread(target=self.watch_clock, name="clock-watch", daemon=True).start()
         now = self.clock()
         logger.info(_("daemon started: a scan every {interval}; active hours {active}; quiet hours {quiet}").format(
             interval=fmt_minutes(self.interval), active=fmt_span(self.opts.active, now, _("always")),
@@ -449,6 +527,30 @@ class Daemon:
 # Windows has no SIGKILL and no process groups to signal: there the scan is ended with
 # ``Popen.kill()`` (TerminateProcess), which is what SIGTERM and SIGKILL both come to.
 _SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _scheduler_reads(clock: Callable[[], datetime] | None) -> Iterator[None]:
+    """Tests only (a clock passed in, or :func:`watcher.wallclock.steppable`): APScheduler reads the
+    wall clock through ``datetime.now`` in its scheduler module; while the daemon runs, have it read
+    ``clock`` (the stepped one) instead, so that a test steps the scheduler's clock as NTP would step
+    the machine's. ``None``: the scheduler reads the computer's clock, untouched."""
+    if clock is None:
+        yield
+        return
+    from apscheduler.schedulers import base
+
+    class _Stepped(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return clock().astimezone(tz) if tz is not None else clock().astimezone().replace(tzinfo=None)
+
+    before = base.datetime
+    base.datetime = _Stepped  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        base.datetime = before  # type: ignore[misc]
 
 
 def _signal_group(child: subprocess.Popen[str], sig: int) -> None:

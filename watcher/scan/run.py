@@ -20,10 +20,10 @@ import contextlib
 import signal
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime
 
 from loguru import logger
 
+from watcher import wallclock
 from watcher.crowdworks.pages import Pages, profile_page, workroom_page
 from watcher.crowdworks.site import Site
 from watcher.errors import CwError, Unhealthy, first_line
@@ -119,7 +119,7 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
 
     Raises Interrupted (a KeyboardInterrupt) when the person pressed Ctrl-C: nothing is recorded.
     """
-    started = datetime.now(UTC)
+    started = wallclock.now()
     now = ctx.clock()
     result = ScanResult(started_at=started, now=now, healthy=True)
     snap = snapshot.take(ctx.store, ctx.watch_applications)

@@ -19,6 +19,8 @@ proposal      ``/proposals/ID`` (a redirect once a contract came of it)
 job           ``/public/jobs/ID``
 walls         the login form, the bot check, the two-step page, 404 and 500
 dashboard     マイページ, where a login lands (no reader reads it)
+evidence      ``/contracts/ID/milestones`` and ``/notifications``: no reader reads them; ``cwwatch
+              capture`` saves them (their markup here is the sample's guess)
 ============  ==========================================================================
 
 Shared by them: ``frame`` (header, footer, :func:`~watcher.sample.site.frame.page`), ``assets``
@@ -36,11 +38,23 @@ markup that a desktop reader cannot read.
 
 from __future__ import annotations
 
-from watcher.sample.site import contracts, dashboard, inbox, job, profile, proposal, proposals, thread, walls, workroom
+from watcher.sample.site import (
+    contracts,
+    dashboard,
+    evidence,
+    inbox,
+    job,
+    profile,
+    proposal,
+    proposals,
+    thread,
+    walls,
+    workroom,
+)
 from watcher.sample.site.routing import Route
 
 # Every route of the site, one group per page kind (their paths do not overlap).
 ROUTES: tuple[Route, ...] = (
     *walls.ROUTES, *dashboard.ROUTES, *contracts.ROUTES, *workroom.ROUTES, *thread.ROUTES,
-    *inbox.ROUTES, *proposals.ROUTES, *proposal.ROUTES, *job.ROUTES, *profile.ROUTES,
+    *inbox.ROUTES, *proposals.ROUTES, *proposal.ROUTES, *job.ROUTES, *profile.ROUTES, *evidence.ROUTES,
 )
