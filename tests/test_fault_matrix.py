@@ -690,3 +690,77 @@ def test_a_thread_that_cannot_be_unfolded_is_judged_on_its_newest_messages(harne
     record({"row": "a thread of 500 messages whose fold stops answering", "kind": "healthy (the newest 60 "
             "messages judged; a notice)", "health_notes": 0, "finding_notes_while_unhealthy": 0,
             "recovery_notes": 0, "store_intact": True})
+
+
+# -- issue 20 item 3: a wall is recognised as a wall, by protocol ---------------------------------
+
+
+@dataclass
+class ChallengeRow:
+    name: str
+    challenge: str  # the sample site's ``challenge`` fault
+    detail: str  # a word the problem's detail must contain
+    on: tuple[str, ...] = ()  # the paths the firewall answers (empty: every page)
+
+
+CHALLENGE_ROWS = [
+    ChallengeRow("Cloudflare challenge, 403, Japanese page", "cloudflare", "cf-mitigated: challenge"),
+    ChallengeRow("Cloudflare challenge, 503, Japanese page", "cloudflare_503", "cf-mitigated: challenge"),
+    ChallengeRow("AWS WAF challenge (202, x-amzn-waf-action)", "aws_waf", "x-amzn-waf-action: challenge"),
+    ChallengeRow("AWS WAF captcha (405, x-amzn-waf-action)", "aws_waf_captcha", "x-amzn-waf-action: captcha"),
+    ChallengeRow("no site header where a member page was expected (a workroom)", "headerless",
+                 "without the site's header", (QUIET_ROOM,)),
+]
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("row", CHALLENGE_ROWS, ids=[r.name for r in CHALLENGE_ROWS])
+def test_a_challenge_is_a_wall_told_by_protocol(harness, row: ChallengeRow) -> None:
+    """Issue 20 item 3: a Japanese Cloudflare challenge was layout_changed (403) or site_unreachable
+    (503, with network advice), and no copy was kept. Told by the answer itself (the firewall's header,
+    the platform's script, a page without the site's header where a member page was expected), it is
+    login_challenge; each scan under it saves the page redacted, asks the challenged page once, never
+    logs in, never retries; the matrix's notes follow (one health note, one recovery, nothing twice)."""
+    h = harness(story())
+    base = h.scan(full=True)
+    assert base.healthy, base.problems
+    kept = snapshot(h)
+    healthy_requests = len(h.site.paths)
+    h.site.paths.clear()
+    posts = h.site.stats["login_post"]
+
+    h.set(with_faults(story(), challenge=row.challenge, challenge_on=list(row.on)))
+    mark = len(h.console.getvalue())
+    bad, asked = [], []
+    for _n in range(3):
+        start = len(h.site.paths)
+        bad.append(h.scan(full=True))
+        asked.append(h.site.paths[start:])
+    for r, paths in zip(bad, asked, strict=True):
+        assert [p.kind for p in r.problems] == [HealthKind.LOGIN_CHALLENGE], r.problems
+        problem = r.problems[0]
+        assert row.detail in problem.detail and "cwwatch login --headed" in problem.detail, problem
+        assert r.findings == [] and r.notified == [] and r.held == []
+        # a copy of the challenge, redacted, for each scan that met it
+        assert problem.saved and Path(problem.saved).is_file(), problem
+        assert h.scenario.worker.email not in Path(problem.saved).read_text(encoding="utf-8")
+        # no retry storm: the challenged page once, no login, no more than a healthy scan asks
+        challenged = [p for p in paths if not row.on or p.split("?")[0] in row.on]
+        documents = [p for p in challenged if not p.startswith(("/cdn-cgi/", "/favicon.ico"))]
+        assert len(documents) == 1, paths
+        assert len(paths) <= (healthy_requests if row.on else 3), paths  # the page, its script, a favicon
+    assert h.site.stats["login_post"] == posts, "a login attempt at a challenge"
+    assert [r.health_notified for r in bad] == [[], [str(HealthKind.LOGIN_CHALLENGE)], []]
+    under_fault = notes(h, mark)
+    assert under_fault == [alerts.health_note(bad[1].problems[0]).title], under_fault
+    assert snapshot(h) == kept, "an unhealthy scan changed what the healthy scan stored"
+
+    h.set(story())
+    mark = len(h.console.getvalue())
+    good = h.scan(full=True)
+    assert good.healthy and good.health_notified == ["recovered"], good.problems
+    assert rules_of(good) == EXPECTED_STORY and good.notified == []
+    assert notes(h, mark) == [alerts.recovery_note().title]
+    record({"row": row.name, "kind": str(HealthKind.LOGIN_CHALLENGE), "detail": bad[0].problems[0].detail,
+            "health_notes": len(under_fault), "finding_notes_while_unhealthy": 0, "recovery_notes": 1,
+            "store_intact": True, "requests_per_scan": max(len(a) for a in asked)})
