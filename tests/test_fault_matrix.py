@@ -764,3 +764,64 @@ def test_a_challenge_is_a_wall_told_by_protocol(harness, row: ChallengeRow) -> N
     record({"row": row.name, "kind": str(HealthKind.LOGIN_CHALLENGE), "detail": bad[0].problems[0].detail,
             "health_notes": len(under_fault), "finding_notes_while_unhealthy": 0, "recovery_notes": 1,
             "store_intact": True, "requests_per_scan": max(len(a) for a in asked)})
+
+
+# -- issue 20 item 6: no copy is reported saved that was not ---------------------------------------
+
+
+def _full_evidence_fs(h: Harness, tmp_path: Path) -> Callable[[], None]:
+    """The evidence folder on a 1 MB tmpfs of its own, filled (the history stays where it is): a real
+    full file system. Needs root, as CI is; returns the unmount."""
+    where = tmp_path / "evidence-fs"
+    where.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(where)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small file system: {r.stderr.strip()}")
+    subprocess.run(["dd", "if=/dev/zero", f"of={where / 'filler'}", "bs=64k"], capture_output=True)
+    h.paths = dataclasses.replace(h.paths, state_dir=where / "state")
+    return lambda: subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _nothing() -> None:
+    pass
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("disk", ["full file system", "below evidence_min_free_mb"])
+def test_a_copy_that_could_not_be_saved_is_never_said_saved(harness, tmp_path, disk: str) -> None:
+    """Issue 20 item 6: evidence folders grew without limit and a full disk was found out only by the
+    copy failing. Now a disk below ``evidence_min_free_mb`` (or one that is full) gets no copy, a notice
+    says so, and neither the notice nor the problem names a file that is not there. One client's odd
+    profile still blinds only that client; a changed contract list is still layout_changed."""
+    from watcher.crowdworks.evidence import MB, free_bytes
+
+    h = harness(with_faults(story(), odd_profiles=[900009001]))
+    unmount: Callable[[], object] = _nothing
+    if disk == "full file system":
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small file system needs root")
+        unmount = _full_evidence_fs(h, tmp_path)
+        h.config = dataclasses.replace(h.config, evidence_min_free_mb=0)
+    else:
+        free = free_bytes(h.paths.layout_dir) or 0
+        h.config = dataclasses.replace(h.config, evidence_min_free_mb=free // MB + 1024)
+    try:
+        r = h.scan(full=True)
+        assert r.healthy, r.problems
+        (odd,) = [n for n in r.notices if n.kind == "unreadable_profile"]
+        assert "redacted copy" not in odd.detail, odd
+        (skipped,) = [n for n in r.notices if n.kind == "evidence_skipped"]
+        assert "no copy of the page was saved" in skipped.detail and skipped.page == "profile " + QUIET_PROFILE
+        assert ("no_reply", 963659463) in rules_of(r)
+        h.set(with_faults(story(), layout_changed=["contracts"]))
+        bad = h.scan(full=True)
+        assert [p.kind for p in bad.problems] == [HealthKind.LAYOUT_CHANGED]
+        assert bad.problems[0].saved is None and "no copy of the page was saved" in bad.problems[0].detail
+        kept = [f for f in h.paths.layout_dir.rglob("*") if f.is_file()] if h.paths.layout_dir.exists() else []
+        assert kept == [], kept
+    finally:
+        unmount()
+    record({"row": f"evidence on a disk with no room ({disk})", "kind": "healthy (odd profile) / layout_changed",
+            "detail": "no copy saved, a notice says so; none named saved", "health_notes": 0,
+            "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
