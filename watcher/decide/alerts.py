@@ -118,7 +118,7 @@ HEALTH: tuple[Health, ...] = (
     Health(HealthKind.LOGIN_CHALLENGE,
            N_("cwwatch: identity check needed"),
            N_("Two-step verification, a captcha or a bot check (Cloudflare, AWS WAF) was shown. Check in the "
-              "browser: cwwatch login --headed"),
+              "browser: `cwwatch login --headed` opens it."),
            "the two-step page, a captcha or a bot check (told by the firewall's header, the challenge platform's "
            "script, its words, or a page without the site's header): needs the person (`cwwatch login --headed`); "
            "the page is saved redacted; the daemon backs off", urgent=True),
