@@ -2,8 +2,10 @@
 
 :func:`recognise` tells the login page, a two-step page, a captcha, a bot check and the 404 page
 from an ordinary page, and reads the header's JSON (logged in or not, the worker's id) where the
-page has one. :data:`WALL_PROBLEMS` says what each wall means for a saved page read by
-``check-pages``. Every text and selector comes from the ``[login]`` and ``[session]`` sections of
+page has one. A challenge is told by protocol first (:func:`challenge_header`: the firewall's own
+header; :func:`challenge_script`: the challenge platform's script on a page without the site's header),
+in any language, then by its words. :data:`WALL_PROBLEMS` says what each wall means for a saved page
+read by ``check-pages``. Every text and selector comes from the ``[login]`` and ``[session]`` sections of
 the selector set, each with its grade: the header JSON's login flag is *seen*; the walls' texts
 are *reported*, their markup *guesses* (docs/site.md, platform-notes.md).
 """
