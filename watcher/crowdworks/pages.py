@@ -9,6 +9,9 @@ wrong with it. A page whose required element is missing is saved, redacted, befo
 
 The readers decide nothing about the account: what counts as "more inbox pages are needed" or
 "the folded part of a thread is needed" comes in as a callable from the scan (``decide/plan``).
+
+A little over 400 lines, as one job: the readers share one state (the site, the scan's evidence folder
+and its bounds, the notices of copies not saved); the bounds themselves live in ``evidence.py``.
 """
 
 from __future__ import annotations
