@@ -159,7 +159,7 @@ class HttpSite(Site):
     # -- what Site does through the browser ----------------------------------------------------
 
     async def _goto(self, page: Any, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int]:
+                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int, dict[str, str]]:
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
         await self._throttle()
@@ -174,7 +174,7 @@ class HttpSite(Site):
                                f"the page arrived truncated ({len(body)} bytes)")
         denied: list[int] = []
         payloads = self._calls(final, page.html, capture, denied) if capture and status < 400 else []
-        return status, payloads, (denied[0] if denied else 0)
+        return status, payloads, (denied[0] if denied else 0), {}  # a firewall's headers: the Chromium tests
 
     async def _content(self, page: Any) -> str:
         return str(page.html)
@@ -233,7 +233,7 @@ class HttpSite(Site):
         return None  # a click needs a browser: the thread stays folded (the Chromium tests cover unfolding)
 
     async def save_copy(self, page: Any, fetched: Fetched, folder: Path, name: str,
-                        redact: Callable[[str], str]) -> Path:
+                        redact: Callable[[str], str], scripts: bool = True) -> Path:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         html_file = folder / f"{name}.html"
         write_private(html_file, redact(fetched.html))

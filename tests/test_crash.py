@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemonfixtures import EMAIL
+from tests.daemonfixtures import EMAIL, outbox, record, scans, start_daemon, stop, wait_for
 from tests.real_desktop import dunst_clear_history, dunst_history, require
 from tests.sitefixtures import live_story
 from watcher.sample.scenario import Scenario, SClient, SContract, SMessage
@@ -278,3 +279,67 @@ def test_a_read_only_data_dir_is_a_clear_error(desktop_session, password, chromi
         _mount("-o", "remount,rw", str(small_fs))
     assert integrity(home) == "ok"
     assert _table_rows(home) == before
+
+
+# -- issue 20 item 6: the disk fills under the daemon ----------------------------------------------
+
+
+def _drain(proc: subprocess.Popen[str]) -> list[str]:
+    """The daemon's stderr, read as it comes (a pipe left full would stop the daemon)."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def test_a_full_disk_under_the_daemon_is_said_directly_counted_and_said_on_recovery(
+        desktop_session, password, chromium, site, small_fs):
+    """Issue 20 item 6: once the history could not be written the daemon went silent (no scan row, no
+    note, tracebacks from the scheduler job). Now: one desktop note at once that needs no history
+    (throttled: one, however many scans are lost), the lost scans counted, and the count said once the
+    history is written again; the daemon never stops, and nothing half-written stays."""
+    env = dict(desktop_session.env)
+    dunst_clear_history(env)
+    home = small_fs / "home"
+    proc = start_daemon(home, site, env, interval_min=0.05)
+    err = _drain(proc)
+    try:
+        wait_for(lambda: scans(home) and not outbox(home), 120, "a first scan, its notes delivered", proc)
+        before = _table_rows(home)
+        filler = small_fs / "filler"
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
+        site.set_scenario(with_new_clients(15))  # something new to store: more than any free page holds
+
+        def said(title: str) -> list[dict[str, str]]:
+            return [h for h in dunst_history(env, full=True) if h.get("appname") == "cwwatch"
+                    and h.get("summary") == title]
+
+        wait_for(lambda: said("cwwatch: 履歴を保存できません"), 180, "the full-disk note", proc)
+        # more scans lost (the daemon's log on its stderr counts them): still one note
+        wait_for(lambda: "失われたスキャン: 3 回" in "".join(err), 240, "three scans lost", proc)
+        full = said("cwwatch: 履歴を保存できません")
+        assert len(full) == 1, full
+        assert "空き容量" in full[0]["body"] and "database or disk is full" in full[0]["body"], full[0]
+        filler.unlink()
+        wait_for(lambda: said("cwwatch: 履歴を再び保存できるようになりました"), 180, "the recovery note", proc)
+        back = said("cwwatch: 履歴を再び保存できるようになりました")[0]["body"]
+        lost = int(re.search(r"(\d+) 回のスキャンが失われました", back).group(1))  # type: ignore[union-attr]
+        assert lost >= 2, back
+        assert len(said("cwwatch: 履歴を保存できません")) == 1
+        assert proc.poll() is None, "the daemon keeps running"
+        wait_for(lambda: len(_table_rows(home)["contracts"]) == len(before["contracts"]) + 15, 120,
+                 "the new contracts stored once the disk has room", proc)
+    finally:
+        stop(proc)
+    assert integrity(home) == "ok"
+    assert not (home / "data" / "lost-scans.json").exists(), "the episode's state file is removed on recovery"
+    text = "".join(err)
+    assert "Traceback" not in text and "raised an exception" not in text, text[-3000:]
+    record({"row": "the disk fills under the daemon (16 MB tmpfs filled)", "kind": "said directly (no history)",
+            "detail": f"1 note while full, {lost} scans lost and said on recovery", "health_notes": 1,
+            "finding_notes_while_unhealthy": 0, "recovery_notes": 1, "store_intact": True})

@@ -3,6 +3,7 @@ real keyring, the real notification daemon and real Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -311,3 +312,31 @@ def test_the_clock_stepping_back_then_forward_scans_at_once_misses_no_deadline_n
 
 def _cw_notes(env: dict[str, str]) -> list[dict[str, str]]:
     return [h for h in dunst_history(env) if h["appname"] == "cwwatch"]
+
+
+def test_a_challenge_that_stays_is_asked_a_bounded_number_of_times(tmp_path):
+    """Issue 20 item 3: a challenge must not bring a retry storm. Each scan under it asks the challenged
+    page once and never logs in (tests/test_fault_matrix.py::test_a_challenge_is_a_wall_told_by_protocol:
+    at most 3 requests a scan); the daemon doubles its interval after each such scan up to
+    ``backoff_max_min``. Here the daemon's own scan job runs a child that answers login_challenge every
+    time, over a day of the default schedule (30 min, cap 240 min): 8 scans instead of 48, so at most
+    24 requests to the site in that day; the first healthy scan brings the interval back."""
+    now = [datetime(2026, 11, 20, 0, 0, tzinfo=JST)]
+    paths = Paths.under(tmp_path)
+    result = {"healthy": False, "pages_loaded": 1,
+              "problems": [{"kind": "login_challenge", "page": "/e/contracts", "detail": "cf-mitigated: challenge"}]}
+    opts = DaemonOptions(interval=timedelta(minutes=30), jitter_s=0, active=None, quiet=None, digest_at=None,
+                         backoff_cap=timedelta(minutes=240),
+                         child_argv=[sys.executable, "-c", f"print({json.dumps(json.dumps(result))})"])
+    d = Daemon(paths, opts, Notifier([Recording()]), clock=lambda: now[0])
+    end = now[0] + timedelta(days=1)
+    intervals = []
+    while now[0] < end:
+        assert d.scan_job() is not None
+        intervals.append(d.interval)
+        now[0] += d.interval
+    assert [i.total_seconds() / 60 for i in intervals[:5]] == [60, 120, 240, 240, 240]
+    assert len(intervals) == 8, intervals
+    healthy = {"healthy": True, "pages_loaded": 9, "problems": []}
+    d.opts.child_argv = [sys.executable, "-c", f"print({json.dumps(json.dumps(healthy))})"]
+    assert d.scan_job() is not None and d.interval == timedelta(minutes=30)

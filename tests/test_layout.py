@@ -91,7 +91,7 @@ def test_the_folder_shows_the_pipe() -> None:
     assert rooms["notify"] == {"desktop", "apprise"}
     assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render"}
-    assert rooms["daemon"] == {"scheduler", "clockstep", "unit", "locks"}
+    assert rooms["daemon"] == {"scheduler", "clockstep", "unit", "locks", "storage"}
 
 
 def test_selectors_folder_is_data_only() -> None:

@@ -16,6 +16,8 @@ from tests.pagecheck import SIDECAR, WALLS, load
 from watcher.crowdworks import selectors as selector_files
 from watcher.crowdworks.dom import parse_html
 from watcher.crowdworks.walls import recognise
+from watcher.models import PageKind
+from watcher.sample.site import walls as sample_walls
 
 SEL = selector_files.load()
 SIDES = sorted(WALLS.glob(f"*{SIDECAR}"))
@@ -54,3 +56,44 @@ def test_a_member_page_that_quotes_a_wall_is_no_wall() -> None:
     tree = parse_html(html.replace("</body>", quoted + "</body>", 1))
     got = recognise(tree, "https://crowdworks.jp/contracts/963700112", 200, SEL)
     assert got.logged_in is True and got.kind is None
+
+
+# -- issue 20 item 3: a challenge told by protocol, in any language ------------------------------
+
+
+_JSD = "<script src=\"/cdn-cgi/challenge-platform/scripts/jsd/main.js\"></script>"
+
+
+@pytest.mark.parametrize(("html", "status", "headers", "told"), [
+    (sample_walls.cloudflare_page(), 403, {"cf-mitigated": "challenge", "server": "cloudflare"},
+     "cf-mitigated: challenge"),
+    (sample_walls.cloudflare_page(), 503, {"CF-Mitigated": "challenge"}, "cf-mitigated: challenge"),
+    (sample_walls.cloudflare_page(), 200, {}, "/cdn-cgi/challenge-platform/"),  # the script alone
+    (sample_walls.aws_waf_page(False), 202, {"x-amzn-waf-action": "challenge"}, "x-amzn-waf-action: challenge"),
+    (sample_walls.aws_waf_page(True), 405, {"x-amzn-waf-action": "captcha"}, "x-amzn-waf-action: captcha"),
+], ids=["cloudflare 403", "cloudflare 503", "cloudflare script only", "aws waf challenge", "aws waf captcha"])
+def test_a_challenge_is_told_by_protocol_not_by_words(html: str, status: int, headers: dict[str, str],
+                                                     told: str) -> None:
+    """Japanese challenge pages whose words no ``bot_check_texts`` entry matches: the firewall's header
+    or the challenge platform's script tells them."""
+    assert not any(t in html for t in SEL.login.bot_check_texts.texts)
+    got = recognise(parse_html(html), "https://crowdworks.jp/e/contracts", status, SEL, headers)
+    assert got.kind is PageKind.BOT_CHECK and got.challenge == told
+    assert not got.header
+
+
+def test_a_page_without_the_site_header_is_no_wall_by_itself_but_says_so() -> None:
+    got = recognise(parse_html(sample_walls.headerless_page()), "https://crowdworks.jp/e/contracts", 200, SEL, {})
+    assert got.kind is None and not got.header  # the site session (a member page expected) calls it a challenge
+    member = recognise(parse_html((WALLS / "dashboard.html").read_text(encoding="utf-8")),
+                       "https://crowdworks.jp/dashboard", 200, SEL, {})
+    assert member.header
+
+
+@pytest.mark.parametrize("name", ["dashboard", "login"])
+def test_cloudflares_detection_script_on_an_ordinary_page_is_no_challenge(name: str) -> None:
+    """Cloudflare injects /cdn-cgi/challenge-platform/scripts/jsd/… into ordinary pages: a page with the
+    site's header is what it is (a member page, the login page), never a bot check because of it."""
+    html = (WALLS / f"{name}.html").read_text(encoding="utf-8").replace("</body>", _JSD + "</body>", 1)
+    got = recognise(parse_html(html), f"https://crowdworks.jp/{name}", 200, SEL, {})
+    assert got.kind is not PageKind.BOT_CHECK and got.challenge is None

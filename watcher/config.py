@@ -51,6 +51,9 @@ class Config:
     keyring_timeout_s: float = 10.0  # the keyring must answer within this (a locked one is never unlocked)
     log_max_mb: float = 5.0
     log_keep: int = 5
+    evidence_max_mb: float = 100.0  # saved copies of odd pages kept at most (oldest removed first)
+    evidence_max_age_days: float = 30.0  # saved copies older than this are removed
+    evidence_min_free_mb: float = 100.0  # no copy saved while the disk has less free (a notice says so)
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer an application
     lang: str = ""  # "ja" or "en": the language of everything printed; "" follows --lang, then the locale
     # the words of a delivery report (decide/delivery.py), Japanese first: a first scan's likely report
@@ -99,6 +102,9 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "keyring_timeout_s": ((int, float), N_("seconds, 1 to 120")),
     "log_max_mb": ((int, float), N_("megabytes, more than 0")),
     "log_keep": (int, N_("a number of old log files, 0 or more")),
+    "evidence_max_mb": ((int, float), N_("megabytes, more than 0")),
+    "evidence_max_age_days": ((int, float), N_("days, more than 0")),
+    "evidence_min_free_mb": ((int, float), N_("megabytes, 0 or more")),
     "watch_applications": (bool, N_("true or false")),
     "lang": (str, N_("\"ja\" or \"en\" (\"\" to follow the locale)")),
     "vet": (dict, N_("a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70")),
@@ -130,6 +136,9 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "keyring_timeout_s" and not 1 <= value <= 120)
         or (key == "log_max_mb" and not 0 < value <= 1000)
         or (key == "log_keep" and not 0 <= value <= 100)
+        or (key == "evidence_max_mb" and not 0 < value <= 100_000)
+        or (key == "evidence_max_age_days" and not 0 < value <= 3650)
+        or (key == "evidence_min_free_mb" and not 0 <= value <= 100_000)
     )
     if bad:
         raise ConfigError(_("{source}: {key}: {value} is out of range (expected {expected})").format(

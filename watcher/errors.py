@@ -7,7 +7,8 @@ Exit codes (documented in the README; stable):
 10  ``FINDINGS``           healthy, and at least one finding is open
 20  ``UNHEALTHY``          the scan could not see (login, challenge, layout, network ...)
 2   ``USAGE``              bad usage, configuration, scenario or selectors file
-1   ``FAILURE``            anything else that stopped the command (disk full, a crash)
+3   ``STORAGE``            the history or a file could not be written (disk full, I/O error, read-only)
+1   ``FAILURE``            anything else that stopped the command (a crash)
 ==  =====================  ==================================================================
 """
 
@@ -23,6 +24,7 @@ class Exit(IntEnum):
     OK = 0
     FAILURE = 1
     USAGE = 2
+    STORAGE = 3
     FINDINGS = 10
     UNHEALTHY = 20
 
@@ -40,7 +42,9 @@ class ConfigError(CwError):
 
 
 class StoreError(CwError):
-    exit_code = Exit.FAILURE
+    """The history could not be opened, read or written (a full disk, an I/O error, a read-only folder)."""
+
+    exit_code = Exit.STORAGE
 
 
 class CredentialsError(CwError):

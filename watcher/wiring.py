@@ -16,6 +16,7 @@ from watcher import config as config_mod
 from watcher import keychain, wallclock
 from watcher.config import Config
 from watcher.crowdworks import selectors as selector_files
+from watcher.crowdworks.evidence import MB, EvidenceLimits
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.daemon import locks
 from watcher.decide.rules import Policy
@@ -155,7 +156,10 @@ def scan_context(env: Env, store: Store, notifier: Notifier | None, credentials:
         revalidate=timedelta(hours=env.config.revalidate_h),
         timeout=timedelta(minutes=env.config.scan_timeout_min),
         watch_applications=env.config.watch_applications, vet_policy=env.config.vet_policy(),
-        proposal_url=env.selectors.url_template(env.base_url, "proposal"))
+        proposal_url=env.selectors.url_template(env.base_url, "proposal"),
+        evidence=EvidenceLimits(max_bytes=int(env.config.evidence_max_mb * MB),
+                                max_age=timedelta(days=env.config.evidence_max_age_days),
+                                min_free_bytes=int(env.config.evidence_min_free_mb * MB)))
 
 
 @contextlib.contextmanager

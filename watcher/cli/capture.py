@@ -5,7 +5,7 @@ Names, titles, message bodies, ids, e-mail addresses and tokens are replaced by 
 full scan of the configured account, stored and notified like any other.
 
 After a healthy scan it also saves, as evidence, pages no reader reads (each contract's milestones
-page, the notifications feed: watcher/crowdworks/evidence.py), listed apart in the manifest
+page, the notifications feed: watcher/crowdworks/evidence_pages.py), listed apart in the manifest
 (``evidence``), so that ``check-pages`` reads only what a scan reads. One that is not available is
 listed with the reason and said on the console; it never fails the capture.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from watcher import wiring
 from watcher.cli import common
 from watcher.cli.check_pages import MANIFEST
-from watcher.crowdworks.evidence import Evidence, contracts_read, evidence_paths, read_evidence
+from watcher.crowdworks.evidence_pages import Evidence, contracts_read, evidence_paths, read_evidence
 from watcher.crowdworks.kinds.workroom import thread_id_of
 from watcher.crowdworks.redact import Redactor
 from watcher.i18n import _, ngettext

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import logging.handlers
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -24,13 +27,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(run=run)
 
 
+class QuietLogFile(logging.handlers.RotatingFileHandler):
+    """The log file, rotated by size (``cwwatch.log.1`` …). A line that cannot be written (a full disk,
+    an I/O error) is dropped and counted, never a traceback on the daemon's stderr for each line (the
+    daemon's own note says that the disk is full: watcher/daemon/storage.py)."""
+
+    dropped = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.dropped += 1
+        if self.dropped == 1:
+            print(_("cwwatch: the log file cannot be written ({file}); lines are dropped until it can").format(
+                file=self.baseFilename), file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):  # reopen at the next line
+            if self.stream is not None:
+                self.stream.close()
+        self.stream = None  # type: ignore[assignment]
+
+
 def setup_file_log(env: wiring.Env) -> None:
     """Rotated, retained log files in the user log dir (0600: the process umask is 077). Each line's
     time is local time with its offset (``2026-12-10 08:00:00 +09:00``)."""
     env.paths.ensure(env.paths.log_dir)
-    logger.add(env.paths.log_file, level="INFO", rotation=f"{env.config.log_max_mb:g} MB",
-               retention=env.config.log_keep, encoding="utf-8",
-               format="{time:YYYY-MM-DD HH:mm:ss Z} {level} {message}")
+    handler = QuietLogFile(env.paths.log_file, maxBytes=int(env.config.log_max_mb * 1024 * 1024),
+                           backupCount=env.config.log_keep, encoding="utf-8", delay=True)
+    logger.add(handler, level="INFO", format="{time:YYYY-MM-DD HH:mm:ss Z} {level} {message}")
 
 
 def run(args: argparse.Namespace) -> int:

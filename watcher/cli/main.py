@@ -434,7 +434,7 @@ def _main(argv: Sequence[str] | None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(_("cwwatch: error: {message}").format(message=f"{where}{exc.strerror or first_line(exc)}"),
               file=sys.stderr)
-        return int(Exit.FAILURE)
+        return int(Exit.STORAGE)
     except KeyboardInterrupt:
         print(_("cwwatch: interrupted"), file=sys.stderr)
         return 130

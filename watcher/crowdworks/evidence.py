@@ -1,85 +1,93 @@
-"""Pages no reader reads, loaded only for ``cwwatch capture`` as evidence from the user's own
-account: each contract's ``/contracts/ID/milestones`` and the ``/notifications`` feed (お知らせ).
-Whether either keeps a delivery date is unknown (docs/site.md: the milestones page is *reported*,
-S6, what it lists a *guess*; the notifications feed is *reported*, its markup a *guess*), so a
-capture that holds them can tell us.
+"""The evidence folder's bounds: saved copies of odd pages (``<state>/layout/<scan>/``) kept within a size
+and an age, and none written when the disk is nearly full (issue 20 item 6).
 
-Nothing here is required: a page that does not exist, is refused for a worker, or cannot be loaded
-is recorded as not available, with the reason, and never makes the capture or the scan unhealthy.
-The site is asked as a scan asks it (paced, the saved session, never leaving the host), but never
-logs in for them: a login wall met here is a reason, not a login.
+Each scan that saves a page has one folder, named by the UTC time of its first saved page. Before a scan
+saves its first copy, :func:`prune` removes the folders older than ``evidence_max_age_days``, then the
+oldest ones until what is left takes at most ``evidence_max_mb``; :func:`low_space` tells when the file
+system holding the folder has less than ``evidence_min_free_mb`` free, and the copy is then skipped with a
+notice (the history needs that space more). Config keys and defaults: docs/config.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-from collections.abc import Iterable
+import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from watcher.crowdworks.site import Site
-from watcher.errors import Unhealthy
+from loguru import logger
 
-# (kind, [urls] key) of the pages saved beside a scan's own; grades: docs/site.md.
-MILESTONES = "milestones"
-NOTIFICATIONS = "notifications"
-DEFAULT_URLS = {MILESTONES: "/contracts/{id}/milestones", NOTIFICATIONS: "/notifications"}
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """One page asked for: its kind, the path asked, and either its HTML (``text``) with the URL it
-    ended at, or ``None`` and why it was not available (``reason``: ``HTTP 403``, the problem)."""
+class EvidenceLimits:
+    """How much evidence may stay: ``max_bytes`` in all, none older than ``max_age``, and nothing new
+    while the file system has less than ``min_free_bytes`` free."""
 
-    kind: str
-    path: str
-    url: str
-    fetched_at: datetime
-    text: str | None
-    reason: str = ""
+    max_bytes: int = 100 * MB
+    max_age: timedelta = timedelta(days=30)
+    min_free_bytes: int = 100 * MB
 
 
-_CONTRACT_PATH = re.compile(r"/contracts/(\d+)(?:[/?#]|$)")
+def _size(folder: Path) -> int:
+    total = 0
+    for f in folder.rglob("*"):
+        try:
+            if f.is_file():
+                total += f.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
-def contracts_read(pages: Iterable[tuple[str, str]]) -> list[int]:
-    """The ids of the contracts whose workroom a scan read, in order, from its (kind, URL) pairs."""
-    ids = (_CONTRACT_PATH.search(url) for kind, url in pages if kind == "workroom")
-    return list(dict.fromkeys(int(m.group(1)) for m in ids if m))
-
-
-def evidence_paths(site: Site, contract_ids: Iterable[int]) -> list[tuple[str, str]]:
-    """(kind, path) of every page to ask for: each contract's milestones, then the notifications."""
-    urls = {**DEFAULT_URLS, **site.sel.urls.values}  # a selectors file of the user's own may lack them
-    paths = [(MILESTONES, urls[MILESTONES].format(id=cid)) for cid in dict.fromkeys(contract_ids)]
-    return [*paths, (NOTIFICATIONS, urls[NOTIFICATIONS])]
-
-
-async def _read(site: Site, wanted: list[tuple[str, str]]) -> list[Evidence]:
-    out: list[Evidence] = []
-    async with site, site.page() as page:
-        for kind, path in wanted:
-            try:
-                fetched = await site.get(page, path, kind)
-            except Unhealthy as exc:
-                out.append(Evidence(kind, path, site.url(path), site.clock(), None,
-                                    f"{exc.problem.kind}: {exc.problem.detail}"))
-                continue
-            if fetched.status >= 400 or fetched.not_found:
-                out.append(Evidence(kind, path, fetched.url, fetched.fetched_at, None,
-                                    f"HTTP {fetched.status}" if fetched.status >= 400 else "404"))
-            else:
-                out.append(Evidence(kind, path, fetched.url, fetched.fetched_at, fetched.html))
-    return out
-
-
-def read_evidence(site: Site, wanted: list[tuple[str, str]]) -> list[Evidence]:
-    """Load each (kind, path) of ``wanted`` with ``site`` (unopened; opened and closed here), in
-    order. Never raises for a page: one that cannot be had is an :class:`Evidence` without text.
-    When the browser itself cannot start, every page is not available for that reason."""
+def _mtime(folder: Path) -> float:
     try:
-        return asyncio.run(_read(site, wanted))
-    except Unhealthy as exc:
-        reason = f"{exc.problem.kind}: {exc.problem.detail}"
-        return [Evidence(kind, path, site.url(path), site.clock(), None, reason) for kind, path in wanted]
+        return folder.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def prune(root: Path, limits: EvidenceLimits, now: datetime) -> list[Path]:
+    """Remove the scan folders under ``root`` older than ``limits.max_age`` (by modification time), then
+    the oldest until the rest take at most ``limits.max_bytes``. ``now``: aware. Returns the folders
+    removed; never raises (a folder that cannot be removed is logged and left)."""
+    try:
+        folders = sorted((d for d in root.iterdir() if d.is_dir()), key=_mtime)
+    except OSError:
+        return []
+    removed: list[Path] = []
+    cutoff = now.timestamp() - limits.max_age.total_seconds()
+    sizes = {d: _size(d) for d in folders}
+    total = sum(sizes.values())
+    for d in folders:
+        if _mtime(d) >= cutoff and total <= limits.max_bytes:
+            continue
+        try:
+            shutil.rmtree(d)
+        except OSError as exc:
+            logger.warning("could not remove the old evidence folder {}: {}", d, exc)
+            continue
+        removed.append(d)
+        total -= sizes[d]
+    if removed:
+        logger.info("evidence: removed {} old folder(s); {} MB kept", len(removed), f"{total / MB:.1f}")
+    return removed
+
+
+def free_bytes(root: Path) -> int | None:
+    """The bytes free on the file system that holds ``root`` (or its nearest existing parent); None when
+    that cannot be asked."""
+    p = root
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        return shutil.disk_usage(p).free
+    except OSError:
+        return None
+
+
+def low_space(root: Path, limits: EvidenceLimits) -> int | None:
+    """The bytes free when they are fewer than ``limits.min_free_bytes`` (no copy should be saved), else None."""
+    free = free_bytes(root)
+    return free if free is not None and free < limits.min_free_bytes else None

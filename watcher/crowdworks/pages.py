@@ -9,6 +9,9 @@ wrong with it. A page whose required element is missing is saved, redacted, befo
 
 The readers decide nothing about the account: what counts as "more inbox pages are needed" or
 "the folded part of a thread is needed" comes in as a callable from the scan (``decide/plan``).
+
+A little over 400 lines, as one job: the readers share one state (the site, the scan's evidence folder
+and its bounds, the notices of copies not saved); the bounds themselves live in ``evidence.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit
 from loguru import logger
 from playwright.async_api import Page
 
+from watcher.crowdworks import evidence
 from watcher.crowdworks.kinds.contracts import extract_contracts
 from watcher.crowdworks.kinds.inbox import InboxPage, extract_inbox, unique
 from watcher.crowdworks.kinds.inbox_api import inbox_from_json
@@ -38,10 +42,10 @@ from watcher.crowdworks.kinds.thread import thread_from_json
 from watcher.crowdworks.kinds.workroom import extract_contract_page, stage_family, workroom_from
 from watcher.crowdworks.redact import Redactor
 from watcher.crowdworks.selectors import SelectorSet
-from watcher.crowdworks.site import Fetched, Site
+from watcher.crowdworks.site import Challenged, Fetched, Site
 from watcher.errors import ExtractionError, Unhealthy
 from watcher.i18n import _
-from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Problem, Workroom
+from watcher.models import ClientSeen, ContractRow, HealthKind, InboxItem, Message, Notice, Problem, Workroom
 
 PageHook = Callable[[str, str, str], None]  # (kind, url, html) of every page read
 T = TypeVar("T")
@@ -67,6 +71,8 @@ class Pages:
     clock: Callable[[], datetime]
     max_list_pages: int = 50
     on_page: PageHook | None = None
+    limits: evidence.EvidenceLimits = dataclasses.field(default_factory=evidence.EvidenceLimits)
+    on_notice: Callable[[Notice], None] | None = None  # a copy not saved (space low, a write failed)
     _scan_folder: Path | None = dataclasses.field(default=None, init=False, repr=False)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -92,6 +98,7 @@ class Pages:
         a file stem in it that nothing saved before has: ``workroom-963659463``, then
         ``workroom-963659463-2``. Two pages failing in one scan never overwrite each other."""
         if self._scan_folder is None:
+            evidence.prune(self.layout_dir, self.limits, self.clock())
             stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
             folder = self.layout_dir / stamp
             n = 1
@@ -106,18 +113,35 @@ class Pages:
             stem = f"{name}-{n}"
         return folder, stem
 
+    async def save_evidence(self, page: Page, fetched: Fetched, kind: str, ident: int | str,
+                            where: str, scripts: bool = True) -> tuple[str | None, str]:
+        """Save ``fetched`` as evidence (``kind-ident.html`` and ``.png``, redacted), within the evidence
+        folder's bounds (:mod:`~watcher.crowdworks.evidence`): ``(path of the saved HTML, "")``, or
+        ``(None, why)`` when no copy was saved (space low, a write failed), with a notice naming
+        ``where``. A copy is named saved only once its file is complete on disk."""
+        free = evidence.low_space(self.layout_dir, self.limits)
+        if free is not None:
+            why = _("no copy of the page was saved: only {free} MB free on the disk (evidence_min_free_mb = "
+                    "{limit:g})").format(free=free // evidence.MB, limit=self.limits.min_free_bytes / evidence.MB)
+        else:
+            try:
+                folder, stem = self.evidence_name(f"{kind}-{ident}")
+                return str(await self.site.save_copy(page, fetched, folder, stem, self.redactor().redact,
+                                                     scripts)), ""
+            except OSError as err:
+                logger.warning("could not save the page: {}", err)
+                why = _("no copy of the page was saved: {error}").format(error=err.strerror or err)
+        if self.on_notice is not None:
+            self.on_notice(Notice("evidence_skipped", where, why))
+        return None, why
+
     async def _layout(self, page: Page, fetched: Fetched, exc: ExtractionError, kind: str,
                       ident: int | str) -> Unhealthy:
-        """Save the page whose layout changed as evidence (``kind-ident.html`` and ``.png``, redacted)
-        and the problem naming it."""
-        try:
-            folder, stem = self.evidence_name(f"{kind}-{ident}")
-            saved: str | None = str(await self.site.save_copy(page, fetched, folder, stem,
-                                                               self.redactor().redact))
-        except OSError as err:
-            saved = None
-            logger.warning("could not save the changed page: {}", err)
-        return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, exc.what, saved))
+        """Save the page whose layout changed as evidence and the problem naming it (a copy that
+        could not be saved is said so in the detail)."""
+        saved, why = await self.save_evidence(page, fetched, kind, ident, exc.page)
+        return Unhealthy(Problem(HealthKind.LAYOUT_CHANGED, exc.page, f"{exc.what} ({why})" if why else exc.what,
+                                 saved))
 
     async def _load(self, page: Page, path: str, kind: str, missing: tuple[str, str] | None,
                     **get: Any) -> Fetched:
@@ -125,7 +149,13 @@ class Pages:
         shown to the progress hook. ``missing`` = (where, detail): the scan needs this page, so a 404
         is the site having moved it (a layout change named so), not "no data"; None: the caller
         looks at ``not_found`` itself. Raises Unhealthy."""
-        fetched = await self.site.get(page, path, kind, **get)
+        try:
+            fetched = await self.site.get(page, path, kind, **get)
+        except Challenged as wall:  # the challenge page is kept, redacted, as a changed page is
+            self._seen(kind, wall.fetched)
+            p = wall.problem
+            saved, why = await self.save_evidence(page, wall.fetched, "challenge", kind, p.page, scripts=False)
+            raise Unhealthy(Problem(p.kind, p.page, f"{p.detail} ({why})" if why else p.detail, saved)) from None
         self._seen(kind, fetched)
         if missing is not None and fetched.not_found:
             raise Unhealthy.of(HealthKind.LAYOUT_CHANGED, *missing)

@@ -40,7 +40,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "login": {"form": "css", "username": "css", "password": "css", "remember": "css", "submit": "css",
               "error": "css", "error_texts": "texts", "two_step_url": "str", "two_step_texts": "texts",
               "captcha": "css", "captcha_invisible": "css", "bot_check_texts": "texts", "bot_check": "css",
-              "not_found_texts": "texts"},
+              "challenge_headers": "texts", "challenge_scripts": "texts", "not_found_texts": "texts"},
     "ready": {"contracts": "css", "workroom": "css", "profile": "css", "proposals": "css"},
     "contracts": {"row_link": "css", "row_link_id": "re", "row": "css", "sections": "css", "empty": "css",
                   "empty_texts": "texts", "next_page": "css", "status_cell": "css"},
@@ -72,7 +72,7 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 URL_KEYS = ("login", "dashboard", "contracts", "workroom", "thread_json", "profile", "inbox", "inbox_api",
             "proposals", "proposal", "job")
-# Allowed in [urls], not required: pages only `cwwatch capture` loads (crowdworks/evidence.py has defaults).
+# Allowed in [urls], not required: pages only `cwwatch capture` loads (crowdworks/evidence_pages.py has defaults).
 OPTIONAL_URL_KEYS = ("milestones", "notifications")
 
 

@@ -42,11 +42,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from watcher.crowdworks import chromium as browser_mod
 from watcher.crowdworks.dom import Tree, parse_html
 from watcher.crowdworks.selectors import SelectorSet
-from watcher.crowdworks.walls import Recognised, recognise
+from watcher.crowdworks.walls import Recognised, challenge_header, recognise
 from watcher.errors import Unhealthy, first_line
 from watcher.i18n import N_, _
 from watcher.keychain import Credentials
-from watcher.models import HealthKind, PageKind
+from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
 
 # Heavy resources not worth loading on the real site (a URL pattern each: never "**/*", which
@@ -67,6 +67,7 @@ class Fetched:
     fetched_at: datetime
     recognised: Recognised
     json_payloads: list[tuple[str, Any]] = field(default_factory=list)  # (url, body) of the page's own API calls
+    headers: dict[str, str] = field(default_factory=dict)  # the answer's headers (names in lower case)
 
     @property
     def not_found(self) -> bool:
@@ -74,6 +75,15 @@ class Fetched:
 
 
 CredentialSource = Callable[[], Credentials | None]
+
+
+class Challenged(Unhealthy):
+    """A page that needs the person (a code, a captcha, a bot check): the problem (login_challenge)
+    and the page itself, for the page readers to save, redacted (``Pages._load``)."""
+
+    def __init__(self, kind: HealthKind, where: str, detail: str, fetched: Fetched) -> None:
+        super().__init__(Problem(kind, where, detail))
+        self.fetched = fetched
 
 
 @dataclass
@@ -266,9 +276,11 @@ class Site:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _goto(self, page: Page, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int]:
-        """Load ``url``: ``(status, payloads, denied)``, ``denied`` the 401/403 one of the page's own
-        captured API calls answered (0: none did): the session ended between the page and its call."""
+                    ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int, dict[str, str]]:
+        """Load ``url``: ``(status, payloads, denied, headers)``, ``denied`` the 401/403 one of the page's
+        own captured API calls answered (0: none did): the session ended between the page and its call.
+        An answer the firewall marked as a challenge (``walls.challenge_header``) is returned whatever its
+        status (403, 503) for the caller to recognise and save; it is never "the site is down"."""
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
                                _("refused to load a page outside {host}").format(host=self._host))
@@ -307,6 +319,9 @@ class Site:
         if urlsplit(page.url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                _("redirected outside {host}").format(host=self._host))
+        headers = {k.lower(): v for k, v in (resp.headers if resp is not None else {}).items()}
+        if challenge_header(headers, self.sel) is not None:
+            return status, payloads, 0, headers
         if status >= 500:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
         body: bytes | None = None
@@ -319,7 +334,7 @@ class Site:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
                                _("the page arrived truncated ({size} bytes, no closing {end})").format(
                                    size=len(body), end=self.sel.document_end.strip()))
-        return status, payloads, (denied[0] if denied else 0)
+        return status, payloads, (denied[0] if denied else 0), headers
 
     async def _payloads(self, page: Page, asked: list[Request], capture: tuple[re.Pattern[str], ...],
                         denied: list[int]) -> list[tuple[str, Any]]:
@@ -367,17 +382,17 @@ class Site:
                            _("the page kept moving to another page while it was being read "
                              "({tries} tries): a redirect or reload loop").format(tries=NAVIGATION_RETRIES))
 
-    async def _snapshot(self, page: Page, status: int) -> Fetched:
+    async def _snapshot(self, page: Page, status: int, headers: dict[str, str] | None = None) -> Fetched:
         try:
             html = await self._content(page)
         except PlaywrightError as exc:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(page.url),
                                _("the page could not be read: {error}").format(error=first_line(exc))) from None
         tree = parse_html(html)
-        rec = recognise(tree, page.url, status, self.sel)
+        rec = recognise(tree, page.url, status, self.sel, headers)
         if rec.worker_id is not None:
             self.worker_id = rec.worker_id
-        return Fetched(page.url, status, html, tree, self.clock(), rec)
+        return Fetched(page.url, status, html, tree, self.clock(), rec, headers=dict(headers or {}))
 
     async def get(self, page: Page, path: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
                   ready: str | None = None) -> Fetched:
@@ -387,14 +402,21 @@ class Site:
         ``ready``: what the page must show before it is read. Raises Unhealthy.
         A page whose own API call answers 401/403 while the page itself loaded met the login wall
         too (the session ended in between): it is logged in once and read again, like the login page.
+        A challenge (by protocol, script, words, or an ordinary page without the site's header where a
+        member page was expected) raises :class:`Challenged` at once: never a retry, never a login.
         """
         url = self.url(path)
         for attempt in (1, 2):
-            status, payloads, denied = await self._goto(page, url, kind, capture, ready)
-            fetched = await self._snapshot(page, status)
+            status, payloads, denied, headers = await self._goto(page, url, kind, capture, ready)
+            fetched = await self._snapshot(page, status, headers)
             fetched.json_payloads = payloads
             rk = fetched.recognised.kind
-            _challenge(rk, _short(url))
+            _challenge(fetched, _short(url))
+            if rk is None and not fetched.recognised.header:
+                raise Challenged(HealthKind.LOGIN_CHALLENGE, _short(url),
+                                 _("a page without the site's header (HTTP {status}) where a member page was "
+                                   "expected: a bot check or a challenge; pass it once in a browser with "
+                                   "`cwwatch login --headed`").format(status=status), fetched)
             if rk is PageKind.LOGIN or denied:
                 if attempt == 2 and rk is PageKind.LOGIN:
                     raise Unhealthy.of(HealthKind.LOGIN_FAILED, _short(url),
@@ -431,8 +453,8 @@ class Site:
             return status, None
 
     async def open_login_page(self, page: Page) -> Fetched:
-        status, _payloads, _denied = await self._goto(page, self.url(self.sel.urls.login), "login")
-        return await self._snapshot(page, status)
+        status, _payloads, _denied, headers = await self._goto(page, self.url(self.sel.urls.login), "login")
+        return await self._snapshot(page, status, headers)
 
     async def snapshot(self, page: Page) -> Fetched:
         """What the page shows now (after the person acted in a headed browser)."""
@@ -463,7 +485,7 @@ class Site:
         # the person the front tab.
         await page.bring_to_front()
         before = await self.open_login_page(page)
-        _challenge(before.recognised.kind, "login")
+        _challenge(before, "login")
         if before.recognised.kind is not PageKind.LOGIN:
             if before.recognised.logged_in:
                 await self.save_session()
@@ -488,7 +510,7 @@ class Site:
         kind = after.recognised.kind
         if lg.two_step_url.value in page.url:
             kind = PageKind.TWO_STEP
-        _challenge(kind, "login")
+        _challenge(after, "login", kind)
         if kind is PageKind.LOGIN or after.recognised.login_error:
             self.login_failed = True
             reason = after.recognised.login_error or _("the site kept showing the login form")
@@ -540,17 +562,21 @@ class Site:
         return await self._snapshot(page, 200)
 
     async def save_copy(self, page: Page, fetched: Fetched, folder: Path, name: str,
-                        redact: Callable[[str], str]) -> Path:
-        """Save the page's HTML, redacted, and a screenshot of the redacted page (0600 files)."""
+                        redact: Callable[[str], str], scripts: bool = True) -> Path:
+        """Save the page's HTML, redacted, and a screenshot of the redacted page (0600 files, each written
+        atomically: a file that is there is whole). ``scripts=False``: the screenshot is drawn without the
+        page's scripts (a challenge's script would ask the firewall again). Raises OSError when the HTML
+        could not be written."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         html_file = folder / f"{name}.html"
         clean = redact(fetched.html)
         write_private(html_file, clean)
         try:
-            await page.set_content(clean, wait_until="load", timeout=10_000)
+            shown = clean if scripts else _SCRIPT.sub("", clean)
+            await page.set_content(shown, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
-        except PlaywrightError as exc:
+        except (PlaywrightError, OSError) as exc:  # the HTML is saved whole: the copy stands without its picture
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
         return html_file
 
@@ -565,6 +591,8 @@ def unfold_limit(clicks: int, limit: int, text: str) -> int:
     return max(limit, clicks + more)
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+
 _FETCH_JS = """async (url) => {
   const r = await fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}});
   return {status: r.status, text: await r.text()};
@@ -578,10 +606,17 @@ _CHALLENGES = {
 }
 
 
-def _challenge(kind: PageKind | None, where: str) -> None:
-    """A page that needs the person (a code, a captcha, a bot check) ends the scan: never a retry."""
-    if kind in _CHALLENGES:
-        raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, where, _(_CHALLENGES[kind]))
+def _challenge(fetched: Fetched, where: str, kind: PageKind | None = None) -> None:
+    """A page that needs the person (a code, a captcha, a bot check) ends the scan: never a retry.
+    Raises :class:`Challenged` (with the page, to be saved) naming what told it."""
+    kind = kind or fetched.recognised.kind
+    if kind not in _CHALLENGES:
+        return
+    detail = _(_CHALLENGES[kind])
+    if kind is PageKind.BOT_CHECK and fetched.recognised.challenge:
+        detail = _("a bot check (HTTP {status}, {what}): pass it once in a browser with "
+                   "`cwwatch login --headed`").format(status=fetched.status, what=fetched.recognised.challenge)
+    raise Challenged(HealthKind.LOGIN_CHALLENGE, where, detail, fetched)
 
 
 def _origin(url: str) -> str:

@@ -2,14 +2,17 @@
 
 :func:`recognise` tells the login page, a two-step page, a captcha, a bot check and the 404 page
 from an ordinary page, and reads the header's JSON (logged in or not, the worker's id) where the
-page has one. :data:`WALL_PROBLEMS` says what each wall means for a saved page read by
-``check-pages``. Every text and selector comes from the ``[login]`` and ``[session]`` sections of
+page has one. A challenge is told by protocol first (:func:`challenge_header`: the firewall's own
+header; :func:`challenge_script`: the challenge platform's script on a page without the site's header),
+in any language, then by its words. :data:`WALL_PROBLEMS` says what each wall means for a saved page
+read by ``check-pages``. Every text and selector comes from the ``[login]`` and ``[session]`` sections of
 the selector set, each with its grade: the header JSON's login flag is *seen*; the walls' texts
 are *reported*, their markup *guesses* (docs/site.md, platform-notes.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +31,8 @@ class Recognised:
     logged_in: bool | None  # from the header JSON, when the page has the header
     login_error: str | None  # the text of a login failure message
     worker_id: int | None  # from the header JSON (a guess: never required)
+    header: bool = False  # the page carries the site's header (``[session] header``, seen)
+    challenge: str | None = None  # what told a challenge by protocol (a header, the platform's script)
 
 
 # What a wall means for a page saved as a member page: (health problem, why; to be translated).
@@ -55,10 +60,41 @@ def _visible_captcha(tree: Tree, sel: SelectorSet) -> bool:
     return False
 
 
-def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised:
-    """What kind of page ``tree`` (answered ``status`` at ``url``) is: a wall, or an ordinary page.
+def challenge_header(headers: Mapping[str, str], sel: SelectorSet) -> str | None:
+    """The firewall's own word that an answer is a challenge, whatever the page says and in any
+    language: ``"cf-mitigated: challenge"`` (Cloudflare), ``"x-amzn-waf-action: challenge"`` or
+    ``captcha`` (AWS WAF), as ``[login] challenge_headers`` lists them (reported: the vendors'
+    documentation). ``headers``: the answer's headers (names in any case). None: no such header."""
+    low = {k.lower(): v.strip().lower() for k, v in headers.items()}
+    for text in sel.login.challenge_headers.texts:
+        name, _sep, value = text.partition(":")
+        if low.get(name.strip().lower()) == value.strip().lower():
+            return f"{name.strip()}: {low[name.strip().lower()]}"
+    return None
 
-    A page whose header says it is logged in (seen) is a member page, never a wall. Never raises.
+
+def challenge_script(tree: Tree, sel: SelectorSet) -> str | None:
+    """The challenge platform's script on the page (its ``src`` or its inline text), as ``[login]
+    challenge_scripts`` lists the markers (``/cdn-cgi/challenge-platform/``, AWS WAF's
+    ``AwsWafIntegration``; reported). None: no such script."""
+    markers = sel.login.challenge_scripts.texts
+    for node in tree.css("script"):
+        src = (node.attributes.get("src") or "") if node.attributes else ""
+        text = node.text(deep=True) or ""
+        for m in markers:
+            if m in src or m in text:
+                return m
+    return None
+
+
+def recognise(tree: Tree, url: str, status: int, sel: SelectorSet,
+              headers: Mapping[str, str] | None = None) -> Recognised:
+    """What kind of page ``tree`` (answered ``status`` at ``url`` with ``headers``) is: a wall, or an
+    ordinary page.
+
+    A challenge is told by protocol first (the firewall's header, the challenge platform's script:
+    ``Recognised.challenge`` says which), then by words. A page whose header says it is logged in
+    (seen) is a member page, never a wall, unless the firewall's own header says otherwise. Never raises.
     """
     lg = sel.login
     s = sel.session
@@ -84,8 +120,11 @@ def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised
     # A page whose header says it is logged in (seen) is a member page, never a wall: the walls'
     # texts (reported) and markup (guesses) could otherwise match a message or a widget on it.
     walled = logged_in is not True
-    if walled and (any(t in body_text or t in heading for t in lg.bot_check_texts.texts)
-                   or tree.css_first(lg.bot_check.css) is not None):
+    # The platform's script only on a page without the site's header: Cloudflare also injects its
+    # detection script (/cdn-cgi/challenge-platform/scripts/jsd/…) into ordinary pages, the login page too.
+    challenge = challenge_header(headers or {}, sel) or (challenge_script(tree, sel) if header is None else None)
+    if challenge is not None or (walled and (any(t in body_text or t in heading for t in lg.bot_check_texts.texts)
+                                             or tree.css_first(lg.bot_check.css) is not None)):
         kind = PageKind.BOT_CHECK
     elif walled and (lg.two_step_url.value in url or (
             any(t in body_text for t in lg.two_step_texts.texts) and tree.css_first("input") is not None)):
@@ -96,4 +135,4 @@ def recognise(tree: Tree, url: str, status: int, sel: SelectorSet) -> Recognised
         kind = PageKind.LOGIN
     elif status == 404 or any(t in heading for t in lg.not_found_texts.texts):
         kind = PageKind.NOT_FOUND
-    return Recognised(kind, logged_in, err_text or None, worker_id)
+    return Recognised(kind, logged_in, err_text or None, worker_id, header is not None, challenge)

@@ -35,6 +35,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -50,12 +51,13 @@ from loguru import logger
 from watcher import config as config_mod
 from watcher import i18n, wallclock
 from watcher.daemon.clockstep import STEP_TOLERANCE, StepWatch
+from watcher.daemon.storage import STATE_NAME, StorageWatch, recovered_note
 from watcher.decide import rules
 from watcher.decide.alerts import digest_note
-from watcher.errors import ConfigError, Exit
+from watcher.errors import ConfigError, Exit, StoreError
 from watcher.i18n import N_, _, ngettext
 from watcher.jptime import JST
-from watcher.models import HealthKind, Problem
+from watcher.models import HealthKind, Note, Problem
 from watcher.notify.desktop import Notifier
 from watcher.paths import Paths
 from watcher.scan.health import record_failed_scan
@@ -69,6 +71,7 @@ CONFIG_POLL = timedelta(seconds=5)  # a broken config file is looked at this oft
 CLOCK_POLL = timedelta(seconds=5)  # wall and monotonic time are compared this often
 INTERVAL_JOBS = ("retry", "config")  # besides the scan: the jobs a step of the clock reschedules from now
 BACKOFF_KINDS = {"site_unreachable", "layout_changed", "login_challenge"}
+STORAGE_ERRORS = (StoreError, sqlite3.Error, OSError)  # the history (or its disk) failed
 
 
 # -- pure schedule helpers -------------------------------------------------------------------------
@@ -199,6 +202,41 @@ class Daemon:
         self._child: subprocess.Popen[str] | None = None
         self._scheduler: Any = None
         self._broken: bytes | None = None  # the broken config file's content, while it is waited out
+        self.storage = StorageWatch(paths.data_dir / STATE_NAME, self._send_direct)
+
+    # -- an unwritable history (issue 20 item 6) -------------------------------------------------
+
+    def _send_direct(self, note: Note) -> bool:
+        """A note that cannot wait in the history's outbox: straight to the channels."""
+        try:
+            return self.notifier.send(note)
+        except Exception as exc:  # a channel's failure must not stop the daemon
+            logger.warning("could not send a note: {}", exc)
+            return False
+
+    def _storage_failed(self, error: str) -> None:
+        """A scan lost because the history cannot be written: counted and said directly (throttled)."""
+        self.scans += 1
+        self.storage.failed(self.clock(), error)
+
+    def _storage_back(self) -> None:
+        """The history was written again: the scans lost meanwhile, said once, on its own (in quiet hours,
+        or when no channel takes it, queued for the morning like any note)."""
+        ended = self.storage.recovered()
+        if ended is None:
+            return
+        note = recovered_note(ended, fmt_local)
+        if not self.quiet_now() and self._send_direct(note):
+            return
+        try:
+            store = Store(self.paths.db_file)
+            try:
+                with store.transaction():
+                    store.enqueue(note, self.clock())
+            finally:
+                store.close()
+        except STORAGE_ERRORS:
+            self._send_direct(note)
 
     # -- the config file -------------------------------------------------------------------------
 
@@ -335,13 +373,22 @@ class Daemon:
                 logger.info("scan| {}", line)
         if self.stopping.is_set():
             return None
+        said = next((line.strip() for line in reversed(err.splitlines()) if line.startswith("cwwatch:")), "")
+        said = said.removeprefix(_("cwwatch: error: {message}").format(message=""))  # the scan's one-line error
         try:
-            return json.loads(out.strip().splitlines()[-1]) if out.strip() else self._no_result(started, code)
+            result = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
         except (ValueError, IndexError):
-            return self._no_result(started, code)
+            result = None
+        if result is None:
+            return self._no_result(started, code, said)
+        self._storage_back()  # the scan recorded itself: the history is written again
+        return result  # type: ignore[no-any-return]
 
-    def _no_result(self, started: datetime, code: int) -> None:
+    def _no_result(self, started: datetime, code: int, said: str = "") -> None:
         if code == int(Exit.USAGE) and self.config_broken():  # the file broke while the scan started
+            return None
+        if code == int(Exit.STORAGE):  # the scan could not save: neither can a row of ours, nor its note
+            self._storage_failed(said or _("the scan ended with code {code}").format(code=code))
             return None
         logger.error(_("the scan ended with code {code} and no result").format(code=code))
         self._failed(started, HealthKind.SCAN_FAILED,
@@ -349,17 +396,22 @@ class Daemon:
         return None
 
     def _failed(self, started: datetime, kind: HealthKind, detail: str, notify_after: int | None = None) -> None:
-        """Record the scan the child could not record itself, so that it counts and is notified."""
+        """Record the scan the child could not record itself, so that it counts and is notified. A history
+        that cannot take the row counts the scan as lost (``_storage_failed``)."""
         try:
             store = Store(self.paths.db_file)
-        except Exception as exc:  # no history yet and none can be made: the log says it
-            logger.error(_("could not record the failed scan: {error}").format(error=exc))
+        except STORAGE_ERRORS as exc:  # no history can be opened or made: said directly
+            self._storage_failed(str(exc))
             return
         try:
             notified = record_failed_scan(store, Problem(kind, "scan", detail), started, self.clock(),
                                           notify_after or self.opts.health_notify_after)
+        except STORAGE_ERRORS as exc:
+            self._storage_failed(str(exc))
+            return
         finally:
             store.close()
+        self._storage_back()
         if notified:
             logger.info(_("notified that the scans cannot see: {kinds}").format(kinds=", ".join(notified)))
         self.scans += 1
@@ -376,12 +428,16 @@ class Daemon:
         fall due together (as after a step of the clock) would otherwise each send the same note."""
         if self.quiet_now() or not self.paths.db_file.exists():
             return 0
-        with self._flush_lock:
-            store = Store(self.paths.db_file)
-            try:
-                delivered = flush_outbox(store, self.notifier)
-            finally:
-                store.close()
+        try:
+            with self._flush_lock:
+                store = Store(self.paths.db_file)
+                try:
+                    delivered = flush_outbox(store, self.notifier)
+                finally:
+                    store.close()
+        except STORAGE_ERRORS as exc:  # a note shown but not taken off the outbox is shown again later
+            logger.warning(_("could not deliver the queued notes: {error}").format(error=exc))
+            return 0
         if delivered:
             logger.info(ngettext("{n} note delivered", "{n} notes delivered", delivered).format(n=delivered))
         return delivered
@@ -394,13 +450,17 @@ class Daemon:
     def digest_job(self) -> None:
         if not self.paths.db_file.exists():
             return
-        store = Store(self.paths.db_file)
         try:
-            findings = rules.evaluate(store.contract_states(), self.clock(), self.opts.policy)
-            with store.transaction():
-                store.enqueue(digest_note(findings), self.clock())
-        finally:
-            store.close()
+            store = Store(self.paths.db_file)
+            try:
+                findings = rules.evaluate(store.contract_states(), self.clock(), self.opts.policy)
+                with store.transaction():
+                    store.enqueue(digest_note(findings), self.clock())
+            finally:
+                store.close()
+        except STORAGE_ERRORS as exc:
+            logger.warning(_("no digest today: the history cannot be saved ({error})").format(error=exc))
+            return
         self.flush()
 
     # -- the wall clock ----------------------------------------------------------------------------

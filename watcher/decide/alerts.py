@@ -117,8 +117,11 @@ HEALTH: tuple[Health, ...] = (
            "a password is stored, but the keyring that keeps it is locked or does not answer", urgent=True),
     Health(HealthKind.LOGIN_CHALLENGE,
            N_("cwwatch: identity check needed"),
-           N_("Two-step verification or reCAPTCHA was shown. Log in from the browser with `cwwatch login --headed`."),
-           "the two-step page, a captcha or a bot check: needs the person (`cwwatch login --headed`)", urgent=True),
+           N_("Two-step verification, a captcha or a bot check (Cloudflare, AWS WAF) was shown. Check in the "
+              "browser: `cwwatch login --headed` opens it."),
+           "the two-step page, a captcha or a bot check (told by the firewall's header, the challenge platform's "
+           "script, its words, or a page without the site's header): needs the person (`cwwatch login --headed`); "
+           "the page is saved redacted; the daemon backs off", urgent=True),
     Health(HealthKind.LAYOUT_CHANGED,
            N_("cwwatch: the pages changed"),
            N_("The CrowdWorks pages can no longer be read. Nothing is being watched. Update cwwatch; "

@@ -31,6 +31,10 @@ KINDS = ("message", "delivery", "system", "acceptance", "revision")
 # the client's acceptance or revision request (不合格 / 修正依頼) is a dialog that can post a message.
 KIND_SENDERS = {"delivery": ("worker",), "acceptance": ("client",), "revision": ("client",)}
 LOGIN_FAULTS = ("two_step", "captcha", "wrong_password", "bot_check")
+# A firewall's challenge told by protocol, not by words (docs/scenario.md): Cloudflare (403 or 503 with
+# cf-mitigated: challenge), AWS WAF (202 challenge, 405 captcha: x-amzn-waf-action), or a page without the
+# site's header where a member page was expected.
+CHALLENGE_FAULTS = ("cloudflare", "cloudflare_503", "aws_waf", "aws_waf_captcha", "headerless")
 PAGE_KINDS = ("contracts", "workroom", "profile", "inbox")
 PAYMENTS = ("hourly", "fixed_price", "competition")
 # Both spellings of the contact-reminder link exist on the real site (S5).
@@ -182,6 +186,8 @@ class SFaults:
     inbox_api_delay_ms: int = 0  # the inbox API answers only after this long
     reload_loop: list[str] = field(default_factory=list)  # pages that reload themselves right after loading, for ever
     redirect_once: list[str] = field(default_factory=list)  # pages that move once, by script, right after loading
+    challenge: str = ""  # one of CHALLENGE_FAULTS: a firewall answers instead of the site
+    challenge_on: list[str] = field(default_factory=list)  # the paths it answers; empty: every page
 
     def thread_json_fails(self, owner_id: int) -> bool:
         if isinstance(self.thread_json, bool):
@@ -570,14 +576,18 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         "smartphone": (bool, False), "thread_api": (bool, False),
         "thread_json": ((bool, list), False), "inbox_iso_times": (bool, False),
         "inbox_api_delay_ms": (int, False), "reload_loop": (list, False), "redirect_once": (list, False),
-        "session_expires_at": (list, False), "unauthorized_status": (int, False)})
+        "session_expires_at": (list, False), "unauthorized_status": (int, False), "challenge": (str, False),
+        "challenge_on": (list, False)})
     if f.get("login") not in (None, *LOGIN_FAULTS):
         raise ctx.fail(["faults", "login"], f"expected one of {', '.join(LOGIN_FAULTS)}")
+    if f.get("challenge", "") not in ("", *CHALLENGE_FAULTS):
+        raise ctx.fail(["faults", "challenge"], f"expected one of {', '.join(CHALLENGE_FAULTS)}")
     for kind in f.get("layout_changed", []):
         if kind not in PAGE_KINDS:
             raise ctx.fail(["faults", "layout_changed"],
                            f"{kind!r} is not one of {', '.join(PAGE_KINDS)}")
-    for key in ("server_error", "slow", "truncated", "reload_loop", "redirect_once", "session_expires_at"):
+    for key in ("server_error", "slow", "truncated", "reload_loop", "redirect_once", "session_expires_at",
+                "challenge_on"):
         if not all(isinstance(p, str) and p.startswith("/") for p in f.get(key, [])):
             raise ctx.fail(["faults", key], "expected a list of paths starting with '/'")
     if not all(isinstance(k, str) and k.startswith("/") and isinstance(v, str)
@@ -609,7 +619,8 @@ def _faults(ctx: _Ctx, raw: Any) -> SFaults:
         inbox_iso_times=f.get("inbox_iso_times", False), inbox_api_delay_ms=f.get("inbox_api_delay_ms", 0),
         reload_loop=list(f.get("reload_loop", [])), redirect_once=list(f.get("redirect_once", [])),
         session_expires_at=list(f.get("session_expires_at", [])),
-        unauthorized_status=f.get("unauthorized_status", 401))
+        unauthorized_status=f.get("unauthorized_status", 401), challenge=f.get("challenge", ""),
+        challenge_on=list(f.get("challenge_on", [])))
 
 
 def load_scenario(path: str | Path, real_now: datetime | None = None) -> Scenario:

@@ -240,6 +240,9 @@ class _Handler(BaseHTTPRequestHandler):
             status = HTTPStatus.METHOD_NOT_ALLOWED if method == "POST" else HTTPStatus.ACCEPTED
             self._send(status, walls.bot_check_page(), headers={"x-amzn-waf-action": "challenge"})
             return
+        if faults.challenge and (not faults.challenge_on or hit(faults.challenge_on)):
+            self._challenge(faults.challenge)
+            return
         if hit(faults.slow):
             site.count("slow")
             time.sleep(faults.slow_ms / 1000)
@@ -269,6 +272,20 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             site.served_member_page()
         self._answer(route.handler(req, number) if route is not None else None, logged_in)
+
+    def _challenge(self, kind: str) -> None:
+        """A firewall's challenge instead of the page (the ``challenge`` fault), told by protocol only."""
+        self.site.count("challenge")
+        if kind.startswith("cloudflare"):
+            status = HTTPStatus.SERVICE_UNAVAILABLE if kind == "cloudflare_503" else HTTPStatus.FORBIDDEN
+            self._send(status, walls.cloudflare_page(), headers={
+                "cf-mitigated": "challenge", "server": "cloudflare", "cf-ray": "8f0c1a2b3c4d5e6f-NRT"})
+        elif kind.startswith("aws_waf"):
+            captcha = kind == "aws_waf_captcha"
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED if captcha else HTTPStatus.ACCEPTED, walls.aws_waf_page(captcha),
+                       headers={"x-amzn-waf-action": "captcha" if captcha else "challenge"})
+        else:
+            self._send(HTTPStatus.OK, walls.headerless_page())
 
     def _answer(self, answer: Answer | None, logged_in: bool = True) -> None:
         """Send a route's answer, counted; no answer is the 404 page."""

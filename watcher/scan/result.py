@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from watcher.crowdworks.evidence import EvidenceLimits
 from watcher.decide import rules
 from watcher.decide.vet_policy import VetPolicy
 from watcher.models import Finding, Notice, Problem, VettingRecord
@@ -110,3 +111,4 @@ class ScanContext:
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer
     vet_policy: VetPolicy = field(default_factory=VetPolicy)
     proposal_url: str = ""  # the application page, e.g. "https://…/proposals/{id}"
+    evidence: EvidenceLimits = field(default_factory=EvidenceLimits)  # the saved copies' bounds

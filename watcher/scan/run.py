@@ -39,7 +39,7 @@ from watcher.scan.result import Interrupted, ScanContext, ScanResult
 async def _scan(ctx: ScanContext, snap: snapshot.Snapshot, result: ScanResult, seen: Seen, site: Site,
                 full: bool) -> None:
     pages = Pages(site, ctx.sel, ctx.layout_dir, ctx.store.personal_strings, ctx.clock,
-                  ctx.max_list_pages, ctx.on_page)
+                  ctx.max_list_pages, ctx.on_page, ctx.evidence, seen.notices.append)
     try:
         await site.open()
         try:

@@ -117,3 +117,41 @@ ROUTES = (
     Route("/", _nothing, "public"),  # 404 to anyone, logged in or not
     Route("/favicon.ico", _nothing, "public"),
 )
+
+
+# The challenge pages of the ``challenge`` fault (sample.scenario.CHALLENGE_FAULTS): Japanese, and worded so
+# that no text of ``[login] bot_check_texts`` matches: only the protocol tells them (issue 20 item 3).
+_CF_SCRIPT = ("(function(){window._cf_chl_opt={cvId:'3',cZone:'crowdworks.jp',cType:'managed',"
+              "cRay:'8f0c1a2b3c4d5e6f',cH:'sample'};var a=document.createElement('script');"
+              "a.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=8f0c1a2b3c4d5e6f';"
+              "document.getElementsByTagName('head')[0].appendChild(a);}());")
+
+
+def cloudflare_page() -> str:
+    """A Cloudflare managed challenge as a Japanese browser sees it (reported: Cloudflare's own page,
+    localised): 「しばらくお待ちください…」 and the challenge platform's script."""
+    return (
+        "<!DOCTYPE html><html lang=\"ja-JP\"><head><title>しばらくお待ちください…</title>"
+        "<meta http-equiv=\"content-type\" content=\"text/html; charset=UTF-8\">"
+        "<meta name=\"robots\" content=\"noindex,nofollow\"></head><body>"
+        "<div class=\"main-wrapper\" role=\"main\"><div class=\"main-content\">"
+        "<h1 class=\"zone-name-title h1\">crowdworks.jp</h1>"
+        "<h2 class=\"h2\">続行する前に、crowdworks.jp で接続のセキュリティを確認します。</h2>"
+        "<noscript><div>続行するには JavaScript と Cookie を有効にしてください</div></noscript></div></div>"
+        f"<script>{_CF_SCRIPT}</script></body></html>"
+    )
+
+
+def aws_waf_page(captcha: bool) -> str:
+    """An AWS WAF challenge (or CAPTCHA) answer with nothing but a waiting text: only its header
+    ``x-amzn-waf-action`` tells it."""
+    what = "以下の確認を完了してください。" if captcha else "読み込み中です。"
+    return ("<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title></title></head><body>"
+            f"<div id=\"wait\"><p>{what}</p></div></body></html>")
+
+
+def headerless_page() -> str:
+    """A page with none of the site's frame (no header) and no known wording: what an unknown firewall
+    or a proxy's interstitial might serve where a member page was expected."""
+    return ("<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>crowdworks.jp</title>"
+            "</head><body><p>アクセスを確認しています。しばらくしてから再度お試しください。</p></body></html>")
