@@ -335,6 +335,23 @@ def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
     assert "12月02日 10:00に納品完了報告" not in out.contact_reminder
 
 
+def test_the_notes_say_the_reminder_window_by_what_is_known(english):
+    """The notes name the 連絡催促 window's end as certain only when the delivery is: a likely report's
+    week is a guess (and its closing too), an unknown delivery gives only the latest end."""
+    waiting = mine(jst(2026, 12, 2, 10), "ご確認をお願いいたします。", 2)
+    likely = Delivery(START.sent_at, FIRST, "first_seen", likely=DELIVERED, likely_key="m1")
+    notes = " ".join(drafts.make(_state(likely, REPORT, waiting), FIRST, Policy()).notes)
+    assert "window closed one week after the delivery" not in notes
+    assert "If the delivery was your message of 2026-12-01 10:00 JST (a guess)" in notes
+    assert "around 2026-12-08 10:00 JST" in notes
+    unknown = Delivery(START.sent_at, FIRST, "first_seen")
+    notes = " ".join(drafts.make(_state(unknown, waiting), FIRST, Policy()).notes)
+    assert "until 2026-12-16 12:00 JST at the latest" in notes
+    confirmed = replace(likely, confirmed_at=DELIVERED, confirmed_key="m1")
+    notes = " ".join(drafts.make(_state(confirmed, REPORT, waiting), FIRST, Policy()).notes)
+    assert "window closed one week after the delivery, at 2026-12-08 10:00 JST" in notes
+
+
 # -- the sample site and the story's chapter -------------------------------------------------------
 
 CHAPTER = Path(__file__).resolve().parent.parent / "watcher" / "sample" / "story" / "first-scan" / "installed-late.toml"
