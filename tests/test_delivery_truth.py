@@ -215,6 +215,15 @@ def test_confirmed_by_time_and_refused_outside_what_was_seen(home_hist, monkeypa
     assert code == 2 and "not one of the messages" in capsys.readouterr().err
 
 
+def test_an_empty_option_value_is_a_one_line_error_not_the_list(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    for option in ("--message", "--at"):
+        code, out = _cli(home, option, "", monkeypatch=monkeypatch, capsys=capsys)
+        assert code == 2 and out.count("\n") == 1 and out.startswith("cwwatch:"), out
+    assert hist.state().delivery.confirmed_at is None  # type: ignore[union-attr]
+
+
 def test_none_says_no_message_was_the_report(home_hist, monkeypatch, capsys):
     home, hist = home_hist
     hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
