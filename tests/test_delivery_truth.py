@@ -298,6 +298,47 @@ def test_an_older_history_becomes_episodes_without_losing_anything(tmp_path):
         s.close()
 
 
+def test_an_older_history_keeps_its_finished_deliveries_and_reads_a_first_scan_like_a_new_one(tmp_path):
+    """The schema 7 migration makes episodes of every delivery the older history saw, not only of the
+    contracts still in acceptance (the vetting counts a finished contract's late acceptance), and a
+    contract first seen in acceptance gets the likely report a new scan would give it."""
+    f = tmp_path / "h.sqlite3"
+    db = sqlite3.connect(f)
+    db.executescript(_SCHEMA)
+    for script in _MIGRATIONS[:5]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version=6")
+    iso, done, other = utc, MOVED + timedelta(days=10), CID + 1
+    for at in (BEFORE, MOVED, done):
+        db.execute("INSERT INTO scans(started_at, finished_at, now_at, healthy, problems, pages_loaded)"
+                   " VALUES (?,?,?,1,'[]',1)", (iso(at), iso(at), iso(at)))
+    db.execute("INSERT INTO contracts(id, title, client_id, status_label, stage, active, first_seen, last_seen,"
+               " status_since, delivered_at, delivery_basis) VALUES (?,?,?,?,?,0,?,?,?,?,?), (?,?,?,?,?,1,?,?,?,?,?)",
+               (CID, "記事", 1, "完了", "finished", iso(BEFORE), iso(done), iso(done), iso(ANNOUNCE.sent_at),
+                "move_seen", other, "記事2", 1, "検収中", "in_acceptance", iso(FIRST), iso(FIRST), iso(FIRST),
+                iso(REMINDER.sent_at), "first_seen"))
+    db.execute("INSERT INTO status_changes VALUES (?,?,?,?,1), (?,?,?,?,2), (?,?,?,?,3), (?,?,?,?,3)",
+               (CID, "進行中", "in_progress", iso(BEFORE), CID, "検収中", "in_acceptance", iso(MOVED),
+                CID, "完了", "finished", iso(done), other, "検収中", "in_acceptance", iso(FIRST)))
+    db.execute("INSERT INTO messages(contract_id, key, sender, kind, sent_at, body, first_seen) VALUES"
+               " (?,?,?,?,?,?,?), (?,?,?,?,?,?,?)",
+               (other, "m1", "worker", "message", iso(REPORT.sent_at), REPORT.body, iso(FIRST),
+                other, "m2", "worker", "message", iso(REMINDER.sent_at), REMINDER.body, iso(FIRST)))
+    db.commit()
+    db.close()
+    s = Store(f)
+    try:
+        (d,) = s.deliveries_of(CID)
+        assert (d.basis, d.earliest, d.latest, d.closed_at) == ("move_seen", BEFORE, MOVED, done)
+        (past,) = s.past_contracts(1, exclude=other)
+        assert past.delivered_at == MOVED  # the vetting still sees when it was delivered at the latest
+        d = s.delivery_of(other)
+        assert d is not None and (d.basis, d.latest, d.likely, d.likely_key) == ("first_seen", FIRST,
+                                                                                REPORT.sent_at, "m1")
+    finally:
+        s.close()
+
+
 # -- the drafts' wording for each basis ------------------------------------------------------------
 
 def _state(d: Delivery, *messages: Message) -> ContractState:
