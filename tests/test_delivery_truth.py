@@ -17,6 +17,7 @@ import pytest
 
 from tests.browserless import HttpHarness
 from tests.sitefixtures import harnesses
+from watcher import i18n
 from watcher.cli.main import main
 from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.decide.rules import Policy, evaluate
@@ -114,6 +115,18 @@ def test_first_seen_with_a_delivery_wording_and_a_later_reminder_is_overdue_as_l
     events = build_timeline(hist.state().messages, [], [], hist.state().delivery)
     marked = [e for e in events if e.kind == "delivery"]
     assert [(e.at, e.basis) for e in marked] == [(DELIVERED, "first_seen")]
+
+
+def test_the_japanese_findings_join_their_sentences_without_a_latin_space(hist):
+    hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
+    i18n.use("ja")
+    try:
+        overdue = hist.rules(jst(2026, 12, 9, 12))["acceptance_overdue"].message  # type: ignore[attr-defined]
+        due = hist.rules(jst(2026, 12, 6, 12))["acceptance_due"].message  # type: ignore[attr-defined]
+    finally:
+        i18n.use("en")
+    for message in (overdue, due):
+        assert "cwwatch delivered 963700001" in message and "。 " not in message, message
 
 
 # -- 2. first seen with nothing telling ------------------------------------------------------------
