@@ -390,6 +390,13 @@ def test_drafts_name_a_delivery_date_only_when_confirmed_or_tightly_seen(d, name
         assert "納品完了報告:" not in out.desk_inquiry
 
 
+def test_a_tight_move_with_an_empty_text_names_no_delivery_report_in_the_desk_draft():
+    d = Delivery(DELIVERED - timedelta(hours=1), DELIVERED + timedelta(hours=1), "move_seen")
+    out = drafts.make(_state(d, REPORT), jst(2026, 12, 10, 12), Policy())
+    assert out.desk_inquiry is not None and "・納品: 2026年12月01日 09:00" in out.desk_inquiry
+    assert "納品完了報告:" not in out.desk_inquiry
+
+
 def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
     hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
     s = replace(hist.state(), messages=(START, *QUIET))

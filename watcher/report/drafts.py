@@ -198,7 +198,8 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, tr: In) ->
                         "has not notified me of the acceptance result, so I am writing to ask for your help."))
         delivered = (tr(N_("- Delivery report: {time} (earlier deliveries: {times})")).format(
             time=named, times=times(earlier)) if earlier else tr(N_("- Delivery report: {time}")).format(time=named))
-        if s.delivery.confirmed and not s.delivery.confirmed_key:  # a time the person gave, no message
+        if (s.delivery.confirmed and not s.delivery.confirmed_key) or s.delivery.at is None:
+            # a time the person gave, or a tight move's interval: no message to call the report
             delivered = tr(N_("- Delivery: {time}")).format(time=named)
         end = tr(N_("- End of the acceptance period (one week after delivery): {time}")).format(
             time=fmt_time(s.deadline, tr))
