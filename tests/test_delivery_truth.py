@@ -237,6 +237,14 @@ def test_an_empty_option_value_is_a_one_line_error_not_the_list(home_hist, monke
     assert hist.state().delivery.confirmed_at is None  # type: ignore[union-attr]
 
 
+def test_a_time_before_the_thread_begins_is_refused_for_a_first_seen_delivery(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    code, out = _cli(home, "--at", "2026-10-20T09:00", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "before the contract's thread begins (2026-11-20 10:00 JST)" in out, out
+    assert hist.state().delivery.confirmed_at is None  # type: ignore[union-attr]
+
+
 def test_none_says_no_message_was_the_report(home_hist, monkeypatch, capsys):
     home, hist = home_hist
     hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)

@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.at is not None:
             at = parse_time(args.at, "--at")
             low = d.earliest if d.basis == "move_seen" else None
+            start = min((m.sent_at for m in state.messages), default=None)
+            if low is None and start is not None and at < start:
+                raise ConfigError(_("--at: {time} is before the contract's thread begins ({start}): the delivery "
+                                    "came after it").format(time=fmt_time(at), start=fmt_time(start)))
             if at > d.latest or (low is not None and at < low):
                 raise ConfigError(_("--at: {time} is outside what cwwatch saw: the delivery was made {when}").format(
                     time=fmt_time(at), when=delivery_words(d)))
