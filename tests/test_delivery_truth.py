@@ -17,6 +17,7 @@ import pytest
 
 from tests.browserless import HttpHarness
 from tests.sitefixtures import harnesses
+from watcher import i18n
 from watcher.cli.main import main
 from watcher.decide.delivery import DELIVERY_WORDS
 from watcher.decide.rules import Policy, evaluate
@@ -114,6 +115,18 @@ def test_first_seen_with_a_delivery_wording_and_a_later_reminder_is_overdue_as_l
     events = build_timeline(hist.state().messages, [], [], hist.state().delivery)
     marked = [e for e in events if e.kind == "delivery"]
     assert [(e.at, e.basis) for e in marked] == [(DELIVERED, "first_seen")]
+
+
+def test_the_japanese_findings_join_their_sentences_without_a_latin_space(hist):
+    hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
+    i18n.use("ja")
+    try:
+        overdue = hist.rules(jst(2026, 12, 9, 12))["acceptance_overdue"].message  # type: ignore[attr-defined]
+        due = hist.rules(jst(2026, 12, 6, 12))["acceptance_due"].message  # type: ignore[attr-defined]
+    finally:
+        i18n.use("en")
+    for message in (overdue, due):
+        assert "cwwatch delivered 963700001" in message and "。 " not in message, message
 
 
 # -- 2. first seen with nothing telling ------------------------------------------------------------
@@ -215,6 +228,23 @@ def test_confirmed_by_time_and_refused_outside_what_was_seen(home_hist, monkeypa
     assert code == 2 and "not one of the messages" in capsys.readouterr().err
 
 
+def test_an_empty_option_value_is_a_one_line_error_not_the_list(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    for option in ("--message", "--at"):
+        code, out = _cli(home, option, "", monkeypatch=monkeypatch, capsys=capsys)
+        assert code == 2 and out.count("\n") == 1 and out.startswith("cwwatch:"), out
+    assert hist.state().delivery.confirmed_at is None  # type: ignore[union-attr]
+
+
+def test_a_time_before_the_thread_begins_is_refused_for_a_first_seen_delivery(home_hist, monkeypatch, capsys):
+    home, hist = home_hist
+    hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
+    code, out = _cli(home, "--at", "2026-10-20T09:00", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "before the contract's thread begins (2026-11-20 10:00 JST)" in out, out
+    assert hist.state().delivery.confirmed_at is None  # type: ignore[union-attr]
+
+
 def test_none_says_no_message_was_the_report(home_hist, monkeypatch, capsys):
     home, hist = home_hist
     hist.scan(jst(2026, 12, 9, 12), Stage.IN_ACCEPTANCE, REPORT, REMINDER)
@@ -289,6 +319,47 @@ def test_an_older_history_becomes_episodes_without_losing_anything(tmp_path):
         s.close()
 
 
+def test_an_older_history_keeps_its_finished_deliveries_and_reads_a_first_scan_like_a_new_one(tmp_path):
+    """The schema 7 migration makes episodes of every delivery the older history saw, not only of the
+    contracts still in acceptance (the vetting counts a finished contract's late acceptance), and a
+    contract first seen in acceptance gets the likely report a new scan would give it."""
+    f = tmp_path / "h.sqlite3"
+    db = sqlite3.connect(f)
+    db.executescript(_SCHEMA)
+    for script in _MIGRATIONS[:5]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version=6")
+    iso, done, other = utc, MOVED + timedelta(days=10), CID + 1
+    for at in (BEFORE, MOVED, done):
+        db.execute("INSERT INTO scans(started_at, finished_at, now_at, healthy, problems, pages_loaded)"
+                   " VALUES (?,?,?,1,'[]',1)", (iso(at), iso(at), iso(at)))
+    db.execute("INSERT INTO contracts(id, title, client_id, status_label, stage, active, first_seen, last_seen,"
+               " status_since, delivered_at, delivery_basis) VALUES (?,?,?,?,?,0,?,?,?,?,?), (?,?,?,?,?,1,?,?,?,?,?)",
+               (CID, "記事", 1, "完了", "finished", iso(BEFORE), iso(done), iso(done), iso(ANNOUNCE.sent_at),
+                "move_seen", other, "記事2", 1, "検収中", "in_acceptance", iso(FIRST), iso(FIRST), iso(FIRST),
+                iso(REMINDER.sent_at), "first_seen"))
+    db.execute("INSERT INTO status_changes VALUES (?,?,?,?,1), (?,?,?,?,2), (?,?,?,?,3), (?,?,?,?,3)",
+               (CID, "進行中", "in_progress", iso(BEFORE), CID, "検収中", "in_acceptance", iso(MOVED),
+                CID, "完了", "finished", iso(done), other, "検収中", "in_acceptance", iso(FIRST)))
+    db.execute("INSERT INTO messages(contract_id, key, sender, kind, sent_at, body, first_seen) VALUES"
+               " (?,?,?,?,?,?,?), (?,?,?,?,?,?,?)",
+               (other, "m1", "worker", "message", iso(REPORT.sent_at), REPORT.body, iso(FIRST),
+                other, "m2", "worker", "message", iso(REMINDER.sent_at), REMINDER.body, iso(FIRST)))
+    db.commit()
+    db.close()
+    s = Store(f)
+    try:
+        (d,) = s.deliveries_of(CID)
+        assert (d.basis, d.earliest, d.latest, d.closed_at) == ("move_seen", BEFORE, MOVED, done)
+        (past,) = s.past_contracts(1, exclude=other)
+        assert past.delivered_at == MOVED  # the vetting still sees when it was delivered at the latest
+        d = s.delivery_of(other)
+        assert d is not None and (d.basis, d.latest, d.likely, d.likely_key) == ("first_seen", FIRST,
+                                                                                REPORT.sent_at, "m1")
+    finally:
+        s.close()
+
+
 # -- the drafts' wording for each basis ------------------------------------------------------------
 
 def _state(d: Delivery, *messages: Message) -> ContractState:
@@ -327,12 +398,36 @@ def test_drafts_name_a_delivery_date_only_when_confirmed_or_tightly_seen(d, name
         assert "納品完了報告:" not in out.desk_inquiry
 
 
+def test_a_tight_move_with_an_empty_text_names_no_delivery_report_in_the_desk_draft():
+    d = Delivery(DELIVERED - timedelta(hours=1), DELIVERED + timedelta(hours=1), "move_seen")
+    out = drafts.make(_state(d, REPORT), jst(2026, 12, 10, 12), Policy())
+    assert out.desk_inquiry is not None and "・納品: 2026年12月01日 09:00" in out.desk_inquiry
+    assert "納品完了報告:" not in out.desk_inquiry
+
+
 def test_the_reminder_reason_says_what_is_certain_without_a_date(hist):
     hist.scan(FIRST, Stage.IN_ACCEPTANCE, *QUIET)
     s = replace(hist.state(), messages=(START, *QUIET))
     out = drafts.make(s, FIRST + timedelta(days=1), Policy())
     assert out.contact_reminder is not None and "遅くとも2026年12月09日 12:00までに納品" in out.contact_reminder
     assert "12月02日 10:00に納品完了報告" not in out.contact_reminder
+
+
+def test_the_notes_say_the_reminder_window_by_what_is_known(english):
+    """The notes name the 連絡催促 window's end as certain only when the delivery is: a likely report's
+    week is a guess (and its closing too), an unknown delivery gives only the latest end."""
+    waiting = mine(jst(2026, 12, 2, 10), "ご確認をお願いいたします。", 2)
+    likely = Delivery(START.sent_at, FIRST, "first_seen", likely=DELIVERED, likely_key="m1")
+    notes = " ".join(drafts.make(_state(likely, REPORT, waiting), FIRST, Policy()).notes)
+    assert "window closed one week after the delivery" not in notes
+    assert "If the delivery was your message of 2026-12-01 10:00 JST (a guess)" in notes
+    assert "around 2026-12-08 10:00 JST" in notes
+    unknown = Delivery(START.sent_at, FIRST, "first_seen")
+    notes = " ".join(drafts.make(_state(unknown, waiting), FIRST, Policy()).notes)
+    assert "until 2026-12-16 12:00 JST at the latest" in notes
+    confirmed = replace(likely, confirmed_at=DELIVERED, confirmed_key="m1")
+    notes = " ".join(drafts.make(_state(confirmed, REPORT, waiting), FIRST, Policy()).notes)
+    assert "window closed one week after the delivery, at 2026-12-08 10:00 JST" in notes
 
 
 # -- the sample site and the story's chapter -------------------------------------------------------

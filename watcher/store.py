@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher import wallclock
+from watcher.decide import delivery
 from watcher.errors import StoreError
 from watcher.i18n import _
 from watcher.models import (
@@ -310,33 +311,39 @@ class Store:
     # -- delivery episodes (decide/delivery.py decides them; the store keeps them) ----------------
 
     def _backfill_deliveries(self) -> None:
-        """An older history's delivered contracts as episodes (the schema 7 migration). The interval
-        comes from what the history saw: the move into the delivered stage (status_changes) and the
-        healthy scan before it; the older cwwatch's ``delivered_at`` is kept as the likely report only
-        where it lies inside a seen move (elsewhere it was my newest message, not a report)."""
-        rows = self.db.execute("SELECT id, stage, delivered_at, first_seen FROM contracts"
-                               " WHERE stage IN ('delivered', 'in_acceptance')").fetchall()
-        for r in rows:
-            moves = self.db.execute("SELECT seen_at, stage FROM status_changes WHERE contract_id=?"
-                                    " ORDER BY seen_at, rowid", (r["id"],)).fetchall()
-            latest, earlier = r["first_seen"], False
-            for i, m in enumerate(moves):
-                if Stage(m["stage"]).delivered and (i == 0 or not Stage(moves[i - 1]["stage"]).delivered):
-                    latest, earlier = m["seen_at"], i > 0
-            if earlier:
-                prev = self.db.execute("SELECT MAX(now_at) FROM scans WHERE healthy=1 AND now_at < ?",
-                                       (latest,)).fetchone()[0] or latest
-                likely = r["delivered_at"] if r["delivered_at"] and prev < r["delivered_at"] <= latest else None
-                key = self.db.execute("SELECT key FROM messages WHERE contract_id=? AND sender='worker'"
-                                      " AND sent_at=? ORDER BY rowid DESC", (r["id"], likely)).fetchone()
-                self.db.execute("INSERT INTO deliveries(contract_id, basis, earliest, likely, likely_key, latest)"
-                                " VALUES(?,?,?,?,?,?)", (r["id"], "move_seen", prev, likely if key else None,
-                                                         key[0] if key else "", latest))
-            else:
-                start = self.db.execute("SELECT MIN(sent_at) FROM messages WHERE contract_id=?",
-                                        (r["id"],)).fetchone()[0]
-                self.db.execute("INSERT INTO deliveries(contract_id, basis, earliest, latest) VALUES(?,?,?,?)",
-                                (r["id"], "first_seen", min(start or latest, latest), latest))
+        """An older history's deliveries as episodes (the schema 7 migration): one per move into a
+        delivered stage that status_changes holds, closed at the next move out of it (a finished
+        contract's episode stays for the vetting). A move seen between two healthy scans is
+        ``move_seen``; the older cwwatch's ``delivered_at`` is kept as the likely report of the last
+        episode only where it lies inside that move (elsewhere it was my newest message, not a report).
+        A contract already delivered when first seen is ``first_seen``, read as a new scan reads it
+        (``decide.delivery.open_episode``, the default wording)."""
+        for r in self.db.execute("SELECT id, stage, delivered_at, first_seen FROM contracts").fetchall():
+            moves = [(m["seen_at"], Stage(m["stage"])) for m in self.db.execute(
+                "SELECT seen_at, stage FROM status_changes WHERE contract_id=? ORDER BY seen_at, rowid", (r["id"],))]
+            if not moves and Stage(r["stage"]).delivered:
+                moves = [(r["first_seen"], Stage(r["stage"]))]
+            episodes: list[list[str | None]] = []  # [moved at, closed at], oldest first
+            for i, (at, stage) in enumerate(moves):
+                if stage.delivered and (i == 0 or not moves[i - 1][1].delivered):
+                    episodes.append([at, None])
+                elif not stage.delivered and episodes and episodes[-1][1] is None:
+                    episodes[-1][1] = at
+            for n, (latest, closed) in enumerate(episodes):
+                assert latest is not None
+                if latest == moves[0][0]:  # delivered when first seen
+                    d = delivery.open_episode(self.messages_of(r["id"]), _dt(latest), None)  # type: ignore[arg-type]
+                    values = ("first_seen", _iso(d.earliest), _iso(d.likely), d.likely_key)
+                else:
+                    prev = self.db.execute("SELECT MAX(now_at) FROM scans WHERE healthy=1 AND now_at < ?",
+                                           (latest,)).fetchone()[0] or latest
+                    old = r["delivered_at"] if n == len(episodes) - 1 else None
+                    likely = old if old and prev < old <= latest else None
+                    key = self.db.execute("SELECT key FROM messages WHERE contract_id=? AND sender='worker'"
+                                          " AND sent_at=? ORDER BY rowid DESC", (r["id"], likely)).fetchone()
+                    values = ("move_seen", prev, likely if key else None, key[0] if key else "")
+                self.db.execute("INSERT INTO deliveries(contract_id, basis, earliest, likely, likely_key, latest,"
+                                " closed_at) VALUES(?,?,?,?,?,?,?)", (r["id"], *values, latest, closed))
 
     def open_delivery(self, contract_id: int, d: Delivery) -> None:
         """Keep a new delivery episode (any open one is closed first, at its ``latest``)."""

@@ -63,20 +63,24 @@ def run(args: argparse.Namespace) -> int:
                 id=args.contract))
         mine = candidates(state.messages, d)
         ids = _ids(mine)
-        if not (args.message or args.at or args.none or args.undo):
+        if args.message is None and args.at is None and not (args.none or args.undo):
             _show(args.contract, d, mine, ids)
             return 0
         key, at = "", None
-        if args.message:
+        if args.message is not None:
             if args.message not in ids:
                 raise ConfigError(_("--message: {id!r} is not one of the messages that can be the delivery report "
                                     "(cwwatch delivered {contract} lists them)").format(
                     id=args.message, contract=args.contract))
             m = mine[ids.index(args.message)]
             key, at = m.key, m.sent_at
-        elif args.at:
+        elif args.at is not None:
             at = parse_time(args.at, "--at")
             low = d.earliest if d.basis == "move_seen" else None
+            start = min((m.sent_at for m in state.messages), default=None)
+            if low is None and start is not None and at < start:
+                raise ConfigError(_("--at: {time} is before the contract's thread begins ({start}): the delivery "
+                                    "came after it").format(time=fmt_time(at), start=fmt_time(start)))
             if at > d.latest or (low is not None and at < low):
                 raise ConfigError(_("--at: {time} is outside what cwwatch saw: the delivery was made {when}").format(
                     time=fmt_time(at), when=delivery_words(d)))

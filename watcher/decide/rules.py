@@ -155,6 +155,11 @@ def _week_over(c: ContractState, now: datetime, policy: Policy) -> str | None:
     return "likely" if likely is not None and now >= likely else None
 
 
+def _then(first: str, then: str) -> str:
+    """Two sentences one after the other: a space after a Latin full stop, none after 「。」."""
+    return first + then if first.endswith(("。", "）", "」")) else first + " " + then
+
+
 def _how_to_confirm(c: ContractState) -> str:
     return _("If that is wrong, say which message was the delivery: cwwatch delivered {id}").format(id=c.contract_id)
 
@@ -192,7 +197,7 @@ def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Fi
         certain = not d.confirmed and now >= latest_end
         message = overdue_msg.format(**fields, deadline=_t(latest_end if certain else end))
         if guess and now < latest_end:
-            message += " " + _how_to_confirm(c)
+            message = _then(message, _how_to_confirm(c))
         return Finding(rule="acceptance_overdue", deadline=end,
                        title=_("Acceptance overdue: {client}").format(client=c.client_name), message=message, **base)
     soon = likely_end if likely_end is not None else latest_end
@@ -201,9 +206,9 @@ def _acceptance(c: ContractState, now: datetime, policy: Policy, url: str) -> Fi
             message = _("The acceptance deadline of “{title}” is {deadline} (delivered {date}). If there is no "
                         "answer by then, ask for a contact reminder (possible until one week after delivery).")
         elif at is not None:
-            message = _("The acceptance deadline of “{title}” is {deadline}, if the delivery was your message of "
-                        "{date} (a guess). If there is no answer by then, ask for a contact reminder (possible "
-                        "until one week after delivery).") + " " + _how_to_confirm(c)
+            message = _then(_("The acceptance deadline of “{title}” is {deadline}, if the delivery was your message "
+                              "of {date} (a guess). If there is no answer by then, ask for a contact reminder "
+                              "(possible until one week after delivery)."), _how_to_confirm(c))
         else:
             message = _("The acceptance deadline of “{title}” is {deadline} at the latest (delivered by {latest}). If "
                         "there is no answer by then, ask for a contact reminder (possible until one week after "

@@ -198,7 +198,8 @@ def _desk(state: ContractState, s: Situation, acc: _Access, url: str, tr: In) ->
                         "has not notified me of the acceptance result, so I am writing to ask for your help."))
         delivered = (tr(N_("- Delivery report: {time} (earlier deliveries: {times})")).format(
             time=named, times=times(earlier)) if earlier else tr(N_("- Delivery report: {time}")).format(time=named))
-        if s.delivery.confirmed and not s.delivery.confirmed_key:  # a time the person gave, no message
+        if (s.delivery.confirmed and not s.delivery.confirmed_key) or s.delivery.at is None:
+            # a time the person gave, or a tight move's interval: no message to call the report
             delivered = tr(N_("- Delivery: {time}")).format(time=named)
         end = tr(N_("- End of the acceptance period (one week after delivery): {time}")).format(
             time=fmt_time(s.deadline, tr))
@@ -301,6 +302,23 @@ def _reminder(state: ContractState, s: Situation, accesses: Sequence[AccessSeen]
 # -- notes ---------------------------------------------------------------------------------------
 
 
+def _window_known(s: Situation) -> bool:
+    """Whether the week's end (``s.deadline``) is known, not guessed: the delivery is named (confirmed,
+    or tightly seen), or the deadline is the latest end (certain as a bound)."""
+    return s.named or s.deadline == s.certain_deadline
+
+
+def _window_end(s: Situation) -> str:
+    """The 連絡催促 window's end as known (Japan time): a time when the delivery is named, 「〜ごろ」
+    from a likely report (a guess), 「遅くとも〜」 when only the latest end is known."""
+    assert s.deadline is not None
+    if s.named:
+        return fmt_time(s.deadline)
+    if s.deadline != s.certain_deadline:
+        return _("around {time}").format(time=fmt_time(s.deadline))
+    return _("{time} at the latest").format(time=fmt_time(s.deadline))
+
+
 def _notes(state: ContractState, s: Situation) -> tuple[str, ...]:
     """What the drafts cannot say, for the worker (in the language chosen)."""
     out: list[str] = []
@@ -326,20 +344,24 @@ def _notes(state: ContractState, s: Situation) -> tuple[str, ...]:
             out.append(_("The client wrote after the delivery ({dates}). Check that it was not an acceptance "
                          "result (a rejection or a revision request) before writing to the desk.").format(
                 dates=join_list([fmt_time(r) for r in replies])))
-    if s.waiting_since is not None and not s.window_open and s.deadline is not None:
+    if s.waiting_since is not None and not s.window_open and s.deadline is not None and not _window_known(s):
+        out.append(_("A reply is awaited. If the delivery was your message of {time} (a guess), the "
+                     "contact-reminder (連絡催促) window closed one week after it, around {deadline}.").format(
+            time=fmt_time(s.delivered_at) if s.delivered_at else "?", deadline=fmt_time(s.deadline)))
+    elif s.waiting_since is not None and not s.window_open and s.deadline is not None:
         if s.desk_applies:
             out.append(_("A reply is awaited, but the contact-reminder (連絡催促) window closed one week after the "
                          "delivery, at {deadline}. Use the inquiry to the desk (drafted below).").format(
-                deadline=fmt_time(s.deadline)))
+                deadline=_window_end(s)))
         else:
             out.append(_("A reply is awaited, but the contact-reminder (連絡催促) window closed one week after the "
-                         "delivery, at {deadline}.").format(deadline=fmt_time(s.deadline)))
+                         "delivery, at {deadline}.").format(deadline=_window_end(s)))
     if s.reminder_applies:
         if s.deadline is not None:
             out.append(_("You can request a contact reminder from the contract page "
                          "(「契約相手と連絡とれない場合はこちら」) until {deadline}. The desk reviews it within about "
                          "two business days, then prompts the client by mail and on the site.").format(
-                deadline=fmt_time(s.deadline)))
+                deadline=_window_end(s)))
         else:
             out.append(_("You can request a contact reminder from the contract page "
                          "(「契約相手と連絡とれない場合はこちら」). The desk reviews it within about two business "
