@@ -2,7 +2,8 @@
 
 For a fault that makes a scan unhealthy, one row checks, in order:
 
-1. a healthy scan of the story (its four findings notified once);
+1. a healthy scan of the story (its four findings notified once), made once per module: each row
+   scans on from a copy of its home, the session it saved still valid;
 2. two scans under the fault: the named health kind, no finding, no finding notification, and the
    health notification exactly once, on the second scan (the default threshold of 2);
 3. a third scan under the fault: no second health notification;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -39,7 +41,7 @@ from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, s
 from watcher.decide import alerts
 from watcher.keychain import Credentials
 from watcher.models import HealthKind
-from watcher.sample.scenario import SMessage
+from watcher.sample.scenario import Scenario, SMessage
 from watcher.sample.server import SampleSite
 
 pytestmark = pytest.mark.browser
@@ -225,14 +227,43 @@ def external():
     ext.stop()
 
 
-@pytest.mark.usefixtures("english")  # the rows name a word of each problem's (English) detail
-@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-def test_unhealthy_row(harness, external, row: Row) -> None:
-    h = harness(story())
-    h.external = external  # type: ignore[attr-defined]
-    base = h.scan()
+@dataclass
+class Scanned:
+    """A home after one healthy scan of the story, and the sessions the site gave that scan."""
+
+    home: Path
+    sessions: set[str]
+
+
+@pytest.fixture(scope="module")
+def scanned_story(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Scanned:
+    """Step 1 of every unhealthy row, made once per module: a healthy scan of the story in real
+    Chromium, its four findings notified once. Each row scans on from a copy of this home."""
+    h = Harness(tmp_path_factory.mktemp("matrix") / "home", story())
+    try:
+        base = h.scan()
+        sessions = set(h.site.sessions)
+    finally:
+        h.close()
     assert base.healthy, base.problems
     assert rules_of(base) == EXPECTED_STORY and rules_of(base) == {(f.rule, f.contract_id) for f in base.notified}
+    return Scanned(h.paths.data_dir.parent, sessions)
+
+
+def after_healthy_scan(harness: Callable[[Scenario], Harness], scanned: Scanned) -> Harness:
+    """A harness on a new sample site whose home is a copy of ``scanned``'s, its session still valid
+    (the site knows the session cookie the healthy scan saved): as if it had just made that scan."""
+    h = harness(story())
+    shutil.copytree(scanned.home, h.paths.data_dir.parent)
+    h.site.sessions |= scanned.sessions
+    return h
+
+
+@pytest.mark.usefixtures("english")  # the rows name a word of each problem's (English) detail
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_unhealthy_row(harness, scanned_story, external, row: Row) -> None:
+    h = after_healthy_scan(harness, scanned_story)  # step 1: the healthy scan, shared by the rows
+    h.external = external  # type: ignore[attr-defined]
     kept = snapshot(h)
     logins = h.site.stats["login_post"]
 
