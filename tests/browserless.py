@@ -273,8 +273,9 @@ def http_harness(tmp_path: Path) -> Iterator[Callable[[Scenario], Harness]]:
     yield from harnesses(tmp_path, HttpHarness)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def story_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cwwatch home whose history holds healthy scans of the whole bundled story, read without a
-    browser (one per module; ``story_home_chromium`` is the same in real Chromium)."""
+    browser (one per session: tests read it or copy it, never change it; ``story_home_chromium`` is
+    the same in real Chromium)."""
     return scanned_story_home(tmp_path_factory.mktemp("story-home"), HttpHarness)

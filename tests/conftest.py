@@ -9,11 +9,14 @@ import shared helpers from these, never from one another (``tests/test_layout.py
 
 from __future__ import annotations
 
+import compileall
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import watcher
 import watcher.crowdworks.chromium
 from watcher import i18n
 
@@ -24,6 +27,12 @@ for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "C.UTF-8"
 
 pytest_plugins = ["tests.real_desktop", "tests.sitefixtures", "tests.browserless", "tests.daemonfixtures"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile the package once: the hundreds of ``python -m watcher`` processes the tests start
+    then load it compiled, also where PYTHONDONTWRITEBYTECODE keeps each of them from saving it."""
+    compileall.compile_dir(Path(watcher.__file__).parent, quiet=1)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -206,10 +206,11 @@ def with_faults(sc: Scenario, **faults: object) -> Scenario:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def story_home_chromium(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Path:
     """A cwwatch home whose history holds healthy scans of the whole bundled story in real Chromium
-    (one per module). ``story_home`` (``tests/browserless.py``) is the same without a browser."""
+    (one per session: tests read it or copy it, never change it). ``story_home``
+    (``tests/browserless.py``) is the same without a browser."""
     return scanned_story_home(tmp_path_factory.mktemp("story-home-chromium"), Harness)
 
 

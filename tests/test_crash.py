@@ -37,7 +37,7 @@ STORY_TITLES = {
     "応募先のクライアントに要警戒: 合同会社スターライトメディア",  # the application's client
 }
 SUMMARY = re.compile(r"^新しい通知が\d+件あります$")
-KILLS = int(os.environ.get("CWWATCH_KILLS", "20"))
+KILLS = int(os.environ.get("CWWATCH_KILLS", "14"))
 
 
 def configure(home: Path, site: SampleSite) -> None:
@@ -115,6 +115,12 @@ def site() -> Iterator[SampleSite]:
 
 def test_kill_9_at_random_points_loses_nothing_and_notifies_nothing_twice(
         desktop_session, password, chromium, site, tmp_path):
+    """Each round brings a new finding and kills a scan at a random point (seeded): anywhere in its
+    run, or (a third of the rounds) right after it recorded its row, where its notes are delivered
+    and taken off the outbox, a window of milliseconds that kills at random would seldom hit. A
+    completed scan follows every second kill, so that a kill also falls on what the kill before it
+    left (a queued note, a stale lock, a half-made schema). At the end every finding was notified,
+    none twice, except that a note shown but still queued when a scan died may be shown once more."""
     env = dict(desktop_session.env)
     seed = int(os.environ.get("CWWATCH_KILL_SEED", random.SystemRandom().randrange(1 << 30)))
     rng = random.Random(seed)
@@ -130,36 +136,48 @@ def test_kill_9_at_random_points_loses_nothing_and_notifies_nothing_twice(
     configure(home, site)
     dunst_clear_history(env)
     expected = set(STORY_TITLES)
-    may_repeat: set[str] = set()
-    killed_at: list[float] = []
+    # A note shown but still queued when a scan died: the kill fell between its delivery and its
+    # removal from the outbox. Delivery is at least once: it may be shown once more than it had been.
+    may_repeat: Counter[str] = Counter()
+    killed_at: list[str] = []  # seconds after the start; * aimed at the recorded row
+    aimed_rounds = set(rng.sample(range(KILLS), KILLS // 3))
     for i in range(KILLS):
         # Each round brings a new finding, so that every kill can fall on a note to deliver.
         site.set_scenario(with_new_clients(i + 1))
         expected.add(new_title(i))
+        recorded = len(scans(home))
         proc = subprocess.Popen(scan_cmd(), env=dict(env, CWWATCH_HOME=str(home)), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        delay = rng.uniform(0.05, span * 1.1)
-        time.sleep(delay)
+        started = time.monotonic()
+        aimed = i in aimed_rounds
+        if aimed:  # by the scan's own progress: once its row is in the history
+            while proc.poll() is None and len(scans(home)) == recorded and time.monotonic() < started + 300:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.03))  # before, while or after its notes are delivered
+        else:
+            time.sleep(rng.uniform(0.05, span * 1.1))
+        delay = time.monotonic() - started
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # the scan, its Playwright driver and Chromium at once
         proc.wait(timeout=30)
-        killed_at.append(round(delay, 2))
+        killed_at.append(f"{delay:.2f}{'*' if aimed else ''}")
         if db_of(home).exists():
             assert integrity(home) == "ok", f"round {i}: killed after {delay:.2f} s"
-            # A note shown but still queued: the kill fell between delivery and its removal from
-            # the outbox. Delivery is at least once, so that one note may be shown again.
-            shown = set(titles(env))
-            may_repeat |= {t for t in pending_titles(home) if t in shown}
+            shown = Counter(titles(env))
+            for t in set(pending_titles(home)) & set(shown):
+                may_repeat[t] = max(may_repeat[t], shown[t])  # shown n times and due once more
+        if i % 2 == 0 and i != KILLS - 1:
+            continue  # the next round's scan starts from what this kill left
         after = run_scan(home, env)
         assert after.returncode == 10, f"round {i}: the scan after the kill failed: {after.stderr}"
         assert '"healthy": true' in after.stdout
         assert integrity(home) == "ok"
         assert pending_titles(home) == [], "a completed scan leaves nothing queued"
     counts = Counter(titles(env))
-    print(f"kills after {killed_at} s (a full scan takes {span:.1f} s); may repeat: {sorted(may_repeat)}")
+    print(f"kills after {killed_at} s (a full scan takes {span:.1f} s); may repeat: {dict(may_repeat)}")
     lost = expected - set(counts)
     assert not lost, f"never notified: {sorted(lost)}"
-    twice = {t: n for t, n in counts.items() if n > 1 and (t not in may_repeat or n > 2)}
+    twice = {t: n for t, n in counts.items() if n > 1 + may_repeat[t]}
     assert not twice, f"notified more than once: {twice}"
     assert set(counts) == expected, f"unexpected notifications: {set(counts) - expected}"
 

@@ -126,7 +126,7 @@ def test_after_login_failed_no_more_login_attempts(desktop_session, password, ch
     dunst_clear_history(env)
     home = tmp_path / "home"
     with SampleSite(with_faults(live_story(), login="wrong_password")) as site:
-        proc = start_daemon(home, site, env, interval_min=0.05)
+        proc = start_daemon(home, site, env, interval_min=0.02)
         try:
             wait_for(lambda: len(scans(home)) >= 3, 90, "three scans", proc)
         finally:

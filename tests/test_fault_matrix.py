@@ -2,7 +2,8 @@
 
 For a fault that makes a scan unhealthy, one row checks, in order:
 
-1. a healthy scan of the story (its four findings notified once);
+1. a healthy scan of the story (its four findings notified once), made once per module: each row
+   scans on from a copy of its home, the session it saved still valid;
 2. two scans under the fault: the named health kind, no finding, no finding notification, and the
    health notification exactly once, on the second scan (the default threshold of 2);
 3. a third scan under the fault: no second health notification;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -39,7 +41,7 @@ from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, s
 from watcher.decide import alerts
 from watcher.keychain import Credentials
 from watcher.models import HealthKind
-from watcher.sample.scenario import SMessage
+from watcher.sample.scenario import Scenario, SMessage
 from watcher.sample.server import SampleSite
 
 pytestmark = pytest.mark.browser
@@ -225,14 +227,43 @@ def external():
     ext.stop()
 
 
-@pytest.mark.usefixtures("english")  # the rows name a word of each problem's (English) detail
-@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-def test_unhealthy_row(harness, external, row: Row) -> None:
-    h = harness(story())
-    h.external = external  # type: ignore[attr-defined]
-    base = h.scan()
+@dataclass
+class Scanned:
+    """A home after one healthy scan of the story, and the sessions the site gave that scan."""
+
+    home: Path
+    sessions: set[str]
+
+
+@pytest.fixture(scope="module")
+def scanned_story(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Scanned:
+    """Step 1 of every unhealthy row, made once per module: a healthy scan of the story in real
+    Chromium, its four findings notified once. Each row scans on from a copy of this home."""
+    h = Harness(tmp_path_factory.mktemp("matrix") / "home", story())
+    try:
+        base = h.scan()
+        sessions = set(h.site.sessions)
+    finally:
+        h.close()
     assert base.healthy, base.problems
     assert rules_of(base) == EXPECTED_STORY and rules_of(base) == {(f.rule, f.contract_id) for f in base.notified}
+    return Scanned(h.paths.data_dir.parent, sessions)
+
+
+def after_healthy_scan(harness: Callable[[Scenario], Harness], scanned: Scanned) -> Harness:
+    """A harness on a new sample site whose home is a copy of ``scanned``'s, its session still valid
+    (the site knows the session cookie the healthy scan saved): as if it had just made that scan."""
+    h = harness(story())
+    shutil.copytree(scanned.home, h.paths.data_dir.parent)
+    h.site.sessions |= scanned.sessions
+    return h
+
+
+@pytest.mark.usefixtures("english")  # the rows name a word of each problem's (English) detail
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_unhealthy_row(harness, scanned_story, external, row: Row) -> None:
+    h = after_healthy_scan(harness, scanned_story)  # step 1: the healthy scan, shared by the rows
+    h.external = external  # type: ignore[attr-defined]
     kept = snapshot(h)
     logins = h.site.stats["login_post"]
 
@@ -271,9 +302,8 @@ def test_unhealthy_row(harness, external, row: Row) -> None:
             "recovery_notes": 1, "store_intact": True})
 
 
-def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness) -> None:
-    h = harness(story())
-    assert h.scan().healthy
+def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness, scanned_story) -> None:
+    h = after_healthy_scan(harness, scanned_story)
     posts = h.site.stats["login_post"]
     h.set(with_faults(story(), session_expires_after=3))
     r = h.scan(full=True)
@@ -287,11 +317,10 @@ def test_session_expiring_mid_scan_with_the_right_password_logs_in_again(harness
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_an_inbox_api_refused_after_its_page_loaded_is_the_login_wall(harness, status: int) -> None:
+def test_an_inbox_api_refused_after_its_page_loaded_is_the_login_wall(harness, scanned_story, status: int) -> None:
     """Issue 20 item 4: the session ends between the inbox page and its own API call. It was "the
     inbox's list never arrived" (site_unreachable); it is the login wall: one login, the page again."""
-    h = harness(story())
-    assert h.scan().healthy
+    h = after_healthy_scan(harness, scanned_story)
     posts = h.site.stats["login_post"]
     h.set(with_faults(story(), session_expires_at=[INBOX_API], unauthorized_status=status))
     r = h.scan(full=True)
@@ -373,10 +402,9 @@ def test_healthy_rows(harness, name: str, faults_kw: dict[str, Any], check: Call
             "recovery_notes": 0, "store_intact": True})
 
 
-def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness) -> None:
+def test_an_empty_list_is_believed_when_every_workroom_says_finished(harness, scanned_story) -> None:
     """The one way out of the empty-list alarm: the contract pages agree that the work ended."""
-    h = harness(story())
-    assert h.scan().healthy
+    h = after_healthy_scan(harness, scanned_story)
     ended = with_faults(story(), empty_list=True)
     for c in ended.contracts:
         c.status = "完了"
@@ -408,15 +436,13 @@ def test_a_page_that_moves_once_by_script_is_read_after_it_settles(harness) -> N
 
 
 @pytest.mark.usefixtures("english")
-def test_a_page_that_reloads_itself_for_ever_is_read_or_named_never_guessed(harness) -> None:
+def test_a_page_that_reloads_itself_for_ever_is_read_or_named_never_guessed(harness, scanned_story) -> None:
     """A page that reloads itself right after each load can still be read between two reloads: how
     often that happens depends on how busy the machine is. So each scan is one of two true outcomes,
     never a third: healthy with exactly the story's findings (read between reloads), or
     site_unreachable "kept moving" with nothing decided. Either way nothing is notified twice, the
     store keeps what the healthy scan stored, and the scan after the fault is healthy again."""
-    h = harness(story())
-    base = h.scan()
-    assert base.healthy and rules_of(base) == EXPECTED_STORY, base.problems
+    h = after_healthy_scan(harness, scanned_story)
     kept = snapshot(h)
     h.set(with_faults(story(), reload_loop=[QUIET_ROOM]))
     outcomes = []
@@ -448,12 +474,10 @@ def test_a_page_that_reloads_itself_for_ever_is_read_or_named_never_guessed(harn
             "finding_notes_while_unhealthy": 0, "recovery_notes": None, "store_intact": True})
 
 
-def test_a_reply_behind_a_late_inbox_api_is_seen(harness) -> None:
+def test_a_reply_behind_a_late_inbox_api_is_seen(harness, scanned_story) -> None:
     """Item 5: the inbox fills its list from its API; read before that answer came, it was an empty
     inbox (healthy), the client's reply was missed and a false quiet_client went out."""
-    h = harness(story())
-    first = h.scan()
-    assert first.healthy and ("quiet_client", 963659463) in rules_of(first)
+    h = after_healthy_scan(harness, scanned_story)  # its findings: quiet_client for 963659463 among them
     replied = with_faults(story(), inbox_api_delay_ms=1500)
     replied.contract(963659463).messages.append(
         SMessage("client", replied.now - timedelta(minutes=5), "遅くなりすみません。本日中に検収します。"))
@@ -466,12 +490,11 @@ def test_a_reply_behind_a_late_inbox_api_is_seen(harness) -> None:
             "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
 
 
-def test_a_removed_message_is_recorded_as_removed_and_scans_stay_healthy(harness, tmp_path) -> None:
+def test_a_removed_message_is_recorded_as_removed_and_scans_stay_healthy(harness, scanned_story) -> None:
     """Item 6: a message the store knew that the site no longer shows made every later scan
     layout_changed. Now the live inbox is compared with the live workroom; the message is marked
     removed (the report's timeline shows it) and the rules run on what is there now."""
-    h = harness(story())
-    assert h.scan().healthy
+    h = after_healthy_scan(harness, scanned_story)
     gone = story()
     room = gone.contract(963688001)
     removed = room.messages.pop()  # the client's 「ありがとうございます。…」 of 19 November
@@ -519,10 +542,9 @@ def test_an_unreadable_last_access_blinds_only_that_client(harness) -> None:
 # -- issue 11: a note is never stale -------------------------------------------------------------
 
 
-def test_a_health_problem_that_changes_kind_is_notified_again(harness) -> None:
+def test_a_health_problem_that_changes_kind_is_notified_again(harness, scanned_story) -> None:
     """Item 9: network → logged out sent no new note; the person kept checking the network."""
-    h = harness(story())
-    assert h.scan().healthy
+    h = after_healthy_scan(harness, scanned_story)
     h.set(with_faults(story(), server_error=["/e/contracts"]))
     mark = len(h.console.getvalue())
     down = [h.scan(full=True) for _ in range(2)]

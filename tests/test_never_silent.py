@@ -229,7 +229,7 @@ def test_the_daemon_delivers_a_scan_s_notes_once_dunst_starts(chromium, tmp_path
     with own_desktop() as session, SampleSite(live_story()) as site:
         keyring.set_password("cwwatch", EMAIL, "demo-pass")
         session.daemons.pop("dunst").stop()
-        proc = start_daemon(home, site, session.env, interval_min=0.15)
+        proc = start_daemon(home, site, session.env, interval_min=0.05)
         try:
             # The daemon tries to deliver after each scan: once a second scan is recorded, it has tried
             # (and failed) at least once for the first scan's notes. They must all still be waiting.
