@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 STORY_TITLES = {
     "返信がありません: 株式会社サンプルトラベル",
-    "検収期限が近づいています: 株式会社サンプルトラベル",  # first seen in acceptance: due at the latest
+    "検収期限を過ぎました: 株式会社サンプルトラベル",  # first seen in acceptance: the likely report's week has passed
     "仮払いがまだです: 合同会社ミドリ商店",
     "返信がありません: 株式会社ノースゲート",
     "契約先のクライアントに注意: 合同会社ミドリ商店",  # a new, unverified client
