@@ -33,3 +33,14 @@ def test_wheel_ships_selectors_as_data_and_installed_code_finds_them(tmp_path):
     bundled, stdlib_selectors = out.stdout.split()
     assert bundled == str(site / "watcher" / "_selectors" / "crowdworks.toml")
     assert "site-packages" not in stdlib_selectors and str(ROOT) not in stdlib_selectors
+
+
+def test_the_suite_runs_one_worker_per_core_unless_the_arguments_choose() -> None:
+    """`python3 -m watcher.bootstrap test` hands pytest-xdist's options to pytest, except where the
+    person's own arguments choose the workers or turn xdist off."""
+    from watcher.bootstrap import parallel
+
+    assert parallel([]) == ["-n", "auto", "--dist", "worksteal"]
+    assert parallel(["tests/test_store.py", "-q"]) == ["-n", "auto", "--dist", "worksteal"]
+    for own in (["-n", "0"], ["-n0"], ["--numprocesses=3"], ["-p", "no:xdist"], ["--dist", "load"]):
+        assert parallel(own) == [], own

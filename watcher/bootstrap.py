@@ -356,7 +356,19 @@ def ensure_system(python: Path, command: str) -> None:
 # main
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist's options for the suite: one worker per core (``-n auto``), tests handed out as
+    workers free up (``--dist worksteal``: the slow tier's tests differ a hundredfold in length).
+    Each worker starts its own desktop (Xvfb on a free display, D-Bus, dunst, gnome-keyring), site
+    and browser, so the workers share nothing but the machine. Nothing is added when the arguments
+    choose for themselves (``-n``, ``--numprocesses``, ``-p no:xdist``)."""
+    chosen = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) for a in args) or \
+        any(a == "no:xdist" or a == "-pno:xdist" for a in args)
+    return [] if chosen else ["-n", "auto", "--dist", "worksteal"]
+
+
 def run_tests(python: Path, args: list[str]) -> int:
+    args = [*parallel(args), *args]
     argv = [str(python), "-m", "pytest", *args]
     log(_("running: {command}").format(command=f"pytest {shlex.join(args)}".rstrip()))
     sys.stdout.flush()
