@@ -219,3 +219,14 @@ def test_a_wait_that_goes_on_escalates_to_stage_2_once():
     assert [f.stage for f in stage1] == [1] and [f.stage for f in stage2] == [2]
     assert stage1[0].key != stage2[0].key  # each stage notifies once
     assert "今すぐ" in stage2[0].message
+
+
+def test_at_the_deadline_itself_the_words_say_past_as_the_rule_does() -> None:
+    """`status` said 「あと1日未満」 at the very moment acceptance_overdue fired (``now >= deadline``)."""
+    from watcher.report.words import days_left
+
+    deadline = datetime(2026, 12, 9, 12, 0, tzinfo=JST)
+    assert days_left(deadline, deadline) == (0, True)
+    assert days_left(deadline, deadline - timedelta(microseconds=1)) == (0, False)
+    assert days_left(deadline, deadline - timedelta(days=2)) == (2, False)
+    assert days_left(deadline, deadline + timedelta(days=1)) == (1, True)

@@ -164,9 +164,10 @@ def as_of(what: str, at: str, tr: In | None = None) -> str:
 
 
 def days_left(deadline: datetime, now: datetime) -> tuple[int, bool]:
-    """Whole days left before ``deadline`` (False), or whole days past it (True)."""
+    """Whole days left before ``deadline`` (False), or whole days past it (True). At the deadline
+    itself it is past, as the rules count it (``acceptance_overdue`` fires at ``now >= deadline``)."""
     delta = deadline - now
-    if delta >= timedelta(0):
+    if delta > timedelta(0):
         return delta // timedelta(days=1), False
     return (-delta) // timedelta(days=1), True
 
