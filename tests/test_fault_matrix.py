@@ -19,6 +19,7 @@ Set ``CWWATCH_MATRIX_OUT=FILE`` to append one JSON line per row (for the closing
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -37,6 +38,7 @@ from typing import Any
 import pytest
 
 from tests.daemonfixtures import record
+from tests.real_desktop import run_async
 from tests.sitefixtures import EXPECTED_STORY, LONG_THREAD, Harness, rules_of, story, with_faults, with_long_thread
 from watcher.decide import alerts
 from watcher.keychain import Credentials
@@ -433,6 +435,34 @@ def test_a_page_that_moves_once_by_script_is_read_after_it_settles(harness) -> N
     assert any(p.startswith(QUIET_ROOM + "?moved=1") for p in h.site.paths), "the page did move"
     record({"row": "a page that moves once by script right after loading", "kind": "healthy (read after it settled)",
             "health_notes": 0, "finding_notes_while_unhealthy": 0, "recovery_notes": 0, "store_intact": True})
+
+
+def test_a_page_left_reloading_on_the_pool_cannot_break_the_next_load(chromium, tmp_path):
+    """A page that reloads itself for ever, once read (or given up), is left on the pool's page: its
+    next reload fell in the middle of the next job's load there, and the *profile* was reported
+    unreachable ("interrupted by another navigation"). A load interrupted so is tried again."""
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.errors import Unhealthy
+
+    sc = with_faults(story(), reload_loop=[QUIET_ROOM])
+
+    async def two_jobs(url: str) -> tuple[str, str]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, pool_size=1,
+                           settle_s=0.2)
+        creds = Credentials(sc.worker.email, sc.worker.password)
+        async with Site(selector_files.load(None), opts, lambda: creds) as site:
+            async with site.page() as page:
+                await site.login(page)
+                with contextlib.suppress(Unhealthy):  # read between reloads, or named: either is true
+                    await site.get(page, QUIET_ROOM, "workroom")
+            async with site.page() as page:
+                fetched = await site.get(page, QUIET_PROFILE, "profile")
+                return fetched.url, page.url
+
+    with SampleSite(sc) as site:
+        read, now = run_async(lambda: two_jobs(site.url))
+    assert read.endswith(QUIET_PROFILE) and now.endswith(QUIET_PROFILE)
 
 
 @pytest.mark.usefixtures("english")

@@ -285,14 +285,16 @@ def test_the_daemon_kills_a_scan_past_its_time_limit_and_counts_it(tmp_path):
 
 
 def test_a_scan_child_that_prints_nothing_is_a_counted_failure(tmp_path):
+    """A child that dies without a word (exit 4: no code of ours; 3 is STORAGE, the lost scans of a
+    history that cannot be written, counted apart: tests/test_crash.py)."""
     paths = Paths.under(tmp_path / "home")
     Store(paths.db_file).close()
-    d, notifier = _daemon(paths, [sys.executable, "-c", "import sys; sys.exit(3)"], tmp_path / "console.txt")
+    d, notifier = _daemon(paths, [sys.executable, "-c", "import sys; sys.exit(4)"], tmp_path / "console.txt")
     assert d.scan_job() is None and d.scan_job() is None
     notifier.close()  # type: ignore[attr-defined]
     rows = scan_rows(paths.data_dir.parent)
     assert [json.loads(p)[0]["kind"] for _, _, p in rows] == ["scan_failed", "scan_failed"]
-    assert "（終了コード 3）" in json.loads(rows[0][2])[0]["detail"]
+    assert "（終了コード 4）" in json.loads(rows[0][2])[0]["detail"]
     assert (tmp_path / "console.txt").read_text(encoding="utf-8").count("スキャンが途中で止まりました") == 1
     record({"row": "daemon: a scan child that ends without a result", "kind": "scan_failed",
             "detail": "exit 3, no output", "health_notes": 1, "finding_notes_while_unhealthy": 0,

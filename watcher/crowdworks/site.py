@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, Response, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -56,6 +56,7 @@ REAL_HOSTS = ("crowdworks.jp",)
 UNFOLD_BUDGET_PAGES = 4  # unfolding a thread may take this many page timeouts in all
 UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
+_INTERRUPTED = re.compile(r'is interrupted by another navigation to "([^"]*)"')
 
 
 @dataclass
@@ -299,7 +300,7 @@ class Site:
         blocked = len(self.blocked)
         denied: list[int] = []
         try:
-            resp = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+            resp = await self._navigate(page, url, timeout_s)
             status = resp.status if resp is not None else 0
             if ready and status < 400:
                 await self._settle(page, ready, timeout_s)
@@ -335,6 +336,20 @@ class Site:
                                _("the page arrived truncated ({size} bytes, no closing {end})").format(
                                    size=len(body), end=self.sel.document_end.strip()))
         return status, payloads, (denied[0] if denied else 0), headers
+
+    async def _navigate(self, page: Page, url: str, timeout_s: float) -> Response | None:
+        """``page.goto`` until ``domcontentloaded``, tried again (a few times at most) when another
+        navigation interrupted it: the document left on the pool's page by the job before moving on
+        its own (a script's reload or redirect), or that interrupted load still finishing."""
+        for attempt in range(NAVIGATION_RETRIES):
+            try:
+                return await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+            except PlaywrightError as exc:
+                other = _INTERRUPTED.search(str(exc))
+                if other is None or attempt == NAVIGATION_RETRIES - 1:
+                    raise
+                logger.debug("a leftover navigation to {} interrupted {}: again", _short(other.group(1)), _short(url))
+        return None
 
     async def _payloads(self, page: Page, asked: list[Request], capture: tuple[re.Pattern[str], ...],
                         denied: list[int]) -> list[tuple[str, Any]]:
