@@ -372,8 +372,7 @@ class Site:
                 with contextlib.suppress(PlaywrightError, ValueError):
                     out.append((resp.url, await resp.json()))
             elif resp is not None and resp.status in (401, 403):
-                headers = resp.headers
-                if headers.get("cf-mitigated") == "challenge" or "x-amzn-waf-action" in headers:
+                if challenge_header(resp.headers, self.sel) is not None:
                     raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(resp.url), _(_CHALLENGES[PageKind.BOT_CHECK]))
                 denied.append(resp.status)
         return out
