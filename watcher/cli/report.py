@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 
 from watcher import wiring
 from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of
 from watcher.decide import rules
 from watcher.i18n import _
 from watcher.report import drafts
-from watcher.report.history import build_timeline
+from watcher.report.drafts import Drafts
+from watcher.report.history import Event, Facts, build_timeline
 from watcher.report.render import Report, render
 from watcher.report.words import FORMATS
 from watcher.wiring import open_history
@@ -34,10 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    now = now_of(args)
-    env = wiring.env_of(args)
-    cid = args.contract
+def gather(env: wiring.Env, cid: int, now: datetime) -> tuple[Facts, list[Event], Drafts]:
+    """The contract's facts, timeline and drafts from the history (ConfigError, exit 2: an unknown
+    contract or no history)."""
     store = open_history(env.paths)
     try:
         state = known_contract(store, cid)
@@ -51,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     made = drafts.make(state, now, env.policy(), accesses, facts.url, state.active)
+    return facts, timeline, made
+
+
+def run(args: argparse.Namespace) -> int:
+    now = now_of(args)
+    env = wiring.env_of(args)
+    facts, timeline, made = gather(env, args.contract, now)
     sys.stdout.write(render(Report(facts, timeline, made), args.fmt))
     sys.stdout.flush()
     return 0
