@@ -7,15 +7,19 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from watcher import wiring
 from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of
 from watcher.decide import rules
+from watcher.errors import CwError
 from watcher.i18n import _
+from watcher.paths import write_private
 from watcher.report import drafts
 from watcher.report.drafts import Drafts
 from watcher.report.history import Event, Facts, build_timeline
 from watcher.report.render import Report, render
+from watcher.report.timeline_svg import draw
 from watcher.report.words import FORMATS
 from watcher.wiring import open_history
 
@@ -32,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help=_("the contract id (or its page URL)"))
     p.add_argument("--format", choices=FORMATS, default="text", dest="fmt",
                    help=_("text (default), md (Markdown) or json (schema 1)"))
+    p.add_argument("--svg", metavar="FILE", type=Path,
+                   help=_("also write the timeline drawn as SVG to FILE (readable by you only), 960 px wide"))
     add_now_option(p)
     p.set_defaults(run=run)
 
@@ -55,10 +61,22 @@ def gather(env: wiring.Env, cid: int, now: datetime) -> tuple[Facts, list[Event]
     return facts, timeline, made
 
 
+def write_svg(path: Path, svg: str) -> None:
+    """The drawing as a standalone SVG file (UTF-8, 0600: it quotes the messages); CwError (exit 1)
+    naming the file when it cannot be written."""
+    try:
+        write_private(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n")
+    except OSError as exc:
+        raise CwError(_("cannot write the drawing to {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc.__class__.__name__)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     now = now_of(args)
     env = wiring.env_of(args)
     facts, timeline, made = gather(env, args.contract, now)
+    if args.svg is not None:
+        write_svg(args.svg, draw(facts, timeline).svg)
     sys.stdout.write(render(Report(facts, timeline, made), args.fmt))
     sys.stdout.flush()
     return 0

@@ -29,7 +29,7 @@ The SVG is safe to put inline in a page whose Content-Security-Policy forbids sc
 styles: no ``<script>``, no ``href``, no event handler, no ``style``; its looks are presentation
 attributes on elements that carry classes (``cw-…``), so a page's stylesheet may restyle them. Every
 text is escaped; characters XML cannot carry are replaced by U+FFFD. Each mark is a ``<g
-class="cw-mark …">`` with a ``<title>`` (the full text, a tooltip) and ``data-at`` (ISO 8601, the
+class="cw-mark …">`` with a ``<title>`` (the full text, a tooltip) and ``data-at`` (ISO 8601 in UTC, the
 time its x stands for); a mark drawn for an event also has ``data-row``: the index of its row.
 """
 
@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from xml.sax.saxutils import escape
 
 from watcher.decide.bizdays import is_business_day
@@ -445,9 +445,13 @@ def _shape(m: _Mark, ax: _Axis, y: float) -> str:
             f' fill="{fill}" stroke="#6b7280" stroke-width="0.5"/>')
 
 
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat()
+
+
 def _mark_svg(m: _Mark, ax: _Axis, y: float, data_at: datetime) -> str:
     row = f' data-row="{m.row}"' if m.row is not None else ""
-    return (f'<g class="cw-mark {_esc(m.cls)}" data-at="{_esc(data_at.isoformat())}"{row}>'
+    return (f'<g class="cw-mark {_esc(m.cls)}" data-at="{_iso(data_at)}"{row}>'
             f"<title>{_esc(m.tip)}</title>{_shape(m, ax, y)}</g>")
 
 
@@ -587,7 +591,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
     w = _text_px(now_label, SMALL)
     anchor = "end" if nx + w / 2 > width - PAD_X else ("start" if nx - w / 2 < PAD_X else "middle")
     lx = nx
-    now = (f'<g class="cw-mark cw-now" data-at="{_esc(facts.now.isoformat())}"><title>{_esc(now_label)}</title>'
+    now = (f'<g class="cw-mark cw-now" data-at="{_iso(facts.now)}"><title>{_esc(now_label)}</title>'
            f'<line class="cw-shape cw-now-line" x1="{nx}" y1="{plot_top - 6}" x2="{nx}" y2="{axis_y}" stroke="#dc2626"'
            f' stroke-width="1.5"/></g><text class="cw-now-label" x="{lx}" y="{plot_top - 10}" font-size="{SMALL}"'
            f' text-anchor="{anchor}" fill="#dc2626">{_esc(now_label)}</text>')
