@@ -362,6 +362,23 @@ def _page(svg: str, rows: tuple) -> str:
             f"<body>{svg}<ol>{items}</ol></body></html>")
 
 
+# Every text of the drawing as Chromium laid it out, in the viewBox's units.
+_TEXT_BOXES = """() => { const svg = document.querySelector('svg.cw-timeline'); const vb = svg.viewBox.baseVal;
+  return {vb: [vb.width, vb.height], texts: [...svg.querySelectorAll('text')].map((t) => {
+    const b = t.getBBox(); return {text: t.textContent, cls: t.getAttribute('class'),
+                                   x: b.x, y: b.y, w: b.width, h: b.height}; })}; }"""
+
+
+def _overlaps(texts: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            if (a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5
+                    and a["y"] < b["y"] + b["h"] - 1 and b["y"] < a["y"] + a["h"] - 1):
+                out.append((a["text"], b["text"]))
+    return out
+
+
 def _serve(html: str):
     def handler(route, _request) -> None:
         route.fulfill(status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8",
@@ -398,7 +415,9 @@ def _shoot(exe: Path, pages: dict[str, tuple[str, int]], out: Path) -> dict[str,
                 shown_errors = list(errors)
                 ran = page.evaluate("""() => { window.__ran = false; const s = document.createElement('script');
                     s.textContent = 'window.__ran = true'; document.body.appendChild(s); return window.__ran; }""")
-                found[name] = {"box": box, "errors": shown_errors, "violations": violations, "inline_ran": ran}
+                texts_ = page.evaluate(_TEXT_BOXES)
+                found[name] = {"box": box, "errors": shown_errors, "violations": violations, "inline_ran": ran,
+                               "texts": texts_}
                 context.close()
         finally:
             browser.close()
@@ -424,6 +443,11 @@ def test_the_drawing_renders_in_chromium_under_a_csp_without_scripts(story, chro
         assert box is not None and box["width"] > width * 0.9 and box["height"] > 100, (name, box)
         assert f["errors"] == [] and f["violations"] == [], (name, f)
         assert f["inline_ran"] is False, "the policy is in force"
+        vb_w, vb_h = f["texts"]["vb"]
+        texts_ = f["texts"]["texts"]
+        assert texts_ and _overlaps(texts_) == [], (name, _overlaps(texts_))
+        for t in texts_:
+            assert t["x"] >= -0.5 and t["x"] + t["w"] <= vb_w + 0.5 and 0 <= t["y"] <= vb_h - t["h"] + 0.5, (name, t)
         png = (ARTEFACTS / f"{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
 

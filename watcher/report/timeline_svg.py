@@ -65,6 +65,7 @@ MIN_WIDTH = 320  # narrower than a phone draws nothing readable
 MAX_WIDTH = 4000
 FONT = 12  # px in the viewBox: the drawing is meant at its own width (960 on a desk, 390 on a phone)
 SMALL = 11
+ROW_PITCH = 17  # a label row: CJK fonts draw 11 px text about 16 px tall
 PAD_X = 8
 LABEL_GAP = 6
 MIN_TICK_PX = 64
@@ -213,6 +214,9 @@ def _ticks(ax: _Axis) -> list[tuple[datetime, str, bool]]:
             major = t.hour < hours
             out.append((t, f"{t.month}/{t.day}" if major else f"{t.hour:02}:00", major))
             t += step
+        if out and not any(major for _t, _l, major in out):  # hours of one day: say which day once
+            first = out[0][0]
+            out[0] = (first, f"{first.month}/{first.day} {first.hour:02}:00", True)
         return out
     if step < 7 * D:
         t = datetime.combine(start.date(), time(0), tzinfo=JST)
@@ -425,8 +429,8 @@ def _shape(m: _Mark, ax: _Axis, y: float) -> str:
             (a - 1.5, a), (0, 1.5), (-a + 1.5, a), (-a, a - 1.5), (-1.5, 0)))
         return f'<polygon class="cw-shape {cls}" points="{pts}" fill="#b91c1c"/>'
     if m.shape == "tick":
-        colour = "#b45309" if "cw-deadline" in m.cls else "#0f766e"
-        dash = ' stroke-dasharray="3 2"' if "cw-likely" in m.cls or "cw-latest" in m.cls else ""
+        colour = ("#991b1b" if "cw-latest" in m.cls else "#b45309") if "cw-deadline" in m.cls else "#0f766e"
+        dash = ""
         return (f'<line class="cw-shape {cls}" x1="{x}" y1="{y - 7}" x2="{x}" y2="{y + 7}" stroke="{colour}"'
                 f' stroke-width="2.5"{dash}/>')
     # bars: from at to end; an open bar (the 連絡催促 window) from the axis's start
@@ -530,7 +534,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
         placed = _place_labels([(_label_x(m, ax), m) for m in order],
                                width - PAD_X, label_rows)
         used = 0
-        for m in order:
+        for m in sorted(order, key=lambda m: m.end is None):  # bars first: a point on a bar stays seen
             data_at = m.at
             if m.shape == "open-bar":
                 data_at = t0
@@ -539,11 +543,11 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
             if r < 0:
                 continue
             used = max(used, r + 1)
-            ty = mark_y + 8 + (r + 1) * (SMALL + 3)
+            ty = mark_y + 8 + (r + 1) * ROW_PITCH
             body.append(f'<text class="cw-label {_esc(m.cls)}" x="{round(lx, 2)}" y="{ty}" font-size="{SMALL}"'
                         f' text-anchor="{anchor}" fill="#374151">{_esc(m.label)}</text>')
         body.append("</g>")
-        y = mark_y + 10 + used * (SMALL + 3) + 8
+        y = mark_y + 10 + used * ROW_PITCH + 8
 
     plot_top, plot_bottom = 30.0, y
     if not ordered:
@@ -583,9 +587,9 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
             last_end = lx + w / 2
     # i18n: under the drawn timeline's axis
     zone = _("Japan time; shaded: days off")
-    axis.append(f'<text class="cw-axis-note" x="{ax.right}" y="{axis_y + 12 + 2 * SMALL}" font-size="{SMALL}"'
+    axis.append(f'<text class="cw-axis-note" x="{ax.right}" y="{axis_y + 8 + SMALL + ROW_PITCH}" font-size="{SMALL}"'
                 f' text-anchor="end" fill="#6b7280">{_esc(zone)}</text></g>')
-    height = round(axis_y + 20 + 2 * SMALL, 2)
+    height = round(axis_y + 14 + SMALL + ROW_PITCH, 2)
     nx = ax.x(facts.now)
     now_label = _("now {time}").format(time=fmt_time(facts.now))
     w = _text_px(now_label, SMALL)
