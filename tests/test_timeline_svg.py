@@ -122,6 +122,9 @@ def check_drawing(d: Drawing, events: list[Event]) -> ET.Element:
     assert root.get("role") == "img"
     kids = [c.tag.removeprefix(SVG) for c in root]
     assert kids[:2] == ["title", "desc"] and root[0].text and root[1].text
+    w, h = viewbox(root)
+    for t in root.iter(f"{SVG}text"):
+        assert 0 <= float(t.get("x", "nan")) <= w and 0 < float(t.get("y", "nan")) <= h, t.attrib
     ms = marks(root)
     by_time = sorted(ms, key=lambda m: m[1])
     xs = [x for _g, _t, x in by_time]
@@ -495,3 +498,27 @@ def test_report_svg_into_a_missing_folder_is_one_line(home, tmp_path, capsys, mo
     assert rc == 1 and out == ""
     assert err.count("\n") == 1 and "no-such-folder" in err and "Traceback" not in err
     assert not target.parent.exists()
+
+
+@pytest.mark.parametrize("year_end_break", [False, True])
+def test_days_off_are_shaded_as_bizdays_counts_them(year_end_break):
+    """Across the year's end: every day's noon lies in a shaded run iff bizdays says it is a day off
+    (weekends, 元日 and the other holidays; 12/29-1/3 only with the year-end break)."""
+    from watcher.decide.bizdays import is_business_day
+
+    a, b = jst(2026, 12, 20, 12), jst(2027, 1, 16, 12)
+    msgs = [Message(Sender.CLIENT, a, "はじめ", key="a"), Message(Sender.WORKER, b, "おわり", key="b")]
+    facts = replace(_facts(msgs, now=b), year_end_break=year_end_break)
+    events = build_timeline(msgs, [], [])
+    root = check_drawing(draw(facts, events), events)
+    xa, xb = (x for _g, _t, x in sorted((m for m in marks(root) if m[0].get("data-row") is not None),
+                                        key=lambda m: m[1]))
+    off = [(float(r.get("x", "nan")), float(r.get("x", "nan")) + float(r.get("width", "nan")))
+           for r in root.iter(f"{SVG}rect") if "cw-off" in r.get("class", "")]
+    day = a
+    while day <= b:
+        x = xa + (xb - xa) * ((day - a) / (b - a))
+        shaded = any(lo < x < hi for lo, hi in off)
+        assert shaded == (not is_business_day(day.date(), year_end_break)), day.date()
+        day += D
+    assert is_business_day(jst(2026, 12, 29).date()) and not is_business_day(jst(2027, 1, 1).date())

@@ -31,6 +31,16 @@ attributes on elements that carry classes (``cw-…``), so a page's stylesheet m
 text is escaped; characters XML cannot carry are replaced by U+FFFD. Each mark is a ``<g
 class="cw-mark …">`` with a ``<title>`` (the full text, a tooltip) and ``data-at`` (ISO 8601 in UTC, the
 time its x stands for); a mark drawn for an event also has ``data-row``: the index of its row.
+
+The classes a page may style: ``cw-timeline`` (the ``<svg>``), ``cw-lane cw-lane-<status|client|worker|
+system|access|delivery|window>``, ``cw-lane-head``, ``cw-label``; marks: ``cw-msg`` with ``cw-client``,
+``cw-worker`` or ``cw-system`` (``cw-gone``: removed since), ``cw-delivery`` (the report; ``cw-likely``:
+a guess), ``cw-removed``, ``cw-status``, ``cw-access`` with ``cw-seen`` (an observation), ``cw-visit``
+(its interval) or ``cw-hidden``, ``cw-delivered`` (``cw-likely``, ``cw-unknown``: an interval),
+``cw-week``, ``cw-week-end`` (the range its end falls in), ``cw-deadline`` (``cw-likely``, ``cw-latest``),
+``cw-window`` (``cw-open``, ``cw-closed``), ``cw-now``; the frame: ``cw-off`` with ``cw-weekend`` or
+``cw-holiday``, ``cw-axis``, ``cw-tick``, ``cw-grid``, ``cw-tick-label``, ``cw-axis-note``,
+``cw-now-line``, ``cw-now-label``, ``cw-empty``.
 """
 
 from __future__ import annotations
@@ -288,6 +298,7 @@ class _Mark:
     end: datetime | None = None
     shape: str = "dot"  # dot, ring, diamond, flag, cross, tick (points); bar (intervals)
     row: int | None = None
+    first: bool = False  # its label takes its place before the others
 
 
 @dataclass
@@ -332,11 +343,11 @@ def _delivery_marks(facts: Facts, ax_end: datetime) -> tuple[list[_Mark], list[_
             likely = not d.confirmed
             out.append(_Mark(d.at, "cw-delivered" + (" cw-likely" if likely else ""), how,
                              _("delivery (likely)") if likely else _("delivery (confirmed)"),
-                             shape="hollow-diamond" if likely else "diamond"))
+                             shape="hollow-diamond" if likely else "diamond", first=True))
         else:
             unknown = _("delivery, somewhere in here") if d.basis == "move_seen" else _("delivery, when unknown")
             out.append(_Mark(d.earliest, "cw-delivered cw-unknown", how, unknown,
-                             end=d.latest, shape="bar"))
+                             end=d.latest, shape="bar", first=True))
         lo, likely_end, hi = week_end(d, facts.acceptance_days)
         deadline = likely_end if likely_end is not None else hi
         dl = label_of(label=_("Acceptance deadline (delivery + 1 week)")) + " " + _("{time} ({left})").format(
@@ -349,9 +360,9 @@ def _delivery_marks(facts: Facts, ax_end: datetime) -> tuple[list[_Mark], list[_
             out.append(_Mark(lo, "cw-week-end", dl, "", end=hi, shape="bar"))
         if likely_end is not None:
             out.append(_Mark(likely_end, "cw-deadline" + ("" if d.confirmed else " cw-likely"), dl,
-                             _("deadline") if d.confirmed else _("deadline (likely)"), shape="tick"))
+                             _("deadline") if d.confirmed else _("deadline (likely)"), shape="tick", first=True))
         if likely_end is None or hi > likely_end:
-            out.append(_Mark(hi, "cw-deadline cw-latest", dl, _("deadline at the latest"), shape="tick"))
+            out.append(_Mark(hi, "cw-deadline cw-latest", dl, _("deadline at the latest"), shape="tick", first=True))
     if facts.state.stage is not Stage.FINISHED:
         s = situation(facts.state, facts.now, Policy(acceptance_days=facts.acceptance_days,
                                                      year_end_break=facts.year_end_break), facts.active)
@@ -374,28 +385,34 @@ def _label_x(m: _Mark, ax: _Axis) -> float:
     return ax.x(m.at)
 
 
+def _label_text(m: _Mark, anchor: str) -> str:
+    """A label; one that ends at its point (near the right edge) points to it: 「検収期限 →」."""
+    return f"{m.label} →" if anchor == "end" and m.end is None else m.label
+
+
 def _place_labels(marks: Sequence[tuple[float, _Mark]], right: float, rows: int) -> list[tuple[int, float, str]]:
-    """Labels in rows below the marks, greedily left to right, none overlapping another: (row,
-    x, anchor) per mark; row -1 when no row has room (the tooltip still says it)."""
-    ends = [-1e9] * rows
-    out: list[tuple[int, float, str]] = []
-    for x, m in marks:
-        w = _text_px(m.label, SMALL)
+    """Labels in rows below the marks, none overlapping another: (row, x, anchor) per mark, in the
+    order given; row -1 when no row has room (the tooltip still says it). The important ones
+    (``_Mark.first``: the delivery, the deadlines, the window) take their place first, then the
+    others left to right."""
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(rows)]
+    out: list[tuple[int, float, str]] = [(-1, x, "start") for x, _m in marks]
+    for i in sorted(range(len(marks)), key=lambda i: not marks[i][1].first):
+        x, m = marks[i]
         if not m.label:
-            out.append((-1, x, "start"))
             continue
+        w = _text_px(m.label, SMALL)
         lx, anchor, left = x, "start", x
         if x + w > right:
+            w = _text_px(_label_text(m, "end"), SMALL)
             lx, anchor, left = x, "end", x - w
         if left < PAD_X:
             lx, anchor, left = PAD_X, "start", PAD_X
-        placed = -1
         for r in range(rows):
-            if ends[r] + LABEL_GAP <= left:
-                ends[r] = left + w
-                placed = r
+            if all(left + w + LABEL_GAP <= a or b + LABEL_GAP <= left for a, b in taken[r]):
+                taken[r].append((left, left + w))
+                out[i] = (r, lx, anchor)
                 break
-        out.append((placed, lx, anchor))
     return out
 
 
@@ -443,8 +460,7 @@ def _shape(m: _Mark, ax: _Axis, y: float) -> str:
     fill = next((c for k, c in fills.items() if k in m.cls), "#e5e7eb")
     if "cw-closed" in m.cls:
         fill = "#ede9fe"
-    w = max(2.0, round(x1 - x0, 2))
-    x0 = min(x0, ax.right - w)
+    w = round(max(x1 - x0, min(2.0, ax.right - x0)), 2)  # at least 2 px, never past the axis's end
     return (f'<rect class="cw-shape {cls}" x="{round(x0, 2)}" y="{y - 5}" width="{w}" height="10" rx="2"'
             f' fill="{fill}" stroke="#6b7280" stroke-width="0.5"/>')
 
@@ -517,10 +533,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
     delivery, window = _delivery_marks(facts, t1)
     lanes["delivery"].marks += delivery
     lanes["window"].marks += window
-    if not ordered:
-        lanes = {k: v for k, v in lanes.items() if k == "window" and v.marks}
-    else:
-        lanes = {k: v for k, v in lanes.items() if v.marks or k in ("client", "worker")}
+    lanes = {k: v for k, v in lanes.items() if v.marks or (ordered and k in ("client", "worker"))}
 
     label_rows = 3 if width >= 640 else 2
     body: list[str] = []
@@ -532,7 +545,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
         mark_y = y + FONT + 14
         order = sorted(lane.marks, key=lambda m: (m.at, m.end or m.at))
         placed = _place_labels([(_label_x(m, ax), m) for m in order],
-                               width - PAD_X, label_rows)
+                               width - PAD_X, 4 if lane.key == "delivery" else label_rows)
         used = 0
         for m in sorted(order, key=lambda m: m.end is None):  # bars first: a point on a bar stays seen
             data_at = m.at
@@ -545,7 +558,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
             used = max(used, r + 1)
             ty = mark_y + 8 + (r + 1) * ROW_PITCH
             body.append(f'<text class="cw-label {_esc(m.cls)}" x="{round(lx, 2)}" y="{ty}" font-size="{SMALL}"'
-                        f' text-anchor="{anchor}" fill="#374151">{_esc(m.label)}</text>')
+                        f' text-anchor="{anchor}" fill="#374151">{_esc(_label_text(m, anchor))}</text>')
         body.append("</g>")
         y = mark_y + 10 + used * ROW_PITCH + 8
 
