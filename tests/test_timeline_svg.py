@@ -229,6 +229,7 @@ def test_rows_are_sentences_in_japan_time(story):
     facts, events = story[963688001]
     d = draw(facts, events)
     assert d.rows[0].text.startswith("2026年11月02日 14:00")
+    assert d.rows[0].at.utcoffset() == timedelta(hours=9)
     assert all(re.match(r"\d{4}年\d\d月\d\d日 \d\d:\d\d", r.text) for r in d.rows)
     assert [r.at for r in d.rows] == sorted(r.at for r in d.rows)
 
@@ -326,11 +327,13 @@ def histories(draw_):
         delivery = Delivery(lo, hi, "move_seen" if how == "move_seen" else "first_seen",
                             likely=pick.sent_at if pick else None, likely_key=pick.key if pick else "",
                             confirmed_at=(pick.sent_at if pick else hi) if how == "confirmed" else None,
-                            confirmed_key=pick.key if pick and how == "confirmed" else "")
+                            confirmed_key=pick.key if pick and how == "confirmed" else "",
+                            confirmed_none=how != "confirmed" and draw_(st.booleans()))
     now = draw_(moments)
     state = ContractState(3, draw_(bodies), 9, "client", stage, "検収中", True, tuple(kept), BASE, None,
                           delivery=delivery)
-    facts = Facts(state, now, "https://crowdworks.jp/contracts/3")
+    facts = Facts(state, now, "https://crowdworks.jp/contracts/3", year_end_break=draw_(st.booleans()),
+                  acceptance_days=draw_(st.sampled_from([7, 14])))
     events = build_timeline(kept, statuses, accesses, facts.delivery, removed)
     return facts, events, draw_(st.sampled_from([960, 390]))
 

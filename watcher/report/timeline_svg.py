@@ -94,7 +94,7 @@ _LANES = ("status", "client", "worker", "system", "access", "delivery", "window"
 
 @dataclass(frozen=True)
 class Row:
-    """One event as a sentence a screen reader reads: ``at`` (aware; the text says it in Japan time),
+    """One event as a sentence a screen reader reads: ``at`` (aware, in Japan time, as the text says it),
     ``kind`` and ``who`` as :class:`~watcher.report.history.Event` has them, ``text`` the sentence."""
 
     at: datetime
@@ -512,7 +512,7 @@ def draw(facts: Facts, events: Sequence[Event], *, width: int = 960) -> Drawing:
     if facts.now.tzinfo is None:
         raise ValueError("facts.now must be timezone-aware")
     ordered = sorted(events, key=lambda e: e.at)  # stable: build_timeline's order within a minute
-    rows = tuple(Row(e.at, e.kind, e.who, row_text(e)) for e in ordered)
+    rows = tuple(Row(e.at.astimezone(JST), e.kind, e.who, row_text(e)) for e in ordered)
 
     cells = 16 if width >= 640 else 10
     lanes = {k: _Lane(k) for k in _LANES}
