@@ -9,6 +9,9 @@ a login error, the 404 page, server errors and pages that arrived truncated. Wha
 past becomes a :class:`~watcher.errors.Unhealthy` naming the health kind, so the scan stops before any client
 finding.
 
+The browser: headless, the lightest one that reads the pages (the headless shell where one is
+installed, ``chromium.find_scan_browser``); headed (``login --headed``), the full browser.
+
 Every pool page stops any top-level navigation that leaves the configured host, redirect hops
 included (Chromium's own request interception, which sees each hop; Playwright's routes do not),
 so the scan never loads a page of another site.
@@ -123,6 +126,7 @@ class Site:
         self._last_nav = 0.0
         self._host = urlsplit(opts.base_url).netloc
         self.blocked: list[str] = []  # navigations stopped because they left the host
+        self.executable: Path | None = None  # the browser launched: the headless shell where a scan has one
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -134,8 +138,9 @@ class Site:
         await self.close()
 
     async def open(self) -> None:
+        find = browser_mod.find_scan_browser if self.opts.headless else browser_mod.find_chromium
         try:
-            exe = browser_mod.find_chromium(self.opts.browser_path or None)
+            exe = find(self.opts.browser_path or None)
         except browser_mod.BrowserNotFound as exc:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
         self._pw = await async_playwright().start()
@@ -146,6 +151,7 @@ class Site:
             await self.close()
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
                               _("Chromium did not start: {error}").format(error=first_line(exc))) from None
+        self.executable = exe
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})

@@ -1,0 +1,123 @@
+"""Which browser a scan launches: the headless shell where one is installed, the full browser where
+none is (``watcher.crowdworks.chromium.find_scan_browser``); a headed login keeps the full browser.
+
+The proof is the real processes: while a real scan of the story runs, the executables of the
+processes this test's process started (``/proc/PID/exe``) are collected.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.real_desktop import require
+from tests.sitefixtures import EXPECTED_STORY, Harness, rules_of, story
+from watcher.crowdworks import chromium as browsers
+from watcher.sample.scenario import Scenario
+
+
+def _descendants(root: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+@contextmanager
+def browsers_started() -> Iterator[set[str]]:
+    """The executables of the Chromium processes started below this process inside the block."""
+    before = set(_descendants(os.getpid()))
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while True:
+            for pid in set(_descendants(os.getpid())) - before:
+                try:
+                    exe = os.readlink(f"/proc/{pid}/exe")
+                except OSError:
+                    continue
+                if "chrom" in exe or "headless" in exe:
+                    seen.add(exe)
+            if stop.wait(0.02):
+                return
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_scan_uses_the_headless_shell_when_there_and_the_full_browser_when_not(
+        harness: Callable[[Scenario], Harness], chromium: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    shell = browsers.find_headless_shell()
+    if shell is None:
+        require("chromium-headless-shell", "no headless shell installed (Debian: apt-get install "
+                                            "chromium-headless-shell)")
+    full = browsers.find_chromium()
+    assert chromium == shell, "the suite's browser fixtures use what scans use"
+    assert browsers.is_headless_shell(shell) and not browsers.is_headless_shell(full)
+
+    h = harness(story())
+    with browsers_started() as seen:
+        first = h.scan()
+    assert first.healthy, first.problems
+    assert rules_of(first) == EXPECTED_STORY
+    assert seen == {str(shell.resolve())}
+
+    # No shell installed (neither Debian's nor Playwright's own): the full browser, headless.
+    monkeypatch.setattr(browsers, "_SHELL_CANDIDATES", [])
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "no-playwright-browsers"))
+    assert browsers.find_headless_shell() is None
+    assert browsers.find_scan_browser() == full
+    other = harness(story())
+    with browsers_started() as seen:
+        second = other.scan()
+    assert second.healthy, second.problems
+    assert rules_of(second) == EXPECTED_STORY
+    assert seen == {str(full.resolve())}
+
+
+def test_an_explicit_browser_is_used_for_scans_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    exe = tmp_path / "my-chromium"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    assert browsers.find_scan_browser(str(exe)) == exe
+    monkeypatch.setenv(browsers.ENV_VAR, str(exe))
+    assert browsers.find_scan_browser() == exe
+    assert browsers.find_chromium() == exe
+
+
+def test_playwrights_own_headless_shell_is_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    exe = tmp_path / "chromium_headless_shell-1200" / "chrome-headless-shell-linux64" / "chrome-headless-shell"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    assert browsers.find_headless_shell() == exe
+    assert browsers.find_scan_browser() == exe
+    assert browsers.is_headless_shell(exe)
