@@ -91,8 +91,9 @@ class HttpSite(Site):
                 c.get("path") or "/", True, bool(c.get("secure")),
                 None if c.get("expires", -1) < 0 else int(c["expires"]), False, None, None, {}))
         self._free = asyncio.Queue()
-        for _ in range(max(self.opts.pool_size, 1)):
-            self._free.put_nowait(HttpPage())  # type: ignore[arg-type]
+        for _ in range(max(self.opts.pool_size, 1)):  # the whole pool at once: Site.page() never grows it
+            self._pages.append(HttpPage())  # type: ignore[arg-type]
+            self._free.put_nowait(self._pages[-1])
 
     async def save_session(self) -> None:
         """The session's cookies in Playwright's ``storage_state`` form (what ``Site`` saves)."""

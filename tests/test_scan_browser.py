@@ -121,3 +121,47 @@ def test_playwrights_own_headless_shell_is_found(monkeypatch: pytest.MonkeyPatch
     assert browsers.find_headless_shell() == exe
     assert browsers.find_scan_browser() == exe
     assert browsers.is_headless_shell(exe)
+
+
+def test_the_pool_opens_a_second_page_only_while_two_jobs_run_side_by_side(chromium: Path, tmp_path: Path) -> None:
+    """One job after another keeps one page (one renderer process: an unchanged rescan); jobs side by
+    side open pages up to ``pool_size``, never more, and each new page is kept on the host too."""
+    import asyncio
+
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.keychain import Credentials
+    from watcher.sample.server import SampleSite
+
+    sc = story()
+    creds = Credentials(sc.worker.email, sc.worker.password)
+
+    async def jobs(url: str) -> tuple[int, int, int, list[str]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, pool_size=2,
+                           settle_s=0.2)
+        async with Site(selector_files.load(None), opts, lambda: creds) as site:
+            at_start = site.pages_open
+            for _ in range(3):
+                async with site.page() as page:
+                    await site.get(page, "/e/contracts?status=active", "contracts")
+            one_by_one = site.pages_open
+            inside = asyncio.Event()
+            held = 0
+
+            async def job(path: str) -> str:
+                nonlocal held
+                async with site.page() as page:
+                    held += 1
+                    if held >= 2:
+                        inside.set()
+                    await asyncio.wait_for(inside.wait(), 30)
+                    return (await site.get(page, path, "contracts")).url
+
+            urls = await asyncio.gather(*(job("/e/contracts?status=active") for _ in range(4)))
+            return at_start, one_by_one, site.pages_open, urls
+
+    with SampleSite(sc) as served:
+        at_start, one_by_one, side_by_side, urls = run_async(lambda: jobs(served.url))
+    assert (at_start, one_by_one, side_by_side) == (1, 1, 2)
+    assert all(u.endswith("/e/contracts?status=active") for u in urls)

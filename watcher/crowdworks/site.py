@@ -121,6 +121,7 @@ class Site:
         self._context: BrowserContext | None = None
         self._pages: list[Page] = []
         self._free: asyncio.Queue[Page] | None = None
+        self._opening = 0  # pool pages being opened now
         self._pace = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
@@ -159,11 +160,15 @@ class Site:
         if urlsplit(self.opts.base_url).hostname in REAL_HOSTS:
             await self._context.route(BLOCKED_RESOURCES, lambda route: route.abort())
         self._free = asyncio.Queue()
-        for _n in range(max(1, self.opts.pool_size)):
-            page = await self._context.new_page()
-            await self._keep_on_host(page)
-            self._pages.append(page)
-            self._free.put_nowait(page)
+        self._free.put_nowait(await self._new_page())  # more only when jobs run side by side (page())
+
+    async def _new_page(self) -> Page:
+        """One more page of the pool, kept on the host. Raises PlaywrightError."""
+        assert self._context is not None
+        page = await self._context.new_page()
+        self._pages.append(page)
+        await self._keep_on_host(page)
+        return page
 
     async def _keep_on_host(self, page: Page) -> None:
         """Fail every main-frame navigation to another host, each redirect hop included."""
@@ -202,15 +207,36 @@ class Site:
                 self._pw = None
 
     @property
+    def pages_open(self) -> int:
+        """The pool's pages (each a renderer process in the browser): 1 up to ``pool_size``."""
+        return len(self._pages)
+
+    @property
     def pages_loaded(self) -> int:
         return sum(self.loads.values())
 
     @contextlib.asynccontextmanager
     async def page(self) -> AsyncIterator[Page]:
-        """Borrow one of the pool's long-lived pages for a job (a page and what follows it)."""
+        """Borrow one of the pool's long-lived pages for a job (a page and what follows it).
+
+        The pool starts with one page and grows to ``pool_size`` only while every page is busy and
+        another job waits: a scan that loads its pages one after another (an unchanged rescan) keeps
+        one page, one renderer process. Raises Unhealthy (site_unreachable) when a new page cannot
+        be opened."""
         if self._free is None:
             raise RuntimeError("Site is not open")
-        page = await self._free.get()
+        if self._free.empty() and len(self._pages) + self._opening < max(1, self.opts.pool_size):
+            self._opening += 1  # counted before the await: two waiting jobs never open past pool_size
+            try:
+                page = await self._new_page()
+            except PlaywrightError as exc:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
+                                   _("the browser could not open a page: {error}").format(
+                                       error=first_line(exc))) from None
+            finally:
+                self._opening -= 1
+        else:
+            page = await self._free.get()
         try:
             yield page
         finally:
