@@ -272,6 +272,32 @@ def idle_mb(env: dict[str, str]) -> tuple[float, float]:
     return kb / 1024, mem / 1024
 
 
+def daemon_idle(env: dict[str, str], config: Path) -> dict[str, object]:
+    """The daemon between scans: started on the bench's home (its first scan right away), measured
+    once that scan's process has ended. ``alive_between_scans``: processes still under it then
+    (nothing should be: each scan is a child process with its browser)."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + 'scan_interval_min = 600\nactive_hours = "00:00-23:59"\n', encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "daemon"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        scanned = False
+        while time.monotonic() < deadline:
+            kids = _descendants(proc.pid)
+            scanned = scanned or bool(kids)
+            if scanned and not kids:
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)  # settled after the scan
+        return {"scanned": scanned, "alive_between_scans": len(_descendants(proc.pid)),
+                "rss_mb": round(_rss_kb(proc.pid) / 1024, 1), "pss_mb": round(_mem_kb(proc.pid) / 1024, 1)}
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        config.write_text(text, encoding="utf-8")
+
+
 # -- the floor ----------------------------------------------------------------------------------
 
 _LAUNCH = """
@@ -487,6 +513,7 @@ def main() -> int:
             record("naive_baseline", measured([sys.executable, __file__, "--naive", site.url,
                                                str(home / "data" / "session.json"), str(urls_file)]),
                    naive_requests(sc), scan_exe)
+            daemon = daemon_idle(env, home / "config" / "config.toml")
         ours, theirs, kb, parse_only_ratio = parse_bench(sc, min(len(sc.contracts), 100))
         idle, idle_pss = idle_mb(env)
     finally:
@@ -508,6 +535,7 @@ def main() -> int:
         "rescan_unchanged_browser_pss_mb<=350": cases["rescan_unchanged"]["browser_pss_mb"] <= 350,
         "extraction_ms<=1.5": ours <= 1.5,
         "extraction_vs_bs4>=15": theirs / ours >= 15,
+        "daemon_idle_rss_mb<60": float(daemon["rss_mb"]) < 60 and daemon["alive_between_scans"] == 0,  # type: ignore[arg-type]
         "requests==minimum": all(r["requests"] == r["minimum_requests"] for k, r in cases.items()
                                  if k != "naive_baseline"),
     }
@@ -522,6 +550,7 @@ def main() -> int:
         "workroom_page_kb": round(kb, 1),
         "rss_idle_mb": round(idle, 1),
         "pss_idle_mb": round(idle_pss, 1),
+        "daemon_idle": daemon,
         "rss_peak_mb": peak,
         "browser_peak_mb": browser_peak,
         "memory": MEMORY,
@@ -547,7 +576,9 @@ def main() -> int:
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"extraction: {ours:.2f} ms per {kb:.0f} KB workroom page (BeautifulSoup {theirs:.2f} ms, "
           f"{theirs / ours:.1f}× slower; parsing alone {parse_only_ratio:.0f}× slower); "
-          f"cwwatch idle {idle:.0f} MB RSS, {idle_pss:.0f} MB {mem}; total {summary['total_s']} s")
+          f"cwwatch idle {idle:.0f} MB RSS, {idle_pss:.0f} MB {mem}; the daemon between scans "
+          f"{daemon['rss_mb']} MB RSS, {daemon['pss_mb']} MB {mem}, {daemon['alive_between_scans']} processes "
+          f"alive under it; total {summary['total_s']} s")
     print("targets: " + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in targets.items()))
     print(json.dumps(summary, ensure_ascii=False))
     return 0

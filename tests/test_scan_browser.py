@@ -165,3 +165,60 @@ def test_the_pool_opens_a_second_page_only_while_two_jobs_run_side_by_side(chrom
         at_start, one_by_one, side_by_side, urls = run_async(lambda: jobs(served.url))
     assert (at_start, one_by_one, side_by_side) == (1, 1, 2)
     assert all(u.endswith("/e/contracts?status=active") for u in urls)
+
+
+PAGE_WITH_RESOURCES = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='stylesheet' href='/look.css?v=3'>"
+    "<style>@font-face{font-family:x;src:url(/face.woff2)}body{font-family:x}</style></head>"
+    "<body><img src='/photo.png'><p id='said'>仮払い済み</p><script src='/app.js'></script></body></html>")
+
+
+def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_drawn_with_them(
+        chromium: Path, tmp_path: Path) -> None:
+    """Readers read the DOM, never its layout: stylesheets, images, fonts and media are never asked
+    for (blocked inside the browser), scripts are; the screenshot of a saved copy is drawn with them."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = PAGE_WITH_RESOURCES.encode() if self.path == "/" else b"/* */"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path == "/" else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+
+    async def read_then_save() -> tuple[str, list[str]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
+        async with Site(selector_files.load(None), opts, lambda: None) as site:
+            async with site.page() as page:
+                await page.goto(url + "/", wait_until="load")
+                said = await page.inner_text("#said")
+                read = list(asked)
+                fetched = await site.snapshot(page)
+                await site.save_copy(page, fetched, tmp_path / "saved", "page", lambda html: html)
+                return said, read
+
+    try:
+        said, while_reading = run_async(read_then_save)
+    finally:
+        server.shutdown()
+    assert said == "仮払い済み"
+    assert sorted(while_reading) == ["/", "/app.js"]
+    assert "/look.css?v=3" in asked[len(while_reading):]  # the saved copy's picture, drawn with its styles
+    assert (tmp_path / "saved" / "page.png").stat().st_size > 0

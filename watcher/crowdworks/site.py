@@ -38,7 +38,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, Response, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -52,10 +61,14 @@ from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
 
-# Heavy resources not worth loading on the real site (a URL pattern each: never "**/*", which
-# would send every request through Python).
-BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
-REAL_HOSTS = ("crowdworks.jp",)
+# Resources no reader needs: images, fonts, media, and stylesheets (every reader reads the DOM as
+# it is attached, never its layout: ``_settle`` waits for ``state="attached"``, and the unfolding
+# clicks a control whose text shows without styles too). Blocked inside the browser by URL
+# (CDP ``Network.setBlockedURLs``, on every pool page): none of them is requested, and none passes
+# through Python. A saved copy's screenshot lifts the block for its drawing (``save_copy``).
+BLOCKED_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "woff", "woff2", "ttf", "otf",
+                      "mp4", "webm", "mp3", "css")
+BLOCKED_URLS = [f"*.{ext}{query}" for ext in BLOCKED_EXTENSIONS for query in ("", "?*")]
 UNFOLD_BUDGET_PAGES = 4  # unfolding a thread may take this many page timeouts in all
 UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
@@ -122,6 +135,7 @@ class Site:
         self._pages: list[Page] = []
         self._free: asyncio.Queue[Page] | None = None
         self._opening = 0  # pool pages being opened now
+        self._cdp: dict[int, CDPSession] = {}  # id(page) -> its own CDP session (host guard, blocking)
         self._pace = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
@@ -157,8 +171,6 @@ class Site:
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})
         self._context.set_default_timeout(self.opts.page_timeout_s * 1000)
-        if urlsplit(self.opts.base_url).hostname in REAL_HOSTS:
-            await self._context.route(BLOCKED_RESOURCES, lambda route: route.abort())
         self._free = asyncio.Queue()
         self._free.put_nowait(await self._new_page())  # more only when jobs run side by side (page())
 
@@ -171,9 +183,14 @@ class Site:
         return page
 
     async def _keep_on_host(self, page: Page) -> None:
-        """Fail every main-frame navigation to another host, each redirect hop included."""
+        """Fail every main-frame navigation to another host, each redirect hop included; block the
+        resources no reader needs (``BLOCKED_URLS``)."""
         assert self._context is not None
         cdp = await self._context.new_cdp_session(page)
+        self._cdp[id(page)] = cdp
+        # No response body kept for this session (the buffers are for Network.getResponseBody).
+        await cdp.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
+        await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
         tree = await cdp.send("Page.getFrameTree")
         main_frame = tree["frameTree"]["frame"]["id"]
 
@@ -200,6 +217,7 @@ class Site:
                     await closer.close()
         self._context = self._browser = None
         self._pages = []
+        self._cdp = {}
         if self._pw is not None:
             try:
                 await self._pw.stop()
@@ -617,13 +635,20 @@ class Site:
         html_file = folder / f"{name}.html"
         clean = redact(fetched.html)
         write_private(html_file, clean)
+        cdp = self._cdp.get(id(page))
         try:
             shown = clean if scripts else _SCRIPT.sub("", clean)
+            if cdp is not None:  # drawn as the person saw it: with its stylesheets and pictures
+                await cdp.send("Network.setBlockedURLs", {"urls": []})
             await page.set_content(shown, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
         except (PlaywrightError, OSError) as exc:  # the HTML is saved whole: the copy stands without its picture
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
+        finally:
+            if cdp is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
         return html_file
 
 
