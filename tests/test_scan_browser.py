@@ -205,14 +205,13 @@ def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_draw
 
     async def read_then_save() -> tuple[str, list[str]]:
         opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
-        async with Site(selector_files.load(None), opts, lambda: None) as site:
-            async with site.page() as page:
-                await page.goto(url + "/", wait_until="load")
-                said = await page.inner_text("#said")
-                read = list(asked)
-                fetched = await site.snapshot(page)
-                await site.save_copy(page, fetched, tmp_path / "saved", "page", lambda html: html)
-                return said, read
+        async with Site(selector_files.load(None), opts, lambda: None) as site, site.page() as page:
+            await page.goto(url + "/", wait_until="load")
+            said = await page.inner_text("#said")
+            read = list(asked)
+            fetched = await site.snapshot(page)
+            await site.save_copy(page, fetched, tmp_path / "saved", "page", lambda html: html)
+            return said, read
 
     try:
         said, while_reading = run_async(read_then_save)
