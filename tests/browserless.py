@@ -177,6 +177,21 @@ class HttpSite(Site):
         payloads = self._calls(final, page.html, capture, denied) if capture and status < 400 else []
         return status, payloads, (denied[0] if denied else 0), {}  # a firewall's headers: the Chromium tests
 
+    async def _request(self, url: str, kind: str) -> tuple[int, str, str, dict[str, str]]:
+        """A page read as the server sends it (``Site.get(render=False)``): one GET, as ``_goto``."""
+        if urlsplit(url).netloc != self._host:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
+        await self._throttle()
+        self.loads[kind] += 1
+        status, final, body, ctype = self._http(url)
+        if status >= 500:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path, f"HTTP {status}")
+        end = self.sel.document_end.strip().lower().encode()
+        if end and "html" in (ctype or "html") and not body.rstrip().lower().endswith(end):
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path,
+                               f"the page arrived truncated ({len(body)} bytes)")
+        return status, final, body.decode("utf-8", "replace"), {}
+
     async def _content(self, page: Any) -> str:
         return str(page.html)
 

@@ -221,3 +221,35 @@ def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_draw
     assert sorted(while_reading) == ["/", "/app.js"]
     assert "/look.css?v=3" in asked[len(while_reading):]  # the saved copy's picture, drawn with its styles
     assert (tmp_path / "saved" / "page.png").stat().st_size > 0
+
+
+def test_a_profile_is_read_as_the_server_sends_it_without_drawing_a_page(chromium: Path, tmp_path: Path) -> None:
+    """``render=False`` (the profile): the browser context's request API with the session's cookies,
+    paced and counted as a page; the pool's page is never navigated, the walls are still recognised."""
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.kinds.profile import extract_profile
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.keychain import Credentials
+    from watcher.models import PageKind
+    from watcher.sample.server import SampleSite
+
+    sc = story()
+    creds = Credentials(sc.worker.email, sc.worker.password)
+    sel = selector_files.load(None)
+    client = next(iter(sc.clients.values()))
+
+    async def read(url: str) -> tuple[str, str, int, str, object, object]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, settle_s=0.2)
+        async with Site(sel, opts, lambda: creds) as site, site.page() as page:
+            fetched = await site.get(page, f"/public/employers/{client.id}", "profile", render=False)
+            seen = extract_profile(fetched.tree, sel, fetched.url, fetched.fetched_at)
+            missing = await site.get(page, "/public/employers/1", "profile", render=False)
+            return page.url, seen.name, site.loads["profile"], fetched.url, missing.recognised.kind, seen.last_access
+
+    with SampleSite(sc) as served:
+        page_url, name, loads, url, missing, last_access = run_async(lambda: read(served.url))
+    assert page_url == "about:blank"
+    assert name == client.name and last_access is not None
+    assert loads == 2 and url == f"{served.url}/public/employers/{client.id}"
+    assert missing is PageKind.NOT_FOUND

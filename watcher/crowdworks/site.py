@@ -24,6 +24,7 @@ this scan has logged in), which every navigation reads and writes.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import json
 import re
@@ -72,6 +73,7 @@ BLOCKED_URLS = [f"*.{ext}{query}" for ext in BLOCKED_EXTENSIONS for query in (""
 UNFOLD_BUDGET_PAGES = 4  # unfolding a thread may take this many page timeouts in all
 UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
+REDIRECT_HOPS = 10  # a page read without drawing follows at most this many redirects (all on the host)
 _INTERRUPTED = re.compile(r'is interrupted by another navigation to "([^"]*)"')
 
 
@@ -387,6 +389,65 @@ class Site:
                                    size=len(body), end=self.sel.document_end.strip()))
         return status, payloads, (denied[0] if denied else 0), headers
 
+    async def _request(self, url: str, kind: str) -> tuple[int, str, str, dict[str, str]]:
+        """GET ``url`` through the browser context's request API (its cookies, no page drawn):
+        ``(status, final url, text, headers)``. As a navigation: paced (``_throttle``), the device
+        cookie pinned, every redirect hop kept on the host (one that leaves is never followed), an
+        answer the firewall marked as a challenge returned for the caller to recognise, a server error
+        or a truncated page unhealthy. Raises Unhealthy (site_unreachable)."""
+        if urlsplit(url).netloc != self._host or self._context is None:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
+                               _("refused to load a page outside {host}").format(host=self._host))
+        await self._throttle()
+        await self._pin_device()
+        self.loads[kind] += 1
+        timeout_s = self.opts.page_timeout_s
+        current = url
+        for _hop in range(REDIRECT_HOPS + 1):
+            try:
+                resp = await self._context.request.get(current, max_redirects=0, timeout=timeout_s * 1000,
+                                                       fail_on_status_code=False)
+            except PlaywrightTimeout:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                                   _("no answer within {seconds} s").format(seconds=f"{timeout_s:g}")) from None
+            except PlaywrightError as exc:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
+            location = resp.headers.get("location")
+            if not (300 <= resp.status < 400 and location):
+                break
+            target = urljoin(current, location)
+            await resp.dispose()
+            if urlsplit(target).netloc != self._host:
+                self.blocked.append(_origin(target))
+                logger.warning("stopped a navigation outside {}: {}", self._host, _origin(target))
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                                   _("redirected outside {host} (to {target}); not followed").format(
+                                       host=self._host, target=_origin(target)))
+            current = target
+        else:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                               _("more than {n} redirects").format(n=REDIRECT_HOPS))
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        try:
+            body = await resp.body()
+        except PlaywrightError as exc:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await resp.dispose()
+        status = resp.status
+        text = body.decode(_charset(headers.get("content-type", "")), errors="replace")
+        if challenge_header(headers, self.sel) is not None:
+            return status, current, text, headers
+        if status >= 500:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
+        end = self.sel.document_end.strip().lower().encode()
+        if end and "html" in (headers.get("content-type") or "html") and not body.rstrip().lower().endswith(end):
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                               _("the page arrived truncated ({size} bytes, no closing {end})").format(
+                                   size=len(body), end=self.sel.document_end.strip()))
+        return status, current, text, headers
+
     async def _navigate(self, page: Page, url: str, timeout_s: float) -> Response | None:
         """``page.goto`` until ``domcontentloaded``, tried again (a few times at most) when another
         navigation interrupted it: the document left on the pool's page by the job before moving on
@@ -459,11 +520,14 @@ class Site:
         return Fetched(page.url, status, html, tree, self.clock(), rec, headers=dict(headers or {}))
 
     async def get(self, page: Page, path: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                  ready: str | None = None) -> Fetched:
+                  ready: str | None = None, render: bool = True) -> Fetched:
         """Load a member page, logging in once if the login wall stands in the way.
 
         ``capture``: the page's own JSON calls to keep (their answers arrive in ``json_payloads``);
-        ``ready``: what the page must show before it is read. Raises Unhealthy.
+        ``ready``: what the page must show before it is read. ``render=False``: a page the server
+        sends whole (no script has to run for what the reader reads) is read as it arrives, through
+        the browser context's own request API (:meth:`_request`: the same cookies, pacing, host guard
+        and walls), never drawn; ``page`` then serves only a login. Raises Unhealthy.
         A page whose own API call answers 401/403 while the page itself loaded met the login wall
         too (the session ended in between): it is logged in once and read again, like the login page.
         A challenge (by protocol, script, words, or an ordinary page without the site's header where a
@@ -471,9 +535,18 @@ class Site:
         """
         url = self.url(path)
         for attempt in (1, 2):
-            status, payloads, denied, headers = await self._goto(page, url, kind, capture, ready)
-            fetched = await self._snapshot(page, status, headers)
-            fetched.json_payloads = payloads
+            if render:
+                status, payloads, denied, headers = await self._goto(page, url, kind, capture, ready)
+                fetched = await self._snapshot(page, status, headers)
+                fetched.json_payloads = payloads
+            else:
+                status, final, html, headers = await self._request(url, kind)
+                denied = 0
+                tree = parse_html(html)
+                rec = recognise(tree, final, status, self.sel, headers)
+                if rec.worker_id is not None:
+                    self.worker_id = rec.worker_id
+                fetched = Fetched(final, status, html, tree, self.clock(), rec, headers=headers)
             rk = fetched.recognised.kind
             _challenge(fetched, _short(url))
             if rk is None and not fetched.recognised.header:
@@ -497,24 +570,42 @@ class Site:
         raise AssertionError("unreachable")
 
     async def fetch_json(self, page: Page, path: str, kind: str) -> tuple[int, Any]:
-        """GET a JSON answer once from inside ``page`` (same origin, the page's own session), paced like
-        a navigation: ``(status, body)``, body None when it is not JSON. Only for paths the site's own
-        pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host."""
+        """GET a JSON answer once through the browser context's request API (the session's cookies, as
+        the page's own call would send them, with the page as its referrer; no script runs, nothing is
+        drawn), paced like a navigation: ``(status, body)``, body None when it is not JSON or the answer
+        is not 200 (a redirect is not followed: the login wall answers so). Only for paths the site's
+        own pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host,
+        and (login_challenge) for an answer the site's firewall marked as a challenge."""
         url = self.url(path)
         if urlsplit(url).netloc != self._host or urlsplit(url).path.startswith("/api/"):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
                                _("refused to fetch {path}").format(path=_short(url)))
         await self._throttle()
         self.loads[kind] += 1
-        try:
-            got = await asyncio.wait_for(page.evaluate(_FETCH_JS, url), self.opts.page_timeout_s)
-        except (PlaywrightError, TimeoutError):
+        if self._context is None:
             return 0, None
-        status = int(got.get("status") or 0) if isinstance(got, dict) else 0
+        headers = {"Accept": "application/json"}
+        if urlsplit(page.url).netloc == self._host:
+            headers["Referer"] = page.url
         try:
-            return status, json.loads(got.get("text") or "") if status == 200 else None
-        except ValueError:
-            return status, None
+            resp = await self._context.request.get(url, headers=headers, max_redirects=0,
+                                                   timeout=self.opts.page_timeout_s * 1000, fail_on_status_code=False)
+        except PlaywrightError:
+            return 0, None
+        try:
+            status = resp.status
+            if status in (401, 403) and challenge_header({k.lower(): v for k, v in resp.headers.items()},
+                                                         self.sel) is not None:
+                raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(url), _(_CHALLENGES[PageKind.BOT_CHECK]))
+            if status != 200:
+                return status, None
+            try:
+                return status, json.loads(await resp.text())
+            except (PlaywrightError, ValueError):
+                return status, None
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await resp.dispose()
 
     async def open_login_page(self, page: Page) -> Fetched:
         status, _payloads, _denied, headers = await self._goto(page, self.url(self.sel.urls.login), "login")
@@ -664,11 +755,6 @@ def unfold_limit(clicks: int, limit: int, text: str) -> int:
 
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 
-_FETCH_JS = """async (url) => {
-  const r = await fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}});
-  return {status: r.status, text: await r.text()};
-}"""
-
 _CHALLENGES = {
     PageKind.TWO_STEP: N_("two-step authentication: run `cwwatch login --headed`"),
     PageKind.CAPTCHA: N_("a captcha: run `cwwatch login --headed`"),
@@ -688,6 +774,15 @@ def _challenge(fetched: Fetched, where: str, kind: PageKind | None = None) -> No
         detail = _("a bot check (HTTP {status}, {what}): pass it once in a browser with "
                    "`cwwatch login --headed`").format(status=fetched.status, what=fetched.recognised.challenge)
     raise Challenged(HealthKind.LOGIN_CHALLENGE, where, detail, fetched)
+
+
+def _charset(content_type: str) -> str:
+    """The charset a Content-Type names (``text/html; charset=Shift_JIS``), UTF-8 when none or unknown."""
+    m = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    if m:
+        with contextlib.suppress(LookupError):
+            return codecs.lookup(m.group(1)).name
+    return "utf-8"
 
 
 def _origin(url: str) -> str:
