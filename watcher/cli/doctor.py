@@ -157,10 +157,10 @@ def check_browser(cfg: Config) -> Check:
         return Check("browser", FAIL, _("{exe} does not start headless: {error}").format(
             exe=exe, error=first_line(exc)))
     total = time.monotonic() - started
-    return Check("browser", OK, _("{exe} (Chromium {version}): launched headless, loaded about:blank and closed "
-                                  "in {took} s ({total} s with Playwright's start)").format(
-                                      exe=exe, version=version, took=f"{took:.2f}", total=f"{total:.2f}")
-                 + "; " + _headed_browser(cfg, exe))
+    launched = _("{exe} (Chromium {version}): launched headless, loaded about:blank and closed "
+                 "in {took} s ({total} s with Playwright's start)").format(
+                     exe=exe, version=version, took=f"{took:.2f}", total=f"{total:.2f}")
+    return Check("browser", OK, _("{launched}; {which}").format(launched=launched, which=_headed_browser(cfg, exe)))
 
 
 def check_keyring(cfg: Config) -> Check:
