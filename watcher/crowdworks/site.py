@@ -312,9 +312,14 @@ class Site:
         """Wait until the page shows ``ready`` (or a wall), at most ``settle_s`` after its load event.
 
         Never ``networkidle``: it does not settle on the real site. A page that shows neither is read
-        as it is (the extractor then names what is missing).
+        as it is (the extractor then names what is missing). A page that shows it already (a page the
+        server sent whole) is not waited on at all: one look, no watch set up.
         """
-        want = page.wait_for_selector(f"{ready}, {self._walls()}", state="attached", timeout=timeout_s * 1000)
+        wanted = f"{ready}, {self._walls()}"
+        with contextlib.suppress(PlaywrightError):  # a page still moving: the wait below sees it through
+            if await page.locator(wanted).count():
+                return
+        want = page.wait_for_selector(wanted, state="attached", timeout=timeout_s * 1000)
 
         async def loaded_and_some() -> None:
             await page.wait_for_load_state("load", timeout=timeout_s * 1000)
