@@ -91,8 +91,9 @@ class HttpSite(Site):
                 c.get("path") or "/", True, bool(c.get("secure")),
                 None if c.get("expires", -1) < 0 else int(c["expires"]), False, None, None, {}))
         self._free = asyncio.Queue()
-        for _ in range(max(self.opts.pool_size, 1)):
-            self._free.put_nowait(HttpPage())  # type: ignore[arg-type]
+        for _ in range(max(self.opts.pool_size, 1)):  # the whole pool at once: Site.page() never grows it
+            self._pages.append(HttpPage())  # type: ignore[arg-type]
+            self._free.put_nowait(self._pages[-1])
 
     async def save_session(self) -> None:
         """The session's cookies in Playwright's ``storage_state`` form (what ``Site`` saves)."""
@@ -175,6 +176,21 @@ class HttpSite(Site):
         denied: list[int] = []
         payloads = self._calls(final, page.html, capture, denied) if capture and status < 400 else []
         return status, payloads, (denied[0] if denied else 0), {}  # a firewall's headers: the Chromium tests
+
+    async def _request(self, url: str, kind: str) -> tuple[int, str, str, dict[str, str]]:
+        """A page read as the server sends it (``Site.get(render=False)``): one GET, as ``_goto``."""
+        if urlsplit(url).netloc != self._host:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
+        await self._throttle()
+        self.loads[kind] += 1
+        status, final, body, ctype = self._http(url)
+        if status >= 500:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path, f"HTTP {status}")
+        end = self.sel.document_end.strip().lower().encode()
+        if end and "html" in (ctype or "html") and not body.rstrip().lower().endswith(end):
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path,
+                               f"the page arrived truncated ({len(body)} bytes)")
+        return status, final, body.decode("utf-8", "replace"), {}
 
     async def _content(self, page: Any) -> str:
         return str(page.html)

@@ -37,7 +37,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     try:
-        chromium = str(watcher.crowdworks.chromium.find_chromium())
+        chromium = (f"{watcher.crowdworks.chromium.find_scan_browser()} for scans, "
+                    f"{watcher.crowdworks.chromium.find_chromium()} headed")
     except watcher.crowdworks.chromium.BrowserNotFound as exc:
         chromium = f"none ({exc})"
     mode = ("CI=true: a missing component FAILS its tests" if os.environ.get("CI") == "true"

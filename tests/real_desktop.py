@@ -672,9 +672,10 @@ def keyring_backend(desktop_session: DesktopSession) -> Any:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright's launch options plus the Chromium we found and our flags."""
+    """pytest-playwright's launch options plus the browser scans use (the headless shell where one is
+    installed) and our flags."""
     try:
-        exe = watcher.crowdworks.chromium.find_chromium()
+        exe = watcher.crowdworks.chromium.find_scan_browser()
     except watcher.crowdworks.chromium.BrowserNotFound as exc:
         require("chromium", str(exc))
     args = list(browser_type_launch_args.get("args", []))

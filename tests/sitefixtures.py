@@ -15,7 +15,7 @@ import pytest
 
 from watcher.config import Config
 from watcher.crowdworks import selectors as selectorset
-from watcher.crowdworks.chromium import BrowserNotFound, find_chromium
+from watcher.crowdworks.chromium import BrowserNotFound, find_scan_browser
 from watcher.keychain import Credentials
 from watcher.paths import Paths
 from watcher.sample.scenario import (
@@ -127,10 +127,11 @@ def scenario_from(text: str) -> Scenario:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
+    """The browser scans use (the headless shell where one is installed)."""
     from tests.real_desktop import require
 
     try:
-        return find_chromium()
+        return find_scan_browser()
     except BrowserNotFound as exc:
         require("chromium", str(exc))
 

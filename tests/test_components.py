@@ -31,8 +31,9 @@ SERVICE = "cwwatch-test"
 
 
 def _chromium() -> str:
+    """The browser scans use (the headless shell where one is installed)."""
     try:
-        return str(watcher.crowdworks.chromium.find_chromium())
+        return str(watcher.crowdworks.chromium.find_scan_browser())
     except watcher.crowdworks.chromium.BrowserNotFound as exc:
         require("chromium", str(exc))
 

@@ -61,6 +61,9 @@ def test_fresh_home_passes(cw_home: Path, chromium: Path, capsys: pytest.Capture
         assert checks[name]["status"] == "ok", checks[name]
     assert "SecretService" in checks["keyring"]["detail"]
     assert "launched headless" in checks["browser"]["detail"]
+    assert checks["browser"]["detail"].startswith(str(chromium))  # the browser a scan uses, named first
+    if "headless" in chromium.name:
+        assert "scans use this headless shell; `cwwatch login --headed` uses" in checks["browser"]["detail"]
     assert checks["session"] == {"name": "session", "status": "warn",
                                  "detail": "no saved session: run cwwatch login"}
     assert checks["store"]["status"] == "warn" and "never scanned" in checks["store"]["detail"]

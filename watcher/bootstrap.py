@@ -71,6 +71,8 @@ DESKTOP_BINARIES = (
 )
 DESKTOP_PACKAGES = ("xvfb", "dunst", "libnotify-bin", "gnome-keyring", "dbus-x11", "systemd")
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
+# The lighter browser scans use where it is installed (the full one stays for `login --headed`).
+SHELL_PACKAGE = "chromium-headless-shell"
 FONT_PACKAGE = "fonts-noto-cjk"
 
 USAGE = _("""\
@@ -276,6 +278,17 @@ def find_browser(python: Path) -> str | None:
     return None
 
 
+def find_shell(python: Path) -> str | None:
+    """What ``python -m watcher.crowdworks.chromium --shell`` finds: the headless shell, or None."""
+    try:
+        proc = subprocess.run([str(python), "-m", "watcher.crowdworks.chromium", "--shell"], cwd=ROOT,
+                              capture_output=True, text=True, errors="replace", timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = proc.stdout.strip()
+    return found if proc.returncode == 0 and found else None
+
+
 def _playwright_install(python: Path) -> None:
     argv = [str(python), "-m", "playwright", "install", "chromium"]
     if _can_apt():
@@ -316,6 +329,9 @@ def ensure_system(python: Path, command: str) -> None:
     browser = find_browser(python)
     if browser is None and apt:
         packages += BROWSER_PACKAGES
+    shell = find_shell(python)
+    if shell is None and apt:  # the headless shell scans use (Debian packages it beside chromium)
+        packages.append(SHELL_PACKAGE)
     desktop_missing = _missing_desktop() if (linux and command == "test") else []
     if desktop_missing and apt:
         packages += DESKTOP_PACKAGES
@@ -335,6 +351,9 @@ def ensure_system(python: Path, command: str) -> None:
         raise SetupError(_("no Chromium found and none could be installed; install Chromium or "
                            "Google Chrome, or set CWWATCH_CHROMIUM=/path/to/chromium"))
     log(_("browser: {path}").format(path=browser))
+    shell = shell or find_shell(python)
+    if shell is not None:
+        log(_("scans use the headless shell: {path}").format(path=shell))
 
     if command != "test":
         return

@@ -130,9 +130,24 @@ def _launch(exe: Path) -> tuple[str, float]:
         return version, time.monotonic() - started
 
 
-def check_browser(cfg: Config) -> Check:
+def _headed_browser(cfg: Config, scan_exe: Path) -> str:
+    """Which browser scans use and which one a headed login uses, as one sentence."""
+    if not browser_mod.is_headless_shell(scan_exe):
+        shell_hint = ("apt-get install chromium-headless-shell" if sys.platform.startswith("linux")
+                      else "playwright install chromium-headless-shell")
+        return _("scans use this full browser (a headless shell would be lighter: {hint})").format(hint=shell_hint)
     try:
-        exe = browser_mod.find_chromium(cfg.browser or None)
+        full = browser_mod.find_chromium(cfg.browser or None)
+    except browser_mod.BrowserNotFound as exc:
+        return _("scans use this headless shell; no full browser for `cwwatch login --headed`: {error}").format(
+            error=exc)
+    return _("scans use this headless shell; `cwwatch login --headed` uses {full}").format(full=full)
+
+
+def check_browser(cfg: Config) -> Check:
+    """The browser a scan launches (the headless shell where one is installed), launched once."""
+    try:
+        exe = browser_mod.find_scan_browser(cfg.browser or None)
     except browser_mod.BrowserNotFound as exc:
         return Check("browser", FAIL, str(exc))
     started = time.monotonic()
@@ -142,9 +157,10 @@ def check_browser(cfg: Config) -> Check:
         return Check("browser", FAIL, _("{exe} does not start headless: {error}").format(
             exe=exe, error=first_line(exc)))
     total = time.monotonic() - started
-    return Check("browser", OK, _("{exe} (Chromium {version}): launched headless, loaded about:blank and closed "
-                                  "in {took} s ({total} s with Playwright's start)").format(
-                                      exe=exe, version=version, took=f"{took:.2f}", total=f"{total:.2f}"))
+    launched = _("{exe} (Chromium {version}): launched headless, loaded about:blank and closed "
+                 "in {took} s ({total} s with Playwright's start)").format(
+                     exe=exe, version=version, took=f"{took:.2f}", total=f"{total:.2f}")
+    return Check("browser", OK, _("{launched}; {which}").format(launched=launched, which=_headed_browser(cfg, exe)))
 
 
 def check_keyring(cfg: Config) -> Check:

@@ -1,8 +1,17 @@
 """Find a Chromium that Playwright can drive, and the flags to launch it with.
 
-Order: an explicit path (config or ``CWWATCH_CHROMIUM``); Playwright's own download when both
-its ``chromium-<rev>`` and ``chromium_headless_shell-<rev>`` folders hold a browser; then the
-system's Chromium (Debian's ``chromium`` package, ``chromium-browser``, Google Chrome on macOS).
+Two browsers: the full one (:func:`find_chromium`), which can show a window (``cwwatch login
+--headed``), and the one scans use (:func:`find_scan_browser`): the headless shell where one is
+installed (Debian's ``chromium-headless-shell`` package, or Playwright's own
+``chromium_headless_shell-<rev>``), else the full browser run headless. The shell is Chromium
+without the windowing and the browser's UI: it reads the same pages with less memory (about two
+thirds of the full browser's PSS on one page) and launches a little faster; it can never show a
+window.
+
+Order of the full browser: an explicit path (config or ``CWWATCH_CHROMIUM``); Playwright's own
+download when both its ``chromium-<rev>`` and ``chromium_headless_shell-<rev>`` folders hold a
+browser; then the system's Chromium (Debian's ``chromium`` package, ``chromium-browser``, Google
+Chrome on macOS). An explicit path is used for scans too (the person chose it).
 This module is standard library only, so the bootstrap script can use it before any install.
 """
 
@@ -38,6 +47,24 @@ _SYSTEM_CANDIDATES = [
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
 ]
+
+
+# The headless shell: Debian's real binary (behind the /usr/bin wrapper), then the wrapper's name.
+_SHELL_CANDIDATES = [
+    "/usr/lib/chromium/chromium-headless-shell",
+    "chromium-headless-shell",
+]
+
+# Where Playwright's own headless shell keeps its binary, inside chromium_headless_shell-<rev>.
+_PLAYWRIGHT_SHELL_BINARIES = (
+    "chrome-headless-shell-linux64/chrome-headless-shell",
+    "chrome-linux/headless_shell",
+    "chrome-headless-shell-mac-arm64/chrome-headless-shell",
+    "chrome-headless-shell-mac-x64/chrome-headless-shell",
+    "chrome-mac/headless_shell",
+    "chrome-headless-shell-win64/chrome-headless-shell.exe",
+    "chrome-win/headless_shell.exe",
+)
 
 
 class BrowserNotFound(RuntimeError):
@@ -80,8 +107,21 @@ def _playwright_own() -> Path | None:
     return None
 
 
-def _system() -> Path | None:
-    for cand in _SYSTEM_CANDIDATES:
+def _playwright_shell() -> Path | None:
+    """Playwright's own headless shell (``chromium_headless_shell-<rev>``), newest first."""
+    root = playwright_browsers_dir()
+    if not root.is_dir():
+        return None
+    for folder in sorted(root.glob("chromium_headless_shell-*"), reverse=True):
+        for rel in _PLAYWRIGHT_SHELL_BINARIES:
+            exe = folder / rel
+            if exe.is_file() and os.access(exe, os.X_OK):
+                return exe
+    return None
+
+
+def _first_executable(candidates: list[str]) -> Path | None:
+    for cand in candidates:
         if os.sep in cand:
             p = Path(cand)
             if p.is_file() and os.access(p, os.X_OK):
@@ -93,8 +133,34 @@ def _system() -> Path | None:
     return None
 
 
+def _system() -> Path | None:
+    return _first_executable(_SYSTEM_CANDIDATES)
+
+
+def find_headless_shell() -> Path | None:
+    """The installed headless shell (Playwright's own first, as for the full browser, then Debian's
+    package), or None."""
+    return _playwright_shell() or _first_executable(_SHELL_CANDIDATES)
+
+
+def is_headless_shell(exe: str | os.PathLike[str]) -> bool:
+    """``exe`` is a headless shell (it cannot show a window), by its file name."""
+    name = Path(exe).name.lower()
+    return "headless_shell" in name or "headless-shell" in name
+
+
+def find_scan_browser(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The browser a scan launches (headless): an explicit path (config or ``CWWATCH_CHROMIUM``)
+    as given; else the headless shell where one is installed; else the full browser
+    (:func:`find_chromium`). Raises :class:`BrowserNotFound`."""
+    if explicit or os.environ.get(ENV_VAR):
+        return find_chromium(explicit)
+    return find_headless_shell() or find_chromium()
+
+
 def find_chromium(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Return the path of a usable Chromium, or raise :class:`BrowserNotFound`."""
+    """The full browser (it can show a window: ``login --headed``): its path, or raise
+    :class:`BrowserNotFound`."""
     for given in (explicit, os.environ.get(ENV_VAR)):
         if given:
             p = Path(given).expanduser()
@@ -111,7 +177,13 @@ def find_chromium(explicit: str | os.PathLike[str] | None = None) -> Path:
         hint=hint, variable=ENV_VAR))
 
 
-if __name__ == "__main__":  # used by the bootstrap: prints the browser or exits 1
+if __name__ == "__main__":  # used by the bootstrap: prints the browser (``--shell``: the headless shell) or exits 1
+    if sys.argv[1:] == ["--shell"]:
+        shell = find_headless_shell()
+        if shell is None:
+            sys.exit(1)
+        print(shell)
+        sys.exit(0)
     try:
         print(find_chromium())
     except BrowserNotFound as exc:

@@ -227,17 +227,19 @@ def text_parts(node: LexborNode) -> list[str]:
     return parts
 
 
-def text_outside(root: LexborNode, exclude: LexborNode | None) -> str:
-    """The normalised text of ``root`` without the text inside ``exclude`` (a thread may quote
-    anything, the page's own sentences included)."""
+def text_outside(root: LexborNode, exclude: LexborNode | set[int] | None) -> str:
+    """The normalised text of ``root`` without the text inside ``exclude`` (a node, or the
+    ``mem_id`` of several: a thread may quote anything, the page's own sentences included); the
+    text of one element apart from the next's by a space."""
     if exclude is None:
         return node_text(root)
+    skip = exclude if isinstance(exclude, set) else {exclude.mem_id}
     out: list[str] = []
 
     def walk(n: LexborNode) -> None:
         child = n.child
         while child is not None:
-            if child.mem_id != exclude.mem_id:
+            if child.mem_id not in skip:
                 if child.tag == "-text":
                     out.append(child.text_content or "")
                 elif child.tag not in _SKIP:

@@ -261,9 +261,10 @@ class Pages:
         """The contract page and its whole thread.
 
         The thread comes from the site's own JSON (``messages.json``: the answer the page loaded, else
-        fetched once from inside the page), the page's messages as the fallback, unfolded when
-        ``needs_older(room)``. The stage is what the page's sentences say; when the contract list's
-        label (``row``) says another, that is ``unknown_status``, never a silent pick.
+        fetched once through the browser context's request API, ``Site.fetch_json``), the page's
+        messages as the fallback, unfolded when ``needs_older(room)``. The stage is what the page's
+        sentences say; when the contract list's label (``row``) says another, that is
+        ``unknown_status``, never a silent pick.
         """
         sel = self.sel
         site = self.site
@@ -306,7 +307,7 @@ class Pages:
 
     async def _thread_json(self, page: Page, fetched: Fetched,
                            thread_id: int) -> tuple[tuple[Message, ...] | None, str]:
-        """The thread from its JSON: the answer the page itself loaded, else one fetch from the page."""
+        """The thread from its JSON: the answer the page itself loaded, else one request (``Site.fetch_json``)."""
         sel = self.sel
         path = sel.urls.thread_json.format(id=thread_id)
         body: Any = None
@@ -329,11 +330,14 @@ class Pages:
     # -- a client's profile ----------------------------------------------------------------------
 
     async def profile(self, client_id: int) -> ClientSeen:
+        """A client's public profile, read as the server sends it, never drawn: what the reader reads
+        (the ``#vue-container`` data, the last-access line) is in the page the server sends (seen: S3
+        reads it with a plain GET), so no script has to run. Raises Unhealthy."""
         path = self.sel.urls.profile.format(id=client_id)
         async with self.site.page() as page:
             fetched = await self._load(page, path, "profile",
                                        (profile_page(self.sel, client_id), _("the client's profile answered 404")),
-                                       ready=self.sel.ready.profile.css)
+                                       render=False)
             return await self._read(page, fetched, "profile", client_id,
                                     partial(extract_profile, fetched.tree, self.sel, fetched.url, fetched.fetched_at))
 

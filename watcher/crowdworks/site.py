@@ -9,6 +9,9 @@ a login error, the 404 page, server errors and pages that arrived truncated. Wha
 past becomes a :class:`~watcher.errors.Unhealthy` naming the health kind, so the scan stops before any client
 finding.
 
+The browser: headless, the lightest one that reads the pages (the headless shell where one is
+installed, ``chromium.find_scan_browser``); headed (``login --headed``), the full browser.
+
 Every pool page stops any top-level navigation that leaves the configured host, redirect hops
 included (Chromium's own request interception, which sees each hop; Playwright's routes do not),
 so the scan never loads a page of another site.
@@ -21,6 +24,7 @@ this scan has logged in), which every navigation reads and writes.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import json
 import re
@@ -35,7 +39,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from loguru import logger
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Request, Response, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -49,13 +62,18 @@ from watcher.keychain import Credentials
 from watcher.models import HealthKind, PageKind, Problem
 from watcher.paths import write_private
 
-# Heavy resources not worth loading on the real site (a URL pattern each: never "**/*", which
-# would send every request through Python).
-BLOCKED_RESOURCES = "**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,woff,woff2,ttf,otf,mp4,webm,mp3}"
-REAL_HOSTS = ("crowdworks.jp",)
+# Resources no reader needs: images, fonts, media, and stylesheets (every reader reads the DOM as
+# it is attached, never its layout: ``_settle`` waits for ``state="attached"``, and the unfolding
+# clicks a control whose text shows without styles too). Blocked inside the browser by URL
+# (CDP ``Network.setBlockedURLs``, on every pool page): none of them is requested, and none passes
+# through Python. A saved copy's screenshot lifts the block for its drawing (``save_copy``).
+BLOCKED_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "woff", "woff2", "ttf", "otf",
+                      "mp4", "webm", "mp3", "css")
+BLOCKED_URLS = [f"*.{ext}{query}" for ext in BLOCKED_EXTENSIONS for query in ("", "?*")]
 UNFOLD_BUDGET_PAGES = 4  # unfolding a thread may take this many page timeouts in all
 UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
+REDIRECT_HOPS = 10  # a page read without drawing follows at most this many redirects (all on the host)
 _INTERRUPTED = re.compile(r'is interrupted by another navigation to "([^"]*)"')
 
 
@@ -118,11 +136,14 @@ class Site:
         self._context: BrowserContext | None = None
         self._pages: list[Page] = []
         self._free: asyncio.Queue[Page] | None = None
+        self._opening = 0  # pool pages being opened now
+        self._cdp: dict[int, CDPSession] = {}  # id(page) -> its own CDP session (host guard, blocking)
         self._pace = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
         self._host = urlsplit(opts.base_url).netloc
         self.blocked: list[str] = []  # navigations stopped because they left the host
+        self.executable: Path | None = None  # the browser launched: the headless shell where a scan has one
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -134,8 +155,9 @@ class Site:
         await self.close()
 
     async def open(self) -> None:
+        find = browser_mod.find_scan_browser if self.opts.headless else browser_mod.find_chromium
         try:
-            exe = browser_mod.find_chromium(self.opts.browser_path or None)
+            exe = find(self.opts.browser_path or None)
         except browser_mod.BrowserNotFound as exc:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
         self._pw = await async_playwright().start()
@@ -146,23 +168,31 @@ class Site:
             await self.close()
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
                               _("Chromium did not start: {error}").format(error=first_line(exc))) from None
+        self.executable = exe
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
             viewport={"width": 1280, "height": 900})
         self._context.set_default_timeout(self.opts.page_timeout_s * 1000)
-        if urlsplit(self.opts.base_url).hostname in REAL_HOSTS:
-            await self._context.route(BLOCKED_RESOURCES, lambda route: route.abort())
         self._free = asyncio.Queue()
-        for _n in range(max(1, self.opts.pool_size)):
-            page = await self._context.new_page()
-            await self._keep_on_host(page)
-            self._pages.append(page)
-            self._free.put_nowait(page)
+        self._free.put_nowait(await self._new_page())  # more only when jobs run side by side (page())
+
+    async def _new_page(self) -> Page:
+        """One more page of the pool, kept on the host. Raises PlaywrightError."""
+        assert self._context is not None
+        page = await self._context.new_page()
+        self._pages.append(page)
+        await self._keep_on_host(page)
+        return page
 
     async def _keep_on_host(self, page: Page) -> None:
-        """Fail every main-frame navigation to another host, each redirect hop included."""
+        """Fail every main-frame navigation to another host, each redirect hop included; block the
+        resources no reader needs (``BLOCKED_URLS``)."""
         assert self._context is not None
         cdp = await self._context.new_cdp_session(page)
+        self._cdp[id(page)] = cdp
+        # No response body kept for this session (the buffers are for Network.getResponseBody).
+        await cdp.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
+        await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
         tree = await cdp.send("Page.getFrameTree")
         main_frame = tree["frameTree"]["frame"]["id"]
 
@@ -189,6 +219,7 @@ class Site:
                     await closer.close()
         self._context = self._browser = None
         self._pages = []
+        self._cdp = {}
         if self._pw is not None:
             try:
                 await self._pw.stop()
@@ -196,15 +227,36 @@ class Site:
                 self._pw = None
 
     @property
+    def pages_open(self) -> int:
+        """The pool's pages (each a renderer process in the browser): 1 up to ``pool_size``."""
+        return len(self._pages)
+
+    @property
     def pages_loaded(self) -> int:
         return sum(self.loads.values())
 
     @contextlib.asynccontextmanager
     async def page(self) -> AsyncIterator[Page]:
-        """Borrow one of the pool's long-lived pages for a job (a page and what follows it)."""
+        """Borrow one of the pool's long-lived pages for a job (a page and what follows it).
+
+        The pool starts with one page and grows to ``pool_size`` only while every page is busy and
+        another job waits: a scan that loads its pages one after another (an unchanged rescan) keeps
+        one page, one renderer process. Raises Unhealthy (site_unreachable) when a new page cannot
+        be opened."""
         if self._free is None:
             raise RuntimeError("Site is not open")
-        page = await self._free.get()
+        if self._free.empty() and len(self._pages) + self._opening < max(1, self.opts.pool_size):
+            self._opening += 1  # counted before the await: two waiting jobs never open past pool_size
+            try:
+                page = await self._new_page()
+            except PlaywrightError as exc:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",
+                                   _("the browser could not open a page: {error}").format(
+                                       error=first_line(exc))) from None
+            finally:
+                self._opening -= 1
+        else:
+            page = await self._free.get()
         try:
             yield page
         finally:
@@ -260,9 +312,14 @@ class Site:
         """Wait until the page shows ``ready`` (or a wall), at most ``settle_s`` after its load event.
 
         Never ``networkidle``: it does not settle on the real site. A page that shows neither is read
-        as it is (the extractor then names what is missing).
+        as it is (the extractor then names what is missing). A page that shows it already (a page the
+        server sent whole) is not waited on at all: one look, no watch set up.
         """
-        want = page.wait_for_selector(f"{ready}, {self._walls()}", state="attached", timeout=timeout_s * 1000)
+        wanted = f"{ready}, {self._walls()}"
+        with contextlib.suppress(PlaywrightError):  # a page still moving: the wait below sees it through
+            if await page.locator(wanted).count():
+                return
+        want = page.wait_for_selector(wanted, state="attached", timeout=timeout_s * 1000)
 
         async def loaded_and_some() -> None:
             await page.wait_for_load_state("load", timeout=timeout_s * 1000)
@@ -337,6 +394,65 @@ class Site:
                                    size=len(body), end=self.sel.document_end.strip()))
         return status, payloads, (denied[0] if denied else 0), headers
 
+    async def _request(self, url: str, kind: str) -> tuple[int, str, str, dict[str, str]]:
+        """GET ``url`` through the browser context's request API (its cookies, no page drawn):
+        ``(status, final url, text, headers)``. As a navigation: paced (``_throttle``), the device
+        cookie pinned, every redirect hop kept on the host (one that leaves is never followed), an
+        answer the firewall marked as a challenge returned for the caller to recognise, a server error
+        or a truncated page unhealthy. Raises Unhealthy (site_unreachable)."""
+        if urlsplit(url).netloc != self._host or self._context is None:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
+                               _("refused to load a page outside {host}").format(host=self._host))
+        await self._throttle()
+        await self._pin_device()
+        self.loads[kind] += 1
+        timeout_s = self.opts.page_timeout_s
+        current = url
+        for _hop in range(REDIRECT_HOPS + 1):
+            try:
+                resp = await self._context.request.get(current, max_redirects=0, timeout=timeout_s * 1000,
+                                                       fail_on_status_code=False)
+            except PlaywrightTimeout:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                                   _("no answer within {seconds} s").format(seconds=f"{timeout_s:g}")) from None
+            except PlaywrightError as exc:
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
+            location = resp.headers.get("location")
+            if not (300 <= resp.status < 400 and location):
+                break
+            target = urljoin(current, location)
+            await resp.dispose()
+            if urlsplit(target).netloc != self._host:
+                self.blocked.append(_origin(target))
+                logger.warning("stopped a navigation outside {}: {}", self._host, _origin(target))
+                raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                                   _("redirected outside {host} (to {target}); not followed").format(
+                                       host=self._host, target=_origin(target)))
+            current = target
+        else:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                               _("more than {n} redirects").format(n=REDIRECT_HOPS))
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        try:
+            body = await resp.body()
+        except PlaywrightError as exc:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), first_line(exc)) from None
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await resp.dispose()
+        status = resp.status
+        text = body.decode(_charset(headers.get("content-type", "")), errors="replace")
+        if challenge_header(headers, self.sel) is not None:
+            return status, current, text, headers
+        if status >= 500:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url), f"HTTP {status}")
+        end = self.sel.document_end.strip().lower().encode()
+        if end and "html" in (headers.get("content-type") or "html") and not body.rstrip().lower().endswith(end):
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, _short(url),
+                               _("the page arrived truncated ({size} bytes, no closing {end})").format(
+                                   size=len(body), end=self.sel.document_end.strip()))
+        return status, current, text, headers
+
     async def _navigate(self, page: Page, url: str, timeout_s: float) -> Response | None:
         """``page.goto`` until ``domcontentloaded``, tried again (a few times at most) when another
         navigation interrupted it: the document left on the pool's page by the job before moving on
@@ -409,11 +525,14 @@ class Site:
         return Fetched(page.url, status, html, tree, self.clock(), rec, headers=dict(headers or {}))
 
     async def get(self, page: Page, path: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
-                  ready: str | None = None) -> Fetched:
+                  ready: str | None = None, render: bool = True) -> Fetched:
         """Load a member page, logging in once if the login wall stands in the way.
 
         ``capture``: the page's own JSON calls to keep (their answers arrive in ``json_payloads``);
-        ``ready``: what the page must show before it is read. Raises Unhealthy.
+        ``ready``: what the page must show before it is read. ``render=False``: a page the server
+        sends whole (no script has to run for what the reader reads) is read as it arrives, through
+        the browser context's own request API (:meth:`_request`: the same cookies, pacing, host guard
+        and walls), never drawn; ``page`` then serves only a login. Raises Unhealthy.
         A page whose own API call answers 401/403 while the page itself loaded met the login wall
         too (the session ended in between): it is logged in once and read again, like the login page.
         A challenge (by protocol, script, words, or an ordinary page without the site's header where a
@@ -421,9 +540,18 @@ class Site:
         """
         url = self.url(path)
         for attempt in (1, 2):
-            status, payloads, denied, headers = await self._goto(page, url, kind, capture, ready)
-            fetched = await self._snapshot(page, status, headers)
-            fetched.json_payloads = payloads
+            if render:
+                status, payloads, denied, headers = await self._goto(page, url, kind, capture, ready)
+                fetched = await self._snapshot(page, status, headers)
+                fetched.json_payloads = payloads
+            else:
+                status, final, html, headers = await self._request(url, kind)
+                denied = 0
+                tree = parse_html(html)
+                rec = recognise(tree, final, status, self.sel, headers)
+                if rec.worker_id is not None:
+                    self.worker_id = rec.worker_id
+                fetched = Fetched(final, status, html, tree, self.clock(), rec, headers=headers)
             rk = fetched.recognised.kind
             _challenge(fetched, _short(url))
             if rk is None and not fetched.recognised.header:
@@ -447,24 +575,42 @@ class Site:
         raise AssertionError("unreachable")
 
     async def fetch_json(self, page: Page, path: str, kind: str) -> tuple[int, Any]:
-        """GET a JSON answer once from inside ``page`` (same origin, the page's own session), paced like
-        a navigation: ``(status, body)``, body None when it is not JSON. Only for paths the site's own
-        pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host."""
+        """GET a JSON answer once through the browser context's request API (the session's cookies, as
+        the page's own call would send them, with the page as its referrer; no script runs, nothing is
+        drawn), paced like a navigation: ``(status, body)``, body None when it is not JSON or the answer
+        is not 200 (a redirect is not followed: the login wall answers so). Only for paths the site's
+        own pages load (never ``/api/``, which robots.txt closes). Raises Unhealthy for another host,
+        and (login_challenge) for an answer the site's firewall marked as a challenge."""
         url = self.url(path)
         if urlsplit(url).netloc != self._host or urlsplit(url).path.startswith("/api/"):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
                                _("refused to fetch {path}").format(path=_short(url)))
         await self._throttle()
         self.loads[kind] += 1
-        try:
-            got = await asyncio.wait_for(page.evaluate(_FETCH_JS, url), self.opts.page_timeout_s)
-        except (PlaywrightError, TimeoutError):
+        if self._context is None:
             return 0, None
-        status = int(got.get("status") or 0) if isinstance(got, dict) else 0
+        headers = {"Accept": "application/json"}
+        if urlsplit(page.url).netloc == self._host:
+            headers["Referer"] = page.url
         try:
-            return status, json.loads(got.get("text") or "") if status == 200 else None
-        except ValueError:
-            return status, None
+            resp = await self._context.request.get(url, headers=headers, max_redirects=0,
+                                                   timeout=self.opts.page_timeout_s * 1000, fail_on_status_code=False)
+        except PlaywrightError:
+            return 0, None
+        try:
+            status = resp.status
+            if status in (401, 403) and challenge_header({k.lower(): v for k, v in resp.headers.items()},
+                                                         self.sel) is not None:
+                raise Unhealthy.of(HealthKind.LOGIN_CHALLENGE, _short(url), _(_CHALLENGES[PageKind.BOT_CHECK]))
+            if status != 200:
+                return status, None
+            try:
+                return status, json.loads(await resp.text())
+            except (PlaywrightError, ValueError):
+                return status, None
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await resp.dispose()
 
     async def open_login_page(self, page: Page) -> Fetched:
         status, _payloads, _denied, headers = await self._goto(page, self.url(self.sel.urls.login), "login")
@@ -585,13 +731,20 @@ class Site:
         html_file = folder / f"{name}.html"
         clean = redact(fetched.html)
         write_private(html_file, clean)
+        cdp = self._cdp.get(id(page))
         try:
             shown = clean if scripts else _SCRIPT.sub("", clean)
+            if cdp is not None:  # drawn as the person saw it: with its stylesheets and pictures
+                await cdp.send("Network.setBlockedURLs", {"urls": []})
             await page.set_content(shown, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
         except (PlaywrightError, OSError) as exc:  # the HTML is saved whole: the copy stands without its picture
             logger.warning("no screenshot of {}: {}", name, type(exc).__name__)
+        finally:
+            if cdp is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
         return html_file
 
 
@@ -606,11 +759,6 @@ def unfold_limit(clicks: int, limit: int, text: str) -> int:
 
 
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
-
-_FETCH_JS = """async (url) => {
-  const r = await fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}});
-  return {status: r.status, text: await r.text()};
-}"""
 
 _CHALLENGES = {
     PageKind.TWO_STEP: N_("two-step authentication: run `cwwatch login --headed`"),
@@ -631,6 +779,15 @@ def _challenge(fetched: Fetched, where: str, kind: PageKind | None = None) -> No
         detail = _("a bot check (HTTP {status}, {what}): pass it once in a browser with "
                    "`cwwatch login --headed`").format(status=fetched.status, what=fetched.recognised.challenge)
     raise Challenged(HealthKind.LOGIN_CHALLENGE, where, detail, fetched)
+
+
+def _charset(content_type: str) -> str:
+    """The charset a Content-Type names (``text/html; charset=Shift_JIS``), UTF-8 when none or unknown."""
+    m = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    if m:
+        with contextlib.suppress(LookupError):
+            return codecs.lookup(m.group(1)).name
+    return "utf-8"
 
 
 def _origin(url: str) -> str:

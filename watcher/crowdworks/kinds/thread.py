@@ -24,6 +24,7 @@ from watcher.crowdworks.dom import (
     hook_all,
     int_from,
     json_path,
+    text_outside,
     text_parts,
     trace_or_new,
 )
@@ -48,6 +49,7 @@ def message_key(sender: Sender, sent_at: datetime, body: str) -> str:
     return hashlib.blake2b(f"{sender}|{minute}|{canonical(body)}".encode(), digest_size=8).hexdigest()
 
 
+_ANY_ID = re.compile(r"/(\d+)")
 _BR = re.compile(r"<\s*br\s*/?\s*>|</\s*p\s*>\s*<\s*p[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -133,45 +135,56 @@ def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: 
     tr = trace_or_new(trace)
     t = sel.thread
     out: list[Message] = []
-    mine_css, system_css = t.mine.css, t.system.css
-    for i, item in enumerate(_items(thread, sel, tr), start=1):
+    # The hooks, their CSS and grades looked up once, not per message (a page holds dozens).
+    mine_hook, system_hook, time_hook, body_hook = t.mine, t.system, t.time, t.body
+    sender_hook, delivery_hook = t.sender, t.delivery
+    mine_css, system_css, time_css, body_css = mine_hook.css, system_hook.css, time_hook.css, body_hook.css
+    paragraph_css, sender_css, delivery_css = t.paragraph.css, sender_hook.css, delivery_hook.css
+    mine_grade, system_grade, time_grade = mine_hook.first.grade, system_hook.first.grade, time_hook.first.grade
+    body_grade, sender_grade, delivery_grade = body_hook.first.grade, sender_hook.first.grade, delivery_hook.first.grade
+    delivery_texts = t.delivery_texts.texts
+    items = _items(thread, sel, tr)
+    for i, item in enumerate(items, start=1):
         mine = has(item, mine_css)
         system = not mine and has(item, system_css)
         if mine:
-            tr.hit(t.mine, t.mine.first.grade)
+            tr.hit(mine_hook, mine_grade)
         if system:
-            tr.hit(t.system, t.system.first.grade)
-        tnode = item.css_first(t.time.css)
+            tr.hit(system_hook, system_grade)
+        tnode = item.css_first(time_css)
         raw = tnode.attributes.get("datetime") if tnode is not None else None
         if not raw:
-            raise ExtractionError(page, f"message {i} time", f"no {t.time.css!r}")
+            raise ExtractionError(page, f"message {i} time", f"no {time_css!r}")
         try:
             sent_at = parse_site_datetime(normalize(raw))
         except TimeParseError:
             raise ExtractionError(page, f"message {i} time", f"unreadable {raw!r}") from None
-        tr.hit(t.time, t.time.first.grade)
-        body_node = next((b for b in item.css(t.body.css) if b.css_first(t.paragraph.css) is not None), None)
+        tr.hit(time_hook, time_grade)
+        body_node = next((b for b in item.css(body_css) if b.css_first(paragraph_css) is not None), None)
         if body_node is not None:
-            tr.hit(t.body, t.body.first.grade)
-            body = "\n".join(line for p in body_node.css(t.paragraph.css) for line in text_parts(p))
+            tr.hit(body_hook, body_grade)
+            body = "\n".join(line for p in body_node.css(paragraph_css) for line in text_parts(p))
         else:
             tr.miss(f"message {i} body", "no message body with paragraphs")
             body = ""
-        link = item.css_first(t.sender.css)
+        link = item.css_first(sender_css)
         sender_id = None
         if link is not None:
-            tr.hit(t.sender, t.sender.first.grade)
-            sender_id = int_from(re.compile(r"/(\d+)"), link.attributes.get("href"))
+            tr.hit(sender_hook, sender_grade)
+            sender_id = int_from(_ANY_ID, link.attributes.get("href"))
         sender = Sender.WORKER if mine else Sender.SYSTEM if system else Sender.CLIENT
-        delivery = item.css_first(t.delivery.css) is not None or body.startswith(t.delivery_texts.texts)
+        delivery = item.css_first(delivery_css) is not None or body.startswith(delivery_texts)
         if delivery and sender is not Sender.CLIENT:
-            tr.hit(t.delivery, t.delivery.first.grade)
+            tr.hit(delivery_hook, delivery_grade)
             sender = Sender.WORKER
         kind = ("delivery" if delivery and sender is Sender.WORKER
                 else "system" if sender is Sender.SYSTEM else "message")
         out.append(Message(sender, sent_at, body, kind, sender_id, message_key(sender, sent_at, body)))
-    fold_re = t.fold_text.pattern
-    folded = any(fold_re.search(normalize(n.text(deep=False))) for n in thread.css("*"))
+    # The fold control's words (「他のN件のメッセージを表示」) in the thread's own text around its
+    # messages: one search over that text (a message's words are never the control, and the bodies,
+    # most of the text, need no second reading).
+    around = text_outside(thread, {item.mem_id for item in items})
+    folded = t.fold_text.pattern.search(around) is not None
     if folded:
         tr.hit(t.fold_text, t.fold_text.first.grade)
     elif thread.css_first(t.fold.css) is not None:

@@ -1,0 +1,255 @@
+"""Which browser a scan launches: the headless shell where one is installed, the full browser where
+none is (``watcher.crowdworks.chromium.find_scan_browser``); a headed login keeps the full browser.
+
+The proof is the real processes: while a real scan of the story runs, the executables of the
+processes this test's process started (``/proc/PID/exe``) are collected.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.real_desktop import require
+from tests.sitefixtures import EXPECTED_STORY, Harness, rules_of, story
+from watcher.crowdworks import chromium as browsers
+from watcher.sample.scenario import Scenario
+
+
+def _descendants(root: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+@contextmanager
+def browsers_started() -> Iterator[set[str]]:
+    """The executables of the Chromium processes started below this process inside the block."""
+    before = set(_descendants(os.getpid()))
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while True:
+            for pid in set(_descendants(os.getpid())) - before:
+                try:
+                    exe = os.readlink(f"/proc/{pid}/exe")
+                except OSError:
+                    continue
+                if "chrom" in exe or "headless" in exe:
+                    seen.add(exe)
+            if stop.wait(0.02):
+                return
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_scan_uses_the_headless_shell_when_there_and_the_full_browser_when_not(
+        harness: Callable[[Scenario], Harness], chromium: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    shell = browsers.find_headless_shell()
+    if shell is None:
+        require("chromium-headless-shell", "no headless shell installed (Debian: apt-get install "
+                                            "chromium-headless-shell)")
+    full = browsers.find_chromium()
+    assert chromium == shell, "the suite's browser fixtures use what scans use"
+    assert browsers.is_headless_shell(shell) and not browsers.is_headless_shell(full)
+
+    h = harness(story())
+    with browsers_started() as seen:
+        first = h.scan()
+    assert first.healthy, first.problems
+    assert rules_of(first) == EXPECTED_STORY
+    assert seen == {str(shell.resolve())}
+
+    # No shell installed (neither Debian's nor Playwright's own): the full browser, headless.
+    monkeypatch.setattr(browsers, "_SHELL_CANDIDATES", [])
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "no-playwright-browsers"))
+    assert browsers.find_headless_shell() is None
+    assert browsers.find_scan_browser() == full
+    other = harness(story())
+    with browsers_started() as seen:
+        second = other.scan()
+    assert second.healthy, second.problems
+    assert rules_of(second) == EXPECTED_STORY
+    assert seen == {str(full.resolve())}
+
+
+def test_an_explicit_browser_is_used_for_scans_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    exe = tmp_path / "my-chromium"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    assert browsers.find_scan_browser(str(exe)) == exe
+    monkeypatch.setenv(browsers.ENV_VAR, str(exe))
+    assert browsers.find_scan_browser() == exe
+    assert browsers.find_chromium() == exe
+
+
+def test_playwrights_own_headless_shell_is_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    exe = tmp_path / "chromium_headless_shell-1200" / "chrome-headless-shell-linux64" / "chrome-headless-shell"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    monkeypatch.delenv(browsers.ENV_VAR, raising=False)
+    assert browsers.find_headless_shell() == exe
+    assert browsers.find_scan_browser() == exe
+    assert browsers.is_headless_shell(exe)
+
+
+def test_the_pool_opens_a_second_page_only_while_two_jobs_run_side_by_side(chromium: Path, tmp_path: Path) -> None:
+    """One job after another keeps one page (one renderer process: an unchanged rescan); jobs side by
+    side open pages up to ``pool_size``, never more, and each new page is kept on the host too."""
+    import asyncio
+
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.keychain import Credentials
+    from watcher.sample.server import SampleSite
+
+    sc = story()
+    creds = Credentials(sc.worker.email, sc.worker.password)
+
+    async def jobs(url: str) -> tuple[int, int, int, list[str]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, pool_size=2,
+                           settle_s=0.2)
+        async with Site(selector_files.load(None), opts, lambda: creds) as site:
+            at_start = site.pages_open
+            for _ in range(3):
+                async with site.page() as page:
+                    await site.get(page, "/e/contracts?status=active", "contracts")
+            one_by_one = site.pages_open
+            inside = asyncio.Event()
+            held = 0
+
+            async def job(path: str) -> str:
+                nonlocal held
+                async with site.page() as page:
+                    held += 1
+                    if held >= 2:
+                        inside.set()
+                    await asyncio.wait_for(inside.wait(), 30)
+                    return (await site.get(page, path, "contracts")).url
+
+            urls = await asyncio.gather(*(job("/e/contracts?status=active") for _ in range(4)))
+            return at_start, one_by_one, site.pages_open, urls
+
+    with SampleSite(sc) as served:
+        at_start, one_by_one, side_by_side, urls = run_async(lambda: jobs(served.url))
+    assert (at_start, one_by_one, side_by_side) == (1, 1, 2)
+    assert all(u.endswith("/e/contracts?status=active") for u in urls)
+
+
+PAGE_WITH_RESOURCES = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='stylesheet' href='/look.css?v=3'>"
+    "<style>@font-face{font-family:x;src:url(/face.woff2)}body{font-family:x}</style></head>"
+    "<body><img src='/photo.png'><p id='said'>仮払い済み</p><script src='/app.js'></script></body></html>")
+
+
+def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_drawn_with_them(
+        chromium: Path, tmp_path: Path) -> None:
+    """Readers read the DOM, never its layout: stylesheets, images, fonts and media are never asked
+    for (blocked inside the browser), scripts are; the screenshot of a saved copy is drawn with them."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = PAGE_WITH_RESOURCES.encode() if self.path == "/" else b"/* */"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path == "/" else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+
+    async def read_then_save() -> tuple[str, list[str]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
+        async with Site(selector_files.load(None), opts, lambda: None) as site, site.page() as page:
+            await page.goto(url + "/", wait_until="load")
+            said = await page.inner_text("#said")
+            read = list(asked)
+            fetched = await site.snapshot(page)
+            await site.save_copy(page, fetched, tmp_path / "saved", "page", lambda html: html)
+            return said, read
+
+    try:
+        said, while_reading = run_async(read_then_save)
+    finally:
+        server.shutdown()
+    assert said == "仮払い済み"
+    assert sorted(while_reading) == ["/", "/app.js"]
+    assert "/look.css?v=3" in asked[len(while_reading):]  # the saved copy's picture, drawn with its styles
+    assert (tmp_path / "saved" / "page.png").stat().st_size > 0
+
+
+def test_a_profile_is_read_as_the_server_sends_it_without_drawing_a_page(chromium: Path, tmp_path: Path) -> None:
+    """``render=False`` (the profile): the browser context's request API with the session's cookies,
+    paced and counted as a page; the pool's page is never navigated, the walls are still recognised."""
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.kinds.profile import extract_profile
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.keychain import Credentials
+    from watcher.models import PageKind
+    from watcher.sample.server import SampleSite
+
+    sc = story()
+    creds = Credentials(sc.worker.email, sc.worker.password)
+    sel = selector_files.load(None)
+    client = next(iter(sc.clients.values()))
+
+    async def read(url: str) -> tuple[str, str, int, str, object, object]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, settle_s=0.2)
+        async with Site(sel, opts, lambda: creds) as site, site.page() as page:
+            fetched = await site.get(page, f"/public/employers/{client.id}", "profile", render=False)
+            seen = extract_profile(fetched.tree, sel, fetched.url, fetched.fetched_at)
+            missing = await site.get(page, "/public/employers/1", "profile", render=False)
+            return page.url, seen.name, site.loads["profile"], fetched.url, missing.recognised.kind, seen.last_access
+
+    with SampleSite(sc) as served:
+        page_url, name, loads, url, missing, last_access = run_async(lambda: read(served.url))
+    assert page_url == "about:blank"
+    assert name == client.name and last_access is not None
+    assert loads == 2 and url == f"{served.url}/public/employers/{client.id}"
+    assert missing is PageKind.NOT_FOUND
