@@ -8,13 +8,11 @@ import argparse
 import sys
 
 from watcher import wiring
-from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of
-from watcher.decide import rules
+from watcher.cli.common import add_now_option, contract_id_arg, now_of
 from watcher.i18n import _
-from watcher.report import drafts
-from watcher.report.history import build_timeline
 from watcher.report.render import Report, render
 from watcher.report.words import FORMATS
+from watcher.views import contract_view
 from watcher.wiring import open_history
 
 
@@ -40,17 +38,10 @@ def run(args: argparse.Namespace) -> int:
     cid = args.contract
     store = open_history(env.paths)
     try:
-        state = known_contract(store, cid)
-        assert store is not None
-        findings = rules.evaluate([state], now, env.policy()) if state.active else []
-        accesses = store.access_history(state.client_id)
-        facts = facts_of(state, env, now, findings, store.mutes().get(cid), store.vettings("contract").get(cid))
-        timeline = build_timeline(state.messages, store.status_history(cid), accesses, facts.delivery,
-                                  store.removed_messages(cid))
+        view = contract_view(store, env, now, cid)
     finally:
         if store is not None:
             store.close()
-    made = drafts.make(state, now, env.policy(), accesses, facts.url, state.active)
-    sys.stdout.write(render(Report(facts, timeline, made), args.fmt))
+    sys.stdout.write(render(Report(view.facts, view.timeline, view.drafts), args.fmt))
     sys.stdout.flush()
     return 0
