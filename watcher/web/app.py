@@ -46,7 +46,7 @@ def refusal_page(env: Environment) -> Callable[[int, str], bytes]:
         words = {
             "host": _("This address is not the dashboard's. Open it with `cwwatch open`."),
             "method": _("This request is not allowed."),
-            "key": _("The link is not valid (cwwatch makes a new one each time). Open the dashboard with "
+            "key": _("The link is not valid. Open the dashboard with "
                      "`cwwatch open`."),
             "cookie": _("Open the dashboard with `cwwatch open` (or a notification's link): this browser has "
                         "not been let in."),
