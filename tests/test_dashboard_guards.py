@@ -202,7 +202,7 @@ def test_every_page_has_the_strict_policy_and_no_inline_script(served: Server, p
     assert resp.status == 200
     assert resp.getheader("content-security-policy") == CSP
     assert "http" not in CSP and "unsafe" not in CSP and "*" not in CSP
-    assert resp.getheader("referrer-policy") == "no-referrer"
+    assert resp.getheader("referrer-policy") == "same-origin"
     assert resp.getheader("x-content-type-options") == "nosniff"
     html = resp.body.decode()  # type: ignore[attr-defined]
     assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", html), "an inline script"

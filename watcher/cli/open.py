@@ -20,6 +20,7 @@ from typing import Any
 
 from watcher import dashlink, wiring
 from watcher.cli.common import now_of
+from watcher.cli.doctor import doctor_of
 from watcher.errors import ConfigError
 from watcher.i18n import _
 from watcher.paths import write_private
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from watcher.web.serve import Server
 
     now_args = argparse.Namespace(now=getattr(args, "now", None))
-    dash = Dashboard(paths=env.paths, site=env, clock=lambda: now_of(now_args))
+    dash = Dashboard(paths=env.paths, site=env, clock=lambda: now_of(now_args), doctor=doctor_of(args, env))
     try:
         server = Server(dash, args.port).start()
     except OSError as exc:

@@ -118,8 +118,10 @@ def build(dash: pages.Dashboard, secret: str, port: Callable[[], int]) -> Guards
         return RedirectResponse(f"{dashlink.contract_path(cid)}?said={what}", status_code=303)
 
     async def scans(request: Request) -> Response:
-        doctor = dash.doctor() if dash.doctor else None
-        return render("scans.html", scans=pages.scans(dash), doctor=doctor, page="scans")
+        asked = request.query_params.get("doctor") == "1" and dash.doctor is not None
+        doctor = dash.doctor() if asked and dash.doctor else None
+        return render("scans.html", scans=pages.scans(dash), doctor=doctor, can_doctor=dash.doctor is not None,
+                      page="scans")
 
     async def saved(request: Request) -> Response:
         path = evidence.find(dash.paths.layout_dir, request.path_params["rel"])

@@ -16,8 +16,9 @@ In the order a request meets them:
    (``application/x-www-form-urlencoded``, at most 64 KiB) whose ``csrf`` field is the token (HMAC of
    the secret; compared in constant time) else 403. The body read here is replayed to the route.
 5. **Headers on every answer**: a strict Content-Security-Policy (only this server's own scripts,
-   styles and images; no inline script; no frame; forms only to itself), ``no-referrer`` (the key never
-   leaves in a Referer), ``nosniff``, ``no-store``, DENY framing.
+   styles and images; no inline script; no frame; forms only to itself), ``same-origin`` referrers (no
+   address of the dashboard leaves in a Referer; ``no-referrer`` would make the browser send
+   ``Origin: null`` on the dashboard's own forms), ``nosniff``, ``no-store``, DENY framing.
 
 No secret, cookie value or token is logged or put into an error text.
 """
@@ -47,7 +48,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HEADERS = (
     (b"content-security-policy", CSP.encode()),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
