@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from watcher import dashlink, wiring
-from watcher.cli.common import now_of
+from watcher.cli.common import add_now_option, now_of
 from watcher.cli.doctor import doctor_of
 from watcher.errors import ConfigError
 from watcher.i18n import _
@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help=_("print the address (with its key) instead of opening a browser"))
     p.add_argument("--port", type=int, default=0, metavar=_("PORT"),
                    help=_("the port to serve on when no daemon serves (default: any free port)"))
+    add_now_option(p)
     p.set_defaults(run=run)
 
 
