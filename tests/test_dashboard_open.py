@@ -68,6 +68,22 @@ def test_open_print_url_serves_the_board_until_stopped(opened: tuple[subprocess.
     assert url.split("key=")[1] not in (proc.stderr.read() if proc.stderr else "")
 
 
+def test_lang_en_serves_the_pages_in_english(home: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "--home", str(home), "open", "--print-url", "--lang",
+                             "en", "--now", "2026-11-20T10:00:00+09:00"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        _s, cookie, _b = _get(url)
+        _s, _c, board = _get(url.split("?")[0], cookie)
+        assert '<html lang="en">' in board and "Needs action" in board and "acceptance overdue" in board
+        assert "対応が必要" not in board
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
 def test_open_uses_the_dashboard_already_served(home: Path) -> None:
     paths = Paths.under(home)
     server = Server(Dashboard(paths=paths, site=load_env(None, None, paths), clock=lambda: None)).start()  # type: ignore[arg-type,return-value]

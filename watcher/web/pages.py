@@ -53,7 +53,7 @@ class Dashboard:
     doctor: Doctor | None = None
 
     def open_store(self) -> Store | None:
-        """The history, read-only for the pages' sake of speed; None before the first scan."""
+        """The history (the caller closes it); None before the first scan has made it."""
         if not self.paths.db_file.exists():
             return None
         return Store(self.paths.db_file)
