@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, Page
 from tests.daemonfixtures import EMAIL, scans, start_daemon, stop, wait_for
 from tests.sitefixtures import live_story
 from watcher import dashlink
+from watcher.crowdworks.chromium import LAUNCH_ARGS
 from watcher.sample.server import SampleSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
@@ -82,9 +83,23 @@ def served(desktop_session: object, tmp_path_factory: pytest.TempPathFactory, ch
         keyring.delete_password("cwwatch", EMAIL)
 
 
+@pytest.fixture(scope="module")
+def own_browser(chromium: Path) -> Iterator[Browser]:
+    """A Chromium for this module only, closed at its end (a session-wide one would outlive it, and
+    tests/test_daemon.py looks for Chromium processes left behind)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=list(LAUNCH_ARGS), headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP",
+def page(own_browser: Browser) -> Iterator[Page]:
+    context = own_browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP",
                                   permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     yield page
