@@ -84,6 +84,29 @@ def test_lang_en_serves_the_pages_in_english(home: Path) -> None:
         proc.wait(timeout=15)
 
 
+def test_open_gives_the_browser_a_private_file_never_the_key_in_its_argv(home: Path, tmp_path: Path) -> None:
+    seen = tmp_path / "argv.txt"
+    fake = tmp_path / "browser.sh"  # the person's browser, as $BROWSER names it (webbrowser's own rule)
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {seen}\n')
+    fake.chmod(0o755)
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "--home", str(home), "open", "--now",
+                             "2026-11-20T10:00:00+09:00"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, BROWSER=str(fake), LANGUAGE="ja"))
+    try:
+        wait_for(lambda: seen.exists() and seen.read_text().strip(), 30, "the browser to be started")
+        key = dashlink.secret(Paths.under(home).state_dir)
+        argv = seen.read_text()
+        assert key not in argv
+        opened = Path(argv.strip().removeprefix("file://"))
+        assert opened.parent == Paths.under(home).state_dir and (opened.stat().st_mode & 0o077) == 0
+        where = dashlink.reachable(Paths.under(home).state_dir)
+        assert where is not None and f"{where.origin}/?key={key}" in opened.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+
+
 def test_open_uses_the_dashboard_already_served(home: Path) -> None:
     paths = Paths.under(home)
     server = Server(Dashboard(paths=paths, site=load_env(None, None, paths), clock=lambda: None)).start()  # type: ignore[arg-type,return-value]
