@@ -9,7 +9,8 @@
     .venv/bin/python tests/catalogs.py cover FRAGMENT.po FILE.py ...
         # the messages of these files that neither the fragment nor ja.po translates
 
-The messages are the code's English strings in ``_()``, ``N_()`` and ``ngettext()``, plus the
+The messages are the code's English strings in ``_()``, ``N_()`` and ``ngettext()`` (in the Python
+modules and in the dashboard's Jinja2 templates, ``watcher/web/templates/``), plus the
 messages of the standard library's argparse that a person sees in ``--help`` and usage errors.
 ``tests/test_i18n.py`` runs the same extraction and fails on any message without Japanese, and on
 a compiled catalog that is not the compilation of the ``.po``.
@@ -59,7 +60,9 @@ def extract_catalog() -> Catalog:
     """Every message of the package (and argparse's), with where it is used."""
     cat = _new_catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-            PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("i18n:",)):
+            PACKAGE, method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2.ext:babel_extract")],
+            options_map={"web/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+            keywords=KEYWORDS, comment_tags=("i18n:",)):
         cat.add(message, locations=[(f"watcher/{filename}", lineno)], auto_comments=comments, context=context)
     for message in sorted(ARGPARSE_MESSAGES, key=str):  # fixed: the same on every Python
         cat.add(message, locations=[("argparse", 0)], flags=("python-format",))

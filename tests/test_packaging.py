@@ -1,4 +1,5 @@
-"""The wheel carries the selectors file, and an installed cwwatch finds it there."""
+"""The wheel carries the selectors file (and the dashboard's templates and static files), and an
+installed cwwatch finds it there."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def test_wheel_ships_selectors_as_data_and_installed_code_finds_them(tmp_path):
     assert not any(n.startswith("selectors/") for n in names), "no top-level selectors package"
     assert {"watcher/sample/story/1-delivered.toml", "watcher/sample/story/2-friday.toml"} <= set(names)
     assert any(n.endswith("entry_points.txt") for n in names)
+    web = ROOT / "watcher" / "web"
+    shipped = {f"watcher/web/{p.relative_to(web).as_posix()}" for d in ("templates", "static")
+               for p in (web / d).iterdir()}
+    assert shipped and shipped <= set(names), "the dashboard's templates and static files ship in the wheel"
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # The unpacked wheel first on the path: `watcher` and its data come from there.

@@ -5,12 +5,15 @@ cookie, then a search of everything cwwatch wrote, printed or passed to a child 
 - The session cookie: only in the session file, which is 0600.
 - Every folder cwwatch made is 0700, every file 0600.
 - The sample site listens on 127.0.0.1 only.
+- The dashboard the daemon serves shows no password, no site cookie, and neither its own key nor
+  its cookie on any page (the board, every contract, the scans, the saved pages).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import keyring
@@ -25,7 +29,9 @@ import pytest
 
 from tests.daemonfixtures import descendants, scans, wait_for
 from tests.sitefixtures import STORY, scenario_from
+from watcher import dashlink
 from watcher.sample.server import SampleSite
+from watcher.web.guards import derive
 
 pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
@@ -165,6 +171,7 @@ def test_a_daemon_cycle_leaves_no_password_and_the_cookie_only_in_the_session_fi
                                         .replace('now = "2026-11-20T10:00:00+09:00"\n', ""))
                 site.set_scenario(changed)
                 wait_for(lambda: len(scans(home)) >= 2, 120, "a scan of the changed page")
+                pages = dashboard_pages(home / "state")
             finally:
                 proc.send_signal(signal.SIGTERM)
                 out, err = proc.communicate(timeout=30)
@@ -173,11 +180,43 @@ def test_a_daemon_cycle_leaves_no_password_and_the_cookie_only_in_the_session_fi
     finally:
         keyring.delete_password("cwwatch", EMAIL)
     assert [h for _, h in scans(home)][:2] == [1, 0]
-    assert_nothing_leaked(home, cookies_in(home / "data" / "session.json") | tokens, out, err, seen)
+    cookies = cookies_in(home / "data" / "session.json") | tokens
+    assert_nothing_leaked(home, cookies, out, err, seen)
     assert list((home / "state").rglob("*.html")), "the changed page was saved"
+    # The dashboard the daemon served: no password, no site cookie, no dashboard key or cookie on any page
+    assert {"/", "/scans", "/contracts/963659463"} <= set(pages) and any(p.startswith("/evidence/") for p in pages)
+    key = dashlink.secret(home / "state")
+    needles = {"password": PASSWORD, "dashboard key": key, "dashboard cookie": derive(key, "cookie")}
+    needles |= {f"cookie {n}": c for n, c in enumerate(sorted(cookies))}
+    leaks = [f"{path}: {name}" for path, body in pages.items() for name, value in needles.items()
+             if value.encode() in body]
+    assert leaks == [], leaks
     assert list((home / "log").rglob("*.log")), "the daemon wrote its log"
     scan_children = [argv for argv, _ in seen.values() if b"scan" in argv and b"watcher" in argv]
     assert scan_children, "the watch saw the daemon's scan child"
+
+
+def dashboard_pages(state: Path) -> dict[str, bytes]:
+    """Every page the running daemon's dashboard shows (the board, each contract, the scans and the
+    saved pages they link), fetched as a browser would: the key once, then its cookie."""
+    link = dashlink.link(state, "/")
+    assert link is not None, "the daemon serves no dashboard"
+    origin = link.split("/?")[0]
+    host = origin.removeprefix("http://")
+    with urllib.request.urlopen(link, timeout=10) as resp:
+        cookie = resp.headers["set-cookie"].split(";")[0]
+    pages: dict[str, bytes] = {}
+    todo = ["/", "/scans"]
+    while todo:
+        path = todo.pop()
+        if path in pages:
+            continue
+        req = urllib.request.Request(origin + path, headers={"Cookie": cookie, "Host": host})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            pages[path] = resp.read()
+        if not path.startswith("/evidence/"):
+            todo += re.findall(r'href="(/(?:contracts/\d+|evidence/[^"]+))"', pages[path].decode())
+    return pages
 
 
 def _outside_address() -> str | None:

@@ -55,6 +55,8 @@ class Config:
     evidence_max_age_days: float = 30.0  # saved copies older than this are removed
     evidence_min_free_mb: float = 100.0  # no copy saved while the disk has less free (a notice says so)
     watch_applications: bool = True  # read /e/proposals and vet the clients who answer an application
+    dashboard: bool = True  # the daemon serves the local dashboard on 127.0.0.1 (docs/dashboard.md)
+    dashboard_port: int = 0  # its port; 0: any free one (cwwatch open finds it)
     lang: str = ""  # "ja" or "en": the language of everything printed; "" follows --lang, then the locale
     # the words of a delivery report (decide/delivery.py), Japanese first: a first scan's likely report
     delivery_words: tuple[str, ...] = DELIVERY_WORDS
@@ -106,6 +108,8 @@ _RULES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "evidence_max_age_days": ((int, float), N_("days, more than 0")),
     "evidence_min_free_mb": ((int, float), N_("megabytes, 0 or more")),
     "watch_applications": (bool, N_("true or false")),
+    "dashboard": (bool, N_("true or false")),
+    "dashboard_port": (int, N_("a port, 1024 to 65535, or 0 for any free one")),
     "lang": (str, N_("\"ja\" or \"en\" (\"\" to follow the locale)")),
     "vet": (dict, N_("a table of thresholds and weights (docs/vetting.md), e.g. [vet] min_completion_rate = 70")),
 }
@@ -139,6 +143,7 @@ def _check_value(source: str, key: str, value: Any) -> None:
         or (key == "evidence_max_mb" and not 0 < value <= 100_000)
         or (key == "evidence_max_age_days" and not 0 < value <= 3650)
         or (key == "evidence_min_free_mb" and not 0 <= value <= 100_000)
+        or (key == "dashboard_port" and not (value == 0 or 1024 <= value <= 65535))
     )
     if bad:
         raise ConfigError(_("{source}: {key}: {value} is out of range (expected {expected})").format(

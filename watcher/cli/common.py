@@ -21,11 +21,10 @@ from watcher import wallclock
 from watcher.errors import ConfigError, Exit
 from watcher.i18n import _, ngettext
 from watcher.jptime import JST
-from watcher.models import ContractState, Finding, Mute, VettingRecord
-from watcher.report.history import Facts
 from watcher.report.words import rule_label, verdict_words
 from watcher.store import Store
-from watcher.wiring import Env
+from watcher.views import facts_of as facts_of  # re-exported: the commands' old home of these
+from watcher.views import known_contract as known_contract
 
 if TYPE_CHECKING:
     from watcher.scan import ScanResult
@@ -198,26 +197,6 @@ def contract_id_arg(text: str) -> int:
 
 
 # -- a contract for people -------------------------------------------------------------------------
-
-
-def facts_of(state: ContractState, env: Env, now: datetime, findings: list[Finding],
-             mute: Mute | None, vetting: VettingRecord | None = None) -> Facts:
-    policy = env.policy()
-    return Facts(state=state, now=now, url=env.contract_url(state.contract_id), amount=state.amount,
-                 active=state.active, findings=tuple(f for f in findings if f.contract_id == state.contract_id),
-                 mute=mute, acceptance_days=policy.acceptance_days, year_end_break=policy.year_end_break,
-                 vetting=vetting)
-
-
-def known_contract(store: Store | None, contract_id: int) -> ContractState:
-    """A contract the history knows; ConfigError (exit 2) naming what to do otherwise."""
-    if store is None:
-        raise ConfigError(_("unknown contract {id}: no scan has run yet (cwwatch scan)").format(id=contract_id))
-    state = store.contract_state(contract_id)
-    if state is None:
-        raise ConfigError(_("unknown contract {id}: not in the history (cwwatch status lists the known ones)").format(
-            id=contract_id))
-    return state
 
 
 # -- a call with a time limit ----------------------------------------------------------------------

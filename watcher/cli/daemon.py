@@ -13,7 +13,8 @@ from pathlib import Path
 from loguru import logger
 
 from watcher import wiring
-from watcher.daemon import locks
+from watcher.cli.doctor import doctor_of
+from watcher.daemon import dashboard, locks
 from watcher.daemon.scheduler import Daemon, DaemonOptions, child_argv, parse_hhmm, parse_span
 from watcher.errors import ConfigError
 from watcher.i18n import _
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
         notifier = wiring.notifier_of(cfg, sys.stdout, daemon=True)
         try:
-            return Daemon(env.paths, opts, notifier).run()
+            daemon = Daemon(env.paths, opts, notifier)
+            with dashboard.serving(daemon, env, cfg.dashboard, cfg.dashboard_port, doctor_of(args, env)):
+                return daemon.run()
         finally:
             notifier.close()

@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
           flush=True)
     results = _play(args, scenarios, env)
     code = Exit.UNHEALTHY if any(not r.healthy for r in results) else common.exit_code(results[-1])
-    print(_("To see the result: {command}").format(command=f"{_command()} --home {shlex.quote(str(home))} status"),
-          file=console, flush=True)
+    where = f"{_command()} --home {shlex.quote(str(home))}"
+    print(_("In your browser (the dashboard): {command}").format(command=f"{where} open"), file=console, flush=True)
+    print(_("To see the result: {command}").format(command=f"{where} status"), file=console, flush=True)
     return int(code)
 
 

@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from watcher.daemon import unit
 from watcher.errors import CwError, Exit, first_line
 from watcher.i18n import N_, _, ngettext
 from watcher.paths import Paths
+from watcher.wiring import Env
 
 SCHEMA = 1
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -494,6 +496,14 @@ def run_checks(config_path: str | None = None, selectors_path: str | None = None
         check_session(paths),
         check_permissions(paths, fix=fix),  # last: sees whatever the store check touched
     ]
+
+
+def doctor_of(args: argparse.Namespace, env: Env) -> Callable[[], list[tuple[str, str, str]]]:
+    """The checks for the dashboard's scans page, run when it asks: (name, status, what it says)."""
+    def checks() -> list[tuple[str, str, str]]:
+        found = run_checks(getattr(args, "config", None), getattr(args, "selectors", None), paths=env.paths)
+        return [(c.name, c.status, c.detail) for c in found]
+    return checks
 
 
 def run(args: argparse.Namespace) -> int:

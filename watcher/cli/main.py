@@ -29,6 +29,7 @@ from watcher.cli import (
     doctor,
     login,
     mute,
+    open,
     report,
     scan,
     service,
@@ -39,7 +40,8 @@ from watcher.errors import CwError, Exit, first_line
 from watcher.i18n import N_, _
 from watcher.paths import HOME_ENV, Paths
 
-COMMANDS = (login, scan, daemon, status, report, mute, delivered, capture, check_pages, doctor, service, demo, vet)
+COMMANDS = (login, scan, daemon, status, report, mute, delivered, open, capture, check_pages, doctor, service, demo,
+            vet)
 
 # A reader that closed early (`cwwatch scan | head -1`): the code the shell shows for any program
 # ended by SIGPIPE (128 + 13), distinct from cwwatch's own codes. Python ignores SIGPIPE (a write

@@ -2,42 +2,23 @@
 
 A mute lasts ``--for`` a while, ``--until`` a moment, or until ``unmute``. It also records the wait
 it was set on (``until_reply_since``: the contract's current "waited since"), so that the alerts
-can end it when the client replies.
+can end it when the client replies. What is written is :mod:`watcher.actions`' (the dashboard's
+buttons write the same).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from watcher import wiring
-from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, parse_time
-from watcher.decide.rules import waited_since
+from watcher import actions, wiring
+from watcher.actions import MAX_MUTE, parse_duration
+from watcher.cli.common import add_now_option, contract_id_arg, now_of, parse_time
 from watcher.errors import ConfigError
 from watcher.i18n import _
-from watcher.models import ContractState
-from watcher.report.words import fmt_time
-from watcher.store import Store
 from watcher.wiring import open_history
 
-_DURATION = re.compile(r"^\s*(\d{1,4})\s*([hdw])\s*$", re.I)
-_UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-MAX_MUTE = timedelta(days=366)
-
-
-def parse_duration(text: str) -> timedelta:
-    """``12h``, ``3d``, ``2w``."""
-    m = _DURATION.match(text)
-    if not m or int(m[1]) == 0:
-        raise ConfigError(_("--for: {text!r} is not a duration (expected a number and h, d or w: 12h, 3d, 2w)").format(
-            text=text))
-    d = int(m[1]) * _UNIT[m[2].lower()]
-    if d > MAX_MUTE:
-        raise ConfigError(_("--for: {text!r} is longer than a year (to mute for good, leave out --for)").format(
-            text=text))
-    return d
-
+__all__ = ["MAX_MUTE", "add_parser", "parse_duration", "run_mute", "run_unmute"]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("mute", help=_("hold a contract's notifications"),
@@ -63,18 +44,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     u.set_defaults(run=run_unmute)
 
 
-def _open(args: argparse.Namespace) -> tuple[Store, ContractState]:
-    store = open_history(wiring.env_of(args).paths)
-    try:
-        state = known_contract(store, args.contract)
-    except BaseException:
-        if store is not None:
-            store.close()
-        raise
-    assert store is not None
-    return store, state
-
-
 def run_mute(args: argparse.Namespace) -> int:
     now = now_of(args)
     until: datetime | None = None
@@ -84,33 +53,22 @@ def run_mute(args: argparse.Namespace) -> int:
         until = parse_time(args.until, "--until")
         if until <= now:
             raise ConfigError(_("--until: {text!r} is already past").format(text=args.until))
-    store, state = _open(args)
+    store = open_history(wiring.env_of(args).paths)
     try:
-        since = waited_since(state.messages)
-        with store.transaction():
-            store.set_mute(args.contract, until, since, args.reason, now)
+        done = actions.mute(store, args.contract, now, until, args.reason)
     finally:
-        store.close()
-    if until and since:
-        text = _('Muted the notifications of {id} "{title}" until {until} (a reply from the client ends the mute).')
-    elif until:
-        text = _('Muted the notifications of {id} "{title}" until {until}.')
-    elif since:
-        text = _('Muted the notifications of {id} "{title}" until you unmute them (a reply from the client ends '
-                 'the mute).')
-    else:
-        text = _('Muted the notifications of {id} "{title}" until you unmute them.')
-    print(text.format(id=args.contract, title=state.title, until=fmt_time(until) if until else ""), flush=True)
+        if store is not None:
+            store.close()
+    print(done.words(args.contract), flush=True)
     return 0
 
 
 def run_unmute(args: argparse.Namespace) -> int:
-    store, state = _open(args)
+    store = open_history(wiring.env_of(args).paths)
     try:
-        with store.transaction():
-            removed = store.clear_mute(args.contract)
+        text = actions.unmute(store, args.contract)
     finally:
-        store.close()
-    text = _('Unmuted {id} "{title}".') if removed else _('{id} "{title}" is not muted.')
-    print(text.format(id=args.contract, title=state.title), flush=True)
+        if store is not None:
+            store.close()
+    print(text, flush=True)
     return 0

@@ -10,17 +10,16 @@ from datetime import datetime
 from pathlib import Path
 
 from watcher import wiring
-from watcher.cli.common import add_now_option, contract_id_arg, facts_of, known_contract, now_of
-from watcher.decide import rules
+from watcher.cli.common import add_now_option, contract_id_arg, now_of
 from watcher.errors import CwError
 from watcher.i18n import _
 from watcher.paths import write_private
-from watcher.report import drafts
 from watcher.report.drafts import Drafts
-from watcher.report.history import Event, Facts, build_timeline
+from watcher.report.history import Event, Facts
 from watcher.report.render import Report, render
 from watcher.report.timeline_svg import draw
 from watcher.report.words import FORMATS
+from watcher.views import contract_view
 from watcher.wiring import open_history
 
 
@@ -47,18 +46,11 @@ def gather(env: wiring.Env, cid: int, now: datetime) -> tuple[Facts, list[Event]
     contract or no history)."""
     store = open_history(env.paths)
     try:
-        state = known_contract(store, cid)
-        assert store is not None
-        findings = rules.evaluate([state], now, env.policy()) if state.active else []
-        accesses = store.access_history(state.client_id)
-        facts = facts_of(state, env, now, findings, store.mutes().get(cid), store.vettings("contract").get(cid))
-        timeline = build_timeline(state.messages, store.status_history(cid), accesses, facts.delivery,
-                                  store.removed_messages(cid))
+        view = contract_view(store, env, now, cid)
     finally:
         if store is not None:
             store.close()
-    made = drafts.make(state, now, env.policy(), accesses, facts.url, state.active)
-    return facts, timeline, made
+    return view.facts, view.timeline, view.drafts
 
 
 def write_svg(path: Path, svg: str) -> None:

@@ -27,13 +27,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from watcher import wiring
-from watcher.cli.common import add_now_option, facts_of, now_of
+from watcher.cli.common import add_now_option, now_of
 from watcher.decide import rules
 from watcher.i18n import N_, _, ngettext
-from watcher.models import Finding
 from watcher.report.history import Facts
 from watcher.report.words import (
     SCHEMA,
@@ -52,8 +50,8 @@ from watcher.report.words import (
     status_word,
     verdict_words,
 )
-from watcher.store import Store
-from watcher.wiring import Env, open_history
+from watcher.views import Seen, collect
+from watcher.wiring import open_history
 
 # -- the command --------------------------------------------------------------------------------
 
@@ -68,61 +66,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--json", action="store_true", help=_('print {"schema": 1, "contracts": [...]}'))
     add_now_option(p)
     p.set_defaults(run=run)
-
-
-@dataclass(frozen=True)
-class HealthyScan:
-    """The last healthy scan: when it judged, and how many findings it counted."""
-
-    at: datetime
-    findings: int
-
-
-def last_healthy_scan(store: Store) -> HealthyScan | None:
-    row = store.db.execute("SELECT now_at, findings FROM scans WHERE healthy=1 ORDER BY id DESC LIMIT 1").fetchone()
-    return None if row is None else HealthyScan(datetime.fromisoformat(row[0]), int(row[1]))
-
-
-def _last_scan(store: Store) -> dict[str, Any] | None:
-    scans = store.recent_scans(1)
-    if not scans:
-        return None
-    s = scans[0]
-    return {"at": s.now_at.isoformat(), "healthy": s.healthy, "problems": [p.get("kind") for p in s.problems]}
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What ``status`` shows: the contracts, and the findings of the last healthy scan."""
-
-    facts: list[Facts]
-    last: dict[str, Any] | None  # the last scan (healthy or not), as --json gives it
-    healthy: HealthyScan | None  # the last healthy scan
-    from_ledger: bool = False  # the findings are the ledger's open alerts (the settings changed since)
-
-
-def ledger_findings(store: Store) -> list[Finding]:
-    """The alert ledger's open findings: notified, and still found by the last healthy scan (a
-    healthy scan closes the alerts whose finding is gone). Mute-held findings are not in it."""
-    alerts = [a for a in store.open_alerts() if a.rule in rules.RULES]
-    alerts.sort(key=lambda a: (a.contract_id, rules.RULES.index(a.rule)))
-    return [Finding(a.rule, a.contract_id, None, a.stage, a.since, None, a.title, a.message) for a in alerts]
-
-
-def collect(store: Store, env: Env, now: datetime) -> Seen:
-    """The contracts, with the findings of the last healthy scan: the rules applied to the history
-    at that scan's time (the history is as that scan left it); when that does not give the count
-    the scan recorded (the settings' thresholds changed since), the ledger's open alerts."""
-    states = store.contract_states()
-    healthy = last_healthy_scan(store)
-    findings = rules.evaluate(states, healthy.at, env.policy()) if healthy else []
-    from_ledger = healthy is not None and len(findings) != healthy.findings
-    if from_ledger:
-        findings = ledger_findings(store)
-    mutes = store.mutes()
-    vets = store.vettings("contract")
-    facts = [facts_of(st, env, now, findings, mutes.get(st.contract_id), vets.get(st.contract_id)) for st in states]
-    return Seen(facts, _last_scan(store), healthy, from_ledger)
 
 
 def run(args: argparse.Namespace) -> int:
