@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from loguru import logger
 
 from watcher import config as config_mod
 from watcher import keychain, wallclock
@@ -19,10 +22,11 @@ from watcher.crowdworks import selectors as selector_files
 from watcher.crowdworks.evidence import MB, EvidenceLimits
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.daemon import locks
-from watcher.decide.rules import Policy
-from watcher.errors import CredentialsError, Unhealthy
+from watcher.decide.rules import Policy, waited_since
+from watcher.errors import CredentialsError, StoreError, Unhealthy
 from watcher.i18n import _
-from watcher.models import HealthKind
+from watcher.models import ContractState, HealthKind
+from watcher.notify.actions import MUTE_FOR, NoteActions
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.store import Store
@@ -71,12 +75,13 @@ def env_of(args: argparse.Namespace) -> Env:
 
 
 def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = (),
-                  console_counts: bool = True) -> Notifier:
+                  console_counts: bool = True, actions: NoteActions | None = None) -> Notifier:
     """The console always; the desktop and Apprise when asked. ``console_counts``: a note shown only on
-    the console is delivered (a person runs the command); False for the daemon."""
+    the console is delivered (a person runs the command); False for the daemon. ``actions``: what the
+    desktop's clicks and buttons do (the daemon's :func:`note_actions`); Apprise keeps the CrowdWorks URL."""
     channels: list[Channel] = [ConsoleChannel(console)]
     if desktop:
-        channels.append(DesktopChannel())
+        channels.append(DesktopChannel(actions=actions))
     if apprise_urls:
         from watcher.notify.apprise import AppriseChannel
 
@@ -84,15 +89,58 @@ def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str
     return Notifier(channels, console_counts)
 
 
-def notifier_of(config: Config, console: TextIO | None, *, desktop: bool = True, daemon: bool = False) -> Notifier:
+def notifier_of(config: Config, console: TextIO | None, *, desktop: bool = True, daemon: bool = False,
+                actions: NoteActions | None = None) -> Notifier:
     """The channels the config asks for: the console always, the desktop where the config allows it
     (and ``desktop``: False for ``--no-notify``), Apprise for its URLs. The one place that turns the
     config into channels: a new channel is added here and in ``notify/``, no command changes.
     ``daemon``: the console is a log nobody watches, so a note counts as delivered only through
-    another channel (unless there is none)."""
+    another channel (unless there is none). ``actions``: the desktop's clicks and buttons (the daemon's)."""
     wants_desktop = config.desktop_notifications and desktop
     remote = wants_desktop or bool(config.apprise_urls)
-    return make_notifier(wants_desktop, console, config.apprise_urls, console_counts=not (daemon and remote))
+    return make_notifier(wants_desktop, console, config.apprise_urls, console_counts=not (daemon and remote),
+                         actions=actions)
+
+
+# -- mutes: `cwwatch mute` and the notification's 「3日ミュート」 write them the same way -------------
+
+
+def mute_contract(store: Store, state: ContractState, until: datetime | None, reason: str,
+                  now: datetime) -> datetime | None:
+    """Hold ``state``'s notifications until ``until`` (aware; None: until unmuted), in one transaction,
+    recording the wait it was set on so that the client's reply ends it. Returns that wait's start
+    (None: nothing of mine awaits an answer). Raises StoreError when the history cannot be written."""
+    since = waited_since(state.messages)
+    with store.transaction():
+        store.set_mute(state.contract_id, until, since, reason, now)
+    return since
+
+
+def note_actions(paths: Paths, clock: Callable[[], datetime] = wallclock.now) -> NoteActions:
+    """The daemon's answers to a desktop notification: a click leads to the dashboard (announced in
+    ``paths.state_dir``) or CrowdWorks; 「3日ミュート」 mutes the note's contract for ``MUTE_FOR`` from
+    ``clock()``, as ``cwwatch mute CONTRACT --for 3d``, in the history (``cwwatch status`` shows it).
+    A contract the history does not know, or a history that cannot be written, is a log line."""
+    def mute(contract_id: int) -> None:
+        store = open_history(paths)
+        if store is None:
+            logger.warning(_("could not mute {id}: no history yet").format(id=contract_id))
+            return
+        try:
+            state = store.contract_state(contract_id)
+            if state is None:
+                logger.warning(_("could not mute {id}: not in the history").format(id=contract_id))
+                return
+            now = clock()
+            mute_contract(store, state, now + MUTE_FOR, "", now)
+        except (StoreError, sqlite3.Error) as exc:
+            logger.warning(_("could not mute {id}: {error}").format(id=contract_id, error=exc))
+            return
+        finally:
+            store.close()
+        logger.info(_('muted {id} "{title}" for 3 days (from a notification)').format(id=contract_id,
+                                                                                     title=state.title))
+    return NoteActions(paths.state_dir, mute)
 
 
 def open_store(paths: Paths) -> Store:

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from watcher import wiring
 from watcher.cli.common import add_now_option, contract_id_arg, known_contract, now_of, parse_time
-from watcher.decide.rules import waited_since
 from watcher.errors import ConfigError
 from watcher.i18n import _
 from watcher.models import ContractState
@@ -86,9 +85,7 @@ def run_mute(args: argparse.Namespace) -> int:
             raise ConfigError(_("--until: {text!r} is already past").format(text=args.until))
     store, state = _open(args)
     try:
-        since = waited_since(state.messages)
-        with store.transaction():
-            store.set_mute(args.contract, until, since, args.reason, now)
+        since = wiring.mute_contract(store, state, until, args.reason, now)
     finally:
         store.close()
     if until and since:
