@@ -156,8 +156,9 @@ class DesktopChannel:
 
         leads = bool(self._link(note))  # decided now, and again at the click
         on_clicked = self._later(lambda: self._open(note), "click") if leads else None
+        # Buttons only for the daemon (``actions``): a one-shot command exits before anyone presses one.
         offered = buttons(note, self._has_actions, leads_somewhere=leads,
-                          can_mute=self.actions is not None and self.actions.mute is not None)
+                          can_mute=self.actions.mute is not None) if self.actions is not None else []
         cid = note.contract_id
         pressed = {Button.OPEN: self._later(lambda: self._open(note), "open"),
                    Button.MUTE: self._later(lambda: self._mute(cid), "mute") if cid is not None else None}
