@@ -24,13 +24,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.daemonfixtures import wait_for
+from tests.daemonfixtures import outbox, scans, start_daemon, stop, wait_for
 from tests.real_desktop import DesktopSession, dunst_click, dunst_close_all, dunst_context
+from tests.sitefixtures import live_story
 from watcher import dashlink, i18n, wiring
 from watcher.models import Note
 from watcher.notify.actions import MUTE_FOR, Button, NoteActions, buttons
 from watcher.notify.desktop import DesktopChannel
 from watcher.paths import Paths
+from watcher.sample.server import SampleSite
 from watcher.store import Store
 
 CONTRACT = 963690555  # the story's contract waiting for a reply (no_reply)
@@ -279,3 +281,44 @@ def test_a_note_keeps_its_contract_through_the_outbox(tmp_path):
         assert [n.contract_id for _, n in store.pending()] == [CONTRACT, None]
     finally:
         store.close()
+
+
+# -- the daemon: it lives to hear them ------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.desktop
+def test_the_daemon_hears_a_click_between_its_jobs_and_leads_to_the_board(desktop_session, password, chromium,
+                                                                          tmp_path):
+    """The real ``cwwatch daemon`` scans the story once; its notes reach dunst as one summary (about no
+    one contract: 開く, no 3日ミュート); clicked while the daemon waits for its next scan, it opens the
+    dashboard's board, announced in the daemon's own state folder."""
+    opened_file = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened_file}"\n')
+    browser.chmod(0o755)
+    home = tmp_path / "home"
+    dashboard = Dashboard(home / "state")
+    port = dashboard.start()
+    env = dict(desktop_session.env, BROWSER=str(browser))
+    dunst_close_all(env)
+    with SampleSite(live_story()) as site:
+        proc = start_daemon(home, site, env, interval_min=60)
+        try:
+            wait_for(lambda: len(scans(home)) >= 1, 90, "the first scan", proc)
+            # The scan queued its notes in the transaction that recorded it: an empty outbox is delivered.
+            wait_for(lambda: not outbox(home), 60, "the daemon to deliver", proc)
+            offered = dunst_context(desktop_session)
+            summary = _button_lines(offered, "新しい通知が6件あります")
+            assert [line.split(" (")[0] for line in summary] == ["#", "#開く"], offered
+            dunst_click(desktop_session)
+            wait_for(opened_file.exists, WAIT, "the click to open an address", proc)
+            link = urlsplit(opened_file.read_text().strip())
+            assert (link.netloc, link.path) == (f"127.0.0.1:{port}", "/")
+            assert parse_qs(link.query) == {"key": [dashlink.secret(home / "state")]}
+        finally:
+            stop(proc)
+            dashboard.stop()
+    log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
+    assert dashlink.secret(home / "state") not in log
+
