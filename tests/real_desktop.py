@@ -658,6 +658,25 @@ def dunst_close_all(env: dict[str, str] | None = None) -> None:
     _close_all(_session_env(env))
 
 
+def _count(what: str, env: dict[str, str]) -> int:
+    out = _dunstctl(["count", what], env)
+    try:
+        return int(out.stdout.strip())
+    except ValueError:
+        raise RuntimeError(f"dunstctl count {what} failed: {(out.stderr or out.stdout).strip()}") from None
+
+
+def _wait_on_screen(env: dict[str, str], timeout: float) -> None:
+    """Until dunst shows what it received: nothing waiting, something on screen (dunst moves a new
+    notification from its queue to the screen in its own loop; a menu or an action asked before
+    that would find nothing)."""
+    deadline = time.monotonic() + timeout
+    while _count("waiting", env) or not _count("displayed", env):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"dunst put no notification on screen within {timeout:g} s")
+        time.sleep(0.05)
+
+
 def dunst_context(session: DesktopSession, choose: str = "", timeout: float = START_TIMEOUT) -> list[str]:
     """Open dunst's context menu (``dunstctl context``: every action and URL of the notifications on
     screen) and pick the first line holding ``choose`` ("" picks nothing), through the tests' dmenu.
@@ -667,6 +686,7 @@ def dunst_context(session: DesktopSession, choose: str = "", timeout: float = ST
     offered = menu.with_name("dmenu.offered")
     offered.unlink(missing_ok=True)
     menu.with_name("dmenu.choice").write_text(choose, encoding="utf-8")
+    _wait_on_screen(session.env, timeout)
     out = _dunstctl(["context"], session.env)
     if out.returncode != 0:
         raise RuntimeError(f"dunstctl context failed: {(out.stderr or out.stdout).strip()}")
@@ -681,6 +701,7 @@ def dunst_context(session: DesktopSession, choose: str = "", timeout: float = ST
 def dunst_click(session: DesktopSession, position: int = 0) -> None:
     """Click the notification at ``position`` on screen as a person would (``dunstctl action``: its
     default action, the one a left click runs)."""
+    _wait_on_screen(session.env, START_TIMEOUT)
     out = _dunstctl(["action", str(position)], session.env)
     if out.returncode != 0:
         raise RuntimeError(f"dunstctl action failed: {(out.stderr or out.stdout).strip()}")

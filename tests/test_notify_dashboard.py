@@ -206,6 +206,14 @@ def test_the_mute_button_mutes_the_contract_as_cwwatch_mute_for_3d_does(home, ch
     assert by_cli.returncode == 0, by_cli.stderr
     assert muted() == m
 
+    # The button answers on the desktop in the words `cwwatch mute` prints.
+    def said() -> list[str]:
+        return [h["body"] for h in desktop_session.history() if h["summary"] == "cwwatch: ミュートしました"]
+
+    wait_for(said, WAIT, "the note saying the contract is muted")
+    assert said() == [by_cli.stdout.strip()]
+    assert "963690555「" in said()[0] and "まで" in said()[0]
+
     # `cwwatch status` shows it.
     status = subprocess.run([sys.executable, "-m", "watcher", "status", "--json"], env=env, capture_output=True,
                             text=True, timeout=60)

@@ -25,10 +25,11 @@ from watcher.daemon import locks
 from watcher.decide.rules import Policy, waited_since
 from watcher.errors import CredentialsError, StoreError, Unhealthy
 from watcher.i18n import _
-from watcher.models import ContractState, HealthKind
+from watcher.models import ContractState, HealthKind, Note
 from watcher.notify.actions import MUTE_FOR, NoteActions
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
+from watcher.report.words import muted_sentence
 from watcher.store import Store
 
 if TYPE_CHECKING:  # the browser code is imported only by the commands that scan
@@ -119,27 +120,30 @@ def mute_contract(store: Store, state: ContractState, until: datetime | None, re
 def note_actions(paths: Paths, clock: Callable[[], datetime] = wallclock.now) -> NoteActions:
     """The daemon's answers to a desktop notification: a click leads to the dashboard (announced in
     ``paths.state_dir``) or CrowdWorks; 「3日ミュート」 mutes the note's contract for ``MUTE_FOR`` from
-    ``clock()``, as ``cwwatch mute CONTRACT --for 3d``, in the history (``cwwatch status`` shows it).
-    A contract the history does not know, or a history that cannot be written, is a log line."""
-    def mute(contract_id: int) -> None:
+    ``clock()``, as ``cwwatch mute CONTRACT --for 3d``, in the history (``cwwatch status`` shows it),
+    and answers with a note saying so, in the words ``cwwatch mute`` prints. A contract the history
+    does not know, or a history that cannot be written, is a log line and no note."""
+    def mute(contract_id: int) -> Note | None:
         store = open_history(paths)
         if store is None:
             logger.warning(_("could not mute {id}: no history yet").format(id=contract_id))
-            return
+            return None
         try:
             state = store.contract_state(contract_id)
             if state is None:
                 logger.warning(_("could not mute {id}: not in the history").format(id=contract_id))
-                return
+                return None
             now = clock()
-            mute_contract(store, state, now + MUTE_FOR, "", now)
+            until = now + MUTE_FOR
+            since = mute_contract(store, state, until, "", now)
         except (StoreError, sqlite3.Error) as exc:
             logger.warning(_("could not mute {id}: {error}").format(id=contract_id, error=exc))
-            return
+            return None
         finally:
             store.close()
-        logger.info(_('muted {id} "{title}" for 3 days (from a notification)').format(id=contract_id,
-                                                                                     title=state.title))
+        text = muted_sentence(contract_id, state.title, until, since)
+        logger.info(text)
+        return Note(_("cwwatch: muted"), text)
     return NoteActions(paths.state_dir, mute)
 
 

@@ -16,7 +16,7 @@ from watcher.cli.common import add_now_option, contract_id_arg, known_contract, 
 from watcher.errors import ConfigError
 from watcher.i18n import _
 from watcher.models import ContractState
-from watcher.report.words import fmt_time
+from watcher.report.words import muted_sentence
 from watcher.store import Store
 from watcher.wiring import open_history
 
@@ -88,16 +88,7 @@ def run_mute(args: argparse.Namespace) -> int:
         since = wiring.mute_contract(store, state, until, args.reason, now)
     finally:
         store.close()
-    if until and since:
-        text = _('Muted the notifications of {id} "{title}" until {until} (a reply from the client ends the mute).')
-    elif until:
-        text = _('Muted the notifications of {id} "{title}" until {until}.')
-    elif since:
-        text = _('Muted the notifications of {id} "{title}" until you unmute them (a reply from the client ends '
-                 'the mute).')
-    else:
-        text = _('Muted the notifications of {id} "{title}" until you unmute them.')
-    print(text.format(id=args.contract, title=state.title, until=fmt_time(until) if until else ""), flush=True)
+    print(muted_sentence(args.contract, state.title, until, since), flush=True)
     return 0
 
 

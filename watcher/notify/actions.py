@@ -62,11 +62,12 @@ class NoteActions:
 
     ``state_dir``: where the dashboard announces itself (``Paths.state_dir``). ``mute``: called with a
     contract id when 「3日ミュート」 is pressed (it mutes for :data:`MUTE_FOR` from the wall clock's now;
-    errors are its own to report); None offers no mute button.
+    errors are its own to report); it returns the note that says so (shown on the desktop), or None.
+    None instead of a callback offers no mute button.
     """
 
     state_dir: Path
-    mute: Callable[[int], None] | None = None
+    mute: Callable[[int], Note | None] | None = None
 
     def link(self, note: Note) -> str:
         """Where ``note`` leads now: the dashboard's page for it when the dashboard answers, else the

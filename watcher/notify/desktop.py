@@ -134,8 +134,12 @@ class DesktopChannel:
             webbrowser.open(link)  # never logged: a dashboard link carries its key
 
     def _mute(self, contract_id: int) -> None:
+        """「3日ミュート」: the daemon's callback, then its answer on the desktop (never on the loop's
+        own thread: ``send`` waits for the loop)."""
         if self.actions is not None and self.actions.mute is not None:
-            self.actions.mute(contract_id)
+            said = self.actions.mute(contract_id)
+            if said is not None:
+                self.send(said)
 
     @staticmethod
     def _later(fn: Callable[[], None], what: str) -> Callable[[], None]:
@@ -177,6 +181,8 @@ class DesktopChannel:
         return True
 
     def close(self) -> None:
+        if self._loop.is_closed():
+            return
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self.timeout)
         if not self._loop.is_running():
