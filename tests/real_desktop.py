@@ -432,9 +432,24 @@ _DUNSTRC = """\
 """
 
 
+# dunst's context menu runs this as its dmenu: it records the lines dunst offered (one per action and
+# URL: ``#Open (TITLE) [ID,open]``) in ``dmenu.offered`` and prints the first one holding the text in
+# ``dmenu.choice`` (none: the menu is dismissed), as a person picking it would. See dunst_context().
+_DMENU = """#!/bin/sh
+input=$(cat)
+choice=$(cat "$0.choice" 2>/dev/null)
+printf '%s\\n' "$input" > "$0.offered.tmp" && mv "$0.offered.tmp" "$0.offered"
+[ -n "$choice" ] && printf '%s\\n' "$input" | grep -F -- "$choice" | head -n 1
+exit 0
+"""
+
+
 def _start_dunst(dunst: str, env: dict[str, str], root: Path) -> Daemon:
     conf = root / "dunstrc"
-    conf.write_text(_DUNSTRC)
+    menu = root / "dmenu"
+    menu.write_text(_DMENU)
+    menu.chmod(0o755)
+    conf.write_text(_DUNSTRC + f"    dmenu = {menu} -p dunst\n")
     daemon = _spawn("dunst", [dunst, "-config", str(conf)], env, root / "dunst.log")
     # NameHasOwner via dbus-send, not dunstctl: dunstctl could D-Bus-activate another dunst.
     _wait_for_name(daemon, NOTIFICATIONS_NAME, env, START_TIMEOUT)
@@ -635,6 +650,61 @@ def dunst_history(env: dict[str, str] | None = None, *, full: bool = False) -> l
         return items
     return [{"summary": str(it.get("summary", "")), "body": str(it.get("body", "")),
              "appname": str(it.get("appname", ""))} for it in items]
+
+
+def dunst_close_all(env: dict[str, str] | None = None) -> None:
+    """Close every notification on screen (they go to the history): the next one is alone, at
+    position 0 for ``dunstctl action 0``."""
+    _close_all(_session_env(env))
+
+
+def _count(what: str, env: dict[str, str]) -> int:
+    out = _dunstctl(["count", what], env)
+    try:
+        return int(out.stdout.strip())
+    except ValueError:
+        raise RuntimeError(f"dunstctl count {what} failed: {(out.stderr or out.stdout).strip()}") from None
+
+
+def _wait_on_screen(env: dict[str, str], timeout: float) -> None:
+    """Until dunst shows what it received: nothing waiting, something on screen (dunst moves a new
+    notification from its queue to the screen in its own loop; a menu or an action asked before
+    that would find nothing)."""
+    deadline = time.monotonic() + timeout
+    while _count("waiting", env) or not _count("displayed", env):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"dunst put no notification on screen within {timeout:g} s")
+        time.sleep(0.05)
+
+
+def dunst_context(session: DesktopSession, choose: str = "", timeout: float = START_TIMEOUT) -> list[str]:
+    """Open dunst's context menu (``dunstctl context``: every action and URL of the notifications on
+    screen) and pick the first line holding ``choose`` ("" picks nothing), through the tests' dmenu.
+    Returns the lines dunst offered. dunst answers in its own thread: this waits for the menu to have
+    run, up to ``timeout`` seconds; what the chosen action does is the caller's to wait for."""
+    menu = session.root / "dmenu"
+    offered = menu.with_name("dmenu.offered")
+    offered.unlink(missing_ok=True)
+    menu.with_name("dmenu.choice").write_text(choose, encoding="utf-8")
+    _wait_on_screen(session.env, timeout)
+    out = _dunstctl(["context"], session.env)
+    if out.returncode != 0:
+        raise RuntimeError(f"dunstctl context failed: {(out.stderr or out.stdout).strip()}")
+    deadline = time.monotonic() + timeout
+    while not offered.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"dunst's context menu did not run within {timeout:g} s")
+        time.sleep(0.05)
+    return offered.read_text(encoding="utf-8").splitlines()
+
+
+def dunst_click(session: DesktopSession, position: int = 0) -> None:
+    """Click the notification at ``position`` on screen as a person would (``dunstctl action``: its
+    default action, the one a left click runs)."""
+    _wait_on_screen(session.env, START_TIMEOUT)
+    out = _dunstctl(["action", str(position)], session.env)
+    if out.returncode != 0:
+        raise RuntimeError(f"dunstctl action failed: {(out.stderr or out.stdout).strip()}")
 
 
 def dunst_clear_history(env: dict[str, str] | None = None) -> None:

@@ -19,7 +19,7 @@ from watcher.decide.rules import waited_since
 from watcher.errors import ConfigError
 from watcher.i18n import _
 from watcher.models import ContractState, Delivery, Message
-from watcher.report.words import delivery_words, fmt_time
+from watcher.report.words import delivery_words, fmt_time, muted_sentence
 from watcher.store import Store
 from watcher.views import known_contract
 
@@ -53,18 +53,8 @@ class Muted:
     since: datetime | None
 
     def words(self, contract_id: int) -> str:
-        """The sentence ``cwwatch mute`` prints and the dashboard shows."""
-        if self.until and self.since:
-            text = _('Muted the notifications of {id} "{title}" until {until} (a reply from the client ends the '
-                     'mute).')
-        elif self.until:
-            text = _('Muted the notifications of {id} "{title}" until {until}.')
-        elif self.since:
-            text = _('Muted the notifications of {id} "{title}" until you unmute them (a reply from the client '
-                     'ends the mute).')
-        else:
-            text = _('Muted the notifications of {id} "{title}" until you unmute them.')
-        return text.format(id=contract_id, title=self.title, until=fmt_time(self.until) if self.until else "")
+        """The sentence ``cwwatch mute`` prints, the dashboard shows and the 「3日ミュート」 note says."""
+        return muted_sentence(contract_id, self.title, self.until, self.since)
 
 
 def mute(store: Store | None, contract_id: int, now: datetime, until: datetime | None, reason: str = "") -> Muted:

@@ -8,6 +8,7 @@ listens on 127.0.0.1, and *withdraws* it when it stops. The secret that opens th
 :func:`link` gives the address of a dashboard page with the secret as ``?key=`` (the page swaps it for a
 cookie and drops it from the address) only when the announced server is alive and answers a TCP connect
 on the loopback; otherwise None, so that a notification's click falls back to the CrowdWorks page.
+:func:`open_in_browser` opens such a link without the key on the browser's command line.
 
 Only files and a loopback connect: no store, no browser. Errors: none raised for a missing, stale or
 unreadable announcement (it is "not reachable"); :func:`announce` and :func:`secret` raise OSError when the
@@ -16,10 +17,12 @@ state folder cannot be written.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import secrets as _secrets
 import socket
+import webbrowser
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +32,7 @@ from watcher.paths import make_private_dirs, write_private
 
 WHERE_FILE = "dashboard.json"
 SECRET_FILE = "dashboard-secret"
+OPEN_FILE = "dashboard-open.html"
 HOST = "127.0.0.1"
 
 
@@ -116,3 +120,15 @@ def link(state_dir: Path, path: str = "/", *, where: Where | None = None) -> str
         return None
     sep = "&" if "?" in path else "?"
     return f"{where.origin}{path}{sep}key={quote(secret(state_dir), safe='')}"
+
+
+def open_in_browser(state_dir: Path, url: str) -> bool:
+    """Open ``url`` (a dashboard link with its key) in the person's browser without putting the key on
+    the browser's command line, where another user could read it: the browser is given a 0600 page in
+    the state folder (:data:`OPEN_FILE`) that moves on to ``url``, as Jupyter does. Returns what
+    :func:`webbrowser.open` says (False: no browser could be started). OSError: the page cannot be written."""
+    page = state_dir / OPEN_FILE
+    target = html.escape(url, quote=True)
+    write_private(page, f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={target}">'
+                        f'<title>cwwatch</title><a href="{target}">cwwatch</a>\n')
+    return webbrowser.open(page.as_uri())

@@ -403,8 +403,9 @@ class Note:
 
     title: str
     body: str
-    url: str = ""
+    url: str = ""  # where it leads on CrowdWorks ("": nowhere); the body carries it too
     urgent: bool = False
+    contract_id: int | None = None  # the one contract it is about (None: health, summaries, digests)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from watcher.models import (
     record_from_json,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 UNREAD = ""  # client_access.text of a profile a scan could not read (hidden: NULL): the access is unknown
 LOGIN_BLOCK_KEY = "login_failed_at"  # meta: a login failed; no more attempts until `cwwatch login`
 
@@ -131,6 +131,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
   confirmed_at TEXT, confirmed_key TEXT NOT NULL DEFAULT '', confirmed_none INTEGER NOT NULL DEFAULT 0,
   confirmed_on TEXT, closed_at TEXT);
 CREATE INDEX IF NOT EXISTS deliveries_by_contract ON deliveries (contract_id, id);
+""",
+    # A queued note's contract (NULL: about no one contract): its click leads to that contract's page
+    # of the dashboard, and its 3-day mute button mutes that contract (notify/actions.py).
+    """
+ALTER TABLE outbox ADD COLUMN contract_id INTEGER;
 """,
 ]
 _DELIVERIES_FROM = 7  # the schema version that brought the deliveries table
@@ -645,11 +650,11 @@ class Store:
     # -- the outbox: notifications decided in a scan's transaction, delivered after it ------------
 
     def enqueue(self, note: Note, at: datetime) -> None:
-        self.db.execute("INSERT INTO outbox(title, body, url, urgent, created_at) VALUES(?,?,?,?,?)",
-                        (note.title, note.body, note.url, int(note.urgent), _iso(at)))
+        self.db.execute("INSERT INTO outbox(title, body, url, urgent, contract_id, created_at) VALUES(?,?,?,?,?,?)",
+                        (note.title, note.body, note.url, int(note.urgent), note.contract_id, _iso(at)))
 
     def pending(self) -> list[tuple[int, Note]]:
-        return [(r["id"], Note(r["title"], r["body"], r["url"], bool(r["urgent"])))
+        return [(r["id"], Note(r["title"], r["body"], r["url"], bool(r["urgent"]), r["contract_id"]))
                 for r in self.db.execute("SELECT * FROM outbox ORDER BY id")]
 
     def waiting(self) -> tuple[int, datetime | None]:

@@ -6,23 +6,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from loguru import logger
+
+from watcher import actions, keychain, wallclock
 from watcher import config as config_mod
-from watcher import keychain, wallclock
 from watcher.config import Config
 from watcher.crowdworks import selectors as selector_files
 from watcher.crowdworks.evidence import MB, EvidenceLimits
 from watcher.crowdworks.selectors import SITE_URL, SelectorSet
 from watcher.daemon import locks
 from watcher.decide.rules import Policy
-from watcher.errors import CredentialsError, Unhealthy
+from watcher.errors import ConfigError, CredentialsError, StoreError, Unhealthy
 from watcher.i18n import _
-from watcher.models import HealthKind
+from watcher.models import HealthKind, Note
+from watcher.notify.actions import MUTE_FOR, NoteActions
 from watcher.notify.desktop import Channel, ConsoleChannel, DesktopChannel, Notifier
 from watcher.paths import Paths
 from watcher.store import Store
@@ -71,12 +75,13 @@ def env_of(args: argparse.Namespace) -> Env:
 
 
 def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str, ...] = (),
-                  console_counts: bool = True) -> Notifier:
+                  console_counts: bool = True, actions: NoteActions | None = None) -> Notifier:
     """The console always; the desktop and Apprise when asked. ``console_counts``: a note shown only on
-    the console is delivered (a person runs the command); False for the daemon."""
+    the console is delivered (a person runs the command); False for the daemon. ``actions``: what the
+    desktop's clicks and buttons do (the daemon's :func:`note_actions`); Apprise keeps the CrowdWorks URL."""
     channels: list[Channel] = [ConsoleChannel(console)]
     if desktop:
-        channels.append(DesktopChannel())
+        channels.append(DesktopChannel(actions=actions))
     if apprise_urls:
         from watcher.notify.apprise import AppriseChannel
 
@@ -84,15 +89,45 @@ def make_notifier(desktop: bool, console: TextIO | None, apprise_urls: tuple[str
     return Notifier(channels, console_counts)
 
 
-def notifier_of(config: Config, console: TextIO | None, *, desktop: bool = True, daemon: bool = False) -> Notifier:
+def notifier_of(config: Config, console: TextIO | None, *, desktop: bool = True, daemon: bool = False,
+                actions: NoteActions | None = None) -> Notifier:
     """The channels the config asks for: the console always, the desktop where the config allows it
     (and ``desktop``: False for ``--no-notify``), Apprise for its URLs. The one place that turns the
     config into channels: a new channel is added here and in ``notify/``, no command changes.
     ``daemon``: the console is a log nobody watches, so a note counts as delivered only through
-    another channel (unless there is none)."""
+    another channel (unless there is none). ``actions``: the desktop's clicks and buttons (the daemon's)."""
     wants_desktop = config.desktop_notifications and desktop
     remote = wants_desktop or bool(config.apprise_urls)
-    return make_notifier(wants_desktop, console, config.apprise_urls, console_counts=not (daemon and remote))
+    return make_notifier(wants_desktop, console, config.apprise_urls, console_counts=not (daemon and remote),
+                         actions=actions)
+
+
+# -- mutes: `cwwatch mute` and the notification's 「3日ミュート」 write them the same way -------------
+
+
+def note_actions(paths: Paths, clock: Callable[[], datetime] = wallclock.now) -> NoteActions:
+    """The daemon's answers to a desktop notification: a click leads to the dashboard (announced in
+    ``paths.state_dir``) or CrowdWorks; 「3日ミュート」 mutes the note's contract for ``MUTE_FOR`` from
+    ``clock()``, as ``cwwatch mute CONTRACT --for 3d``, in the history (``cwwatch status`` shows it),
+    and answers with a note saying so, in the words ``cwwatch mute`` prints. A contract the history
+    does not know, or a history that cannot be written, is a log line and no note."""
+    def mute(contract_id: int) -> Note | None:
+        store = open_history(paths)
+        if store is None:
+            logger.warning(_("could not mute {id}: no history yet").format(id=contract_id))
+            return None
+        try:
+            now = clock()
+            done = actions.mute(store, contract_id, now, now + MUTE_FOR)
+        except (ConfigError, StoreError, sqlite3.Error) as exc:  # ConfigError: a contract it does not know
+            logger.warning(_("could not mute {id}: {error}").format(id=contract_id, error=exc))
+            return None
+        finally:
+            store.close()
+        text = done.words(contract_id)
+        logger.info(text)
+        return Note(_("cwwatch: muted"), text)
+    return NoteActions(paths.state_dir, mute)
 
 
 def open_store(paths: Paths) -> Store:

@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     env.paths.ensure(env.paths.data_dir)
     with locks.hold(env.paths.daemon_lock, _("Another cwwatch daemon is already running (pid {pid}).")):
         # The daemon's console is a log nobody watches: only the desktop or Apprise deliver a note.
-        notifier = wiring.notifier_of(cfg, sys.stdout, daemon=True)
+        # It lives to hear the desktop's clicks and buttons: the dashboard's page, 「3日ミュート」.
+        notifier = wiring.notifier_of(cfg, sys.stdout, daemon=True, actions=wiring.note_actions(env.paths))
         try:
             daemon = Daemon(env.paths, opts, notifier)
             with dashboard.serving(daemon, env, cfg.dashboard, cfg.dashboard_port, doctor_of(args, env)):

@@ -11,11 +11,8 @@ work as everywhere; in a demo home the pages judge at the story's clock.
 from __future__ import annotations
 
 import argparse
-import html
 import signal
 import threading
-import webbrowser
-from pathlib import Path
 from typing import Any
 
 from watcher import dashlink, wiring
@@ -23,9 +20,6 @@ from watcher.cli.common import add_now_option, now_of
 from watcher.cli.doctor import doctor_of
 from watcher.errors import ConfigError
 from watcher.i18n import _
-from watcher.paths import write_private
-
-OPEN_FILE = "dashboard-open.html"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,14 +36,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(run=run)
 
 
-def _open_in_browser(state_dir: Path, url: str) -> bool:
-    page = state_dir / OPEN_FILE
-    link = html.escape(url, quote=True)
-    write_private(page, f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={link}">'
-                        f'<title>cwwatch</title><a href="{link}">cwwatch</a>\n')
-    return webbrowser.open(page.as_uri())
-
-
 def run(args: argparse.Namespace) -> int:
     env = wiring.env_of(args)
     state_dir = env.paths.state_dir
@@ -61,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if args.print_url:
             print(url, flush=True)
         else:
-            _open_in_browser(state_dir, url)
+            dashlink.open_in_browser(state_dir, url)
             print(_("The dashboard is open in your browser (served by the running daemon: {origin}).").format(
                 origin=where.origin), flush=True)
         return 0
@@ -87,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         if args.print_url:
             print(url, flush=True)
         else:
-            _open_in_browser(state_dir, url)
+            dashlink.open_in_browser(state_dir, url)
         print(_("The dashboard: {origin} (Ctrl-C stops it).").format(origin=server.origin), flush=True)
         while not stop.wait(0.5):
             pass

@@ -169,7 +169,7 @@ def recovery_note() -> Note:
 
 
 def finding_note(f: Finding) -> Note:
-    return Note(f.title, f.message, f.url, urgent=f.rule in URGENT_RULES)
+    return Note(f.title, f.message, f.url, urgent=f.rule in URGENT_RULES, contract_id=f.contract_id)
 
 
 DIGEST_LINES = 8
@@ -229,4 +229,5 @@ def client_risk_note(subject: str, subject_id: int, name: str, verdict: Verdict,
     lines += [_("• {message} ({evidence})").format(message=s.message, evidence=s.evidence)
               for s in verdict.signals[:3]]
     lines += [f"→ {a}" for a in verdict.advice[:2]]
-    return Note(title, "\n".join(lines), url, urgent=False)
+    return Note(title, "\n".join(lines), url, urgent=False,
+                contract_id=subject_id if subject == "contract" else None)

@@ -3,8 +3,16 @@
 Desktop notifications go through desktop-notifier (D-Bus ``org.freedesktop.Notifications`` on
 Linux, Notification Center on macOS, WinRT on Windows). Its ``send()`` never raises when nobody
 listens, so this module asks the service for its capabilities first and says plainly, once, when
-no service answers; the console still gets every alert. Clicking a notification opens the
-contract page while the process that sent it is alive (the daemon); the body also carries the URL.
+no service answers; the console still gets every alert.
+
+Clicks and buttons are heard while the process that sent the note lives: the channel's event loop
+runs on its own thread, so the daemon hears them between its jobs (a one-shot ``cwwatch scan``
+exits, and its notes' clicks with it). With the daemon's :class:`~watcher.notify.actions.NoteActions`
+a click opens the dashboard's page for the note when the dashboard answers, else the CrowdWorks page,
+decided again at the click; where the service supports actions the note also offers 「開く」 and, when
+it is about one contract, 「3日ミュート」 (notify/actions.py). Without them a click opens the note's
+CrowdWorks URL. The body carries the CrowdWorks URL, never the dashboard's link (its key would stay
+in the notification service's history).
 
 Every desktop notification comes from the app "cwwatch" with its own icon (``assets/cwwatch.png``),
 critical when the note is urgent (``Note.urgent``, decided in ``decide/alerts.py``), normal otherwise.
@@ -16,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -25,6 +34,7 @@ from loguru import logger
 
 from watcher.i18n import _
 from watcher.models import Note
+from watcher.notify.actions import Button, NoteActions, buttons
 
 # desktop-notifier logs its own failures through the logging module; we report them ourselves.
 logging.getLogger("desktop_notifier").setLevel(logging.CRITICAL)
@@ -59,20 +69,33 @@ class ConsoleChannel:
 
 
 class DesktopChannel:
-    """desktop-notifier on a private event loop, checked before the first send."""
+    """desktop-notifier on a private event loop, checked before the first send.
+
+    The loop runs on its own (daemon) thread for the channel's life, so that a click or a button
+    pressed long after the send is heard; ``send`` waits for the service's answer up to ``timeout``
+    seconds. ``actions``: the daemon's answers to clicks and buttons (None: a click opens the note's
+    CrowdWorks URL, and no buttons).
+    """
 
     name = "desktop"
 
-    def __init__(self, warn: TextIO | None = None, timeout: float = 5.0) -> None:
+    def __init__(self, warn: TextIO | None = None, timeout: float = 5.0,
+                 actions: NoteActions | None = None) -> None:
         self.warn = warn or sys.stderr
         self.timeout = timeout
+        self.actions = actions
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="cwwatch-notify", daemon=True)
+        self._thread.start()
         self._notifier: object | None = None
         self._available: bool | None = None
+        self._has_actions = False  # the service's capabilities include actions (buttons)
         self.reason = ""
 
     def _run(self, coro: object) -> object:
-        return self._loop.run_until_complete(asyncio.wait_for(coro, self.timeout))  # type: ignore[arg-type]
+        """``coro`` on the channel's loop; its result, or TimeoutError past ``timeout`` seconds."""
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, self.timeout), self._loop)  # type: ignore[arg-type]
+        return future.result(self.timeout + 1)
 
     def available(self) -> bool:
         """Whether a notification service answers now. A "no" is asked again at the next note (the
@@ -80,7 +103,7 @@ class DesktopChannel:
         if self._available:
             return True
         try:
-            from desktop_notifier import DesktopNotifier, Icon
+            from desktop_notifier import Capability, DesktopNotifier, Icon
 
             notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=ICON))
             backend = type(getattr(notifier, "_backend", None)).__name__
@@ -90,6 +113,7 @@ class DesktopChannel:
             if not caps:
                 raise RuntimeError("the notification service reports no capabilities")
             self._notifier = notifier
+            self._has_actions = Capability.BUTTONS in caps  # type: ignore[operator]
             self._available = True
         except Exception as exc:  # no bus, no daemon, a timeout: all mean "nobody listens"
             self.reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -100,23 +124,57 @@ class DesktopChannel:
             self._available = False
         return bool(self._available)
 
+    def _link(self, note: Note) -> str:
+        return self.actions.link(note) if self.actions is not None else note.url
+
+    def _open(self, note: Note) -> None:
+        """A click or 「開く」: the note's link as it is now (the dashboard may have started or stopped)."""
+        if self.actions is not None:
+            self.actions.open(note)  # never logged: a dashboard link carries its key
+        elif note.url:
+            webbrowser.open(note.url)
+
+    def _mute(self, contract_id: int) -> None:
+        """「3日ミュート」: the daemon's callback, then its answer on the desktop (never on the loop's
+        own thread: ``send`` waits for the loop)."""
+        if self.actions is not None and self.actions.mute is not None:
+            said = self.actions.mute(contract_id)
+            if said is not None:
+                self.send(said)
+
+    @staticmethod
+    def _later(fn: Callable[[], None], what: str) -> Callable[[], None]:
+        """``fn`` off the loop's thread (it may connect, start a browser, write the history); its
+        failure is logged, never raised into the loop."""
+        def run() -> None:
+            try:
+                fn()
+            except Exception as exc:
+                logger.warning("notification {} failed: {}", what, exc)
+        return lambda: threading.Thread(target=run, name=f"cwwatch-{what}", daemon=True).start()
+
     def send(self, note: Note) -> bool:
         if not self.available():
             return False
+        from desktop_notifier import Button as NotifierButton
         from desktop_notifier import Icon, Urgency
 
-        url = note.url
-
-        def on_clicked() -> None:
-            if url:
-                webbrowser.open(url)
-
-        body = f"{note.body}\n{url}" if url else note.body
+        leads = bool(self._link(note))  # decided now, and again at the click
+        on_clicked = self._later(lambda: self._open(note), "click") if leads else None
+        # Buttons only for the daemon (``actions``): a one-shot command exits before anyone presses one.
+        offered = buttons(note, self._has_actions, leads_somewhere=leads,
+                          can_mute=self.actions.mute is not None) if self.actions is not None else []
+        cid = note.contract_id
+        pressed = {Button.OPEN: self._later(lambda: self._open(note), "open"),
+                   Button.MUTE: self._later(lambda: self._mute(cid), "mute") if cid is not None else None}
+        body = f"{note.body}\n{note.url}" if note.url else note.body
         try:
             self._run(self._notifier.send(  # type: ignore[attr-defined]
                 title=note.title, message=body,
                 urgency=Urgency.Critical if note.urgent else Urgency.Normal,
-                icon=Icon(path=ICON), on_clicked=on_clicked))
+                icon=Icon(path=ICON), on_clicked=on_clicked,
+                buttons=[NotifierButton(title=b.title, on_pressed=pressed[b], identifier=b.value)
+                         for b in offered]))
         except Exception as exc:
             logger.warning("desktop notification failed: {}", exc)
             self._available = False  # ask again next time
@@ -124,9 +182,11 @@ class DesktopChannel:
         return True
 
     def close(self) -> None:
-        try:
-            self._loop.run_until_complete(asyncio.sleep(0))
-        finally:
+        if self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self.timeout)
+        if not self._loop.is_running():
             self._loop.close()
 
 

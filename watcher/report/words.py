@@ -196,6 +196,21 @@ def mute_words(mute: Mute, waiting_since: datetime | None, now: datetime, short:
     return _("muted until {time}").format(time=until)
 
 
+def muted_sentence(contract_id: int, title: str, until: datetime | None, since: datetime | None) -> str:
+    """What a mute just set says (``cwwatch mute``, and the note after a 「3日ミュート」 button):
+    until when (Japan time), and whether the client's reply ends it (``since``: the wait it was set on)."""
+    if until and since:
+        text = _('Muted the notifications of {id} "{title}" until {until} (a reply from the client ends the mute).')
+    elif until:
+        text = _('Muted the notifications of {id} "{title}" until {until}.')
+    elif since:
+        text = _('Muted the notifications of {id} "{title}" until you unmute them (a reply from the client ends '
+                 'the mute).')
+    else:
+        text = _('Muted the notifications of {id} "{title}" until you unmute them.')
+    return text.format(id=contract_id, title=title, until=fmt_time(until) if until else "")
+
+
 def delivery_words(d: Delivery) -> str:
     """When the delivery was made, and how cwwatch knows (docs/rules.md, "When was it delivered?"):
     「12月01日 10:00（確認済み）」, 「… ごろ（文面から推定。cwwatch delivered で確定できます）」,
