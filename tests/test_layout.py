@@ -91,7 +91,7 @@ def test_the_folder_shows_the_pipe() -> None:
     assert kinds == {"contracts", "workroom", "thread", "profile", "inbox", "inbox_api", "proposals", "proposal", "job"}
     assert rooms["decide"] >= {"plan", "bizdays", "rules", "alerts", "delivery", "vetting", "vet_policy", "vet_words",
                                "vet_profile", "vet_trouble", "vet_history"}
-    assert rooms["notify"] == {"desktop", "apprise"}
+    assert rooms["notify"] == {"desktop", "apprise", "actions"}
     assert rooms["scan"] == {"snapshot", "read", "judge", "record", "run", "result", "vet", "health", "outbox"}
     assert rooms["report"] == {"words", "history", "drafts", "render", "timeline_svg"}
     assert rooms["daemon"] == {"scheduler", "clockstep", "unit", "locks", "storage", "dashboard"}
