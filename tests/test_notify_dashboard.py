@@ -323,17 +323,18 @@ def test_the_daemon_hears_a_click_between_its_jobs_and_leads_to_the_board(deskto
                                                                           tmp_path):
     """The real ``cwwatch daemon`` scans the story once; its notes reach dunst as one summary (about no
     one contract: 開く, no 3日ミュート); clicked while the daemon waits for its next scan, it opens the
-    dashboard's board, announced in the daemon's own state folder."""
+    board of the dashboard the daemon itself serves (announced in its own state folder)."""
     opened_file = tmp_path / "opened.txt"
     browser = browser_script(tmp_path, opened_file)
     home = tmp_path / "home"
-    dashboard = Dashboard(home / "state")
-    port = dashboard.start()
     env = dict(desktop_session.env, BROWSER=str(browser))
     dunst_close_all(env)
     with SampleSite(live_story()) as site:
         proc = start_daemon(home, site, env, interval_min=60)
         try:
+            wait_for(lambda: dashlink.reachable(home / "state") is not None, 90, "the daemon's dashboard", proc)
+            where = dashlink.reachable(home / "state")
+            assert where is not None and where.pid == proc.pid
             wait_for(lambda: len(scans(home)) >= 1, 90, "the first scan", proc)
             # The scan queued its notes in the transaction that recorded it: an empty outbox is delivered.
             wait_for(lambda: not outbox(home), 60, "the daemon to deliver", proc)
@@ -344,11 +345,10 @@ def test_the_daemon_hears_a_click_between_its_jobs_and_leads_to_the_board(deskto
             wait_for(opened_file.exists, WAIT, "the click to open an address", proc)
             link = urlsplit(opened_file.read_text().strip())
             assert not any("key=" in line for line in argvs(opened_file))
-            assert (link.netloc, link.path) == (f"127.0.0.1:{port}", "/")
+            assert (link.netloc, link.path) == (f"127.0.0.1:{where.port}", "/")
             assert parse_qs(link.query) == {"key": [dashlink.secret(home / "state")]}
         finally:
             stop(proc)
-            dashboard.stop()
     log = (home / "log" / "cwwatch.log").read_text(encoding="utf-8")
     assert dashlink.secret(home / "state") not in log
 
