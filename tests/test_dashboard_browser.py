@@ -142,7 +142,9 @@ def test_a_notification_link_opens_the_contracts_timeline_in_order(page: Page, s
     at = [next(i for i, t in enumerate(texts) if word in t) for word in expected]
     assert at == sorted(at), list(zip(expected, at, strict=True))
     assert "納品完了報告？" in texts[at[5]]  # the likely delivery report, said as such
-    assert page.locator("figure.drawing svg").count() == 1
+    assert page.locator("figure.drawing svg").count() == 2  # one for a wide screen, one for a phone
+    assert page.locator("figure.drawing.wide svg").is_visible()
+    assert not page.locator("figure.drawing.narrow svg").is_visible()
     link = page.locator("a", has_text="クラウドワークスで開く")
     assert link.get_attribute("href", timeout=5000).endswith(f"/contracts/{QUIET}")  # type: ignore[union-attr]
 
@@ -219,6 +221,10 @@ def test_screenshots_at_1280_and_390_show_real_japanese_glyphs(page: Page, serve
             shot = ARTEFACTS / f"{name}-{width}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+            if name == "contract":  # the drawing made for the width shown, never one shrunk to it
+                shown = "narrow" if width == 390 else "wide"
+                assert page.locator(f"figure.drawing.{shown} svg").is_visible()
+                assert page.locator("figure.drawing svg:visible").count() == 1
         # no page wider than the screen at 390 px (nothing to scroll sideways on the board)
         if width == 390:
             page.goto(served.link("/").split("?")[0])

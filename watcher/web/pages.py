@@ -37,6 +37,8 @@ from watcher.store import Store
 from watcher.views import ContractView, SiteView, collect, contract_view
 from watcher.web import evidence
 
+NARROW_PX = 390  # the width the phone's drawing is made for (style.css switches below 40rem)
+
 Doctor = Callable[[], Sequence[tuple[str, str, str]]]  # (check, "ok" | "warn" | "FAIL", what it says)
 
 
@@ -184,7 +186,8 @@ class RowText:
 class ContractPage:
     view: ContractView
     card: Card
-    svg: str
+    svg: str  # the drawing 960 units wide
+    svg_narrow: str  # the same drawn for a phone's width (the stylesheet shows one of the two)
     rows: list[RowText]
     candidates: list[tuple[str, datetime, str, bool]]  # (id, sent at, first words, the likely one)
     can_confirm: bool
@@ -210,12 +213,10 @@ def contract(dash: Dashboard, contract_id: int) -> ContractPage:
         if store is not None:
             store.close()
     drawing = timeline_svg.draw(view.facts, view.timeline)
-    heads = {(e.at, e.kind, e.who, e.text): (event_head(e), event_body(e)) for e in view.timeline}
-    rows = []
-    for r in drawing.rows:
-        head, body = heads.get((r.at, r.kind, r.who, r.text), (r.kind, r.text))
-        rows.append(RowText(r.at, head, body))
-    return ContractPage(view, card(view.facts), drawing.svg, rows, cands, can_confirm)
+    narrow = timeline_svg.draw(view.facts, view.timeline, width=NARROW_PX)  # a phone: labels keep their size
+    # The drawing's events as text, in the report's words (head: who or what; body: the message).
+    rows = [RowText(e.at, event_head(e), event_body(e)) for e in view.timeline]
+    return ContractPage(view, card(view.facts), drawing.svg, narrow.svg, rows, cands, can_confirm)
 
 
 def _first_words(body: str, n: int = 40) -> str:
