@@ -297,7 +297,7 @@ def test_a_scan_child_that_prints_nothing_is_a_counted_failure(tmp_path):
     assert "（終了コード 4）" in json.loads(rows[0][2])[0]["detail"]
     assert (tmp_path / "console.txt").read_text(encoding="utf-8").count("スキャンが途中で止まりました") == 1
     record({"row": "daemon: a scan child that ends without a result", "kind": "scan_failed",
-            "detail": "exit 3, no output", "health_notes": 1, "finding_notes_while_unhealthy": 0,
+            "detail": "exit 4, no output", "health_notes": 1, "finding_notes_while_unhealthy": 0,
             "recovery_notes": 0, "store_intact": True})
 
 
