@@ -217,6 +217,10 @@ _SKIP = frozenset({"script", "style", "template", "noscript"})
 def text_parts(node: LexborNode) -> list[str]:
     """The node's text split where a browser's innerText would break it (cells, blocks, <br>),
     each part normalised, the empty ones left out."""
+    child = node.child
+    if child is not None and child.next is None and child.tag == "-text":  # one run of text (most paragraphs)
+        only = collapse(child.text_content or "")
+        return [only] if only else []
     parts: list[str] = []
     buf: list[str] = []
 
