@@ -78,25 +78,27 @@ def thread_from_json(obj: Any, sel: SelectorSet, page: str = "thread json",
         raise ExtractionError(page, j.messages.value, "the answer holds no list of messages")
     tr.hit(j.messages, j.messages.first.grade)
     out: list[Message] = []
+    # The keys looked up once, not per message (a thread holds dozens).
+    id_key, own_key, when_key, body_key = j.id.value, j.own.value, j.sent_at.value, j.body.value
     for i, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
             raise ExtractionError(page, f"message {i}", "not an object")
-        mid = as_int(item.get(j.id.value))
-        own = item.get(j.own.value)
-        when = item.get(j.sent_at.value)
-        body = item.get(j.body.value)
+        mid = as_int(item.get(id_key))
+        own = item.get(own_key)
+        when = item.get(when_key)
+        body = item.get(body_key)
         if mid is None:
-            raise ExtractionError(page, f"message {i} {j.id.value}", f"not an id: {item.get(j.id.value)!r}")
+            raise ExtractionError(page, f"message {i} {id_key}", f"not an id: {item.get(id_key)!r}")
         if not isinstance(own, bool):
-            raise ExtractionError(page, f"message {i} {j.own.value}", f"not true or false: {own!r}")
+            raise ExtractionError(page, f"message {i} {own_key}", f"not true or false: {own!r}")
         if not isinstance(when, str):
-            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"not a time: {when!r}")
+            raise ExtractionError(page, f"message {i} {when_key}", f"not a time: {when!r}")
         if not isinstance(body, str):
-            raise ExtractionError(page, f"message {i} {j.body.value}", f"not a text: {type(body).__name__}")
+            raise ExtractionError(page, f"message {i} {body_key}", f"not a text: {type(body).__name__}")
         try:
             sent_at = parse_site_datetime(when.strip())
         except TimeParseError:
-            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"unreadable {when!r}") from None
+            raise ExtractionError(page, f"message {i} {when_key}", f"unreadable {when!r}") from None
         text = html_body_text(body)
         sender = Sender.WORKER if own else Sender.CLIENT
         out.append(Message(sender, sent_at, text, "message", None, message_key(sender, sent_at, text), mid))
