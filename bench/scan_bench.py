@@ -304,12 +304,12 @@ def daemon_idle(env: dict[str, str], config: Path) -> dict[str, object]:
 _LAUNCH = """
 import asyncio, sys, time
 from playwright.async_api import async_playwright
-from watcher.crowdworks.chromium import LAUNCH_ARGS
+from watcher.crowdworks.chromium import SCAN_ARGS
 
 async def main():
     t0 = time.perf_counter()
     pw = await async_playwright().start()
-    browser = await pw.chromium.launch(executable_path=sys.argv[1], headless=True, args=LAUNCH_ARGS)
+    browser = await pw.chromium.launch(executable_path=sys.argv[1], headless=True, args=SCAN_ARGS)
     context = await browser.new_context()
     await context.new_page()
     print(time.perf_counter() - t0, flush=True)

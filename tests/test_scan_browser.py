@@ -253,3 +253,61 @@ def test_a_profile_is_read_as_the_server_sends_it_without_drawing_a_page(chromiu
     assert name == client.name and last_access is not None
     assert loads == 2 and url == f"{served.url}/public/employers/{client.id}"
     assert missing is PageKind.NOT_FOUND
+
+
+def _environ(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/environ", "rb") as fh:
+        pairs = (item.decode(errors="replace").partition("=") for item in fh.read().split(b"\0") if item)
+    return {k: v for k, _, v in pairs}
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_scans_driver_and_browser_get_their_memory_options_and_the_persons_node_options_stay(
+        chromium: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's driver (the Node.js process a Site starts) runs with ``DRIVER_NODE_OPTIONS`` in
+    its ``NODE_OPTIONS``, after the person's own, and this process's environment is as it was; the
+    browser a headless Site launches carries every one of ``SCAN_ARGS`` on its command line."""
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+    from watcher.keychain import Credentials
+    from watcher.sample.server import SampleSite
+
+    monkeypatch.setenv("NODE_OPTIONS", "--no-deprecation")
+    sc = story()
+    creds = Credentials(sc.worker.email, sc.worker.password)
+
+    async def started(url: str) -> tuple[list[str], list[list[str]]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0, settle_s=0.2)
+        before = set(_descendants(os.getpid()))
+        async with Site(selector_files.load(None), opts, lambda: creds) as site:
+            async with site.page() as page:
+                await site.get(page, "/e/contracts?status=active", "contracts")
+            node, browser = [], []
+            for pid in set(_descendants(os.getpid())) - before:
+                try:
+                    exe = os.readlink(f"/proc/{pid}/exe")
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        argv = fh.read().replace(b"\0", b" ").decode(errors="replace").split()
+                except OSError:
+                    continue
+                if os.path.basename(exe).startswith("node"):
+                    node.append(_environ(pid).get("NODE_OPTIONS", ""))
+                elif ("chrom" in exe or "headless" in exe) and not any(a.startswith("--type=") for a in argv):
+                    browser.append(argv)
+            return node, browser
+
+    with SampleSite(sc) as served:
+        node, browser = run_async(lambda: started(served.url))
+    assert node == [f"{browsers.DRIVER_NODE_OPTIONS} --no-deprecation"]
+    assert os.environ["NODE_OPTIONS"] == "--no-deprecation"
+    assert len(browser) == 1
+    assert set(browsers.SCAN_ARGS) - set(browser[0]) == set()
+    assert {"--in-process-gpu", "--no-zygote"} <= set(browsers.SCAN_ARGS)
+
+
+def test_driver_node_options_keep_the_persons_own() -> None:
+    assert browsers.driver_node_options(None) == browsers.DRIVER_NODE_OPTIONS
+    assert browsers.driver_node_options("") == browsers.DRIVER_NODE_OPTIONS
+    assert browsers.driver_node_options("--max-semi-space-size=8") == (
+        f"{browsers.DRIVER_NODE_OPTIONS} --max-semi-space-size=8")

@@ -17,10 +17,12 @@ This module is standard library only, so the bootstrap script can use it before 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from watcher.i18n import _
@@ -38,6 +40,38 @@ LAUNCH_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-quic",
 ]
+
+# Scans only (headless, sandbox already off): the GPU service in the browser process and children
+# started without a zygote, two processes fewer, measured at about 15 MB less PSS on one page. The full
+# browser keeps its usual processes for a headed login.
+SCAN_ARGS = [*LAUNCH_ARGS, "--in-process-gpu", "--no-zygote"]
+
+# V8 options for Playwright's driver (its Node.js process, ~120 MB of a scan's browser memory):
+# a 1 MB young generation instead of the default 16 MB halves, measured at about 12 MB less PSS on a
+# rescan; the driver only relays the protocol, its collections stay short.
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
+
+
+def driver_node_options(existing: str | None) -> str:
+    """``NODE_OPTIONS`` for Playwright's driver: the person's own (kept, and theirs win where they set
+    the same option: Node reads the last) after :data:`DRIVER_NODE_OPTIONS`."""
+    return f"{DRIVER_NODE_OPTIONS} {existing}".strip() if existing else DRIVER_NODE_OPTIONS
+
+
+@contextlib.contextmanager
+def driver_environment() -> Iterator[None]:
+    """Around starting Playwright (it copies ``os.environ`` into its driver's): ``NODE_OPTIONS`` from
+    :func:`driver_node_options`, the process's own value put back afterwards."""
+    before = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = driver_node_options(before)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NODE_OPTIONS", None)
+        else:
+            os.environ["NODE_OPTIONS"] = before
+
 
 _SYSTEM_CANDIDATES = [
     "/usr/lib/chromium/chromium",  # Debian: the real binary behind the /usr/bin/chromium wrapper

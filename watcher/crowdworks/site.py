@@ -160,10 +160,12 @@ class Site:
             exe = find(self.opts.browser_path or None)
         except browser_mod.BrowserNotFound as exc:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser", str(exc)) from None
-        self._pw = await async_playwright().start()
+        with browser_mod.driver_environment():
+            self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(
-                executable_path=str(exe), headless=self.opts.headless, args=browser_mod.LAUNCH_ARGS)
+                executable_path=str(exe), headless=self.opts.headless,
+                args=browser_mod.SCAN_ARGS if self.opts.headless else browser_mod.LAUNCH_ARGS)
         except PlaywrightError as exc:
             await self.close()
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, "browser",

@@ -19,8 +19,8 @@ from selectolax.lexbor import LexborNode
 from watcher.crowdworks.dom import (
     Trace,
     as_int,
+    by_owner,
     collapse,
-    has,
     hook_all,
     int_from,
     json_path,
@@ -78,25 +78,27 @@ def thread_from_json(obj: Any, sel: SelectorSet, page: str = "thread json",
         raise ExtractionError(page, j.messages.value, "the answer holds no list of messages")
     tr.hit(j.messages, j.messages.first.grade)
     out: list[Message] = []
+    # The keys looked up once, not per message (a thread holds dozens).
+    id_key, own_key, when_key, body_key = j.id.value, j.own.value, j.sent_at.value, j.body.value
     for i, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
             raise ExtractionError(page, f"message {i}", "not an object")
-        mid = as_int(item.get(j.id.value))
-        own = item.get(j.own.value)
-        when = item.get(j.sent_at.value)
-        body = item.get(j.body.value)
+        mid = as_int(item.get(id_key))
+        own = item.get(own_key)
+        when = item.get(when_key)
+        body = item.get(body_key)
         if mid is None:
-            raise ExtractionError(page, f"message {i} {j.id.value}", f"not an id: {item.get(j.id.value)!r}")
+            raise ExtractionError(page, f"message {i} {id_key}", f"not an id: {item.get(id_key)!r}")
         if not isinstance(own, bool):
-            raise ExtractionError(page, f"message {i} {j.own.value}", f"not true or false: {own!r}")
+            raise ExtractionError(page, f"message {i} {own_key}", f"not true or false: {own!r}")
         if not isinstance(when, str):
-            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"not a time: {when!r}")
+            raise ExtractionError(page, f"message {i} {when_key}", f"not a time: {when!r}")
         if not isinstance(body, str):
-            raise ExtractionError(page, f"message {i} {j.body.value}", f"not a text: {type(body).__name__}")
+            raise ExtractionError(page, f"message {i} {body_key}", f"not a text: {type(body).__name__}")
         try:
             sent_at = parse_site_datetime(when.strip())
         except TimeParseError:
-            raise ExtractionError(page, f"message {i} {j.sent_at.value}", f"unreadable {when!r}") from None
+            raise ExtractionError(page, f"message {i} {when_key}", f"unreadable {when!r}") from None
         text = html_body_text(body)
         sender = Sender.WORKER if own else Sender.CLIENT
         out.append(Message(sender, sent_at, text, "message", None, message_key(sender, sent_at, text), mid))
@@ -123,6 +125,25 @@ def _items(thread: LexborNode, sel: SelectorSet, trace: Trace) -> list[LexborNod
     return out
 
 
+def _paragraphs_by_body(thread: LexborNode, paragraph_css: str, body_in: dict[int, list[LexborNode]],
+                        items: set[int]) -> dict[int, list[LexborNode]]:
+    """The paragraphs in each message body (``mem_id`` -> nodes in page order, the body itself
+    counted as ``body.css(paragraph_css)`` would), for the bodies of ``body_in``; bodies without any
+    are left out."""
+    bodies = {b.mem_id for found in body_in.values() for b in found}
+    out: dict[int, list[LexborNode]] = {}
+    for p in thread.css(paragraph_css):
+        cur: LexborNode | None = p
+        while cur is not None:  # every body holding it, up to its message
+            mid = cur.mem_id
+            if mid in bodies:
+                out.setdefault(mid, []).append(p)
+            if mid in items:
+                break
+            cur = cur.parent
+    return out
+
+
 def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: int | None = None,
                     trace: Trace | None = None) -> tuple[tuple[Message, ...], bool]:
     """The messages the page shows, oldest first, and whether older ones are folded away.
@@ -144,14 +165,22 @@ def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: 
     body_grade, sender_grade, delivery_grade = body_hook.first.grade, sender_hook.first.grade, delivery_hook.first.grade
     delivery_texts = t.delivery_texts.texts
     items = _items(thread, sel, tr)
+    # Each selector once over the thread, its matches given to the message holding them (what
+    # item.css() would answer, for a fraction of the cost: a page holds dozens of messages).
+    ids = {item.mem_id for item in items}
+    mine_in, system_in, time_in, body_in, sender_in, delivery_in = (
+        by_owner(thread.css(css), ids) if items else {}
+        for css in (mine_css, system_css, time_css, body_css, sender_css, delivery_css))
+    paragraphs = _paragraphs_by_body(thread, paragraph_css, body_in, ids) if items else {}
     for i, item in enumerate(items, start=1):
-        mine = has(item, mine_css)
-        system = not mine and has(item, system_css)
+        key = item.mem_id
+        mine = key in mine_in
+        system = not mine and key in system_in
         if mine:
             tr.hit(mine_hook, mine_grade)
         if system:
             tr.hit(system_hook, system_grade)
-        tnode = item.css_first(time_css)
+        tnode = time_in[key][0] if key in time_in else None
         raw = tnode.attributes.get("datetime") if tnode is not None else None
         if not raw:
             raise ExtractionError(page, f"message {i} time", f"no {time_css!r}")
@@ -160,20 +189,20 @@ def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: 
         except TimeParseError:
             raise ExtractionError(page, f"message {i} time", f"unreadable {raw!r}") from None
         tr.hit(time_hook, time_grade)
-        body_node = next((b for b in item.css(body_css) if b.css_first(paragraph_css) is not None), None)
+        body_node = next((b for b in body_in.get(key, ()) if b.mem_id in paragraphs), None)
         if body_node is not None:
             tr.hit(body_hook, body_grade)
-            body = "\n".join(line for p in body_node.css(paragraph_css) for line in text_parts(p))
+            body = "\n".join(line for p in paragraphs[body_node.mem_id] for line in text_parts(p))
         else:
             tr.miss(f"message {i} body", "no message body with paragraphs")
             body = ""
-        link = item.css_first(sender_css)
+        link = sender_in[key][0] if key in sender_in else None
         sender_id = None
         if link is not None:
             tr.hit(sender_hook, sender_grade)
             sender_id = int_from(_ANY_ID, link.attributes.get("href"))
         sender = Sender.WORKER if mine else Sender.SYSTEM if system else Sender.CLIENT
-        delivery = item.css_first(delivery_css) is not None or body.startswith(delivery_texts)
+        delivery = key in delivery_in or body.startswith(delivery_texts)
         if delivery and sender is not Sender.CLIENT:
             tr.hit(delivery_hook, delivery_grade)
             sender = Sender.WORKER
