@@ -666,15 +666,22 @@ def _count(what: str, env: dict[str, str]) -> int:
         raise RuntimeError(f"dunstctl count {what} failed: {(out.stderr or out.stdout).strip()}") from None
 
 
+def _until(ready: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``ready()`` until it is true (a condition, never a fixed wait); AssertionError naming
+    ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
 def _wait_on_screen(env: dict[str, str], timeout: float) -> None:
     """Until dunst shows what it received: nothing waiting, something on screen (dunst moves a new
     notification from its queue to the screen in its own loop; a menu or an action asked before
     that would find nothing)."""
-    deadline = time.monotonic() + timeout
-    while _count("waiting", env) or not _count("displayed", env):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"dunst put no notification on screen within {timeout:g} s")
-        time.sleep(0.05)
+    _until(lambda: not _count("waiting", env) and _count("displayed", env) > 0, timeout,
+           "dunst to put the notification on screen")
 
 
 def dunst_context(session: DesktopSession, choose: str = "", timeout: float = START_TIMEOUT) -> list[str]:
@@ -690,11 +697,7 @@ def dunst_context(session: DesktopSession, choose: str = "", timeout: float = ST
     out = _dunstctl(["context"], session.env)
     if out.returncode != 0:
         raise RuntimeError(f"dunstctl context failed: {(out.stderr or out.stdout).strip()}")
-    deadline = time.monotonic() + timeout
-    while not offered.exists():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"dunst's context menu did not run within {timeout:g} s")
-        time.sleep(0.05)
+    _until(offered.exists, timeout, "dunst's context menu to run")
     return offered.read_text(encoding="utf-8").splitlines()
 
 
