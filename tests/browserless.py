@@ -161,24 +161,20 @@ class HttpSite(Site):
 
     async def _goto(self, page: Any, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
                     ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int, dict[str, str]]:
-        if urlsplit(url).netloc != self._host:
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
-        await self._throttle()
-        self.loads[kind] += 1
-        status, final, body, ctype = self._http(url)
-        if status >= 500:
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path, f"HTTP {status}")
+        status, final, body = await self._whole(url, kind)
         page.url, page.html = final, body.decode("utf-8", "replace")
-        end = self.sel.document_end.strip().lower().encode()
-        if end and "html" in (ctype or "html") and not body.rstrip().lower().endswith(end):
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path,
-                               f"the page arrived truncated ({len(body)} bytes)")
         denied: list[int] = []
         payloads = self._calls(final, page.html, capture, denied) if capture and status < 400 else []
         return status, payloads, (denied[0] if denied else 0), {}  # a firewall's headers: the Chromium tests
 
     async def _request(self, url: str, kind: str) -> tuple[int, str, str, dict[str, str]]:
         """A page read as the server sends it (``Site.get(render=False)``): one GET, as ``_goto``."""
+        status, final, body = await self._whole(url, kind)
+        return status, final, body.decode("utf-8", "replace"), {}
+
+    async def _whole(self, url: str, kind: str) -> tuple[int, str, bytes]:
+        """One paced GET of a page on the host, ``(status, final url, body)``; Unhealthy for another
+        host, a server error or a truncated page, as the real Site says them."""
         if urlsplit(url).netloc != self._host:
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind, f"refused to load a page outside {self._host}")
         await self._throttle()
@@ -190,7 +186,7 @@ class HttpSite(Site):
         if end and "html" in (ctype or "html") and not body.rstrip().lower().endswith(end):
             raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, urlsplit(url).path,
                                f"the page arrived truncated ({len(body)} bytes)")
-        return status, final, body.decode("utf-8", "replace"), {}
+        return status, final, body
 
     async def _content(self, page: Any) -> str:
         return str(page.html)

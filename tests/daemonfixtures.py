@@ -84,10 +84,11 @@ def descendants(pid: int) -> list[tuple[int, str]]:
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
+                name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+                ppid = int(rest.split()[1])
+            except (OSError, ValueError, IndexError):  # gone meanwhile
                 continue
-            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-            kids.setdefault(int(rest.split()[1]), []).append(int(entry))
+            kids.setdefault(ppid, []).append(int(entry))
             names[int(entry)] = name
     out, todo = [], [pid]
     while todo:

@@ -243,3 +243,30 @@ ALSO_IN_CHROMIUM = pytest.mark.parametrize("home", ["http", pytest.param("chromi
 def home_chromium(story_home_chromium: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The same as ``home``, from scans in real Chromium."""
     return _private_home(story_home_chromium, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`cwwatch ARGV` through the real main(), with this feature's commands registered, at 80 columns
+    (status lays itself out for COLUMNS), in the language the arguments ask (Japanese by default)."""
+    from watcher import i18n
+    from watcher.cli import main as main_mod
+    from watcher.cli import mute, report, status
+
+    extra = tuple(m for m in (status, report, mute) if m not in main_mod.COMMANDS)
+    monkeypatch.setattr(main_mod, "COMMANDS", main_mod.COMMANDS + extra)
+    monkeypatch.setenv("COLUMNS", "80")
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+    def run(*argv):
+        try:
+            rc = main_mod.main(list(argv))
+        except SystemExit as exc:
+            rc = exc.code
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    yield run
+    i18n.use("ja")

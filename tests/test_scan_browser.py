@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemonfixtures import descendants
 from tests.real_desktop import require
 from tests.sitefixtures import EXPECTED_STORY, Harness, rules_of, story
 from watcher.crowdworks import chromium as browsers
@@ -22,21 +23,7 @@ from watcher.sample.scenario import Scenario
 
 
 def _descendants(root: int) -> list[int]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            kids.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            out.append(k)
-            todo.append(k)
-    return out
+    return [pid for pid, _name in descendants(root)]
 
 
 @contextmanager

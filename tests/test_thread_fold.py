@@ -36,3 +36,18 @@ def test_the_control_among_the_messages_is_a_fold_whatever_its_class() -> None:
     assert folded != html
     assert extract_contract_page(folded, sel, URL).folded
     assert extract_contract_page(_page("workroom_in_acceptance_folded"), sel, URL).folded
+
+
+def test_the_control_split_by_inline_markup_is_still_a_fold() -> None:
+    """The control's words broken by an icon, a <wbr> or a <br> (each read as the text of several
+    elements, which the thread's text joins with spaces) are still its words."""
+    sel = selectorset.load()
+    html = _page("workroom_in_progress")
+    for control in ('<button type="button">他の9件の<i class="icon"></i>メッセージを表示</button>',
+                    '<button type="button">他の9件の<wbr>メッセージを表示</button>',
+                    '<button type="button">他の9件のメッセージを<br>表示</button>',
+                    '<button type="button">他の<span>9</span>件のメッセージを表示</button>'):
+        root = '<div class="_messageThread_iq3vm_1">'
+        folded = html.replace(root, root + control, 1)
+        assert folded != html
+        assert extract_contract_page(folded, sel, URL).folded, control

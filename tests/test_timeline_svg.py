@@ -461,29 +461,10 @@ def test_the_drawing_renders_in_chromium_under_a_csp_without_scripts(story, chro
 # -- cwwatch report --svg FILE -----------------------------------------------------------------
 
 
-def _cwwatch(capsys, monkeypatch, *argv):
-    from watcher.cli import main as main_mod
-    from watcher.cli import report
-
-    if report not in main_mod.COMMANDS:
-        monkeypatch.setattr(main_mod, "COMMANDS", (*main_mod.COMMANDS, report))
-    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    try:
-        rc = main_mod.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    finally:
-        i18n.use("ja")
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def test_report_svg_writes_the_drawing(home, tmp_path, capsys, monkeypatch):
+def test_report_svg_writes_the_drawing(home, tmp_path, cli):
     target = tmp_path / "timeline.svg"
-    rc, out, err = _cwwatch(capsys, monkeypatch, "report", "963659463", "--svg", str(target),
-                            "--now", STORY_NOW.isoformat())
+    rc, out, err = cli("report", "963659463", "--svg", str(target),
+                       "--now", STORY_NOW.isoformat())
     assert rc == 0, err
     assert "■ 経緯（日本時間）" in out, "the report is printed as before"
     text = target.read_text(encoding="utf-8")
@@ -494,10 +475,10 @@ def test_report_svg_writes_the_drawing(home, tmp_path, capsys, monkeypatch):
     check_drawing(draw(facts, events), events)
 
 
-def test_report_svg_into_a_missing_folder_is_one_line(home, tmp_path, capsys, monkeypatch):
+def test_report_svg_into_a_missing_folder_is_one_line(home, tmp_path, cli):
     target = tmp_path / "no-such-folder" / "timeline.svg"
-    rc, out, err = _cwwatch(capsys, monkeypatch, "report", "963659463", "--svg", str(target),
-                            "--now", STORY_NOW.isoformat())
+    rc, out, err = cli("report", "963659463", "--svg", str(target),
+                       "--now", STORY_NOW.isoformat())
     assert rc == 1 and out == ""
     assert err.count("\n") == 1 and "no-such-folder" in err and "Traceback" not in err
     assert not target.parent.exists()

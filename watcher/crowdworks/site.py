@@ -335,18 +335,23 @@ class Site:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _begin_load(self, url: str, kind: str, *, on_host: bool) -> None:
+        """What every load does first, drawn or not: refuse one off the site's host (``on_host`` false:
+        Unhealthy, site_unreachable), wait out the minimum interval, pin the device cookie, count it."""
+        if not on_host:
+            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
+                               _("refused to load a page outside {host}").format(host=self._host))
+        await self._throttle()
+        await self._pin_device()
+        self.loads[kind] += 1
+
     async def _goto(self, page: Page, url: str, kind: str, capture: tuple[re.Pattern[str], ...] = (),
                     ready: str | None = None) -> tuple[int, list[tuple[str, Any]], int, dict[str, str]]:
         """Load ``url``: ``(status, payloads, denied, headers)``, ``denied`` the 401/403 one of the page's
         own captured API calls answered (0: none did): the session ended between the page and its call.
         An answer the firewall marked as a challenge (``walls.challenge_header``) is returned whatever its
         status (403, 503) for the caller to recognise and save; it is never "the site is down"."""
-        if urlsplit(url).netloc != self._host:
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
-                               _("refused to load a page outside {host}").format(host=self._host))
-        await self._throttle()
-        await self._pin_device()
-        self.loads[kind] += 1
+        await self._begin_load(url, kind, on_host=urlsplit(url).netloc == self._host)
         timeout_s = self.opts.page_timeout_s
         asked: list[Request] = []
 
@@ -402,12 +407,8 @@ class Site:
         cookie pinned, every redirect hop kept on the host (one that leaves is never followed), an
         answer the firewall marked as a challenge returned for the caller to recognise, a server error
         or a truncated page unhealthy. Raises Unhealthy (site_unreachable)."""
-        if urlsplit(url).netloc != self._host or self._context is None:
-            raise Unhealthy.of(HealthKind.SITE_UNREACHABLE, kind,
-                               _("refused to load a page outside {host}").format(host=self._host))
-        await self._throttle()
-        await self._pin_device()
-        self.loads[kind] += 1
+        await self._begin_load(url, kind, on_host=urlsplit(url).netloc == self._host and self._context is not None)
+        assert self._context is not None
         timeout_s = self.opts.page_timeout_s
         current = url
         for _hop in range(REDIRECT_HOPS + 1):

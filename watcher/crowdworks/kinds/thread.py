@@ -50,6 +50,7 @@ def message_key(sender: Sender, sent_at: datetime, body: str) -> str:
 
 
 _ANY_ID = re.compile(r"/(\d+)")
+_SPACES = re.compile(r"\s+")
 _BR = re.compile(r"<\s*br\s*/?\s*>|</\s*p\s*>\s*<\s*p[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -212,7 +213,9 @@ def thread_from_dom(thread: LexborNode, sel: SelectorSet, page: str, worker_id: 
     # The fold control's words (「他のN件のメッセージを表示」) in the thread's own text around its
     # messages: one search over that text (a message's words are never the control, and the bodies,
     # most of the text, need no second reading).
-    around = text_outside(thread, {item.mem_id for item in items})
+    # Its words may be split by inline markup (an icon, <wbr>, <br>), which that text joins with
+    # spaces; Japanese words have none between them, so the search reads the text without any.
+    around = _SPACES.sub("", text_outside(thread, {item.mem_id for item in items}))
     folded = t.fold_text.pattern.search(around) is not None
     if folded:
         tr.hit(t.fold_text, t.fold_text.first.grade)
