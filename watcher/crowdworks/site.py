@@ -75,6 +75,14 @@ UNFOLD_CLICKS = 30  # the clicks allowed for a fold that announces no count
 NAVIGATION_RETRIES = 5  # a page still navigating after this many reads is unreadable
 REDIRECT_HOPS = 10  # a page read without drawing follows at most this many redirects (all on the host)
 _INTERRUPTED = re.compile(r'is interrupted by another navigation to "([^"]*)"')
+# A page is looked at and read in a JavaScript world of cwwatch's own (CDP ``Page.createIsolatedWorld``):
+# the page's scripts neither see nor change what runs there, and Playwright's helper script, which
+# its locators and ``page.content()`` install in every new document (about 20 ms of compiling a
+# page, measured), is not needed for a look and a read. The read is ``page.content()``'s: the doctype,
+# then the document's markup.
+WORLD = "cwwatch"
+_HTML_JS = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '')"
+            " + (document.documentElement ? document.documentElement.outerHTML : '')")
 
 
 @dataclass
@@ -138,6 +146,8 @@ class Site:
         self._free: asyncio.Queue[Page] | None = None
         self._opening = 0  # pool pages being opened now
         self._cdp: dict[int, CDPSession] = {}  # id(page) -> its own CDP session (host guard, blocking)
+        self._frames: dict[int, str] = {}  # id(page) -> its main frame's id
+        self._worlds: dict[int, int] = {}  # id(page) -> cwwatch's world in its current document (a context id)
         self._pace = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
@@ -173,7 +183,7 @@ class Site:
         self.executable = exe
         self._context = await self._browser.new_context(
             storage_state=self._read_session(), locale="ja-JP", timezone_id="Asia/Tokyo",
-            viewport={"width": 1280, "height": 900})
+            viewport=browser_mod.SCAN_VIEWPORT if self.opts.headless else browser_mod.HEADED_VIEWPORT)
         self._context.set_default_timeout(self.opts.page_timeout_s * 1000)
         self._free = asyncio.Queue()
         self._free.put_nowait(await self._new_page())  # more only when jobs run side by side (page())
@@ -197,6 +207,7 @@ class Site:
         await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
         tree = await cdp.send("Page.getFrameTree")
         main_frame = tree["frameTree"]["frame"]["id"]
+        self._frames[id(page)] = main_frame
 
         async def paused(event: dict[str, Any]) -> None:
             url = event["request"]["url"]
@@ -221,7 +232,7 @@ class Site:
                     await closer.close()
         self._context = self._browser = None
         self._pages = []
-        self._cdp = {}
+        self._cdp, self._frames, self._worlds = {}, {}, {}
         if self._pw is not None:
             try:
                 await self._pw.stop()
@@ -318,9 +329,8 @@ class Site:
         server sent whole) is not waited on at all: one look, no watch set up.
         """
         wanted = f"{ready}, {self._walls()}"
-        with contextlib.suppress(PlaywrightError):  # a page still moving: the wait below sees it through
-            if await page.locator(wanted).count():
-                return
+        if await self._evaluate(page, f"document.querySelector({json.dumps(wanted)}) !== null"):
+            return  # (no answer: a page still moving; the wait below sees it through)
         want = page.wait_for_selector(wanted, state="attached", timeout=timeout_s * 1000)
 
         async def loaded_and_some() -> None:
@@ -460,6 +470,7 @@ class Site:
         """``page.goto`` until ``domcontentloaded``, tried again (a few times at most) when another
         navigation interrupted it: the document left on the pool's page by the job before moving on
         its own (a script's reload or redirect), or that interrupted load still finishing."""
+        self._worlds.pop(id(page), None)
         for attempt in range(NAVIGATION_RETRIES):
             try:
                 return await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
@@ -468,6 +479,27 @@ class Site:
                 if other is None or attempt == NAVIGATION_RETRIES - 1:
                     raise
                 logger.debug("a leftover navigation to {} interrupted {}: again", _short(other.group(1)), _short(url))
+        return None
+
+    async def _evaluate(self, page: Page, expression: str) -> Any:
+        """``expression``'s value (JSON-like) in cwwatch's own world of the page's current document
+        (``WORLD``), made once per document; None when there is no answer: no CDP session, a script
+        error, or a page that moved meanwhile (its world gone: one new world is tried)."""
+        cdp, frame = self._cdp.get(id(page)), self._frames.get(id(page))
+        if cdp is None or frame is None:
+            return None
+        for _try in range(2):
+            world = self._worlds.get(id(page))
+            try:
+                if world is None:
+                    made = await cdp.send("Page.createIsolatedWorld", {"frameId": frame, "worldName": WORLD})
+                    world = self._worlds[id(page)] = made["executionContextId"]
+                got = await cdp.send("Runtime.evaluate", {"expression": expression, "contextId": world,
+                                                          "returnByValue": True})
+            except PlaywrightError:
+                self._worlds.pop(id(page), None)
+                continue
+            return None if "exceptionDetails" in got else got.get("result", {}).get("value")
         return None
 
     async def _payloads(self, page: Page, asked: list[Request], capture: tuple[re.Pattern[str], ...],
@@ -497,9 +529,14 @@ class Site:
         return out
 
     async def _content(self, page: Page) -> str:
-        """The page's HTML once it stands still: a page that navigates while it is read (a script
-        redirect or reload right after loading) is waited for and read again, a few times at most,
-        within the page timeout. Raises Unhealthy (site_unreachable) when it never settles."""
+        """The page's HTML, read in cwwatch's own world of the document (``_evaluate``); where that gives
+        no answer, Playwright's ``page.content()`` once the page stands still: a page that navigates
+        while it is read (a script redirect or reload right after loading) is waited for and read
+        again, a few times at most, within the page timeout. Raises Unhealthy (site_unreachable) when
+        it never settles."""
+        html = await self._evaluate(page, _HTML_JS)
+        if isinstance(html, str):
+            return html
         deadline = time.monotonic() + self.opts.page_timeout_s
         for _try in range(NAVIGATION_RETRIES):
             try:
@@ -739,6 +776,7 @@ class Site:
             shown = clean if scripts else _SCRIPT.sub("", clean)
             if cdp is not None:  # drawn as the person saw it: with its stylesheets and pictures
                 await cdp.send("Network.setBlockedURLs", {"urls": []})
+            self._worlds.pop(id(page), None)  # a new document
             await page.set_content(shown, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
