@@ -10,8 +10,10 @@ request, and measures in one run, each scan in a fresh `cwwatch scan --json` pro
 3. a rescan after 5% of the threads got a new message;
 4. a naive baseline doing what today's watchers do: every list page, every workroom and every
    client profile, one after another (a fresh process, the same browser and flags);
-5. extraction alone: ms per workroom page, cwwatch's extractor against BeautifulSoup (each the
-   fastest of three passes over the same pages);
+5. extraction alone, measured first (no browser starting or ending meanwhile): ms per workroom
+   page, cwwatch's extractor against BeautifulSoup reading the same facts (``bench/bs4_reader.py``:
+   the same ``ContractPage``, checked equal on every page before timing), each the fastest of five
+   passes over the same pages, the two taking turns;
 6. memory: a cwwatch process idle (everything the daemon and a scan import, no browser), the
    scanning process at its peak, and the browser's peak (Playwright's driver and Chromium's
    processes, summed), each as proportional set size (PSS, ``/proc/PID/smaps_rollup``: a page
@@ -373,53 +375,47 @@ def naive_urls(sc: Scenario) -> list[str]:
 
 # -- extraction alone ---------------------------------------------------------------------------
 
-def bs4_workroom(html: str) -> int:
-    """The same facts as cwwatch's contract-page reader, read with BeautifulSoup."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    thread = soup.select_one("#pack-message-thread")
-    json.loads(thread["data"])
-    soup.select_one('table.contract a[href^="/public/employers/"]')["href"]
-    soup.select_one("div.progress_detail").get_text(" ", strip=True)
-    soup.select("ul.progress li")
-    n = 0
-    for item in thread.select('div[class*="_messageItem_"]'):
-        item.select_one('a[class*="_senderName_"]')
-        item.select_one("time[datetime]")["datetime"]
-        body = next((b for b in item.select('div[class*="_messageBody_"]') if b.select_one("p")), None)
-        if body is not None:
-            "\n".join(p.get_text(" ", strip=True) for p in body.select("p"))
-        n += 1
-    return n
+PASSES = 5  # each timing below is the fastest of this many passes over the same pages (as timeit does):
+# the machine's other work only ever adds time; the readers' passes alternate, so both meet the same
 
 
-PASSES = 3  # each timing below is the fastest of this many passes over the same pages (as timeit does):
-# the machine's other work only ever adds time, and both readers get the same treatment
-
-
-def _ms_per_page(htmls: list[str], read: object) -> float:
-    best = float("inf")
+def _fastest(htmls: list[str], reads: list[object]) -> list[float]:
+    """ms per page of each reader, the fastest of PASSES passes, the readers taking turns."""
+    best = [float("inf")] * len(reads)
     for _ in range(PASSES):
-        t0 = time.perf_counter()
-        for h in htmls:
-            read(h)  # type: ignore[operator]
-        best = min(best, (time.perf_counter() - t0) * 1000 / len(htmls))
+        for i, read in enumerate(reads):
+            t0 = time.perf_counter()
+            for h in htmls:
+                read(h)  # type: ignore[operator]
+            best[i] = min(best[i], (time.perf_counter() - t0) * 1000 / len(htmls))
     return best
 
 
 def parse_bench(sc: Scenario, limit: int) -> tuple[float, float, float, float]:
+    """(cwwatch ms, BeautifulSoup ms, KB, BeautifulSoup's parse over lexbor's) per workroom page.
+
+    BeautifulSoup reads the same facts (``bs4_reader``: the same ContractPage, checked equal on
+    every page before any timing)."""
+    from bs4 import BeautifulSoup
+    from bs4_reader import contract_page
+    from selectolax.lexbor import LexborHTMLParser
+
     sel = selectorset.load()
     htmls = [render.workroom(sc, c, True, False) for c in sc.contracts[:limit]]
     kb = statistics.mean(len(h.encode()) for h in htmls) / 1024
-    ours = _ms_per_page(htmls, lambda h: extract_contract_page(h, sel, "https://crowdworks.jp/contracts/1"))
-    theirs = _ms_per_page(htmls, bs4_workroom)
-    from bs4 import BeautifulSoup
-    from selectolax.lexbor import LexborHTMLParser
 
-    lex = _ms_per_page(htmls, LexborHTMLParser)
-    soup = _ms_per_page(htmls, lambda h: BeautifulSoup(h, "html.parser"))
-    return ours, theirs, kb, soup / lex
+    def ours(h: str) -> object:
+        return extract_contract_page(h, sel, "https://crowdworks.jp/contracts/1")
+
+    def theirs(h: str) -> object:
+        return contract_page(h, sel)
+
+    for h in htmls:
+        if ours(h) != theirs(h):
+            raise SystemExit("bench: the BeautifulSoup reader read other facts than cwwatch's: fix bench/bs4_reader.py")
+    ours_ms, theirs_ms = _fastest(htmls, [ours, theirs])
+    lex, soup = _fastest(htmls, [LexborHTMLParser, lambda h: BeautifulSoup(h, "html.parser")])
+    return ours_ms, theirs_ms, kb, soup / lex
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -462,6 +458,8 @@ def main() -> int:
         args.contracts, args.messages, args.clients = 40, 20, 15
     t_start = time.perf_counter()
     sc = make_scenario(args.contracts, args.messages, args.clients, args.latency_ms, args.seed)
+    # Extraction first, while no browser of the cases below is starting or ending on the machine.
+    ours, theirs, kb, parse_only_ratio = parse_bench(sc, min(len(sc.contracts), 100))
     home = Path(tempfile.mkdtemp(prefix="cwwatch-bench-"))
     try:
         with SampleSite(sc) as site:
@@ -517,7 +515,6 @@ def main() -> int:
                                                str(home / "data" / "session.json"), str(urls_file)]),
                    naive_requests(sc), scan_exe)
             daemon = daemon_idle(env, home / "config" / "config.toml")
-        ours, theirs, kb, parse_only_ratio = parse_bench(sc, min(len(sc.contracts), 100))
         idle, idle_pss = idle_mb(env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
