@@ -149,6 +149,16 @@ def _dt(s: str | None) -> datetime | None:
     return datetime.fromisoformat(s) if s else None
 
 
+# A stored message as the readers of the history get it: the columns in this order, then _message.
+_MESSAGE_COLUMNS = "contract_id, sender, sent_at, body, kind, sender_id, key, site_id"
+_SENDERS = {str(s): s for s in Sender}
+
+
+def _message(r: sqlite3.Row) -> Message:
+    """A row of ``_MESSAGE_COLUMNS`` (by position: a thread has dozens, a history thousands)."""
+    return Message(_SENDERS[r[1]], datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7])
+
+
 def _certain(d: Delivery | None) -> datetime | None:
     """The latest a delivery can have been (confirmed: that time): what the vetting may count."""
     if d is None:
@@ -438,12 +448,15 @@ class Store:
 
     # -- reading the history -----------------------------------------------------------------------
 
-    def known_contracts(self) -> dict[int, Known]:
-        """What a scan needs to decide which workrooms can have changed."""
+    def known_contracts(self, threads: dict[int, list[Message]] | None = None) -> dict[int, Known]:
+        """What a scan needs to decide which workrooms can have changed; ``threads``: the active
+        contracts' threads when already read (:meth:`threads`)."""
+        if threads is None:
+            threads = self.threads()
         out: dict[int, Known] = {}
         for r in self.db.execute("SELECT id, client_id, status_label, thread_id, loaded_at FROM contracts"
                                  " WHERE active=1"):
-            msgs = self.messages_of(r["id"])
+            msgs = threads.get(r["id"], [])
             talk = [m for m in msgs if m.sender is not Sender.SYSTEM]
             client_times = [m.sent_at for m in msgs if m.sender is Sender.CLIENT]
             out[r["id"]] = Known(
@@ -472,10 +485,20 @@ class Store:
 
     def messages_of(self, contract_id: int) -> list[Message]:
         """The thread as last read (messages removed since are left out), oldest first."""
-        return [Message(Sender(r["sender"]), _dt(r["sent_at"]), r["body"], r["kind"],  # type: ignore[arg-type]
-                        r["sender_id"], r["key"], r["site_id"])
-                for r in self.db.execute("SELECT * FROM messages WHERE contract_id=? AND removed_at IS NULL "
-                                         "ORDER BY sent_at, rowid", (contract_id,))]
+        return [_message(r) for r in self.db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE contract_id=? AND removed_at IS NULL "
+            "ORDER BY sent_at, rowid", (contract_id,))]
+
+    def threads(self) -> dict[int, list[Message]]:
+        """The active contracts' threads as :meth:`messages_of` reads each, in one query: contract id ->
+        messages oldest first (a contract without any is left out)."""
+        out: dict[int, list[Message]] = {}
+        for r in self.db.execute(
+                f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))} FROM messages m"
+                " JOIN contracts c ON c.id=m.contract_id WHERE c.active=1 AND m.removed_at IS NULL"
+                " ORDER BY m.contract_id, m.sent_at, m.rowid"):
+            out.setdefault(r[0], []).append(_message(r))
+        return out
 
     def removed_messages(self, contract_id: int) -> list[tuple[Message, datetime]]:
         """Messages a scan once read that a later whole read no longer showed (removed by the desk
@@ -494,13 +517,14 @@ class Store:
               if r["earliest"] else None)
         return AccessSeen(iv, r["text"], _dt(r["observed_at"]))  # type: ignore[arg-type]
 
-    def _state(self, r: sqlite3.Row) -> ContractState:
+    def _state(self, r: sqlite3.Row, messages: list[Message] | None = None) -> ContractState:
+        """``messages``: the thread when already read (else read here)."""
         return ContractState(
             contract_id=r["id"], title=r["title"], client_id=r["client_id"],
             client_name=r["client_name"] or str(r["client_id"]), stage=Stage(r["stage"]),
             status_label=r["status_label"],
             escrow_deposited=None if r["escrow"] is None else bool(r["escrow"]),
-            messages=tuple(self.messages_of(r["id"])),
+            messages=tuple(self.messages_of(r["id"]) if messages is None else messages),
             status_since=_dt(r["status_since"]),  # type: ignore[arg-type]
             access=self.latest_access(r["client_id"]),
             amount=r["amount"], active=bool(r["active"]),
@@ -509,7 +533,8 @@ class Store:
 
     def contract_states(self) -> list[ContractState]:
         """The active contracts, as the rules see them, by id."""
-        return [self._state(r) for r in self.db.execute(
+        threads = self.threads()
+        return [self._state(r, threads.get(r["id"], [])) for r in self.db.execute(
             "SELECT c.*, cl.name AS client_name FROM contracts c "
             "LEFT JOIN clients cl ON cl.id=c.client_id WHERE c.active=1 ORDER BY c.id")]
 

@@ -26,10 +26,11 @@ class Snapshot:
 
 def take(store: Store, applications: bool = True) -> Snapshot:
     """Everything the plan and the vetting ask of the history; ``applications``: also the applications."""
-    known = store.known_contracts()
+    threads = store.threads()
+    known = store.known_contracts(threads)
     return Snapshot(
         login_allowed=store.get_meta(LOGIN_BLOCK_KEY) is None, known=known,
-        threads={cid: tuple(store.messages_of(cid)) for cid in known},
+        threads={cid: tuple(threads.get(cid, ())) for cid in known},
         last_healthy=store.last_healthy_time(), inbox_seen=store.inbox_seen_ids(),
         with_delivery=store.contracts_with_delivery(), profiles_observed_at=store.profiles_observed_at(),
         proposals=store.known_proposals() if applications else {},
