@@ -124,11 +124,11 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     started = wallclock.now()
     now = ctx.clock()
     result = ScanResult(started_at=started, now=now, healthy=True)
+    snap = snapshot.take(ctx.store, ctx.watch_applications)
     # The decisions' holiday tables, built while the browser starts (pure, no I/O; see bizdays.warm).
     holidays = threading.Thread(target=bizdays.warm, args=((now.year - 1, now.year, now.year + 1),),
                                 name="holidays")
     holidays.start()
-    snap = snapshot.take(ctx.store, ctx.watch_applications)
     seen = Seen()
     site = ctx.make_site(snap.login_allowed)
     try:
