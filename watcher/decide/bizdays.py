@@ -5,7 +5,6 @@ Pure: the holiday table comes from the ``holidays`` package, no I/O at call time
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -20,14 +19,6 @@ YEAR_END = {(12, 29), (12, 30), (12, 31), (1, 2), (1, 3)}
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("JP", years=year).keys())
-
-
-def warm(years: Iterable[int]) -> None:
-    """Build the holiday tables of ``years`` now. The first build imports every country of the
-    ``holidays`` package (about 80 ms, measured): a caller can have that happen while it waits on
-    something else (a scan, while its browser starts)."""
-    for year in years:
-        _holidays(year)
 
 
 def is_business_day(d: date, year_end_break: bool = False) -> bool:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import signal
 import sqlite3
-import threading
 from collections import Counter
 
 from loguru import logger
@@ -27,7 +26,6 @@ from loguru import logger
 from watcher import wallclock
 from watcher.crowdworks.pages import Pages, profile_page, workroom_page
 from watcher.crowdworks.site import Site
-from watcher.decide import bizdays
 from watcher.errors import CwError, Unhealthy, first_line
 from watcher.i18n import _
 from watcher.models import HealthKind, Notice, Problem
@@ -125,18 +123,12 @@ def run_scan(ctx: ScanContext, full: bool = False) -> ScanResult:
     now = ctx.clock()
     result = ScanResult(started_at=started, now=now, healthy=True)
     snap = snapshot.take(ctx.store, ctx.watch_applications)
-    # The decisions' holiday tables, built while the browser starts (pure, no I/O; see bizdays.warm).
-    holidays = threading.Thread(target=bizdays.warm, args=((now.year - 1, now.year, now.year + 1),),
-                                name="holidays")
-    holidays.start()
     seen = Seen()
     site = ctx.make_site(snap.login_allowed)
     try:
         interrupted = asyncio.run(_guarded(ctx, snap, result, seen, site, full))
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        holidays.join()
     if interrupted:
         raise Interrupted()
     result.pages_by_kind = Counter(site.loads)
