@@ -276,7 +276,7 @@ def test_a_scans_driver_and_browser_get_their_memory_options_and_the_persons_nod
         async with Site(selector_files.load(None), opts, lambda: creds) as site:
             async with site.page() as page:
                 await site.get(page, "/e/contracts?status=active", "contracts")
-            node, browser = [], []
+            node, browser, kinds = [], [], []
             for pid in set(_descendants(os.getpid())) - before:
                 try:
                     exe = os.readlink(f"/proc/{pid}/exe")
@@ -286,17 +286,96 @@ def test_a_scans_driver_and_browser_get_their_memory_options_and_the_persons_nod
                     continue
                 if os.path.basename(exe).startswith("node"):
                     node.append(_environ(pid).get("NODE_OPTIONS", ""))
-                elif ("chrom" in exe or "headless" in exe) and not any(a.startswith("--type=") for a in argv):
-                    browser.append(argv)
-            return node, browser
+                elif "chrom" in exe or "headless" in exe:
+                    kind = [a for a in argv if a.startswith(("--type=", "--utility-sub-type="))]
+                    kinds.append(" ".join(kind))
+                    if not kind:
+                        browser.append(argv)
+            return node, browser, kinds
 
     with SampleSite(sc) as served:
-        node, browser = run_async(lambda: started(served.url))
+        node, browser, kinds = run_async(lambda: started(served.url))
     assert node == [f"{browsers.DRIVER_NODE_OPTIONS} --no-deprecation"]
     assert os.environ["NODE_OPTIONS"] == "--no-deprecation"
     assert len(browser) == 1
     assert set(browsers.SCAN_ARGS) - set(browser[0]) == set()
     assert {"--in-process-gpu", "--no-zygote"} <= set(browsers.SCAN_ARGS)
+    # the network service runs inside the browser process: no utility process of its own
+    assert kinds and not [k for k in kinds if "network" in k.lower()], kinds
+
+
+def test_the_scans_features_repeat_the_installed_playwrights_own() -> None:
+    """Chromium keeps only the last ``--enable-features``: the scans' list must hold every feature
+    the installed Playwright enables itself (read from its bundled driver), or those are lost."""
+    import re
+
+    import playwright
+
+    driver = Path(playwright.__file__).parent / "driver" / "package" / "lib"
+    found = None
+    for js in sorted(driver.rglob("*.js")):
+        text = js.read_text(encoding="utf-8", errors="replace")
+        found = re.search(r"enabledFeatures = \(\) => \[(.*?)\]", text, re.S)
+        if found:
+            break
+    assert found, "Playwright's enabledFeatures list was not found: check PLAYWRIGHT_FEATURES against its switches"
+    theirs = set(re.findall(r'"([A-Za-z0-9]+)"', re.sub(r"//[^\n]*", "", found.group(1))))
+    assert theirs and theirs <= set(browsers.SCAN_FEATURES), theirs - set(browsers.SCAN_FEATURES)
+    flag = [a for a in browsers.SCAN_ARGS if a.startswith("--enable-features=")]
+    assert len(flag) == 1 and set(flag[0].split("=", 1)[1].split(",")) == set(browsers.SCAN_FEATURES)
+
+
+FORGING_PAGE = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><script>"
+    "Document.prototype.querySelector = function () { return null; };"
+    "Object.defineProperty(Element.prototype, 'outerHTML', {get() { return '<html>forged</html>'; }});"
+    "</script></head><body><p id='said'>仮払い済み</p></body></html>")
+
+
+def test_a_page_is_looked_at_and_read_in_a_world_of_cwwatchs_own(chromium: Path, tmp_path: Path) -> None:
+    """The page's own scripts cannot change what the look and the read see (a world of cwwatch's own,
+    not the page's); a scan's page is desktop-wide and 240 pixels high (``SCAN_VIEWPORT``)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = FORGING_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+
+    async def look_and_read() -> tuple[object, object, str, list[int]]:
+        opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
+        async with Site(selector_files.load(None), opts, lambda: None) as site, site.page() as page:
+            await page.goto(url + "/", wait_until="domcontentloaded")
+            forged = await page.evaluate("[document.querySelector('#said'), document.body.outerHTML]")
+            shown = await site._evaluate(page, "document.querySelector('#said') !== null")
+            fetched = await site.snapshot(page)
+            size = await page.evaluate("[innerWidth, innerHeight]")
+            return forged, shown, fetched.html, size
+
+    try:
+        forged, shown, html, size = run_async(look_and_read)
+    finally:
+        server.shutdown()
+    assert forged == [None, "<html>forged</html>"], "the page's script did not run: the test proves nothing"
+    assert shown is True
+    assert '<p id="said">仮払い済み</p>' in html and "forged" not in html.split("</script>", 1)[1]
+    assert size == [browsers.SCAN_VIEWPORT["width"], browsers.SCAN_VIEWPORT["height"]] == [1280, 240]
 
 
 def test_driver_node_options_keep_the_persons_own() -> None:

@@ -72,3 +72,35 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     f.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open the history"):
         Store(f)
+
+
+def test_the_active_threads_in_one_read_are_each_thread_as_read_alone(tmp_path):
+    """``threads()`` (one query, what a scan's snapshot and the rules' states read) answers what
+    ``messages_of`` answers contract by contract: removed messages left out, oldest first, only the
+    active contracts, none for a contract without messages."""
+    from datetime import timedelta
+
+    from watcher.models import Message, Sender, Stage, Workroom
+
+    store = Store(tmp_path / "h.sqlite3")
+
+    def msg(minutes: int, body: str, sender: Sender = Sender.CLIENT) -> Message:
+        return Message(sender, NOW + timedelta(minutes=minutes), body, key=f"k{minutes}{body}", id=minutes)
+
+    def room(cid: int, *messages: Message) -> Workroom:
+        return Workroom(cid, f"案件{cid}", 500 + cid, "クライアント", "作業中", Stage.IN_PROGRESS, True, 1000,
+                        messages, source="json")
+
+    with store.transaction():
+        store.save_workroom(room(1, msg(3, "c"), msg(1, "a"), msg(2, "b", Sender.WORKER)), NOW, 1)
+        store.save_workroom(room(1, msg(3, "c"), msg(1, "a")), NOW + timedelta(hours=1), 2)  # "b" removed
+        store.save_workroom(room(2), NOW, 1)
+        store.save_workroom(room(3, msg(5, "gone")), NOW, 1)
+        store.mark_inactive_except([1, 2])
+    threads = store.threads()
+    assert threads == {1: store.messages_of(1)}
+    assert [m.body for m in threads[1]] == ["a", "c"]
+    assert [m.id for m in threads[1]] == [1, 3]
+    assert store.known_contracts(threads) == store.known_contracts()
+    assert [s.messages for s in store.contract_states()] == [tuple(store.messages_of(1)), ()]
+    store.close()
