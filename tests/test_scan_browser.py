@@ -383,3 +383,18 @@ def test_driver_node_options_keep_the_persons_own() -> None:
     assert browsers.driver_node_options("") == browsers.DRIVER_NODE_OPTIONS
     assert browsers.driver_node_options("--max-semi-space-size=8") == (
         f"{browsers.DRIVER_NODE_OPTIONS} --max-semi-space-size=8")
+
+
+def test_the_commands_list_and_the_daemon_do_not_load_the_browsers_stack() -> None:
+    """Playwright (about 20 MB of a process) is imported by what opens a browser (a scan, a login, a
+    capture: each its own process), never by the daemon waiting between scans."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from watcher.cli import main, daemon\n"
+            "from watcher.daemon import scheduler, dashboard\n"
+            "loaded = [m for m in ('playwright', 'watcher.crowdworks.site') if m in sys.modules]\n"
+            "assert not loaded, loaded\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -17,9 +17,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from watcher.crowdworks.site import Site
 from watcher.errors import Unhealthy
+
+if TYPE_CHECKING:  # the browser's stack is imported by whoever opens a Site, never by the commands' list
+    from watcher.crowdworks.site import Site
 
 # (kind, [urls] key) of the pages saved beside a scan's own; grades: docs/site.md.
 MILESTONES = "milestones"
