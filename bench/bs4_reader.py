@@ -94,9 +94,10 @@ def _text_outside(root: Tag, skip: set[int]) -> str:
         for child in n.children:
             if id(child) in skip:
                 continue
-            if isinstance(child, NavigableString):
-                if not isinstance(child, Comment):
-                    out.append(str(child))
+            if isinstance(child, Comment):
+                out.append(" ")  # lexbor walks a comment as an element without text
+            elif isinstance(child, NavigableString):
+                out.append(str(child))
             elif isinstance(child, Tag) and child.name not in _SKIP:
                 walk(child)
                 out.append(" ")

@@ -48,7 +48,9 @@ LAUNCH_ARGS = [
 # small devices): one process fewer, measured at about 10 MB less PSS on a rescan.
 # Chromium keeps only the last ``--enable-features`` switch, and Playwright passes its own before the
 # caller's: the scans' list therefore repeats Playwright's (``enabledFeatures`` in its
-# ``chromiumSwitches``: new-surface screenshots, no account lookups at start).
+# ``chromiumSwitches``: new-surface screenshots, no account lookups at start; Playwright leaves out the
+# first when ``PLAYWRIGHT_LEGACY_SCREENSHOT`` is set, these scans keep it: their screenshots are only
+# the saved copies' pictures).
 PLAYWRIGHT_FEATURES = ("CDPScreenshotNewSurface", "SkipListAccountsWithoutGaiaCookies")
 SCAN_FEATURES = (*PLAYWRIGHT_FEATURES, "NetworkServiceInProcess2")
 SCAN_ARGS = [*LAUNCH_ARGS, "--in-process-gpu", "--no-zygote", f"--enable-features={','.join(SCAN_FEATURES)}"]
@@ -57,7 +59,9 @@ SCAN_ARGS = [*LAUNCH_ARGS, "--in-process-gpu", "--no-zygote", f"--enable-feature
 # the visible part of a page into shared memory whatever the reader needs; a 240-pixel band instead
 # of 900 measured at about 35 MB less PSS in all (the browser's and the renderer's share). The
 # readers read the DOM, never the layout; a saved copy's screenshot is of the whole page anyway.
-# A headed login keeps the person's usual window.
+# A page that builds its content as it is scrolled into view would build less of it in 240 pixels
+# than in 900 (either is far less than a page): nothing read depends on that (a thread comes whole
+# from its JSON, a fold is unfolded by clicks, which scroll). A headed login keeps the usual window.
 SCAN_VIEWPORT = {"width": 1280, "height": 240}
 HEADED_VIEWPORT = {"width": 1280, "height": 900}
 

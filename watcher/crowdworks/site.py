@@ -78,10 +78,12 @@ _INTERRUPTED = re.compile(r'is interrupted by another navigation to "([^"]*)"')
 # A page is looked at and read in a JavaScript world of cwwatch's own (CDP ``Page.createIsolatedWorld``):
 # the page's scripts neither see nor change what runs there, and Playwright's helper script, which
 # its locators and ``page.content()`` install in every new document (about 20 ms of compiling a
-# page, measured), is not needed for a look and a read. The read is ``page.content()``'s: the doctype,
-# then the document's markup.
+# page, measured), is not needed for a look and a read. The read is ``page.content()``'s (the doctype,
+# then the document's markup), and none while the document is still being parsed (a page that
+# reloaded itself meanwhile): that read is left to ``page.content()``, which waits.
 WORLD = "cwwatch"
-_HTML_JS = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '')"
+_HTML_JS = ("document.readyState === 'loading' ? null"
+            " : (document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '')"
             " + (document.documentElement ? document.documentElement.outerHTML : '')")
 
 
@@ -147,7 +149,6 @@ class Site:
         self._opening = 0  # pool pages being opened now
         self._cdp: dict[int, CDPSession] = {}  # id(page) -> its own CDP session (host guard, blocking)
         self._frames: dict[int, str] = {}  # id(page) -> its main frame's id
-        self._worlds: dict[int, int] = {}  # id(page) -> cwwatch's world in its current document (a context id)
         self._pace = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._last_nav = 0.0
@@ -232,7 +233,7 @@ class Site:
                     await closer.close()
         self._context = self._browser = None
         self._pages = []
-        self._cdp, self._frames, self._worlds = {}, {}, {}
+        self._cdp, self._frames = {}, {}
         if self._pw is not None:
             try:
                 await self._pw.stop()
@@ -272,8 +273,26 @@ class Site:
             page = await self._free.get()
         try:
             yield page
-        finally:
+        except BaseException:
             self._free.put_nowait(page)
+            raise
+        await self._park(page)
+        self._free.put_nowait(page)
+
+    async def _park(self, page: Page) -> None:
+        """Leave a scan's pool page on an empty document between two jobs. A document left there can
+        move on its own later (a script's reload or redirect, on a timer): its load then interrupts the
+        next job's, or lands after it. Every load under way is stopped first (CDP ``Page.stopLoading``);
+        tried a few times at most, then left as it is (the next load's own retries remain)."""
+        cdp = self._cdp.get(id(page))
+        if not self.opts.headless or cdp is None:
+            return  # a headed login's page is the person's window: left as they see it
+        for _try in range(NAVIGATION_RETRIES):
+            if page.url == "about:blank":
+                return
+            with contextlib.suppress(PlaywrightError):
+                await cdp.send("Page.stopLoading")
+                await page.goto("about:blank", timeout=self.opts.page_timeout_s * 1000)
 
     # -- session ---------------------------------------------------------------------------------
 
@@ -469,8 +488,10 @@ class Site:
     async def _navigate(self, page: Page, url: str, timeout_s: float) -> Response | None:
         """``page.goto`` until ``domcontentloaded``, tried again (a few times at most) when another
         navigation interrupted it: the document left on the pool's page by the job before moving on
-        its own (a script's reload or redirect), or that interrupted load still finishing."""
-        self._worlds.pop(id(page), None)
+        its own (a script's reload or redirect), or that interrupted load still finishing. Before
+        trying again every load still under way in the page is stopped (CDP ``Page.stopLoading``):
+        else the retry races the load that interrupted it, or the first try's own, and each new try
+        is interrupted by the one before."""
         for attempt in range(NAVIGATION_RETRIES):
             try:
                 return await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
@@ -478,29 +499,30 @@ class Site:
                 other = _INTERRUPTED.search(str(exc))
                 if other is None or attempt == NAVIGATION_RETRIES - 1:
                     raise
-                logger.debug("a leftover navigation to {} interrupted {}: again", _short(other.group(1)), _short(url))
+                logger.debug("a leftover navigation to {} interrupted {}: stopped, again", _short(other.group(1)),
+                             _short(url))
+                cdp = self._cdp.get(id(page))
+                if cdp is not None:
+                    with contextlib.suppress(PlaywrightError):
+                        await cdp.send("Page.stopLoading")
         return None
 
     async def _evaluate(self, page: Page, expression: str) -> Any:
-        """``expression``'s value (JSON-like) in cwwatch's own world of the page's current document
-        (``WORLD``), made once per document; None when there is no answer: no CDP session, a script
-        error, or a page that moved meanwhile (its world gone: one new world is tried)."""
+        """``expression``'s value (JSON-like) in cwwatch's own world (``WORLD``) of the main frame's
+        current document; None when there is no answer: no CDP session, a script error, or a page
+        moving meanwhile. The world is asked for at each call (Chromium gives the same one back
+        within a document, measured): a context id kept from an earlier document could name a
+        world of another one."""
         cdp, frame = self._cdp.get(id(page)), self._frames.get(id(page))
         if cdp is None or frame is None:
             return None
-        for _try in range(2):
-            world = self._worlds.get(id(page))
-            try:
-                if world is None:
-                    made = await cdp.send("Page.createIsolatedWorld", {"frameId": frame, "worldName": WORLD})
-                    world = self._worlds[id(page)] = made["executionContextId"]
-                got = await cdp.send("Runtime.evaluate", {"expression": expression, "contextId": world,
-                                                          "returnByValue": True})
-            except PlaywrightError:
-                self._worlds.pop(id(page), None)
-                continue
-            return None if "exceptionDetails" in got else got.get("result", {}).get("value")
-        return None
+        try:
+            world = await cdp.send("Page.createIsolatedWorld", {"frameId": frame, "worldName": WORLD})
+            got = await cdp.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                      "contextId": world["executionContextId"]})
+        except PlaywrightError:
+            return None
+        return None if "exceptionDetails" in got else got.get("result", {}).get("value")
 
     async def _payloads(self, page: Page, asked: list[Request], capture: tuple[re.Pattern[str], ...],
                         denied: list[int]) -> list[tuple[str, Any]]:
@@ -529,11 +551,11 @@ class Site:
         return out
 
     async def _content(self, page: Page) -> str:
-        """The page's HTML, read in cwwatch's own world of the document (``_evaluate``); where that gives
-        no answer, Playwright's ``page.content()`` once the page stands still: a page that navigates
-        while it is read (a script redirect or reload right after loading) is waited for and read
-        again, a few times at most, within the page timeout. Raises Unhealthy (site_unreachable) when
-        it never settles."""
+        """The page's HTML, read in cwwatch's own world of the document (``_evaluate``, ``_HTML_JS``);
+        where that gives no answer (a document still being parsed, a page moving), Playwright's
+        ``page.content()`` once the page stands still: a page that navigates while it is read (a script
+        redirect or reload right after loading) is waited for and read again, a few times at most,
+        within the page timeout. Raises Unhealthy (site_unreachable) when it never settles."""
         html = await self._evaluate(page, _HTML_JS)
         if isinstance(html, str):
             return html
@@ -776,7 +798,6 @@ class Site:
             shown = clean if scripts else _SCRIPT.sub("", clean)
             if cdp is not None:  # drawn as the person saw it: with its stylesheets and pictures
                 await cdp.send("Network.setBlockedURLs", {"urls": []})
-            self._worlds.pop(id(page), None)  # a new document
             await page.set_content(shown, wait_until="load", timeout=10_000)
             png = await page.screenshot(full_page=True, timeout=10_000)
             write_private(folder / f"{name}.png", png)
