@@ -292,7 +292,7 @@ class Site:
                 return
             with contextlib.suppress(PlaywrightError):
                 await cdp.send("Page.stopLoading")
-                await page.goto("about:blank", timeout=self.opts.page_timeout_s * 1000)
+                await page.goto("about:blank", wait_until="commit", timeout=self.opts.page_timeout_s * 1000)
 
     # -- session ---------------------------------------------------------------------------------
 
