@@ -26,7 +26,7 @@ for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
 
-pytest_plugins = ["tests.real_desktop", "tests.sitefixtures", "tests.browserless", "tests.daemonfixtures"]
+pytest_plugins = ["tests.daemonfixtures", "tests.real_desktop", "tests.sitefixtures", "tests.browserless"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape as xml_escape
 import pytest
 
 import watcher.crowdworks.chromium
+from tests.daemonfixtures import wait_for
 from watcher.cli.common import call_in_thread
 
 T = TypeVar("T")
@@ -666,22 +667,12 @@ def _count(what: str, env: dict[str, str]) -> int:
         raise RuntimeError(f"dunstctl count {what} failed: {(out.stderr or out.stdout).strip()}") from None
 
 
-def _until(ready: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``ready()`` until it is true (a condition, never a fixed wait); AssertionError naming
-    ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def _wait_on_screen(env: dict[str, str], timeout: float) -> None:
     """Until dunst shows what it received: nothing waiting, something on screen (dunst moves a new
     notification from its queue to the screen in its own loop; a menu or an action asked before
     that would find nothing)."""
-    _until(lambda: not _count("waiting", env) and _count("displayed", env) > 0, timeout,
-           "dunst to put the notification on screen")
+    wait_for(lambda: not _count("waiting", env) and _count("displayed", env) > 0, timeout,
+             "dunst to put the notification on screen", every=0.05)
 
 
 def dunst_context(session: DesktopSession, choose: str = "", timeout: float = START_TIMEOUT) -> list[str]:
@@ -697,7 +688,7 @@ def dunst_context(session: DesktopSession, choose: str = "", timeout: float = ST
     out = _dunstctl(["context"], session.env)
     if out.returncode != 0:
         raise RuntimeError(f"dunstctl context failed: {(out.stderr or out.stdout).strip()}")
-    _until(offered.exists, timeout, "dunst's context menu to run")
+    wait_for(offered.exists, timeout, "dunst's context menu to run", every=0.05)
     return offered.read_text(encoding="utf-8").splitlines()
 
 

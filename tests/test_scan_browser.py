@@ -160,23 +160,18 @@ PAGE_WITH_RESOURCES = (
     "<body><img src='/photo.png'><p id='said'>仮払い済み</p><script src='/app.js'></script></body></html>")
 
 
-def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_drawn_with_them(
-        chromium: Path, tmp_path: Path) -> None:
-    """Readers read the DOM, never its layout: stylesheets, images, fonts and media are never asked
-    for (blocked inside the browser), scripts are; the screenshot of a saved copy is drawn with them."""
-    import threading
+@contextmanager
+def served(page: str) -> Iterator[tuple[str, list[str]]]:
+    """A local server answering ``page`` at ``/`` and a short text anywhere else: (its URL, the paths
+    asked, in order), shut down at the end."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    from tests.real_desktop import run_async
-    from watcher.crowdworks import selectors as selector_files
-    from watcher.crowdworks.site import Site, SiteOptions
 
     asked: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             asked.append(self.path)
-            body = PAGE_WITH_RESOURCES.encode() if self.path == "/" else b"/* */"
+            body = page.encode() if self.path == "/" else b"/* */"
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8" if self.path == "/" else "text/plain")
             self.send_header("Content-Length", str(len(body)))
@@ -188,9 +183,21 @@ def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_draw
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
 
-    async def read_then_save() -> tuple[str, list[str]]:
+
+def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_drawn_with_them(
+        chromium: Path, tmp_path: Path) -> None:
+    """Readers read the DOM, never its layout: stylesheets, images, fonts and media are never asked
+    for (blocked inside the browser), scripts are; the screenshot of a saved copy is drawn with them."""
+    from tests.real_desktop import run_async
+    from watcher.crowdworks import selectors as selector_files
+    from watcher.crowdworks.site import Site, SiteOptions
+
+    async def read_then_save(url: str, asked: list[str]) -> tuple[str, list[str]]:
         opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
         async with Site(selector_files.load(None), opts, lambda: None) as site, site.page() as page:
             await page.goto(url + "/", wait_until="load")
@@ -200,10 +207,8 @@ def test_pool_pages_request_no_stylesheet_image_or_font_and_a_saved_copy_is_draw
             await site.save_copy(page, fetched, tmp_path / "saved", "page", lambda html: html)
             return said, read
 
-    try:
-        said, while_reading = run_async(read_then_save)
-    finally:
-        server.shutdown()
+    with served(PAGE_WITH_RESOURCES) as (url, asked):
+        said, while_reading = run_async(lambda: read_then_save(url, asked))
     assert said == "仮払い済み"
     assert sorted(while_reading) == ["/", "/app.js"]
     assert "/look.css?v=3" in asked[len(while_reading):]  # the saved copy's picture, drawn with its styles
@@ -335,33 +340,14 @@ FORGING_PAGE = (
 def test_a_page_is_looked_at_and_read_in_a_world_of_cwwatchs_own(chromium: Path, tmp_path: Path) -> None:
     """The page's own scripts cannot change what the look and the read see (a world of cwwatch's own,
     not the page's); a scan's page is desktop-wide and 240 pixels high (``SCAN_VIEWPORT``)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from tests.real_desktop import run_async
     from watcher.crowdworks import selectors as selector_files
     from watcher.crowdworks.site import Site, SiteOptions
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = FORGING_PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
-
     def refused(*_args: object, **_kwargs: object) -> object:
         raise AssertionError("Playwright's own look or read was used")
 
-    async def look_and_read() -> tuple[object, str, list[int]]:
+    async def look_and_read(url: str) -> tuple[object, str, list[int]]:
         opts = SiteOptions(base_url=url, session_file=tmp_path / "session.json", min_interval_s=0)
         async with Site(selector_files.load(None), opts, lambda: None) as site, site.page() as page:
             await page.goto(url + "/", wait_until="domcontentloaded")
@@ -375,10 +361,8 @@ def test_a_page_is_looked_at_and_read_in_a_world_of_cwwatchs_own(chromium: Path,
             fetched = await site.snapshot(page)
             return forged, fetched.html, size
 
-    try:
-        forged, html, size = run_async(look_and_read)
-    finally:
-        server.shutdown()
+    with served(FORGING_PAGE) as (url, _asked):
+        forged, html, size = run_async(lambda: look_and_read(url))
     assert forged == [None, "<html>forged</html>"], "the page's script did not run: the test proves nothing"
     assert '<p id="said">仮払い済み</p>' in html and "forged" not in html.split("</script>", 1)[1]
     assert html.startswith("<!DOCTYPE html>")
